@@ -1,0 +1,76 @@
+// Opens one of the two engines behind Keel: PostgreSQL through postgres.js, or embedded PGlite
+// (PostgreSQL compiled to WASM, with pgvector) in-process. Same schema, migrations and queries.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import * as schema from "./schema";
+import { applyMigrations } from "./migrate";
+import { acquireDataDirLock } from "./data-dir-lock";
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+export type EngineConfig =
+  | { kind: "postgres"; url: string; maxConnections?: number }
+  /** `dataDir` "memory://" keeps everything in memory (tests). */
+  | { kind: "pglite"; dataDir: string };
+
+export interface Database {
+  db: Db;
+  kind: EngineConfig["kind"];
+  /** Human-readable, without credentials: for the start-up banner and logs. */
+  description: string;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: EngineConfig): Promise<Database> {
+  const database = config.kind === "postgres" ? await openPostgres(config.url, config.maxConnections) : await openPglite(config.dataDir);
+  try {
+    await applyMigrations(database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+async function openPostgres(url: string, maxConnections = 10): Promise<Database> {
+  const { default: postgres } = await import("postgres");
+  const { drizzle } = await import("drizzle-orm/postgres-js");
+  const client = postgres(url, { max: maxConnections, onnotice: () => {}, connect_timeout: 10 });
+  const db: Db = drizzle(client, { schema });
+  const parsed = new URL(url);
+  return {
+    db,
+    kind: "postgres",
+    description: `PostgreSQL ${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`,
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { vector } = await import("@electric-sql/pglite-pgvector");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  const inMemory = dataDir.startsWith("memory://");
+  // PGlite takes no lock of its own: two processes on one data dir silently corrupt it.
+  const releaseLock = inMemory ? () => {} : acquireDataDirLock(dataDir);
+  if (!inMemory) mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
+  try {
+    const client = await PGlite.create({ dataDir, extensions: { vector } });
+    const db: Db = drizzle(client, { schema });
+    return {
+      db,
+      kind: "pglite",
+      description: inMemory ? "embedded PGlite (in memory)" : `embedded PGlite at ${path.relative(process.cwd(), path.resolve(dataDir)) || dataDir}`,
+      close: async () => {
+        await client.close();
+        releaseLock();
+      },
+    };
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+}

@@ -1,0 +1,2 @@
+-- pgvector: every later context (documents, caches) stores embeddings. drizzle-kit does not emit this.
+CREATE EXTENSION IF NOT EXISTS vector;

@@ -1,0 +1,119 @@
+// Row-level security holds on whichever engine the tests run (PostgreSQL in CI, else PGlite).
+import { count, eq, sql } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { auditLog, invitations, memberships, tenants, users } from "@/db/schema";
+import { getDb } from "@/db/client";
+import { withSystem, withTenant, withUser } from "@/db/scope";
+import { createInvitation } from "@/lib/tenancy/invitations";
+import { addMember, createTenant } from "@/test/fixtures";
+
+type Owner = Awaited<ReturnType<typeof createTenant>>;
+let a: Owner;
+let b: Owner;
+let invitationOfB: string;
+
+beforeAll(async () => {
+  a = await createTenant("Tenant A");
+  b = await createTenant("Tenant B");
+  await addMember(a, "member");
+  await addMember(b, "admin");
+  await createInvitation(a, { role: "member", expiresInDays: 3 });
+  invitationOfB = (await createInvitation(b, { role: "member", expiresInDays: 3 })).invitation.id;
+});
+
+const tenantOwnedTables = { tenants, memberships, invitations, auditLog } as const;
+
+describe("row-level security", () => {
+  it("shows tenant A's context none of tenant B's rows", async () => {
+    await withTenant(a.tenantId, async (tx) => {
+      expect((await tx.select().from(tenants)).map((t) => t.id)).toEqual([a.tenantId]);
+      const memberRows = await tx.select().from(memberships);
+      expect(memberRows).toHaveLength(2);
+      expect(memberRows.every((m) => m.tenantId === a.tenantId)).toBe(true);
+      const invitationRows = await tx.select().from(invitations);
+      expect(invitationRows.length).toBeGreaterThan(0);
+      expect(invitationRows.every((i) => i.tenantId === a.tenantId)).toBe(true);
+      const auditRows = await tx.select().from(auditLog);
+      expect(auditRows.length).toBeGreaterThan(0);
+      expect(auditRows.every((r) => r.tenantId === a.tenantId)).toBe(true);
+      // Users: only the members of A are visible, not B's.
+      const visibleUsers = (await tx.select({ id: users.id }).from(users)).map((u) => u.id);
+      expect(visibleUsers).toContain(a.userId);
+      expect(visibleUsers).not.toContain(b.userId);
+      // Even asking for B's rows by id finds nothing.
+      expect(await tx.select().from(tenants).where(eq(tenants.id, b.tenantId))).toEqual([]);
+      expect(await tx.select().from(invitations).where(eq(invitations.id, invitationOfB))).toEqual([]);
+    });
+  });
+
+  it("refuses to write rows into another tenant", async () => {
+    await expect(
+      withTenant(a.tenantId, (tx) => tx.insert(invitations).values({ tenantId: b.tenantId, role: "admin", tokenHash: "forged", expiresAt: new Date(Date.now() + 1e6) })),
+    ).rejects.toThrow();
+    await expect(withTenant(a.tenantId, (tx) => tx.insert(memberships).values({ tenantId: b.tenantId, userId: a.userId, role: "owner" }))).rejects.toThrow();
+    // Moving one of A's own rows into B is refused too (WITH CHECK).
+    await expect(withTenant(a.tenantId, (tx) => tx.update(invitations).set({ tenantId: b.tenantId }))).rejects.toThrow();
+  });
+
+  it("changes 0 rows when an UPDATE or DELETE aims at another tenant's row", async () => {
+    const updated = await withTenant(a.tenantId, (tx) => tx.update(invitations).set({ role: "admin" }).where(eq(invitations.id, invitationOfB)).returning());
+    expect(updated).toHaveLength(0);
+    const renamed = await withTenant(a.tenantId, (tx) => tx.update(tenants).set({ name: "pwned" }).where(eq(tenants.id, b.tenantId)).returning());
+    expect(renamed).toHaveLength(0);
+    const deleted = await withTenant(a.tenantId, (tx) => tx.delete(memberships).where(eq(memberships.tenantId, b.tenantId)).returning());
+    expect(deleted).toHaveLength(0);
+    const [row] = await withSystem("test: verify B untouched", (tx) => tx.select().from(invitations).where(eq(invitations.id, invitationOfB)));
+    expect(row?.role).toBe("member");
+    const [tenantB] = await withSystem("test: verify B untouched", (tx) => tx.select().from(tenants).where(eq(tenants.id, b.tenantId)));
+    expect(tenantB?.name).toBe("Tenant B");
+  });
+
+  it("gives the app role zero rows without a tenant context", async () => {
+    const db = await getDb();
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`select set_config('role', 'keel_app', true)`);
+      for (const table of [...Object.values(tenantOwnedTables), users]) {
+        const [{ n }] = (await tx.select({ n: count() }).from(table)) as [{ n: number }];
+        expect(n).toBe(0);
+      }
+    });
+  });
+
+  it("lets a user outside any tenant see only their own memberships", async () => {
+    await withUser(a.userId, async (tx) => {
+      const own = await tx.select().from(memberships);
+      expect(own.map((m) => m.tenantId)).toEqual([a.tenantId]);
+      expect((await tx.select().from(tenants)).map((t) => t.id)).toEqual([a.tenantId]);
+      expect(await tx.select().from(invitations)).toEqual([]);
+    });
+  });
+
+  it("keeps sign-in throttling state away from the app role", async () => {
+    const error = await withTenant(a.tenantId, (tx) => tx.execute(sql`select * from sign_in_attempts`)).catch((e: unknown) => e);
+    expect(String((error as Error).cause)).toMatch(/permission denied/);
+  });
+
+  it("forces RLS on every table that has a tenant_id, under roles that own nothing and cannot bypass it", async () => {
+    const db = await getDb();
+    const tables = (await db.execute(sql`
+      select c.relname as name, c.relrowsecurity as enabled, c.relforcerowsecurity as forced
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind = 'r'
+        and (exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped) or c.relname in ('tenants', 'users'))
+    `)) as unknown as { rows?: unknown[] } & unknown[];
+    const rows = (Array.isArray(tables) ? tables : (tables.rows ?? [])) as { name: string; enabled: boolean; forced: boolean }[];
+    expect(rows.map((r) => r.name).sort()).toEqual(expect.arrayContaining(["audit_log", "invitations", "memberships", "tenants", "users"]));
+    for (const row of rows) expect({ name: row.name, enabled: row.enabled, forced: row.forced }).toEqual({ name: row.name, enabled: true, forced: true });
+
+    const roles = (await db.execute(sql`
+      select r.rolname as name, r.rolbypassrls as bypass, r.rolsuper as super, r.rolcanlogin as login,
+             (select count(*)::int from pg_class c where c.relowner = r.oid) as owned
+      from pg_roles r where r.rolname in ('keel_app', 'keel_system') order by r.rolname
+    `)) as unknown as { rows?: unknown[] } & unknown[];
+    const roleRows = (Array.isArray(roles) ? roles : (roles.rows ?? [])) as { name: string; bypass: boolean; super: boolean; login: boolean; owned: number }[];
+    expect(roleRows).toEqual([
+      { name: "keel_app", bypass: false, super: false, login: false, owned: 0 },
+      { name: "keel_system", bypass: false, super: false, login: false, owned: 0 },
+    ]);
+  });
+});

@@ -1,0 +1,43 @@
+// The only ways product code reaches the database. Each opens a transaction and switches to a
+// role that owns nothing, so row-level security applies even when the connection is a superuser.
+//   withTenant  — tenant-owned rows of one tenant (the normal path)
+//   withUser    — a signed-in user's own identity and memberships, before a tenant is chosen
+//   withSystem  — the one explicit path for cross-tenant work: sign-up, sign-in lookups, crons
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import { getDb, type Db, type Tx } from "./client";
+
+const id = z.uuid();
+
+async function scoped<T>(role: "keel_app" | "keel_system", tenantId: string, userId: string, fn: (tx: Tx) => Promise<T>, db?: Db): Promise<T> {
+  const database = db ?? (await getDb());
+  return database.transaction(async (tx) => {
+    // set_config(..., true) is SET LOCAL: it ends with the transaction, so pooled connections
+    // never carry one request's tenant into the next.
+    await tx.execute(
+      sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true), set_config('app.user_id', ${userId}, true)`,
+    );
+    return fn(tx);
+  });
+}
+
+export interface ScopeOptions {
+  /** The acting user, for policies that allow a user's own rows. */
+  userId?: string;
+  /** Another database than the process-wide one (tests). */
+  db?: Db;
+}
+
+export function withTenant<T>(tenantId: string, fn: (tx: Tx) => Promise<T>, options: ScopeOptions = {}): Promise<T> {
+  return scoped("keel_app", id.parse(tenantId), options.userId ? id.parse(options.userId) : "", fn, options.db);
+}
+
+export function withUser<T>(userId: string, fn: (tx: Tx) => Promise<T>, options: Pick<ScopeOptions, "db"> = {}): Promise<T> {
+  return scoped("keel_app", "", id.parse(userId), fn, options.db);
+}
+
+/** Cross-tenant work. `reason` names the caller in code review and in grep: keep it specific. */
+export function withSystem<T>(reason: string, fn: (tx: Tx) => Promise<T>, options: Pick<ScopeOptions, "db"> = {}): Promise<T> {
+  if (!reason.trim()) throw new Error("withSystem needs a reason");
+  return scoped("keel_system", "", "", fn, options.db);
+}

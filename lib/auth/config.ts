@@ -1,0 +1,51 @@
+// The part of the Auth.js configuration that needs no database: shared by proxy.ts (which only
+// reads the session cookie) and by lib/auth/index.ts (which adds the credentials provider).
+import type { NextAuthConfig } from "next-auth";
+import type { MemberRole } from "@/db/schema";
+
+declare module "next-auth" {
+  interface Session {
+    userId: string;
+    tenantId: string | null;
+    role: MemberRole | null;
+  }
+  interface User {
+    tenantId?: string | null;
+    role?: MemberRole | null;
+  }
+}
+
+declare module "@auth/core/jwt" {
+  interface JWT {
+    userId?: string;
+    tenantId?: string | null;
+    role?: MemberRole | null;
+  }
+}
+
+/** Pages anyone may open; everything else needs a session. API routes answer 401 themselves. */
+export function isPublicPath(pathname: string): boolean {
+  return (
+    pathname === "/sign-in" ||
+    pathname === "/sign-up" ||
+    pathname.startsWith("/invite/") ||
+    pathname.startsWith("/api/")
+  );
+}
+
+export const authConfig = {
+  pages: { signIn: "/sign-in" },
+  session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
+  providers: [],
+  callbacks: {
+    authorized({ auth, request }) {
+      return Boolean(auth?.userId) || isPublicPath(request.nextUrl.pathname);
+    },
+    session({ session, token }) {
+      session.userId = token.userId ?? "";
+      session.tenantId = token.tenantId ?? null;
+      session.role = token.role ?? null;
+      return session;
+    },
+  },
+} satisfies NextAuthConfig;

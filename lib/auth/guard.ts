@@ -1,0 +1,35 @@
+// The one guard in front of every server action, route handler and tenant page.
+import type { MemberRole } from "@/db/schema";
+import { KeelError } from "@/lib/errors";
+import type { TenantContext } from "@/lib/tenancy/context";
+import { findMembershipRole } from "@/lib/tenancy/members";
+import { hasRole } from "@/lib/tenancy/roles";
+import { auth } from "./index";
+
+export interface GuardOptions {
+  /** The least role the caller needs (default: any member). */
+  role?: MemberRole;
+}
+
+/** The signed-in user's id, or `unauthenticated`. For pages that need no tenant (workspace list). */
+export async function requireUser(): Promise<{ userId: string; tenantId: string | null }> {
+  const session = await auth();
+  if (!session?.userId) throw new KeelError("unauthenticated", "Sign in to continue.");
+  return { userId: session.userId, tenantId: session.tenantId };
+}
+
+/**
+ * Yields `{ userId, tenantId, role }` for the active tenant, or refuses: 401 without a session,
+ * 403 without a current membership or with too small a role. The role comes from the database,
+ * not the session, so a demotion or removal takes effect on the next request.
+ */
+export async function requireTenant(options: GuardOptions = {}): Promise<TenantContext> {
+  const { userId, tenantId } = await requireUser();
+  if (!tenantId) throw new KeelError("forbidden", "Choose a workspace to continue.");
+  const role = await findMembershipRole(tenantId, userId);
+  if (!role) throw new KeelError("forbidden", "You are no longer a member of this workspace.");
+  if (options.role && !hasRole(role, options.role)) {
+    throw new KeelError("forbidden", `This needs the ${options.role} role or higher.`);
+  }
+  return { userId, tenantId, role };
+}

@@ -1,0 +1,64 @@
+// Auth.js v5 with email + password. The JWT carries user id, active tenant and role; the
+// tenant guard re-reads the membership on every request, so a removed member loses access at once.
+import NextAuth, { CredentialsSignin } from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import { z } from "zod";
+import { isKeelError } from "@/lib/errors";
+import { findMembershipRole } from "@/lib/tenancy/members";
+import { authenticate } from "./authenticate";
+import { authConfig } from "./config";
+import { clientIp } from "./client-ip";
+
+/** Carries our message through Auth.js, which otherwise reports every failure the same way. */
+class SignInRefused extends CredentialsSignin {
+  constructor(code: "invalid_credentials" | "rate_limited") {
+    super();
+    this.code = code;
+  }
+}
+
+const credentialsSchema = z.object({ email: z.string().max(254), password: z.string().max(200) });
+const switchTenantSchema = z.object({ tenantId: z.uuid() });
+
+export const { handlers, auth, signIn, signOut, unstable_update: updateSession } = NextAuth({
+  ...authConfig,
+  providers: [
+    Credentials({
+      credentials: { email: { type: "email" }, password: { type: "password" } },
+      async authorize(credentials, request) {
+        const parsed = credentialsSchema.safeParse(credentials);
+        if (!parsed.success) throw new SignInRefused("invalid_credentials");
+        try {
+          const user = await authenticate(parsed.data.email, parsed.data.password, { ip: clientIp(request.headers) });
+          return { id: user.id, email: user.email, name: user.name, tenantId: user.tenantId, role: user.role };
+        } catch (error) {
+          if (isKeelError(error) && error.code === "rate_limited") throw new SignInRefused("rate_limited");
+          if (isKeelError(error)) throw new SignInRefused("invalid_credentials");
+          throw error;
+        }
+      },
+    }),
+  ],
+  callbacks: {
+    ...authConfig.callbacks,
+    async jwt({ token, user, trigger, session }) {
+      if (user?.id) {
+        token.userId = user.id;
+        token.tenantId = user.tenantId ?? null;
+        token.role = user.role ?? null;
+      }
+      // Switching tenant: accepted only for a tenant the user really belongs to.
+      if (trigger === "update" && token.userId) {
+        const wanted = switchTenantSchema.safeParse(session);
+        if (wanted.success) {
+          const role = await findMembershipRole(wanted.data.tenantId, token.userId);
+          if (role) {
+            token.tenantId = wanted.data.tenantId;
+            token.role = role;
+          }
+        }
+      }
+      return token;
+    },
+  },
+});

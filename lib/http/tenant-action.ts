@@ -1,0 +1,75 @@
+// Builds server actions that validate their form with zod and run behind the tenant guard.
+// Who may call each action is visible where it is declared: `tenantAction(schema, { role }, fn)`.
+import { redirect, unstable_rethrow } from "next/navigation";
+import type { z } from "zod";
+import { requireTenant, requireUser, type GuardOptions } from "@/lib/auth/guard";
+import { isKeelError } from "@/lib/errors";
+import type { TenantContext } from "@/lib/tenancy/context";
+import type { ActionState } from "./action-state";
+
+const secretFields = new Set(["password"]);
+
+function formValues(formData: FormData): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of formData.entries()) {
+    if (typeof value === "string" && !key.startsWith("$") && !secretFields.has(key)) values[key] = value;
+  }
+  return values;
+}
+
+export function fieldErrorsOf(error: z.ZodError): Record<string, string> {
+  const fieldErrors: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const field = String(issue.path[0] ?? "form");
+    fieldErrors[field] ??= issue.message;
+  }
+  return fieldErrors;
+}
+
+/** Turns a thrown error into form state; redirects and other framework signals pass through. */
+export function failureState(error: unknown, values: Record<string, string>): ActionState {
+  unstable_rethrow(error);
+  if (isKeelError(error)) {
+    if (error.code === "unauthenticated") redirect("/sign-in");
+    return { ok: false, message: error.message, fieldErrors: error.fieldErrors, values };
+  }
+  console.error("server action failed", error);
+  return { ok: false, message: "Something went wrong on our side. Please try again.", values };
+}
+
+/** The guard runs first: an anonymous or unauthorised caller learns nothing from validation. */
+function guardedAction<S extends z.ZodType, C>(
+  schema: S,
+  authorize: () => Promise<C>,
+  handler: (input: z.infer<S>, ctx: C) => Promise<ActionState | void>,
+) {
+  return async (_previous: ActionState, formData: FormData): Promise<ActionState> => {
+    const values = formValues(formData);
+    try {
+      const ctx = await authorize();
+      const parsed = schema.safeParse(Object.fromEntries(formData));
+      if (!parsed.success) return { ok: false, message: "Please correct the highlighted fields.", fieldErrors: fieldErrorsOf(parsed.error), values };
+      return (await handler(parsed.data, ctx)) ?? { ok: true };
+    } catch (error) {
+      return failureState(error, values);
+    }
+  };
+}
+
+/** For forms anyone may submit (sign-up, sign-in). */
+export function publicAction<S extends z.ZodType>(schema: S, handler: (input: z.infer<S>) => Promise<ActionState | void>) {
+  return guardedAction(schema, async () => null, handler);
+}
+
+/** For a signed-in user outside any tenant (workspace list, new workspace). */
+export function userAction<S extends z.ZodType>(schema: S, handler: (input: z.infer<S>, user: { userId: string }) => Promise<ActionState | void>) {
+  return guardedAction(schema, requireUser, handler);
+}
+
+export function tenantAction<S extends z.ZodType>(
+  schema: S,
+  options: GuardOptions,
+  handler: (input: z.infer<S>, ctx: TenantContext) => Promise<ActionState | void>,
+) {
+  return guardedAction(schema, () => requireTenant(options), handler);
+}

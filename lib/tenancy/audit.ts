@@ -1,0 +1,21 @@
+// Appends to the tenant's audit log inside the caller's transaction, so the record and the
+// change it describes commit or roll back together.
+import { auditLog, type NewAuditEntry } from "@/db/schema";
+import type { Tx } from "@/db/client";
+
+export type AuditAction =
+  | "tenant.created"
+  | "tenant.renamed"
+  | "invitation.created"
+  | "invitation.revoked"
+  | "invitation.accepted"
+  | "member.role_changed"
+  | "member.removed"
+  | "member.left";
+
+export async function recordAudit(
+  tx: Tx,
+  entry: Omit<NewAuditEntry, "id" | "createdAt" | "action"> & { action: AuditAction },
+): Promise<void> {
+  await tx.insert(auditLog).values(entry);
+}

@@ -3,6 +3,7 @@ import { count, eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { auditLog, invitations, memberships, tenants, users } from "@/db/schema";
 import { getDb } from "@/db/client";
+import { rawRows } from "@/db/raw-rows";
 import { withSystem, withTenant, withUser } from "@/db/scope";
 import { createInvitation } from "@/lib/tenancy/invitations";
 import { addMember, createTenant } from "@/test/fixtures";
@@ -95,22 +96,20 @@ describe("row-level security", () => {
 
   it("forces RLS on every table that has a tenant_id, under roles that own nothing and cannot bypass it", async () => {
     const db = await getDb();
-    const tables = (await db.execute(sql`
+    const rows = await rawRows<{ name: string; enabled: boolean; forced: boolean }>(db, sql`
       select c.relname as name, c.relrowsecurity as enabled, c.relforcerowsecurity as forced
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = 'public' and c.relkind = 'r'
         and (exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped) or c.relname in ('tenants', 'users'))
-    `)) as unknown as { rows?: unknown[] } & unknown[];
-    const rows = (Array.isArray(tables) ? tables : (tables.rows ?? [])) as { name: string; enabled: boolean; forced: boolean }[];
+    `);
     expect(rows.map((r) => r.name).sort()).toEqual(expect.arrayContaining(["audit_log", "invitations", "memberships", "tenants", "users"]));
     for (const row of rows) expect({ name: row.name, enabled: row.enabled, forced: row.forced }).toEqual({ name: row.name, enabled: true, forced: true });
 
-    const roles = (await db.execute(sql`
+    const roleRows = await rawRows<{ name: string; bypass: boolean; super: boolean; login: boolean; owned: number }>(db, sql`
       select r.rolname as name, r.rolbypassrls as bypass, r.rolsuper as super, r.rolcanlogin as login,
              (select count(*)::int from pg_class c where c.relowner = r.oid) as owned
       from pg_roles r where r.rolname in ('keel_app', 'keel_system') order by r.rolname
-    `)) as unknown as { rows?: unknown[] } & unknown[];
-    const roleRows = (Array.isArray(roles) ? roles : (roles.rows ?? [])) as { name: string; bypass: boolean; super: boolean; login: boolean; owned: number }[];
+    `);
     expect(roleRows).toEqual([
       { name: "keel_app", bypass: false, super: false, login: false, owned: 0 },
       { name: "keel_system", bypass: false, super: false, login: false, owned: 0 },

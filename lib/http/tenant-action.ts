@@ -30,7 +30,6 @@ export function fieldErrorsOf(error: z.ZodError): Record<string, string> {
 export function failureState(error: unknown, values: Record<string, string>): ActionState {
   unstable_rethrow(error);
   if (isKeelError(error)) {
-    if (error.code === "unauthenticated") redirect("/sign-in");
     return { ok: false, message: error.message, fieldErrors: error.fieldErrors, values };
   }
   console.error("server action failed", error);
@@ -46,7 +45,11 @@ function guardedAction<S extends z.ZodType, C>(
   return async (_previous: ActionState, formData: FormData): Promise<ActionState> => {
     const values = formValues(formData);
     try {
-      const ctx = await authorize();
+      const ctx = await authorize().catch((error: unknown) => {
+        // No session (expired, signed out in another tab): back to sign-in, not a form error.
+        if (isKeelError(error) && error.code === "unauthenticated") redirect("/sign-in");
+        throw error;
+      });
       const parsed = schema.safeParse(Object.fromEntries(formData));
       if (!parsed.success) return { ok: false, message: "Please correct the highlighted fields.", fieldErrors: fieldErrorsOf(parsed.error), values };
       return (await handler(parsed.data, ctx)) ?? { ok: true };

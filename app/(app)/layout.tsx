@@ -1,0 +1,60 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { NavLinks, type NavItem } from "@/components/shell/nav-links";
+import { TenantSwitcher } from "@/components/shell/tenant-switcher";
+import { requirePageTenant } from "@/lib/auth/page-guard";
+import { hasRole, roleLabels } from "@/lib/tenancy/roles";
+import { getTenant, listTenantsOfUser } from "@/lib/tenancy/tenants";
+import { signOutAction, switchTenantAction } from "./actions";
+
+export default async function AppLayout({ children }: { children: ReactNode }) {
+  const ctx = await requirePageTenant();
+  const [tenant, myTenants] = await Promise.all([getTenant(ctx), listTenantsOfUser(ctx.userId)]);
+  const nav: NavItem[] = [
+    { href: "/chat", label: "Chat" },
+    { href: "/documents", label: "Documents" },
+    ...(hasRole(ctx.role, "admin") ? [{ href: "/usage", label: "Usage" }] : []),
+    { href: "/members", label: "Members" },
+    { href: "/settings", label: "Settings" },
+  ];
+
+  return (
+    <div className="flex min-h-dvh flex-col">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:rounded focus:bg-white focus:px-3 focus:py-2">
+        Skip to content
+      </a>
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3">
+          <div className="flex min-w-0 items-center gap-3">
+            <Link href="/chat" className="text-lg font-bold text-indigo-700">
+              Keel
+            </Link>
+            <span aria-hidden className="text-slate-300">
+              /
+            </span>
+            <p className="truncate font-medium" data-testid="active-tenant">
+              {tenant.name}
+            </p>
+            <span className="rounded bg-slate-100 px-2 py-0.5 text-xs text-slate-600">{roleLabels[ctx.role]}</span>
+          </div>
+          <div className="flex items-center gap-3">
+            <TenantSwitcher tenants={myTenants} activeTenantId={ctx.tenantId} action={switchTenantAction} />
+            <form action={signOutAction}>
+              <button type="submit" className="rounded-md px-2 py-1 text-sm text-slate-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+                Sign out
+              </button>
+            </form>
+          </div>
+        </div>
+      </header>
+      <div className="mx-auto flex w-full max-w-6xl flex-1 flex-col gap-6 px-4 py-6 md:flex-row">
+        <nav aria-label="Main" className="md:w-48 md:shrink-0">
+          <NavLinks items={nav} />
+        </nav>
+        <main id="main" className="min-w-0 flex-1">
+          {children}
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,28 @@
+"use server";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { updateSession } from "@/lib/auth";
+import { signInAndRedirect } from "@/lib/auth/sign-in-redirect";
+import { publicAction, userAction } from "@/lib/http/tenant-action";
+import { acceptInvitation, previewInvitation } from "@/lib/tenancy/invitations";
+import { inviteeSignUpSchema } from "@/lib/tenancy/schemas";
+import { signUpInvitee } from "@/lib/tenancy/sign-up";
+
+const invitationLinkSchema = z.object({
+  tenantId: z.uuid("This invitation link is not valid."),
+  token: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, "This invitation link is not valid."),
+});
+
+export const acceptInvitationAction = userAction(invitationLinkSchema, async (input, { userId }) => {
+  await acceptInvitation({ tenantId: input.tenantId, secret: input.token, userId });
+  await updateSession({ tenantId: input.tenantId });
+  redirect("/members");
+});
+
+export const signUpAndJoinAction = publicAction(inviteeSignUpSchema.extend(invitationLinkSchema.shape), async (input) => {
+  // Check the link before creating an account, so a dead link leaves nothing behind.
+  await previewInvitation(input.tenantId, input.token);
+  const { userId } = await signUpInvitee(input);
+  await acceptInvitation({ tenantId: input.tenantId, secret: input.token, userId });
+  await signInAndRedirect(input.email, input.password, "/members");
+});

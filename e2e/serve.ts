@@ -1,0 +1,63 @@
+// The server the end-to-end tests drive: a production build (`next build` + `next start`) on a
+// database of its own — a fresh PostgreSQL database when TEST_DATABASE_URL is set, else a fresh
+// embedded PGlite dir — removed again when Playwright stops the server.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createTestDatabase, dropTestDatabase } from "../scripts/test-database";
+
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 3210);
+
+const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+const adminUrl = process.env.TEST_DATABASE_URL?.trim();
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  AUTH_SECRET: randomBytes(32).toString("base64url"),
+  AUTH_TRUST_HOST: "true",
+  NEXT_TELEMETRY_DISABLED: "1",
+};
+delete env.DATABASE_URL;
+
+let databaseUrl: string | undefined;
+let dataDir: string | undefined;
+if (adminUrl) {
+  databaseUrl = await createTestDatabase(adminUrl, "keel_e2e");
+  env.DATABASE_URL = databaseUrl;
+} else {
+  dataDir = `.data/e2e-${process.pid}`;
+  env.KEEL_DATA_DIR = dataDir;
+}
+
+let child: ChildProcess | undefined;
+let cleaning: Promise<never> | undefined;
+
+/** Stops the server and removes its database; every exit path shares one run of it. */
+function cleanUp(code: number): Promise<never> {
+  cleaning ??= (async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child!.once("exit", resolve));
+    }
+    if (databaseUrl && adminUrl) await dropTestDatabase(adminUrl, databaseUrl).catch((e: unknown) => console.error("e2e: could not drop", e));
+    if (dataDir) {
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(`${dataDir}.lock`, { force: true });
+    }
+    process.exit(code);
+  })();
+  return cleaning;
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void cleanUp(0));
+
+function run(args: string[]): Promise<number> {
+  child = spawn(process.execPath, [nextBin, ...args], { stdio: "inherit", env });
+  return new Promise((resolve) => child!.once("exit", (code) => resolve(code ?? 1)));
+}
+
+if (process.env.E2E_SKIP_BUILD !== "1") {
+  const built = await run(["build"]);
+  if (built !== 0) await cleanUp(built);
+}
+const exitCode = await run(["start", "-p", String(E2E_PORT), "-H", "127.0.0.1"]);
+await cleanUp(exitCode);

@@ -1,0 +1,25 @@
+// Pages use the same guard as actions and routes, turning refusals into navigation.
+import { redirect } from "next/navigation";
+import { isKeelError } from "@/lib/errors";
+import type { TenantContext } from "@/lib/tenancy/context";
+import { requireTenant, requireUser } from "./guard";
+
+export async function requirePageTenant(): Promise<TenantContext> {
+  try {
+    return await requireTenant();
+  } catch (error) {
+    if (isKeelError(error) && error.code === "unauthenticated") redirect("/sign-in");
+    // Signed in but without a current membership (removed, or none yet): pick or create one.
+    if (isKeelError(error) && error.code === "forbidden") redirect("/workspaces");
+    throw error;
+  }
+}
+
+export async function requirePageUser(): Promise<{ userId: string; tenantId: string | null }> {
+  try {
+    return await requireUser();
+  } catch (error) {
+    if (isKeelError(error) && error.code === "unauthenticated") redirect("/sign-in");
+    throw error;
+  }
+}

@@ -1,0 +1,58 @@
+// What this process is wired to, from the environment alone (nothing is opened): for the
+// start-up banner and the settings page.
+import { engineConfigFromEnv } from "@/db/client";
+
+export interface RuntimeSummary {
+  database: string;
+  aiProviders: string[];
+  inngest: string;
+}
+
+function describeDatabase(env: NodeJS.ProcessEnv): string {
+  const engine = engineConfigFromEnv(env);
+  if (engine.kind === "pglite") return `embedded PGlite (${engine.dataDir}) — set DATABASE_URL for PostgreSQL`;
+  try {
+    const url = new URL(engine.url);
+    return `PostgreSQL ${url.hostname}:${url.port || "5432"}${url.pathname}`;
+  } catch {
+    return "PostgreSQL (DATABASE_URL is not a valid URL)";
+  }
+}
+
+export function configuredAiProviders(env: NodeJS.ProcessEnv = process.env): string[] {
+  const providers: string[] = [];
+  if (env.OPENAI_API_KEY) providers.push("OpenAI");
+  if (env.GOOGLE_GENERATIVE_AI_API_KEY) providers.push("Google");
+  if (env.OPENAI_COMPATIBLE_BASE_URL) providers.push(`OpenAI-compatible (${env.OPENAI_COMPATIBLE_BASE_URL})`);
+  return providers;
+}
+
+function describeInngest(env: NodeJS.ProcessEnv): string {
+  const dev = env.INNGEST_DEV;
+  if (dev && dev !== "0") {
+    // INNGEST_DEV may itself be the Dev Server's URL (the SDK's convention).
+    const url = env.INNGEST_BASE_URL || (dev.startsWith("http") ? dev : "http://localhost:8288");
+    return `Inngest Dev Server (${url})`;
+  }
+  if (env.INNGEST_EVENT_KEY || env.INNGEST_SIGNING_KEY) return `Inngest Cloud${env.INNGEST_BASE_URL ? ` / self-hosted at ${env.INNGEST_BASE_URL}` : ""}`;
+  return "not configured (no INNGEST_DEV, INNGEST_EVENT_KEY or INNGEST_SIGNING_KEY)";
+}
+
+export function runtimeSummary(env: NodeJS.ProcessEnv = process.env): RuntimeSummary {
+  const providers = configuredAiProviders(env);
+  return {
+    database: describeDatabase(env),
+    aiProviders: providers.length > 0 ? providers : ["none configured: Keel runs offline (set OPENAI_API_KEY, GOOGLE_GENERATIVE_AI_API_KEY or OPENAI_COMPATIBLE_BASE_URL)"],
+    inngest: describeInngest(env),
+  };
+}
+
+export function formatBanner(summary: RuntimeSummary): string {
+  return [
+    "┌─ Keel",
+    `│ database:     ${summary.database}`,
+    `│ AI providers: ${summary.aiProviders.join(", ")}`,
+    `│ Inngest:      ${summary.inngest}`,
+    "└─",
+  ].join("\n");
+}

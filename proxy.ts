@@ -1,0 +1,12 @@
+// Sends anonymous visitors to sign-in before any page renders. It only reads the session cookie;
+// every page, action and route handler still runs the tenant guard itself.
+import NextAuth from "next-auth";
+import { authConfig } from "@/lib/auth/config";
+
+const { auth } = NextAuth(authConfig);
+
+export default auth;
+
+export const config = {
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|.*\\.(?:svg|png|jpg|ico|webp)$).*)"],
+};

@@ -31,7 +31,7 @@ mkdir -p apt/lists/partial apt/cache/archives/partial
 echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" > apt/sources.list
 apt_private=(-o Dir::Etc::SourceList="$scratch/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
              -o Dir::State::Lists="$scratch/apt/lists" -o Dir::Cache="$scratch/apt/cache"
-             -o Debug::NoLocking=1)
+             -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
 apt-get "${apt_private[@]}" update -qq
 apt-get "${apt_private[@]}" source --download-only pgvector >/dev/null
 tar xf pgvector_*.orig.tar.gz
@@ -39,7 +39,7 @@ src=$(find . -maxdepth 1 -type d -name 'pgvector-*' | head -n1)
 
 # Server headers from the .deb, unpacked, never installed. Minor versions share the ABI.
 if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then apt-get update -qq; fi
-apt-get download "postgresql-server-dev-$PG_MAJOR" >/dev/null
+apt-get -o APT::Sandbox::User=root download "postgresql-server-dev-$PG_MAJOR" >/dev/null
 dpkg -x postgresql-server-dev-"$PG_MAJOR"_*.deb devroot
 
 make_vars=(PG_CONFIG="$PG_CONFIG" "includedir_server=$scratch/devroot/usr/include/postgresql/$PG_MAJOR/server" with_llvm=no)

@@ -22,6 +22,13 @@ const switchTenantSchema = z.object({ tenantId: z.uuid() });
 
 export const { handlers, auth, signIn, signOut, unstable_update: updateSession } = NextAuth({
   ...authConfig,
+  logger: {
+    // A refused sign-in is an expected outcome, already counted by the throttle: no stack trace.
+    error(error) {
+      if (error.name === "CredentialsSignin" || (error as { type?: string }).type === "CredentialsSignin") return;
+      console.error("[auth]", error);
+    },
+  },
   providers: [
     Credentials({
       credentials: { email: { type: "email" }, password: { type: "password" } },

@@ -11,7 +11,10 @@ export type AuditAction =
   | "invitation.accepted"
   | "member.role_changed"
   | "member.removed"
-  | "member.left";
+  | "member.left"
+  | "api_key.created"
+  | "api_key.revoked"
+  | "ai_settings.changed";
 
 export async function recordAudit(
   tx: Tx,

@@ -1,0 +1,44 @@
+// Gateway failures a caller can act on. Each maps to one HTTP status and one OpenAI error type.
+
+export type GatewayErrorCode =
+  | "quota_exceeded" // hard limit reached (402)
+  | "invalid_request" // our validation or the provider's 400 (400)
+  | "provider_rejected" // 401/403/content policy from the provider: retrying cannot help (502)
+  | "providers_unavailable" // every provider failed or was skipped (503)
+  | "stream_interrupted" // the provider failed after tokens were sent
+  | "output_invalid" // structured output failed validation after one repair (422)
+  | "no_route"; // no configured provider serves this role (503)
+
+const statusOf: Record<GatewayErrorCode, number> = {
+  quota_exceeded: 402,
+  invalid_request: 400,
+  provider_rejected: 502,
+  providers_unavailable: 503,
+  stream_interrupted: 502,
+  output_invalid: 422,
+  no_route: 503,
+};
+
+export interface QuotaRefusal {
+  limit: "tokens" | "usd" | "member_tokens";
+  /** ISO time the monthly period resets (UTC). */
+  resetsAt: string;
+}
+
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode;
+  readonly status: number;
+  readonly quota?: QuotaRefusal;
+
+  constructor(code: GatewayErrorCode, message: string, options: { cause?: unknown; quota?: QuotaRefusal } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "GatewayError";
+    this.code = code;
+    this.status = statusOf[code];
+    this.quota = options.quota;
+  }
+}
+
+export function isGatewayError(error: unknown): error is GatewayError {
+  return error instanceof GatewayError;
+}

@@ -1,0 +1,392 @@
+import { cosineSimilarity, embed, embedMany, generateObject, generateText, Output, streamText } from "ai";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  countTokens,
+  embedTextOffline,
+  OFFLINE_NO_ANSWER,
+  OfflineEmbeddingModel,
+  OfflineLanguageModel,
+} from "./offline-model";
+
+const DOC = [
+  "Acme Corp was founded in 1999 by Jane Doe in Berlin.",
+  "The company makes industrial sensors for wind turbines.",
+  "Its headquarters moved to Munich in 2012.",
+  "Acme employs 450 people across Europe.",
+  "The cafeteria serves vegetarian food on Fridays.",
+  "In 2021, Acme partnered with Nordwind Energy to monitor offshore wind farms.",
+].join(" ");
+const SYSTEM = "Answer using only the context.";
+
+const briefSchema = z.object({
+  summary: z.string(),
+  keyPoints: z.array(z.string()).min(1).max(5),
+  entities: z.array(
+    z.object({ name: z.string(), kind: z.enum(["person", "organisation", "place", "other"]) }),
+  ),
+});
+
+async function ask(question: string, context = DOC): Promise<string> {
+  const { text } = await generateText({
+    model: new OfflineLanguageModel(),
+    system: SYSTEM,
+    prompt: `${question}\n\nContext:\n${context}`,
+  });
+  return text;
+}
+
+async function readAll<T>(stream: ReadableStream<T>): Promise<T[]> {
+  const reader = stream.getReader();
+  const out: T[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return out;
+    out.push(value);
+  }
+}
+
+function norm(vector: readonly number[]): number {
+  return Math.sqrt(vector.reduce((sum, v) => sum + v * v, 0));
+}
+
+describe("countTokens", () => {
+  it("counts words and punctuation, long words at ~4 chars per token, additively", () => {
+    expect(countTokens("")).toBe(0);
+    expect(countTokens("Hello, world!")).toBe(4);
+    expect(countTokens("internationalisation")).toBe(5);
+    expect(countTokens("a b") + countTokens("c d")).toBe(countTokens("a b\nc d"));
+  });
+});
+
+describe("OfflineLanguageModel (text)", () => {
+  it("answers extractively from the best matching sentences", async () => {
+    expect(await ask("Where is the headquarters of Acme?")).toBe("Its headquarters moved to Munich in 2012.");
+    expect(await ask("Who founded Acme, and when?")).toBe("Acme Corp was founded in 1999 by Jane Doe in Berlin.");
+    expect(await ask("What sensors does the company make?")).toBe(
+      "The company makes industrial sensors for wind turbines.",
+    );
+  });
+
+  it("returns up to three sentences in their original order", async () => {
+    const answer = await ask("How many people does Acme employ, and where are its headquarters?");
+    expect(answer).toBe("Its headquarters moved to Munich in 2012. Acme employs 450 people across Europe.");
+    const windy = await ask("Which wind turbines, wind farms and offshore sensors?");
+    expect(windy).toBe(
+      "The company makes industrial sensors for wind turbines. " +
+        "In 2021, Acme partnered with Nordwind Energy to monitor offshore wind farms.",
+    );
+    expect(windy).not.toContain("cafeteria");
+  });
+
+  it("reads context from the system prompt, earlier messages and a 'Question:' line", async () => {
+    const model = new OfflineLanguageModel();
+    const fromSystem = await generateText({
+      model,
+      system: `Use these notes. ${DOC}`,
+      prompt: "What food does the cafeteria serve?",
+    });
+    expect(fromSystem.text).toBe("The cafeteria serves vegetarian food on Fridays.");
+
+    const fromHistory = await generateText({
+      model,
+      messages: [
+        { role: "user", content: "Here are my notes." },
+        { role: "assistant", content: "Noted: Keel stores embeddings in pgvector. Keel runs on Next.js." },
+        { role: "user", content: "Where does Keel store embeddings?" },
+      ],
+    });
+    expect(fromHistory.text).toBe("Noted: Keel stores embeddings in pgvector.");
+
+    const contextFirst = await generateText({
+      model,
+      prompt: `Context:\n${DOC}\n\nQuestion: When did the headquarters move?`,
+    });
+    expect(contextFirst.text).toBe("Its headquarters moved to Munich in 2012.");
+  });
+
+  it("says so when nothing overlaps, and when there is no context at all", async () => {
+    expect(await ask("What is the weather on Mars?")).toBe(OFFLINE_NO_ANSWER);
+    expect(OFFLINE_NO_ANSWER).toBe("I could not find an answer to that in the provided context.");
+
+    const { text } = await generateText({ model: new OfflineLanguageModel(), prompt: "What is Keel?" });
+    expect(text).toContain("only answers from supplied context");
+    expect(text).toContain("What is Keel?");
+  });
+
+  it("is deterministic across calls and instances", async () => {
+    const questions = ["Where is the headquarters of Acme?", "Tell me about partners", "Mars?"];
+    for (const question of questions) {
+      const first = await ask(question);
+      expect(await ask(question)).toBe(first);
+      const again = await generateText({
+        model: new OfflineLanguageModel({ modelId: "other" }),
+        system: SYSTEM,
+        prompt: `${question}\n\nContext:\n${DOC}`,
+      });
+      expect(again.text).toBe(first);
+    }
+  });
+
+  it("reports usage consistent with countTokens", async () => {
+    const prompt = `Who founded Acme?\n\nContext:\n${DOC}`;
+    const result = await generateText({ model: new OfflineLanguageModel(), system: SYSTEM, prompt });
+    expect(result.usage.inputTokens).toBe(countTokens(SYSTEM) + countTokens(prompt));
+    expect(result.usage.outputTokens).toBe(countTokens(result.text));
+    expect(result.usage.inputTokens).toBeGreaterThan(0);
+    expect(result.usage.outputTokens).toBeGreaterThan(0);
+    expect(result.usage.totalTokens).toBe((result.usage.inputTokens ?? 0) + (result.usage.outputTokens ?? 0));
+    expect(result.finishReason).toBe("stop");
+    expect(result.response.modelId).toBe("keel-offline-extractive");
+  });
+
+  it("honours maxOutputTokens with finishReason 'length'", async () => {
+    const result = await generateText({
+      model: new OfflineLanguageModel(),
+      prompt: `Who founded Acme?\n${DOC}`,
+      maxOutputTokens: 4,
+    });
+    // "founded" is 7 characters, so it counts as 2 tokens and does not fit.
+    expect(result.text).toBe("Acme Corp was");
+    expect(result.finishReason).toBe("length");
+    expect(result.usage.outputTokens).toBeLessThanOrEqual(4);
+  });
+});
+
+describe("OfflineLanguageModel (streaming)", () => {
+  it("streams word deltas whose concatenation equals the non-streaming text", async () => {
+    const model = new OfflineLanguageModel();
+    const prompt = `How many people does Acme employ, and where are its headquarters?\n${DOC}`;
+    const generated = await generateText({ model, prompt });
+    const streamed = streamText({ model, prompt });
+    const chunks: string[] = [];
+    for await (const chunk of streamed.textStream) chunks.push(chunk);
+    expect(chunks.join("")).toBe(generated.text);
+    expect(chunks.length).toBe(generated.text.split(" ").length);
+    expect(await streamed.usage).toEqual(generated.usage);
+    expect(await streamed.finishReason).toBe("stop");
+  });
+
+  it("emits the V3 stream parts in order", async () => {
+    const model = new OfflineLanguageModel();
+    const { stream } = await model.doStream({
+      prompt: [{ role: "user", content: [{ type: "text", text: `Who founded Acme?\n${DOC}` }] }],
+    });
+    const parts = await readAll(stream);
+    const types = parts.map((p) => p.type);
+    expect(types[0]).toBe("stream-start");
+    expect(types[1]).toBe("text-start");
+    expect(types.slice(-2)).toEqual(["text-end", "finish"]);
+    const text = parts.map((p) => (p.type === "text-delta" ? p.delta : "")).join("");
+    expect(text).toBe("Acme Corp was founded in 1999 by Jane Doe in Berlin.");
+    const finish = parts.at(-1);
+    expect(finish?.type === "finish" && finish.usage.outputTokens.total).toBe(countTokens(text));
+  });
+
+  it("stops a slow stream promptly when aborted", async () => {
+    const model = new OfflineLanguageModel({ tokenDelayMs: 20 });
+    const prompt = `Which wind turbines, wind farms and offshore sensors?\n${DOC}`;
+    const full = (await generateText({ model, prompt })).text;
+    const totalWords = full.split(" ").length;
+    expect(totalWords).toBeGreaterThan(10);
+
+    // Through the SDK: streamText turns the provider's AbortError into a clean "abort" part.
+    const controller = new AbortController();
+    let aborted = false;
+    const result = streamText({ model, prompt, abortSignal: controller.signal, onAbort: () => void (aborted = true) });
+    const received: string[] = [];
+    for await (const chunk of result.textStream) {
+      received.push(chunk);
+      if (received.length === 2) controller.abort();
+    }
+    expect(aborted).toBe(true);
+    expect(received.length).toBeLessThan(totalWords);
+
+    // Directly: the model's stream errors with an AbortError instead of finishing.
+    const direct = new AbortController();
+    const { stream } = await model.doStream({
+      prompt: [{ role: "user", content: [{ type: "text", text: prompt }] }],
+      abortSignal: direct.signal,
+    });
+    const reader = stream.getReader();
+    const seen: string[] = [];
+    const drain = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return "finished";
+        seen.push(value.type);
+        if (value.type === "text-delta" && seen.filter((t) => t === "text-delta").length === 1) direct.abort();
+      }
+    })();
+    await expect(drain).rejects.toMatchObject({ name: "AbortError" });
+    expect(seen).not.toContain("finish");
+  });
+
+  it("rejects immediately when the signal is already aborted", async () => {
+    const model = new OfflineLanguageModel();
+    const signal = AbortSignal.abort();
+    const prompt = [{ role: "user" as const, content: [{ type: "text" as const, text: "hi" }] }];
+    await expect(model.doGenerate({ prompt, abortSignal: signal })).rejects.toMatchObject({ name: "AbortError" });
+    await expect(model.doStream({ prompt, abortSignal: signal })).rejects.toMatchObject({ name: "AbortError" });
+  });
+});
+
+describe("OfflineLanguageModel (structured output)", () => {
+  const prompt = `Summarise this document and extract the entities.\n\n${DOC}`;
+
+  it("produces an object that validates against the zod schema (Output.object)", async () => {
+    const { output, text } = await generateText({
+      model: new OfflineLanguageModel(),
+      system: "You brief analysts.",
+      prompt,
+      output: Output.object({ schema: briefSchema }),
+    });
+    expect(briefSchema.parse(JSON.parse(text))).toEqual(output);
+    expect(output.summary.startsWith("Acme Corp was founded in 1999")).toBe(true);
+    expect(output.keyPoints.length).toBeGreaterThanOrEqual(1);
+    expect(output.keyPoints.length).toBeLessThanOrEqual(5);
+    for (const point of output.keyPoints) expect(DOC).toContain(point);
+    const names = output.entities.map((e) => e.name);
+    expect(names).toEqual(expect.arrayContaining(["Acme Corp", "Jane Doe", "Berlin"]));
+    expect(new Set(names).size).toBe(names.length);
+    for (const entity of output.entities) expect(entity.kind).toBe("person");
+  });
+
+  it("focuses string fields on the question and is deterministic", async () => {
+    const run = () =>
+      generateText({
+        model: new OfflineLanguageModel(),
+        prompt: `Where is the headquarters?\n\n${DOC}`,
+        output: Output.object({ schema: briefSchema }),
+      });
+    const first = await run();
+    expect(first.output.summary).toBe("Its headquarters moved to Munich in 2012.");
+    expect((await run()).text).toBe(first.text);
+  });
+
+  it("streams the same JSON with streamText and works with generateObject", async () => {
+    const model = new OfflineLanguageModel();
+    const generated = await generateText({ model, prompt, output: Output.object({ schema: briefSchema }) });
+    const streamed = streamText({ model, prompt, output: Output.object({ schema: briefSchema }) });
+    expect(await streamed.output).toEqual(generated.output);
+    // generateObject is deprecated in AI SDK 6 but must keep working for older call sites.
+    const legacy = await generateObject({ model, prompt, schema: briefSchema });
+    expect(legacy.object).toEqual(generated.output);
+  });
+
+  it("handles formats, bounds, nullable, tuples, recursion, enums and arrays of objects", async () => {
+    interface TreeNode {
+      label: string;
+      children: TreeNode[];
+    }
+    const tree: z.ZodType<TreeNode> = z.lazy(() => z.object({ label: z.string(), children: z.array(tree) }));
+    const schema = z.object({
+      title: z.string().min(3).max(12),
+      people: z.number().int().min(1).max(10_000),
+      score: z.number().min(0).max(1),
+      flagged: z.boolean(),
+      contact: z.email(),
+      website: z.url(),
+      note: z.string().nullable(),
+      mode: z.enum(["fast", "slow"]),
+      pair: z.tuple([z.string(), z.number()]),
+      tags: z.array(z.string()).min(2).max(3),
+      steps: z.array(z.object({ point: z.string(), weight: z.number().int().min(1).max(3) })).min(1),
+      padded: z.string().min(400),
+      tree,
+      optional: z.string().optional(),
+    });
+    const { output } = await generateText({
+      model: new OfflineLanguageModel(),
+      prompt: `Describe Acme.\n\n${DOC}`,
+      output: Output.object({ schema }),
+    });
+    expect(schema.parse(output)).toEqual(output);
+    // A number stated in the sentence about the field ("Acme employs 450 people").
+    expect(output.people).toBe(450);
+    expect(output.flagged).toBe(false);
+    expect(output.mode).toBe("fast");
+    expect(output.tags.length).toBeGreaterThanOrEqual(2);
+    expect(output.tags.length).toBeLessThanOrEqual(3);
+  });
+
+  it("emits {answer} for JSON mode without a schema", async () => {
+    const { output } = await generateText({
+      model: new OfflineLanguageModel(),
+      prompt: `Who founded Acme?\n${DOC}`,
+      output: Output.json(),
+    });
+    expect(output).toEqual({ answer: "Acme Corp was founded in 1999 by Jane Doe in Berlin." });
+  });
+
+  it("still validates with no context at all", async () => {
+    const { output } = await generateText({
+      model: new OfflineLanguageModel(),
+      prompt: "Summarise.",
+      output: Output.object({ schema: briefSchema }),
+    });
+    expect(briefSchema.parse(output)).toEqual(output);
+  });
+});
+
+describe("OfflineEmbeddingModel", () => {
+  const model = new OfflineEmbeddingModel();
+
+  it("exposes the provider metadata", () => {
+    expect(model.provider).toBe("offline");
+    expect(model.modelId).toBe("keel-offline-hash-384");
+    expect(model.maxEmbeddingsPerCall).toBe(2048);
+    expect(model.supportsParallelCalls).toBe(true);
+    expect(new OfflineEmbeddingModel({ dimensions: 64 }).modelId).toBe("keel-offline-hash-64");
+  });
+
+  it("returns deterministic unit vectors of a fixed dimension", async () => {
+    const { embedding, usage } = await embed({ model, value: "Acme makes wind turbine sensors." });
+    expect(embedding).toHaveLength(384);
+    expect(norm(embedding)).toBeCloseTo(1, 10);
+    expect((await embed({ model, value: "Acme makes wind turbine sensors." })).embedding).toEqual(embedding);
+    expect(embedTextOffline("Acme makes wind turbine sensors.")).toEqual(embedding);
+    expect(usage.tokens).toBe(countTokens("Acme makes wind turbine sensors."));
+
+    const small = await embed({ model: new OfflineEmbeddingModel({ dimensions: 64 }), value: "hello" });
+    expect(small.embedding).toHaveLength(64);
+    expect(norm(small.embedding)).toBeCloseTo(1, 10);
+  });
+
+  it("never returns a zero vector", () => {
+    for (const text of ["", "   ", "???"]) {
+      const vector = embedTextOffline(text);
+      expect(vector).toHaveLength(384);
+      expect(norm(vector)).toBeCloseTo(1, 10);
+    }
+  });
+
+  it("puts similar texts closer than unrelated ones", async () => {
+    const { embeddings } = await embedMany({
+      model,
+      values: [
+        "How do I reset my password?",
+        "Steps to reset a forgotten password",
+        "Quarterly revenue grew by twelve percent",
+        "The sensors monitor offshore wind turbines",
+        "Offshore wind turbine monitoring sensor",
+      ],
+    });
+    const [password, forgot, revenue, sensors, sensor] = embeddings;
+    if (!password || !forgot || !revenue || !sensors || !sensor) throw new Error("missing embeddings");
+    expect(cosineSimilarity(password, forgot)).toBeGreaterThan(cosineSimilarity(password, revenue));
+    expect(cosineSimilarity(sensors, sensor)).toBeGreaterThan(cosineSimilarity(sensors, revenue));
+    expect(cosineSimilarity(sensors, sensor)).toBeGreaterThan(cosineSimilarity(sensors, password));
+    expect(cosineSimilarity(sensors, sensor)).toBeGreaterThan(0.5);
+  });
+
+  it("embeds 1,000 short texts (throughput sanity check, not timed)", async () => {
+    const values = Array.from({ length: 1000 }, (_, i) => `Short note number ${i} about topic ${i % 17}.`);
+    const started = performance.now();
+    const { embeddings, usage } = await embedMany({ model, values });
+    const elapsed = performance.now() - started;
+    expect(embeddings).toHaveLength(1000);
+    expect(usage.tokens).toBeGreaterThan(0);
+    console.info(`offline embeddings: 1000 texts in ${elapsed.toFixed(0)} ms`);
+  });
+});

@@ -1,0 +1,50 @@
+// Shared vocabulary of the gateway.
+import type { PlanTier } from "@/db/schema";
+
+/** What a call site asks for; model ids live only in the routing table. */
+export const languageRoles = ["chat", "analysis", "title"] as const;
+export type LanguageRole = (typeof languageRoles)[number];
+export type ModelRole = LanguageRole | "embedding";
+
+export const providerNames = ["openai", "google", "compatible", "offline"] as const;
+export type ProviderName = (typeof providerNames)[number];
+
+export interface ModelTarget {
+  provider: ProviderName;
+  model: string;
+}
+
+export type Tier = PlanTier;
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** Who is calling and how the gateway should treat the call. */
+export interface CallContext {
+  tenantId: string;
+  userId?: string | null;
+  apiKeyId?: string | null;
+  /** What the call is for, in metering and quality counts: "chat", "api", "analysis"… */
+  feature: string;
+  /** Idempotency key for metering; generated when absent. */
+  requestId?: string;
+  cache?: CacheControl;
+  /**
+   * Ids of retrieved private chunks the prompt carries. `undefined`: the prompt holds no retrieved
+   * context. `null`: it holds some whose ids are unknown, so the answer is never cached.
+   */
+  contextChunkIds?: readonly string[] | null;
+  /** Bumped when a feature's prompt template changes, so old cached answers stop matching. */
+  promptVersion?: string;
+  signal?: AbortSignal;
+}
+
+export interface CacheControl {
+  /** Do not read from the cache (still store the answer unless noStore). */
+  noCache?: boolean;
+  /** Do not store the answer. */
+  noStore?: boolean;
+  ttlSeconds?: number;
+}

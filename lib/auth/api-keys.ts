@@ -1,0 +1,110 @@
+// Tenant API keys for /api/v1: shown once, stored as sha256, listed by prefix, revocable.
+import { createHash, randomBytes } from "node:crypto";
+import { and, desc, eq, isNull } from "drizzle-orm";
+import { apiKeys, type ApiKey } from "@/db/schema";
+import type { Db } from "@/db/client";
+import { withSystem, withTenant } from "@/db/scope";
+import { KeelError } from "@/lib/errors";
+import { TtlCache } from "@/lib/ai/ttl-cache";
+import type { TenantContext } from "@/lib/tenancy/context";
+import { hasRole } from "@/lib/tenancy/roles";
+import { recordAudit } from "@/lib/tenancy/audit";
+
+const KEY_PREFIX = "keel_";
+
+export function hashApiKey(key: string): string {
+  return createHash("sha256").update(key).digest("hex");
+}
+
+function requireKeyManager(ctx: TenantContext): void {
+  if (!hasRole(ctx.role, "admin")) throw new KeelError("forbidden", "Only owners and admins can manage API keys.");
+}
+
+export type ApiKeySummary = Pick<ApiKey, "id" | "name" | "prefix" | "createdAt" | "lastUsedAt" | "revokedAt">;
+
+export async function createApiKey(ctx: TenantContext, name: string): Promise<{ key: string; summary: ApiKeySummary }> {
+  requireKeyManager(ctx);
+  const key = `${KEY_PREFIX}${randomBytes(24).toString("base64url")}`;
+  const prefix = key.slice(0, KEY_PREFIX.length + 6);
+  const summary = await withTenant(
+    ctx.tenantId,
+    async (tx) => {
+      const [row] = await tx
+        .insert(apiKeys)
+        .values({ tenantId: ctx.tenantId, name, prefix, keyHash: hashApiKey(key), createdBy: ctx.userId })
+        .returning({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, createdAt: apiKeys.createdAt, lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt });
+      await recordAudit(tx, { tenantId: ctx.tenantId, actorUserId: ctx.userId, action: "api_key.created", targetType: "api_key", targetId: row!.id, metadata: { prefix } });
+      return row!;
+    },
+    { userId: ctx.userId },
+  );
+  return { key, summary };
+}
+
+export function listApiKeys(ctx: TenantContext): Promise<ApiKeySummary[]> {
+  requireKeyManager(ctx);
+  return withTenant(
+    ctx.tenantId,
+    (tx) =>
+      tx
+        .select({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, createdAt: apiKeys.createdAt, lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt })
+        .from(apiKeys)
+        .where(eq(apiKeys.tenantId, ctx.tenantId))
+        .orderBy(desc(apiKeys.createdAt)),
+    { userId: ctx.userId },
+  );
+}
+
+export async function revokeApiKey(ctx: TenantContext, id: string): Promise<void> {
+  requireKeyManager(ctx);
+  const hashes = await withTenant(
+    ctx.tenantId,
+    async (tx) => {
+      const rows = await tx
+        .update(apiKeys)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(apiKeys.id, id), eq(apiKeys.tenantId, ctx.tenantId), isNull(apiKeys.revokedAt)))
+        .returning({ keyHash: apiKeys.keyHash });
+      if (rows.length === 0) throw new KeelError("not_found", "That API key does not exist or is already revoked.");
+      await recordAudit(tx, { tenantId: ctx.tenantId, actorUserId: ctx.userId, action: "api_key.revoked", targetType: "api_key", targetId: id });
+      return rows.map((r) => r.keyHash);
+    },
+    { userId: ctx.userId },
+  );
+  for (const hash of hashes) verifiedKeys.delete(hash);
+}
+
+export interface ApiKeyPrincipal {
+  apiKeyId: string;
+  tenantId: string;
+}
+
+// Verified keys are remembered briefly so the API's hot path skips a database round trip.
+// Revocation clears the entry in this process at once; other instances stop accepting the key
+// within KEY_CACHE_MS.
+const KEY_CACHE_MS = 10_000;
+const verifiedKeys = new TtlCache<ApiKeyPrincipal>(KEY_CACHE_MS);
+const lastUsedWrites = new TtlCache<true>(60_000);
+
+/** The tenant behind a key, or null. Runs before any tenant is known: a system-path lookup. */
+export async function authenticateApiKey(key: string, options: { db?: Db } = {}): Promise<ApiKeyPrincipal | null> {
+  if (!key.startsWith(KEY_PREFIX) || key.length > 200) return null;
+  const hash = hashApiKey(key);
+  const cached = verifiedKeys.get(hash);
+  if (cached) return cached;
+  const principal = await withSystem(
+    "api key authentication",
+    async (tx) => {
+      const [row] = await tx.select({ id: apiKeys.id, tenantId: apiKeys.tenantId }).from(apiKeys).where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)));
+      return row ? { apiKeyId: row.id, tenantId: row.tenantId } : null;
+    },
+    options,
+  );
+  if (!principal) return null;
+  verifiedKeys.set(hash, principal);
+  if (!lastUsedWrites.get(principal.apiKeyId)) {
+    lastUsedWrites.set(principal.apiKeyId, true);
+    void withTenant(principal.tenantId, (tx) => tx.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, principal.apiKeyId)), options).catch(() => {});
+  }
+  return principal;
+}

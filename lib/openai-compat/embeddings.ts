@@ -1,0 +1,47 @@
+// POST /api/v1/embeddings: OpenAI's Embeddings over the gateway (float or base64 vectors).
+import { getGateway } from "@/lib/ai";
+import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
+import { errorToResponse, openAiError } from "./errors";
+import { roleForModel } from "./models";
+import { describeIssue, embeddingRequestSchema } from "./schemas";
+import { callerRequestId, readJsonBody } from "./with-api-key";
+
+/** The official client asks for base64 by default: little-endian float32, base64-encoded. */
+function toBase64(vector: number[]): string {
+  return Buffer.from(new Float32Array(vector).buffer).toString("base64");
+}
+
+export async function handleEmbeddings(request: Request, principal: ApiKeyPrincipal): Promise<Response> {
+  const body = await readJsonBody(request);
+  if (!body.ok) return body.response;
+  const parsed = embeddingRequestSchema.safeParse(body.value);
+  if (!parsed.success) {
+    const { message, param } = describeIssue(parsed.error);
+    return openAiError(400, message, "invalid_request_error", "invalid_request", param);
+  }
+  const input = parsed.data;
+  if (roleForModel(input.model) !== "embedding") {
+    return openAiError(404, `The model '${input.model}' does not exist. Use keel-embedding.`, "invalid_request_error", "model_not_found", "model");
+  }
+  const gateway = getGateway();
+  const dimensions = gateway.config.embeddingDimensions;
+  if (input.dimensions && input.dimensions !== dimensions) {
+    return openAiError(400, `This deployment stores ${dimensions}-dimensional embeddings; 'dimensions' must be ${dimensions} or omitted.`, "invalid_request_error", "invalid_request", "dimensions");
+  }
+  const values = typeof input.input === "string" ? [input.input] : input.input;
+  try {
+    const result = await gateway.embed({ tenantId: principal.tenantId, apiKeyId: principal.apiKeyId, feature: "api", requestId: callerRequestId(request), signal: request.signal }, values);
+    const base64 = input.encoding_format === "base64";
+    return Response.json(
+      {
+        object: "list",
+        data: result.embeddings.map((embedding, index) => ({ object: "embedding", index, embedding: base64 ? toBase64(embedding) : embedding })),
+        model: result.model,
+        usage: { prompt_tokens: result.usage.tokens, total_tokens: result.usage.tokens },
+      },
+      { headers: { "x-request-id": result.requestId, "x-keel-provider": result.provider, "x-keel-offline": String(result.offline) } },
+    );
+  } catch (error) {
+    return errorToResponse(error);
+  }
+}

@@ -1,0 +1,35 @@
+// Errors in OpenAI's shape, so the official client raises its usual exception types.
+import { GatewayError } from "@/lib/ai/errors";
+
+export interface OpenAiErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null; keel_quota?: { limit: string; resets_at: string } };
+}
+
+export function openAiError(status: number, message: string, type: string, code: string | null, param: string | null = null): Response {
+  const body: OpenAiErrorBody = { error: { message, type, param, code } };
+  return Response.json(body, { status });
+}
+
+export function gatewayErrorBody(error: GatewayError): OpenAiErrorBody {
+  const type =
+    error.code === "quota_exceeded"
+      ? "insufficient_quota"
+      : error.code === "invalid_request" || error.code === "output_invalid"
+        ? "invalid_request_error"
+        : "server_error";
+  return {
+    error: {
+      message: error.message,
+      type,
+      param: null,
+      code: error.code,
+      ...(error.quota ? { keel_quota: { limit: error.quota.limit, resets_at: error.quota.resetsAt } } : {}),
+    },
+  };
+}
+
+export function errorToResponse(error: unknown): Response {
+  if (error instanceof GatewayError) return Response.json(gatewayErrorBody(error), { status: error.status });
+  console.error("api/v1: unexpected error", error);
+  return openAiError(500, "Something went wrong on our side. Please try again.", "server_error", "internal_error");
+}

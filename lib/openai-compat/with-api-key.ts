@@ -1,0 +1,37 @@
+// The guard for /api/v1: a tenant API key in `Authorization: Bearer …`, or an OpenAI-shaped 401.
+import { authenticateApiKey, type ApiKeyPrincipal } from "@/lib/auth/api-keys";
+import { errorToResponse, openAiError } from "./errors";
+
+export function withApiKey(handler: (request: Request, principal: ApiKeyPrincipal) => Promise<Response>) {
+  return async (request: Request): Promise<Response> => {
+    const header = request.headers.get("authorization") ?? "";
+    const key = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    if (!key) return openAiError(401, "Missing API key. Send it as 'Authorization: Bearer keel_…'. Create keys in Settings.", "invalid_request_error", "invalid_api_key");
+    try {
+      const principal = await authenticateApiKey(key);
+      if (!principal) return openAiError(401, "Incorrect API key provided, or the key was revoked.", "invalid_request_error", "invalid_api_key");
+      return await handler(request, principal);
+    } catch (error) {
+      return errorToResponse(error);
+    }
+  };
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/** The caller's x-request-id when well-formed (it becomes the metering idempotency key). */
+export function callerRequestId(request: Request): string | undefined {
+  const value = request.headers.get("x-request-id");
+  return value && requestIdPattern.test(value) ? value : undefined;
+}
+
+/** Reads a JSON body of bounded size; null when it is not JSON. */
+export async function readJsonBody(request: Request, maxBytes = 2_000_000): Promise<{ ok: true; value: unknown } | { ok: false; response: Response }> {
+  const text = await request.text();
+  if (text.length > maxBytes) return { ok: false, response: openAiError(413, `Request body too large (limit ${maxBytes} bytes).`, "invalid_request_error", "request_too_large") };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false, response: openAiError(400, "The request body is not valid JSON.", "invalid_request_error", "invalid_json") };
+  }
+}

@@ -528,30 +528,37 @@ export class Gateway {
         }
       },
       pull: async (sink) => {
-        let idle: ReturnType<typeof setTimeout> | undefined;
-        try {
-          const next = await Promise.race([
-            reader.read(),
-            new Promise<never>((_, reject) => {
-              idle = setTimeout(() => reject(new TimeoutFailure("idle", idleMs)), idleMs);
-            }),
-          ]);
-          if (next.done) {
-            sink.enqueue({ type: "finish", result: summary("ok", null) });
+        // Read until something can be handed on: a pull that enqueues nothing is not called again.
+        for (;;) {
+          let idle: ReturnType<typeof setTimeout> | undefined;
+          try {
+            const next = await Promise.race([
+              reader.read(),
+              new Promise<never>((_, reject) => {
+                idle = setTimeout(() => reject(new TimeoutFailure("idle", idleMs)), idleMs);
+              }),
+            ]);
+            if (next.done) {
+              sink.enqueue({ type: "finish", result: summary("ok", null) });
+              sink.close();
+              return;
+            }
+            const delta = absorb(next.value);
+            if (delta) {
+              sink.enqueue({ type: "text-delta", text: delta });
+              return;
+            }
+          } catch (error) {
+            controller.abort();
+            reader.cancel().catch(() => {});
+            const failure = classifyFailure(error);
+            const gatewayError = new GatewayError("stream_interrupted", `The AI provider stopped mid-answer (${failure.reason}). The partial answer was kept and billed for what was delivered.`, { cause: error });
+            sink.enqueue({ type: "error", error: gatewayError, partial: summary("partial", "stream_interrupted") });
             sink.close();
             return;
+          } finally {
+            clearTimeout(idle);
           }
-          const delta = absorb(next.value);
-          if (delta) sink.enqueue({ type: "text-delta", text: delta });
-        } catch (error) {
-          controller.abort();
-          reader.cancel().catch(() => {});
-          const failure = classifyFailure(error);
-          const gatewayError = new GatewayError("stream_interrupted", `The AI provider stopped mid-answer (${failure.reason}). The partial answer was kept and billed for what was delivered.`, { cause: error });
-          sink.enqueue({ type: "error", error: gatewayError, partial: summary("partial", "stream_interrupted") });
-          sink.close();
-        } finally {
-          clearTimeout(idle);
         }
       },
       cancel: () => {

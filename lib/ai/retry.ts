@@ -38,7 +38,8 @@ export function classifyFailure(error: unknown, now = Date.now()): ClassifiedFai
   if (APICallError.isInstance(error)) {
     const status = error.statusCode;
     const reason = error.message;
-    if (status === undefined) return { kind: "retriable", reason: `connection failed: ${reason}` };
+    // No status, or a 200 whose body broke off (isRetryable): the connection failed, not the request.
+    if (status === undefined || (status < 400 && error.isRetryable)) return { kind: "retriable", reason: `connection failed: ${reason}` };
     if (status === 429 || status === 408 || status === 409 || status >= 500) {
       return { kind: "retriable", status, retryAfterMs: retryAfterMs(error.responseHeaders, now), reason };
     }

@@ -29,7 +29,7 @@ export function testConfig(openai: FakeLlmServer, gemini: FakeLlmServer, overrid
 }
 
 /** Starts both fakes for the file and resets their scripts before each test. */
-export function useFakeProviders() {
+export function startFakeProvidersForFile() {
   const servers = {} as { openai: FakeLlmServer; gemini: FakeLlmServer };
   beforeAll(async () => {
     servers.openai = await startFakeOpenAI();

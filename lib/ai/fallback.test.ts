@@ -2,10 +2,10 @@
 // the real SDK clients against the scripted fakes; and nothing billed twice.
 import { describe, expect, it } from "vitest";
 import { createTenant } from "@/test/fixtures";
-import { eventsOf, generationRequests, newGateway, quotaRow, recordingSleep, testConfig, testTimeouts, useFakeProviders, userPrompt } from "@/test/gateway-harness";
+import { eventsOf, generationRequests, newGateway, quotaRow, recordingSleep, testConfig, testTimeouts, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
 import type { GatewayStreamPart } from "./gateway";
 
-const servers = useFakeProviders();
+const servers = startFakeProvidersForFile();
 
 async function drain(parts: ReadableStream<GatewayStreamPart>) {
   const collected: GatewayStreamPart[] = [];

@@ -123,11 +123,7 @@ export class Gateway {
     this.profiles = new TtlCache(config.profileTtlMs);
     this.sleep = deps.sleep ?? defaultSleep;
     this.random = deps.random ?? Math.random;
-    this.meter = new Meter({
-      db: deps.db,
-      onSoftLimit: deps.onSoftLimit,
-      webhookUrlOf: async (_tx, tenantId) => this.profiles.get(tenantId)?.warningWebhookUrl ?? null,
-    });
+    this.meter = new Meter({ db: deps.db, onSoftLimit: deps.onSoftLimit });
   }
 
   get offline(): boolean {

@@ -50,8 +50,6 @@ export interface MeterOptions {
   db?: Db;
   /** Called once per tenant and period when the soft limit is crossed (webhook, logs). */
   onSoftLimit?: (warning: SoftLimitWarning, webhookUrl: string | null) => void;
-  /** Reads the tenant's webhook URL for the warning. */
-  webhookUrlOf?: (tx: Tx, tenantId: string) => Promise<string | null>;
 }
 
 async function writeRecord(tx: Tx, record: CallRecord): Promise<SoftLimitWarning | null> {
@@ -106,6 +104,11 @@ async function writeRecord(tx: Tx, record: CallRecord): Promise<SoftLimitWarning
   return warning;
 }
 
+async function webhookUrlOf(tx: Tx, tenantId: string): Promise<string | null> {
+  const rows = await rawRows<{ url: string | null }>(tx, sql`select warning_webhook_url as url from tenant_ai_settings where tenant_id = ${tenantId}`);
+  return rows[0]?.url ?? null;
+}
+
 export class Meter {
   private readonly pending = new Set<Promise<void>>();
 
@@ -128,7 +131,7 @@ export class Meter {
           record.tenantId,
           async (tx) => {
             const warning = await writeRecord(tx, record);
-            const webhookUrl = warning && this.options.webhookUrlOf ? await this.options.webhookUrlOf(tx, record.tenantId) : null;
+            const webhookUrl = warning ? await webhookUrlOf(tx, record.tenantId) : null;
             return { warning, webhookUrl };
           },
           { userId: record.userId ?? undefined, db: this.options.db },

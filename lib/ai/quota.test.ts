@@ -1,0 +1,154 @@
+// Quotas under contention: atomic reservations, no spend after exhaustion, refusals that cost
+// nothing, the once-per-period soft warning, per-member caps and downgrade at the soft limit.
+import { spawn } from "node:child_process";
+import { eq } from "drizzle-orm";
+import { describe, expect, inject, it } from "vitest";
+import { tenantNotices, tenants } from "@/db/schema";
+import { withSystem, withTenant } from "@/db/scope";
+import { addMember, createTenant } from "@/test/fixtures";
+import { eventsOf, generationRequests, newGateway, quotaRow, setLimits, testConfig, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
+import type { SoftLimitWarning } from "./meter";
+import { countTokens } from "./offline-model";
+
+const servers = startFakeProvidersForFile();
+const MAX_OUTPUT = 100;
+const estimateFor = (question: string) => countTokens(question) + MAX_OUTPUT;
+
+function fixedAnswer() {
+  // Actual spend per call: 1 input + 90 output tokens, always within the reservation.
+  servers.openai.setDefault({ kind: "text", text: "ok", usage: { input: 1, output: 90 } });
+}
+
+describe("quota reservations", () => {
+  it("admits exactly what fits when 50 requests arrive at once, and refused ones cost nothing", async () => {
+    const tenant = await createTenant("Race");
+    const estimate = estimateFor("race");
+    const limit = estimate * 5 + Math.floor(estimate / 2);
+    await setLimits(tenant, { monthlyTokenLimit: limit });
+    fixedAnswer();
+    const gateway = newGateway(testConfig(servers.openai, servers.gemini));
+    const ctx = { tenantId: tenant.tenantId, feature: "api", cache: { noCache: true, noStore: true } };
+    const request = { role: "chat" as const, prompt: userPrompt("race"), maxOutputTokens: MAX_OUTPUT };
+
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => gateway.generate(ctx, request)));
+    await gateway.flush();
+    const admitted = results.filter((r) => r.status === "fulfilled");
+    const refused = results.filter((r) => r.status === "rejected");
+    expect(admitted).toHaveLength(5);
+    expect(refused).toHaveLength(45);
+    for (const r of refused) {
+      expect(r.status === "rejected" && r.reason).toMatchObject({ code: "quota_exceeded", status: 402, quota: { limit: "tokens", resetsAt: expect.stringMatching(/T00:00:00/) } });
+    }
+    expect(generationRequests(servers.openai)).toHaveLength(5);
+    expect(await eventsOf(tenant.tenantId)).toHaveLength(5);
+    const quota = await quotaRow(tenant.tenantId);
+    expect(quota).toMatchObject({ usedTokens: 5 * 91, reservedTokens: 0, reservedMicroUsd: 0 });
+    expect(quota!.usedTokens).toBeLessThanOrEqual(limit + estimate);
+
+    // Settled spend (5 × 91) leaves less than one estimate: nothing is admitted after exhaustion.
+    await expect(gateway.generate(ctx, request)).rejects.toMatchObject({ code: "quota_exceeded" });
+    expect(generationRequests(servers.openai)).toHaveLength(5);
+  });
+
+  // Two processes need a shared server: PGlite is in-process only, so this runs on PostgreSQL
+  // (CI sets TEST_DATABASE_URL); the single-process race above runs on both engines.
+  it.runIf(inject("testDatabaseUrl"))("holds across two app processes on one database", async () => {
+    const tenant = await createTenant("Two processes");
+    const estimate = estimateFor("race");
+    const limit = estimate * 7 + Math.floor(estimate / 2);
+    await setLimits(tenant, { monthlyTokenLimit: limit });
+    fixedAnswer();
+    const startAt = Date.now() + 4_000;
+    const runWorker = () =>
+      new Promise<{ admitted: number; refused: number; other: number }>((resolve, reject) => {
+        const child = spawn(process.execPath, ["--import", "tsx", "test/quota-worker.ts"], {
+          env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL, FAKE_OPENAI_URL: servers.openai.url, TENANT_ID: tenant.tenantId, REQUESTS: "25", START_AT: String(startAt), MAX_OUTPUT: String(MAX_OUTPUT) },
+          stdio: ["ignore", "pipe", "inherit"],
+        });
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1)!)) : reject(new Error(`worker exited ${code}: ${out}`))));
+      });
+    const [one, two] = await Promise.all([runWorker(), runWorker()]);
+    expect(one.other + two.other).toBe(0);
+    expect(one.admitted + two.admitted).toBe(7);
+    expect(one.refused + two.refused).toBe(43);
+    expect(generationRequests(servers.openai)).toHaveLength(7);
+    const quota = await quotaRow(tenant.tenantId);
+    expect(quota).toMatchObject({ usedTokens: 7 * 91, reservedTokens: 0 });
+    expect(await eventsOf(tenant.tenantId)).toHaveLength(7);
+  }, 60_000);
+
+  it("releases the reservation when every provider fails", async () => {
+    const tenant = await createTenant("Release");
+    await setLimits(tenant, { monthlyTokenLimit: 10_000 });
+    servers.openai.setDefault({ kind: "status", status: 500 });
+    servers.gemini.setDefault({ kind: "status", status: 500 });
+    const gateway = newGateway(testConfig(servers.openai, servers.gemini));
+    await expect(gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x") })).rejects.toMatchObject({ code: "providers_unavailable" });
+    await gateway.flush();
+    expect(await quotaRow(tenant.tenantId)).toMatchObject({ usedTokens: 0, reservedTokens: 0, reservedMicroUsd: 0 });
+  });
+
+  it("refuses on the USD limit with the limit named", async () => {
+    const tenant = await createTenant("Dollars");
+    await setLimits(tenant, { monthlyUsdLimit: 0.0001 }); // 100 micro-USD; gpt-4.1-mini output is 1.6 micro-USD per token
+    fixedAnswer();
+    const gateway = newGateway(testConfig(servers.openai, servers.gemini));
+    await expect(gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x"), maxOutputTokens: 500 })).rejects.toMatchObject({
+      code: "quota_exceeded",
+      quota: { limit: "usd" },
+      message: expect.stringMatching(/spending limit.*resets on/),
+    });
+  });
+
+  it("caps a single member without stopping the others", async () => {
+    const owner = await createTenant("Member cap");
+    const member = await addMember(owner, "member");
+    const estimate = estimateFor("hi");
+    await setLimits(owner, { monthlyTokenLimit: 100_000, memberMonthlyTokenCap: estimate + 10 });
+    fixedAnswer();
+    const gateway = newGateway(testConfig(servers.openai, servers.gemini));
+    const ask = (userId: string) => gateway.generate({ tenantId: owner.tenantId, userId, feature: "chat", cache: { noCache: true, noStore: true } }, { role: "chat", prompt: userPrompt("hi"), maxOutputTokens: MAX_OUTPUT });
+    await ask(member.userId);
+    await gateway.flush();
+    await expect(ask(member.userId)).rejects.toMatchObject({ code: "quota_exceeded", quota: { limit: "member_tokens" } });
+    await expect(ask(owner.userId)).resolves.toMatchObject({ text: "ok" });
+    await gateway.flush();
+    // The refused member call left nothing reserved at tenant level either.
+    expect(await quotaRow(owner.tenantId)).toMatchObject({ usedTokens: 2 * 91, reservedTokens: 0 });
+  });
+});
+
+describe("the soft limit", () => {
+  it("warns once per period, stored in-app and sent to the webhook hook, even under concurrency", async () => {
+    const tenant = await createTenant("Soft");
+    await setLimits(tenant, { monthlyTokenLimit: 1_000, softLimitPercent: 50, warningWebhookUrl: "https://hooks.example.test/keel" });
+    fixedAnswer();
+    const warnings: { warning: SoftLimitWarning; url: string | null }[] = [];
+    const gateway = newGateway(testConfig(servers.openai, servers.gemini), { onSoftLimit: (warning, url) => warnings.push({ warning, url }) });
+    const ctx = { tenantId: tenant.tenantId, feature: "api", cache: { noCache: true, noStore: true } };
+    await Promise.allSettled(Array.from({ length: 8 }, () => gateway.generate(ctx, { role: "chat", prompt: userPrompt("x"), maxOutputTokens: MAX_OUTPUT })));
+    await gateway.flush();
+    await Promise.allSettled(Array.from({ length: 3 }, () => gateway.generate(ctx, { role: "chat", prompt: userPrompt("x"), maxOutputTokens: MAX_OUTPUT })));
+    await gateway.flush();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ warning: { limit: "tokens", message: expect.stringMatching(/50%/) }, url: "https://hooks.example.test/keel" });
+    const notices = await withTenant(tenant.tenantId, (tx) => tx.select().from(tenantNotices));
+    expect(notices).toHaveLength(1);
+  });
+
+  it("downgrades the tier at the soft limit when the tenant asked for it", async () => {
+    const tenant = await createTenant("Downgrade");
+    await withSystem("test: upgrade plan", (tx) => tx.update(tenants).set({ plan: "pro" }).where(eq(tenants.id, tenant.tenantId)));
+    await setLimits(tenant, { monthlyTokenLimit: 1_000, softLimitPercent: 5, downgradeAtSoftLimit: true });
+    fixedAnswer();
+    const gateway = newGateway(testConfig(servers.openai, servers.gemini));
+    expect((await gateway.chainFor(tenant.tenantId, "chat"))[0]).toEqual({ provider: "openai", model: "gpt-4.1" });
+    await gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x"), maxOutputTokens: MAX_OUTPUT });
+    await gateway.flush();
+    expect((await gateway.chainFor(tenant.tenantId, "chat"))[0]).toEqual({ provider: "openai", model: "gpt-4.1-mini" });
+    const models = generationRequests(servers.openai).map((r) => (r.body as { model: string }).model);
+    expect(models).toEqual(["gpt-4.1"]);
+  });
+});

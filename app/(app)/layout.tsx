@@ -2,14 +2,19 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { NavLinks, type NavItem } from "@/components/shell/nav-links";
 import { TenantSwitcher } from "@/components/shell/tenant-switcher";
+import { ActionForm } from "@/components/ui/action-form";
+import { getGateway } from "@/lib/ai";
+import { listNotices } from "@/lib/ai/ai-settings";
 import { requirePageTenant } from "@/lib/auth/page-guard";
 import { hasRole, roleLabels } from "@/lib/tenancy/roles";
 import { getTenant, listTenantsOfUser } from "@/lib/tenancy/tenants";
 import { signOutAction, switchTenantAction } from "./actions";
+import { dismissNoticeAction } from "./settings/actions";
 
 export default async function AppLayout({ children }: { children: ReactNode }) {
   const ctx = await requirePageTenant();
-  const [tenant, myTenants] = await Promise.all([getTenant(ctx), listTenantsOfUser(ctx.userId)]);
+  const [tenant, myTenants, notices] = await Promise.all([getTenant(ctx), listTenantsOfUser(ctx.userId), listNotices(ctx)]);
+  const offline = getGateway().offline;
   const nav: NavItem[] = [
     { href: "/chat", label: "Chat" },
     { href: "/documents", label: "Documents" },
@@ -36,6 +41,11 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
               {tenant.name}
             </p>
             <span className="rounded bg-slate-100 px-2 py-0.5 text-xs text-slate-600">{roleLabels[ctx.role]}</span>
+            {offline ? (
+              <span className="rounded bg-amber-100 px-2 py-0.5 text-xs text-amber-800" title="No AI provider is configured: answers come from Keel's offline model.">
+                Offline model
+              </span>
+            ) : null}
           </div>
           <div className="flex items-center gap-3">
             <TenantSwitcher tenants={myTenants} activeTenantId={ctx.tenantId} action={switchTenantAction} />
@@ -52,6 +62,12 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
           <NavLinks items={nav} />
         </nav>
         <main id="main" className="min-w-0 flex-1">
+          {notices.map((notice) => (
+            <div key={notice.id} role="status" className="mb-4 flex flex-wrap items-center justify-between gap-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="notice">
+              <span>{notice.message}</span>
+              {hasRole(ctx.role, "admin") ? <ActionForm action={dismissNoticeAction} hidden={{ noticeId: notice.id }} submitLabel="Dismiss" label="Dismiss notice" /> : null}
+            </div>
+          ))}
           {children}
         </main>
       </div>

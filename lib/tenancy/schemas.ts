@@ -50,3 +50,7 @@ export const invitationIdSchema = z.object({ invitationId: z.uuid() });
 export const tenantIdSchema = z.object({ tenantId: z.uuid() });
 export const renameTenantSchema = z.object({ name: workspaceNameSchema });
 export const createWorkspaceSchema = z.object({ workspaceName: workspaceNameSchema });
+
+export const apiKeyNameSchema = z.object({ name: z.string().trim().min(1, "Name the key, e.g. after the app that uses it.").max(60, "Use at most 60 characters.") });
+export const apiKeyIdSchema = z.object({ apiKeyId: z.uuid() });
+export const noticeIdSchema = z.object({ noticeId: z.uuid() });

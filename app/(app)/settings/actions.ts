@@ -1,11 +1,37 @@
 "use server";
 import { revalidatePath } from "next/cache";
+import { getGateway } from "@/lib/ai";
+import { aiSettingsSchema, dismissNotice, updateAiSettings } from "@/lib/ai/ai-settings";
+import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { tenantAction } from "@/lib/http/tenant-action";
-import { renameTenantSchema } from "@/lib/tenancy/schemas";
+import { apiKeyIdSchema, apiKeyNameSchema, noticeIdSchema, renameTenantSchema } from "@/lib/tenancy/schemas";
 import { renameTenant } from "@/lib/tenancy/tenants";
 
 export const renameTenantAction = tenantAction(renameTenantSchema, { role: "admin" }, async ({ name }, ctx) => {
   await renameTenant(ctx, name);
   revalidatePath("/", "layout");
   return { ok: true, message: "Workspace renamed.", values: { name } };
+});
+
+export const updateAiSettingsAction = tenantAction(aiSettingsSchema, { role: "admin" }, async (input, ctx) => {
+  await updateAiSettings(ctx, input);
+  getGateway().forgetTenant(ctx.tenantId);
+  revalidatePath("/settings");
+  return { ok: true, message: "AI limits saved. They apply from the next request." };
+});
+
+export const createApiKeyAction = tenantAction(apiKeyNameSchema, { role: "admin" }, async ({ name }, ctx) => {
+  const { key } = await createApiKey(ctx, name);
+  revalidatePath("/settings");
+  return { ok: true, message: "API key created.", result: { key } };
+});
+
+export const revokeApiKeyAction = tenantAction(apiKeyIdSchema, { role: "admin" }, async ({ apiKeyId }, ctx) => {
+  await revokeApiKey(ctx, apiKeyId);
+  revalidatePath("/settings");
+});
+
+export const dismissNoticeAction = tenantAction(noticeIdSchema, { role: "admin" }, async ({ noticeId }, ctx) => {
+  await dismissNotice(ctx, noticeId);
+  revalidatePath("/", "layout");
 });

@@ -1,40 +1,107 @@
 import Link from "next/link";
 import type { Metadata } from "next";
+import { AiLimitsForm } from "@/components/ai/ai-limits-form";
+import { ApiKeyForm } from "@/components/ai/api-key-form";
 import { RenameWorkspaceForm } from "@/components/settings/rename-form";
+import { ActionForm } from "@/components/ui/action-form";
 import { PageHeader } from "@/components/ui/empty-state";
+import { getGateway } from "@/lib/ai";
+import { getAiProfile } from "@/lib/ai/ai-settings";
+import { listApiKeys } from "@/lib/auth/api-keys";
 import { requirePageTenant } from "@/lib/auth/page-guard";
 import { runtimeSummary } from "@/lib/config/runtime-summary";
 import { hasRole } from "@/lib/tenancy/roles";
 import { getTenant } from "@/lib/tenancy/tenants";
-import { renameTenantAction } from "./actions";
+import { createApiKeyAction, renameTenantAction, revokeApiKeyAction, updateAiSettingsAction } from "./actions";
 
 export const metadata: Metadata = { title: "Settings" };
 
+const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
+
+function Section({ id, title, children }: { id: string; title: string; children: React.ReactNode }) {
+  return (
+    <section aria-labelledby={id} className="mt-6 rounded-lg border border-slate-200 bg-white p-4 first:mt-0">
+      <h2 id={id} className="mb-3 text-lg font-semibold">
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
+
 export default async function SettingsPage() {
   const ctx = await requirePageTenant();
-  const tenant = await getTenant(ctx);
+  const isAdmin = hasRole(ctx.role, "admin");
+  const [tenant, profile, keys] = await Promise.all([getTenant(ctx), getAiProfile(ctx), isAdmin ? listApiKeys(ctx) : Promise.resolve([])]);
   const runtime = runtimeSummary();
+  const gateway = getGateway();
   return (
     <>
       <PageHeader title="Settings" />
-      <section aria-labelledby="workspace-heading" className="rounded-lg border border-slate-200 bg-white p-4">
-        <h2 id="workspace-heading" className="mb-3 text-lg font-semibold">
-          Workspace
-        </h2>
+      <Section id="workspace-heading" title="Workspace">
         <dl className="mb-4 grid grid-cols-[8rem_1fr] gap-y-1 text-sm">
           <dt className="text-slate-500">Slug</dt>
           <dd className="font-mono">{tenant.slug}</dd>
           <dt className="text-slate-500">Plan</dt>
           <dd className="capitalize">{tenant.plan}</dd>
         </dl>
-        {hasRole(ctx.role, "admin") ? <RenameWorkspaceForm action={renameTenantAction} name={tenant.name} /> : <p className="text-sm text-slate-600">Owners and admins can rename the workspace.</p>}
-      </section>
-      <section aria-labelledby="ai-heading" className="mt-6 rounded-lg border border-slate-200 bg-white p-4">
-        <h2 id="ai-heading" className="mb-2 text-lg font-semibold">
-          AI providers
-        </h2>
-        <p className="text-sm text-slate-700">{runtime.aiProviders.join(", ")}</p>
-      </section>
+        {isAdmin ? <RenameWorkspaceForm action={renameTenantAction} name={tenant.name} /> : <p className="text-sm text-slate-600">Owners and admins can rename the workspace.</p>}
+      </Section>
+
+      <Section id="ai-heading" title="AI providers">
+        <p className="text-sm text-slate-700" data-testid="ai-providers">
+          {runtime.aiProviders.join(", ")}
+        </p>
+        {gateway.offline ? (
+          <p className="mt-2 text-sm text-amber-800">Answers come from Keel&apos;s offline model: extractive, deterministic, and free. Configure a provider key for real models.</p>
+        ) : null}
+      </Section>
+
+      {isAdmin ? (
+        <>
+          <Section id="limits-heading" title="AI limits">
+            <AiLimitsForm
+              action={updateAiSettingsAction}
+              values={{
+                monthlyTokenLimit: profile.tokenLimit === null ? "" : String(profile.tokenLimit),
+                monthlyUsdLimit: profile.microUsdLimit === null ? "" : String(profile.microUsdLimit / 1_000_000),
+                memberMonthlyTokenCap: profile.memberTokenCap === null ? "" : String(profile.memberTokenCap),
+                softLimitPercent: String(profile.softLimitPercent),
+                downgradeAtSoftLimit: profile.downgradeAtSoftLimit,
+                warningWebhookUrl: profile.warningWebhookUrl ?? "",
+              }}
+            />
+          </Section>
+
+          <Section id="keys-heading" title="API keys">
+            <p className="mb-3 text-sm text-slate-600">
+              For the OpenAI-compatible API at <code className="font-mono">/api/v1</code> (chat completions, embeddings, models). Same limits, cache and metering as the app.
+            </p>
+            <ApiKeyForm action={createApiKeyAction} />
+            {keys.length > 0 ? (
+              <ul className="mt-4 divide-y divide-slate-200 rounded-md border border-slate-200" data-testid="api-key-list">
+                {keys.map((key) => (
+                  <li key={key.id} className="flex flex-wrap items-center justify-between gap-2 p-3 text-sm">
+                    <span>
+                      <span className="font-medium">{key.name}</span> <code className="font-mono text-slate-600">{key.prefix}…</code>
+                      <span className="block text-xs text-slate-500">
+                        created {dateFormat.format(key.createdAt)} · {key.lastUsedAt ? `last used ${dateFormat.format(key.lastUsedAt)}` : "never used"}
+                        {key.revokedAt ? ` · revoked ${dateFormat.format(key.revokedAt)}` : ""}
+                      </span>
+                    </span>
+                    {key.revokedAt ? (
+                      <span className="text-xs text-slate-500">Revoked</span>
+                    ) : (
+                      <ActionForm action={revokeApiKeyAction} hidden={{ apiKeyId: key.id }} submitLabel="Revoke" variant="danger" confirmMessage={`Revoke ${key.name}? Programs using it stop working.`} label={`Revoke ${key.name}`} />
+                    )}
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+          </Section>
+        </>
+      ) : null}
+
       <p className="mt-6 text-sm">
         <Link href="/workspaces" className="font-medium text-indigo-700 underline">
           Your workspaces — open or create another

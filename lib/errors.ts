@@ -13,7 +13,11 @@ export const errorStatus = {
 
 export type ErrorCode = keyof typeof errorStatus;
 
+// A process-wide brand rather than `instanceof`: Next.js may load this module more than once.
+const brand = Symbol.for("keel.KeelError");
+
 export class KeelError extends Error {
+  readonly [brand] = true;
   readonly code: ErrorCode;
   readonly status: number;
   /** Per-field messages for forms. */
@@ -29,5 +33,5 @@ export class KeelError extends Error {
 }
 
 export function isKeelError(error: unknown): error is KeelError {
-  return error instanceof KeelError;
+  return typeof error === "object" && error !== null && (error as { [brand]?: boolean })[brand] === true;
 }

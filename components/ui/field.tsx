@@ -1,5 +1,7 @@
-// A labelled input with its error tied to it for screen readers.
-import type { InputHTMLAttributes } from "react";
+"use client";
+// A labelled input with its error tied to it for screen readers. Ids come from useId: two forms
+// on one page may both have a field called "name", and a label must point at its own input.
+import { useId, type InputHTMLAttributes } from "react";
 
 interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
   name: string;
@@ -9,7 +11,8 @@ interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
 }
 
 export function Field({ name, label, error, hint, id, ...input }: FieldProps) {
-  const inputId = id ?? `field-${name}`;
+  const generated = useId();
+  const inputId = id ?? `${generated}-${name}`;
   const describedBy = [hint ? `${inputId}-hint` : null, error ? `${inputId}-error` : null].filter(Boolean).join(" ") || undefined;
   return (
     <div className="flex flex-col gap-1">
@@ -48,7 +51,8 @@ interface SelectFieldProps {
 }
 
 export function SelectField({ name, label, options, defaultValue, error, id }: SelectFieldProps) {
-  const selectId = id ?? `field-${name}`;
+  const generated = useId();
+  const selectId = id ?? `${generated}-${name}`;
   return (
     <div className="flex flex-col gap-1">
       <label htmlFor={selectId} className="text-sm font-medium text-slate-800">

@@ -25,7 +25,13 @@ export interface QuotaRefusal {
   resetsAt: string;
 }
 
+// Next.js can load this module more than once per process (route handlers and pages get their
+// own module instances, while the gateway lives on globalThis), so `instanceof` is unreliable:
+// errors carry a process-wide brand instead.
+const brand = Symbol.for("keel.GatewayError");
+
 export class GatewayError extends Error {
+  readonly [brand] = true;
   readonly code: GatewayErrorCode;
   readonly status: number;
   readonly quota?: QuotaRefusal;
@@ -40,5 +46,5 @@ export class GatewayError extends Error {
 }
 
 export function isGatewayError(error: unknown): error is GatewayError {
-  return error instanceof GatewayError;
+  return typeof error === "object" && error !== null && (error as { [brand]?: boolean })[brand] === true;
 }

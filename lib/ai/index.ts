@@ -2,6 +2,7 @@
 // model goes through `getGateway()`.
 import { gatewayConfigFromEnv } from "./config";
 import { Gateway } from "./gateway";
+import { processSingleton } from "@/lib/process-singleton";
 import { postSoftLimitWebhook } from "./soft-limit-webhook";
 
 export { Gateway } from "./gateway";
@@ -9,10 +10,6 @@ export type { CompletionResult, CompletionStream, EmbeddingResult, GatewayStream
 export { GatewayError, isGatewayError } from "./errors";
 export type { CallContext, LanguageRole, ModelRole } from "./types";
 
-// On globalThis: Next.js may load this module more than once per process (see db/client.ts).
-const holder = globalThis as typeof globalThis & { __keelGateway?: Gateway };
-
 export function getGateway(): Gateway {
-  holder.__keelGateway ??= new Gateway(gatewayConfigFromEnv(), { onSoftLimit: postSoftLimitWebhook });
-  return holder.__keelGateway;
+  return processSingleton("ai:gateway", () => new Gateway(gatewayConfigFromEnv(), { onSoftLimit: postSoftLimitWebhook }));
 }

@@ -6,6 +6,7 @@ import type { Db } from "@/db/client";
 import { withSystem, withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
 import { TtlCache } from "@/lib/ai/ttl-cache";
+import { processSingleton } from "@/lib/process-singleton";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { hasRole } from "@/lib/tenancy/roles";
 import { recordAudit } from "@/lib/tenancy/audit";
@@ -83,8 +84,8 @@ export interface ApiKeyPrincipal {
 // Revocation clears the entry in this process at once; other instances stop accepting the key
 // within KEY_CACHE_MS.
 const KEY_CACHE_MS = 10_000;
-const verifiedKeys = new TtlCache<ApiKeyPrincipal>(KEY_CACHE_MS);
-const lastUsedWrites = new TtlCache<true>(60_000);
+const verifiedKeys = processSingleton("api-keys:verified", () => new TtlCache<ApiKeyPrincipal>(KEY_CACHE_MS));
+const lastUsedWrites = processSingleton("api-keys:last-used-writes", () => new TtlCache<true>(60_000));
 
 /** The tenant behind a key, or null. Runs before any tenant is known: a system-path lookup. */
 export async function authenticateApiKey(key: string, options: { db?: Db } = {}): Promise<ApiKeyPrincipal | null> {

@@ -1,5 +1,5 @@
 // Errors in OpenAI's shape, so the official client raises its usual exception types.
-import { GatewayError } from "@/lib/ai/errors";
+import { isGatewayError, type GatewayError } from "@/lib/ai/errors";
 
 export interface OpenAiErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null; keel_quota?: { limit: string; resets_at: string } };
@@ -29,7 +29,7 @@ export function gatewayErrorBody(error: GatewayError): OpenAiErrorBody {
 }
 
 export function errorToResponse(error: unknown): Response {
-  if (error instanceof GatewayError) return Response.json(gatewayErrorBody(error), { status: error.status });
+  if (isGatewayError(error)) return Response.json(gatewayErrorBody(error), { status: error.status });
   console.error("api/v1: unexpected error", error);
   return openAiError(500, "Something went wrong on our side. Please try again.", "server_error", "internal_error");
 }

@@ -9,13 +9,14 @@ import { getDb, type Db, type Tx } from "./client";
 
 const id = z.uuid();
 
-async function scoped<T>(role: "keel_app" | "keel_system", tenantId: string, userId: string, fn: (tx: Tx) => Promise<T>, db?: Db): Promise<T> {
-  const database = db ?? (await getDb());
+async function scoped<T>(role: "keel_app" | "keel_system", tenantId: string, userId: string, fn: (tx: Tx) => Promise<T>, options: Pick<ScopeOptions, "db" | "asyncCommit">): Promise<T> {
+  const database = options.db ?? (await getDb());
   return database.transaction(async (tx) => {
     // set_config(..., true) is SET LOCAL: it ends with the transaction, so pooled connections
     // never carry one request's tenant into the next.
     await tx.execute(
-      sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true), set_config('app.user_id', ${userId}, true)`,
+      sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true), set_config('app.user_id', ${userId}, true),
+                 set_config('synchronous_commit', ${options.asyncCommit ? "off" : "on"}, true)`,
     );
     return fn(tx);
   });
@@ -26,18 +27,24 @@ export interface ScopeOptions {
   userId?: string;
   /** Another database than the process-wide one (tests). */
   db?: Db;
+  /**
+   * Commit without waiting for the WAL flush. Only for writes whose loss in a database crash is
+   * harmless (a quota reservation: losing it frees quota early, never bills). Locks are released
+   * sooner, which matters on hot rows such as a tenant's quota period.
+   */
+  asyncCommit?: boolean;
 }
 
 export function withTenant<T>(tenantId: string, fn: (tx: Tx) => Promise<T>, options: ScopeOptions = {}): Promise<T> {
-  return scoped("keel_app", id.parse(tenantId), options.userId ? id.parse(options.userId) : "", fn, options.db);
+  return scoped("keel_app", id.parse(tenantId), options.userId ? id.parse(options.userId) : "", fn, options);
 }
 
 export function withUser<T>(userId: string, fn: (tx: Tx) => Promise<T>, options: Pick<ScopeOptions, "db"> = {}): Promise<T> {
-  return scoped("keel_app", "", id.parse(userId), fn, options.db);
+  return scoped("keel_app", "", id.parse(userId), fn, options);
 }
 
 /** Cross-tenant work. `reason` names the caller in code review and in grep: keep it specific. */
 export function withSystem<T>(reason: string, fn: (tx: Tx) => Promise<T>, options: Pick<ScopeOptions, "db"> = {}): Promise<T> {
   if (!reason.trim()) throw new Error("withSystem needs a reason");
-  return scoped("keel_system", "", "", fn, options.db);
+  return scoped("keel_system", "", "", fn, options);
 }

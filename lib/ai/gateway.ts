@@ -227,7 +227,7 @@ export class Gateway {
         });
         return { hit: null, reservation };
       },
-      { userId: ctx.userId ?? undefined, db: this.deps.db },
+      { userId: ctx.userId ?? undefined, db: this.deps.db, asyncCommit: true },
     );
 
     const cacheWrites =

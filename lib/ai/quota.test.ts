@@ -9,6 +9,7 @@ import { addMember, createTenant } from "@/test/fixtures";
 import { eventsOf, generationRequests, newGateway, quotaRow, setLimits, testConfig, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
 import type { SoftLimitWarning } from "./meter";
 import { countTokens } from "./offline-model";
+import { releaseExpiredReservations, reserveQuota } from "./quota";
 
 const servers = startFakeProvidersForFile();
 const MAX_OUTPUT = 100;
@@ -150,5 +151,23 @@ describe("the soft limit", () => {
     expect((await gateway.chainFor(tenant.tenantId, "chat"))[0]).toEqual({ provider: "openai", model: "gpt-4.1-mini" });
     const models = generationRequests(servers.openai).map((r) => (r.body as { model: string }).model);
     expect(models).toEqual(["gpt-4.1"]);
+  });
+});
+
+describe("reservations left behind by a crashed process", () => {
+  it("are released by the sweep once they expire, and only then", async () => {
+    const tenant = await createTenant("Crashed");
+    await setLimits(tenant, { monthlyTokenLimit: 1_000 });
+    const profile = await newGateway(testConfig(servers.openai, servers.gemini)).profile(tenant.tenantId);
+    const now = new Date();
+    // A reservation made by a process that then died: never settled.
+    await withTenant(tenant.tenantId, (tx) => reserveQuota(tx, { profile, userId: null, reservationId: crypto.randomUUID(), tokens: 900, microUsd: 0, now, ttlMs: 60_000 }));
+    const gateway = newGateway(testConfig(servers.openai, servers.gemini));
+    fixedAnswer();
+    await expect(gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x"), maxOutputTokens: MAX_OUTPUT })).rejects.toMatchObject({ code: "quota_exceeded" });
+    expect(await releaseExpiredReservations(now)).toBe(0);
+    expect(await releaseExpiredReservations(new Date(now.getTime() + 61_000))).toBeGreaterThanOrEqual(1);
+    expect(await quotaRow(tenant.tenantId)).toMatchObject({ reservedTokens: 0, usedTokens: 0 });
+    await expect(gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x"), maxOutputTokens: MAX_OUTPUT })).resolves.toMatchObject({ text: "ok" });
   });
 });

@@ -2,8 +2,9 @@
 // concurrent calls (any number of app processes) can never jointly pass the hard limit. After:
 // settle the actual amount, or release on failure — each reservation exactly once.
 import { sql } from "drizzle-orm";
-import type { Tx } from "@/db/client";
+import type { Db, Tx } from "@/db/client";
 import { rawRows } from "@/db/raw-rows";
+import { withSystem } from "@/db/scope";
 import { GatewayError } from "./errors";
 import { currentPeriod } from "./quota-period";
 import type { TenantProfile } from "./tenant-profile";
@@ -114,28 +115,27 @@ export interface SettledPeriod {
 }
 
 /**
- * Swaps the reservation for the actual spend. Deleting the reservation row is the once-only gate:
- * a second settle (or a settle after the sweep released it) subtracts nothing.
+ * Swaps reservations for the actual spend of one period. Deleting the reservation rows is the
+ * once-only gate: settling again (or after the sweep released them) subtracts nothing.
  */
-export async function settleQuota(tx: Tx, reservation: Reservation, actual: { tokens: number; microUsd: number }): Promise<SettledPeriod | null> {
+export async function settleQuota(
+  tx: Tx,
+  input: { tenantId: string; periodStart: string; reservationIds: string[] },
+  spend: { tokens: number; microUsd: number },
+): Promise<SettledPeriod | null> {
+  const ids = sql`array[${sql.join(input.reservationIds.map((id) => sql`${id}`), sql`, `)}]::uuid[]`;
   const rows = await rawRows<Record<string, unknown>>(
     tx,
-    sql`with r as (delete from quota_reservations where id = ${reservation.id} returning tokens, micro_usd)
+    sql`with r as (delete from quota_reservations where id = any(${ids}) returning tokens, micro_usd)
         update quota_periods q set
-          reserved_tokens = q.reserved_tokens - coalesce((select tokens from r), 0),
-          reserved_micro_usd = q.reserved_micro_usd - coalesce((select micro_usd from r), 0),
-          used_tokens = q.used_tokens + ${actual.tokens},
-          used_micro_usd = q.used_micro_usd + ${actual.microUsd}
-        where q.tenant_id = ${reservation.tenantId} and q.period_start = ${reservation.periodStart}
-        returning q.token_limit, q.micro_usd_limit, q.used_tokens, q.used_micro_usd, q.soft_limit_percent, q.soft_warned_at, (select count(*) from r) as settled`,
+          reserved_tokens = q.reserved_tokens - coalesce((select sum(tokens) from r), 0),
+          reserved_micro_usd = q.reserved_micro_usd - coalesce((select sum(micro_usd) from r), 0),
+          used_tokens = q.used_tokens + ${spend.tokens},
+          used_micro_usd = q.used_micro_usd + ${spend.microUsd}
+        where q.tenant_id = ${input.tenantId} and q.period_start = ${input.periodStart}
+        returning q.token_limit, q.micro_usd_limit, q.used_tokens, q.used_micro_usd, q.soft_limit_percent, q.soft_warned_at`,
   );
   const row = rows[0];
-  if (reservation.memberCharged && reservation.userId) {
-    const held = Number(row?.settled ?? 0) > 0 ? reservation.tokens : 0;
-    await tx.execute(sql`
-      update member_quota_periods set reserved_tokens = greatest(0, reserved_tokens - ${held}), used_tokens = used_tokens + ${actual.tokens}
-      where tenant_id = ${reservation.tenantId} and user_id = ${reservation.userId} and period_start = ${reservation.periodStart}`);
-  }
   if (!row) return null;
   return {
     tokenLimit: asNumber(row.token_limit),
@@ -145,6 +145,16 @@ export async function settleQuota(tx: Tx, reservation: Reservation, actual: { to
     softLimitPercent: Number(row.soft_limit_percent),
     softWarnedAt: row.soft_warned_at ? String(row.soft_warned_at) : null,
   };
+}
+
+/** The member-cap side of a settlement; call before settleQuota deletes the reservations. */
+export async function settleMemberQuota(tx: Tx, input: { tenantId: string; periodStart: string; userId: string; reservationIds: string[]; tokens: number }): Promise<void> {
+  const ids = sql`array[${sql.join(input.reservationIds.map((id) => sql`${id}`), sql`, `)}]::uuid[]`;
+  await tx.execute(sql`
+    update member_quota_periods set
+      reserved_tokens = greatest(0, reserved_tokens - coalesce((select sum(tokens) from quota_reservations where id = any(${ids})), 0)),
+      used_tokens = used_tokens + ${input.tokens}
+    where tenant_id = ${input.tenantId} and user_id = ${input.userId} and period_start = ${input.periodStart}`);
 }
 
 /** Marks the soft warning as sent for this period; true only for the one caller that marked it. */
@@ -163,4 +173,25 @@ export function softLimitCrossed(period: SettledPeriod): "tokens" | "usd" | null
   if (period.tokenLimit !== null && period.usedTokens >= period.tokenLimit * share) return "tokens";
   if (period.microUsdLimit !== null && period.usedMicroUsd >= period.microUsdLimit * share) return "usd";
   return null;
+}
+
+/**
+ * Cross-tenant clean-up (cron): reservations whose process died before settling. Each is
+ * released exactly once, since deleting the row is the gate, as in settleQuota.
+ */
+export async function releaseExpiredReservations(now = new Date(), options: { db?: Db } = {}): Promise<number> {
+  const rows = await withSystem(
+    "cron: release expired quota reservations in every tenant",
+    (tx) =>
+      rawRows<{ released: string }>(
+        tx,
+        sql`with r as (delete from quota_reservations where expires_at < ${now.toISOString()}::timestamptz returning tenant_id, period_start, tokens, micro_usd),
+            totals as (select tenant_id, period_start, sum(tokens) as tokens, sum(micro_usd) as micro_usd, count(*) as n from r group by tenant_id, period_start),
+            q as (update quota_periods p set reserved_tokens = greatest(0, p.reserved_tokens - t.tokens), reserved_micro_usd = greatest(0, p.reserved_micro_usd - t.micro_usd)
+                  from totals t where p.tenant_id = t.tenant_id and p.period_start = t.period_start returning 1)
+            select coalesce(sum(n), 0)::int as released from totals`,
+      ),
+    options,
+  );
+  return Number(rows[0]?.released ?? 0);
 }

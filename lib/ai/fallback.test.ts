@@ -2,16 +2,10 @@
 // the real SDK clients against the scripted fakes; and nothing billed twice.
 import { describe, expect, it } from "vitest";
 import { createTenant } from "@/test/fixtures";
-import { eventsOf, generationRequests, newGateway, quotaRow, recordingSleep, testConfig, testTimeouts, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
-import type { GatewayStreamPart } from "./gateway";
+import { drain, eventsOf, generationRequests, newGateway, quotaRow, recordingSleep, testConfig, testTimeouts, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
 
 const servers = startFakeProvidersForFile();
 
-async function drain(parts: ReadableStream<GatewayStreamPart>) {
-  const collected: GatewayStreamPart[] = [];
-  for await (const part of parts as unknown as AsyncIterable<GatewayStreamPart>) collected.push(part);
-  return collected;
-}
 
 async function setup() {
   const tenant = await createTenant("Fallback");

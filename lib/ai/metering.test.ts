@@ -6,16 +6,10 @@ import { z } from "zod";
 import { usageDaily } from "@/db/schema";
 import { withTenant } from "@/db/scope";
 import { createTenant } from "@/test/fixtures";
-import { eventsOf, newGateway, quotaRow, testConfig, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
-import type { GatewayStreamPart } from "./gateway";
+import { drain, eventsOf, newGateway, quotaRow, testConfig, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
 
 const servers = startFakeProvidersForFile();
 
-async function drain(parts: ReadableStream<GatewayStreamPart>) {
-  const collected: GatewayStreamPart[] = [];
-  for await (const part of parts as unknown as AsyncIterable<GatewayStreamPart>) collected.push(part);
-  return collected;
-}
 
 describe("metering", () => {
   it("writes one event per call of every kind, and the rollup and quota agree with them", async () => {

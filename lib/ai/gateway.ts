@@ -86,7 +86,7 @@ interface Prepared {
   estimatedInputTokens: number;
   hit: { completion: CachedCompletion; status: "exact" | "semantic" } | null;
   reservation: Reservation | null;
-  cacheWrites: CallRecord["cacheWrites"] extends infer W ? Omit<NonNullable<W>, "completion"> | null : never;
+  cacheWrites: Omit<NonNullable<CallRecord["cacheWrites"]>, "completion"> | null;
 }
 
 interface Attempted<T> {
@@ -197,11 +197,12 @@ export class Gateway {
     }
 
     const profile = await this.profile(ctx.tenantId);
-    const worstPrice = Math.max(...chain.map((t) => priceOf(this.config.pricing, t.model).input)) ;
+    // Priced at the chain's dearest model, since a fallback may end up serving the call.
+    const worstInput = Math.max(...chain.map((t) => priceOf(this.config.pricing, t.model).input));
     const worstOutput = Math.max(...chain.map((t) => priceOf(this.config.pricing, t.model).output));
     const estimate = {
       tokens: estimatedInputTokens + maxOutputTokens,
-      microUsd: Math.ceil(estimatedInputTokens * worstPrice + maxOutputTokens * worstOutput),
+      microUsd: Math.ceil(estimatedInputTokens * worstInput + maxOutputTokens * worstOutput),
     };
 
     // One transaction: a cache hit spends no quota; a miss reserves before any provider is called.
@@ -376,7 +377,7 @@ export class Gateway {
         usage,
         provider: outcome.target.provider,
         model: outcome.target.model,
-        cacheStatus: prepared.hit ? "exact" : ctx.cache?.noCache || !prepared.cacheWrites ? "bypass" : "miss",
+        cacheStatus: ctx.cache?.noCache || !prepared.cacheWrites ? "bypass" : "miss",
         costMicroUsd: costMicroUsd(this.config.pricing, outcome.target.model, usage),
         fallbackCount: outcome.fallbackCount,
         offline: outcome.target.provider === "offline",

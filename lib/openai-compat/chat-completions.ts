@@ -115,7 +115,7 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
   const reader = stream.parts.getReader();
   let first = true;
 
-  const body$ = new ReadableStream<Uint8Array>({
+  const sse = new ReadableStream<Uint8Array>({
     async pull(sink) {
       const { value, done } = await reader.read();
       if (done) {
@@ -139,7 +139,7 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
     },
   });
 
-  return new Response(body$, {
+  return new Response(sse, {
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive", ...keelHeaders(stream) },
   });
 }

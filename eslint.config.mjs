@@ -11,6 +11,21 @@ const config = [
     },
   },
   {
+    // Rows are reached only through the scoped paths in db/scope.ts (row-level security applies there).
+    files: ["app/**", "lib/**", "inngest/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { paths: [{ name: "@/db/client", importNames: ["getDb", "getDatabase"], message: "Use withTenant / withUser / withSystem from @/db/scope." }] },
+      ],
+    },
+  },
+  {
+    // Data flows app → lib → db: client components never touch the database layer.
+    files: ["components/**"],
+    rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["@/db/*", "@/db"], message: "components/ must not import from db/." }] }] },
+  },
+  {
     ignores: [".next/**", "node_modules/**", ".data/**", "test-results/**", "playwright-report/**", "next-env.d.ts", "db/migrations/**"],
   },
 ];

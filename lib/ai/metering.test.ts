@@ -84,7 +84,7 @@ describe("metering", () => {
     const gateway = newGateway(testConfig(servers.openai, servers.gemini));
     const result = await gateway.generate({ tenantId: tenant.tenantId, feature: "api", requestId: "client-retry-1", cache: { noCache: true, noStore: true } }, { role: "chat", prompt: userPrompt("x") });
     await gateway.flush();
-    // The client retries with the same x-request-id: the provider is called again, but billing is not.
+    // An internal caller (a job step retried after a crash) replays the same request id: billing is not repeated.
     await gateway.generate({ tenantId: tenant.tenantId, feature: "api", requestId: "client-retry-1", cache: { noCache: true, noStore: true } }, { role: "chat", prompt: userPrompt("x") });
     await gateway.flush();
     expect(await eventsOf(tenant.tenantId)).toHaveLength(1);

@@ -8,7 +8,7 @@ import { cacheControlFrom } from "./cache-headers";
 import { errorToResponse, gatewayErrorBody, openAiError } from "./errors";
 import { languageRoleForModel } from "./models";
 import { chatCompletionRequestSchema, describeIssue, type ChatCompletionRequest } from "./schemas";
-import { callerRequestId, readJsonBody } from "./with-api-key";
+import { readJsonBody } from "./with-api-key";
 
 const finishReasons: Record<string, string> = { stop: "stop", length: "length", "content-filter": "content_filter", "tool-calls": "tool_calls" };
 
@@ -67,7 +67,6 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
     tenantId: principal.tenantId,
     apiKeyId: principal.apiKeyId,
     feature: "api",
-    requestId: callerRequestId(request),
     cache: cacheControlFrom(request.headers),
     signal: request.signal,
   };

@@ -4,7 +4,7 @@ import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
 import { errorToResponse, openAiError } from "./errors";
 import { roleForModel } from "./models";
 import { describeIssue, embeddingRequestSchema } from "./schemas";
-import { callerRequestId, readJsonBody } from "./with-api-key";
+import { readJsonBody } from "./with-api-key";
 
 /** The official client asks for base64 by default: little-endian float32, base64-encoded. */
 function toBase64(vector: number[]): string {
@@ -30,7 +30,7 @@ export async function handleEmbeddings(request: Request, principal: ApiKeyPrinci
   }
   const values = typeof input.input === "string" ? [input.input] : input.input;
   try {
-    const result = await gateway.embed({ tenantId: principal.tenantId, apiKeyId: principal.apiKeyId, feature: "api", requestId: callerRequestId(request), signal: request.signal }, values);
+    const result = await gateway.embed({ tenantId: principal.tenantId, apiKeyId: principal.apiKeyId, feature: "api", signal: request.signal }, values);
     const base64 = input.encoding_format === "base64";
     return Response.json(
       {

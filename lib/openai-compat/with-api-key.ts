@@ -17,14 +17,6 @@ export function withApiKey(handler: (request: Request, principal: ApiKeyPrincipa
   };
 }
 
-const requestIdPattern = /^[A-Za-z0-9._:-]{1,100}$/;
-
-/** The caller's x-request-id when well-formed (it becomes the metering idempotency key). */
-export function callerRequestId(request: Request): string | undefined {
-  const value = request.headers.get("x-request-id");
-  return value && requestIdPattern.test(value) ? value : undefined;
-}
-
 /** Reads a JSON body of bounded size; null when it is not JSON. */
 export async function readJsonBody(request: Request, maxBytes = 2_000_000): Promise<{ ok: true; value: unknown } | { ok: false; response: Response }> {
   const text = await request.text();

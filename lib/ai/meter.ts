@@ -48,6 +48,8 @@ export interface SoftLimitWarning {
 
 export interface MeterOptions {
   db?: Db;
+  /** How long a first record waits for company before its batch is written (default 10 ms). */
+  lingerMs?: number;
   /** Called once per tenant and period when the soft limit is crossed (webhook, logs). */
   onSoftLimit?: (warning: SoftLimitWarning, webhookUrl: string | null) => void;
 }
@@ -170,7 +172,8 @@ export class Meter {
   }
 
   private async drain(): Promise<void> {
-    await new Promise((resolve) => setImmediate(resolve));
+    // Linger briefly so that even at low concurrency a few calls share one transaction.
+    await new Promise((resolve) => setTimeout(resolve, this.options.lingerMs ?? 10));
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, 500);
       await Promise.all([...groupBy(batch, (r) => r.tenantId)].map(([tenantId, records]) => this.writeWithRetry(tenantId, records)));

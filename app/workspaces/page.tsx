@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { Metadata } from "next";
 import { ActionForm } from "@/components/ui/action-form";
-import { WorkspaceForm } from "@/components/settings/workspace-form";
+import { SingleFieldForm } from "@/components/ui/single-field-form";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { roleLabels } from "@/lib/tenancy/roles";
 import { listTenantsOfUser } from "@/lib/tenancy/tenants";
@@ -40,7 +40,7 @@ export default async function WorkspacesPage() {
         <h2 id="new-workspace" className="mb-3 text-lg font-semibold">
           Create a workspace
         </h2>
-        <WorkspaceForm action={createWorkspaceAction} />
+        <SingleFieldForm action={createWorkspaceAction} name="workspaceName" label="Workspace name" submitLabel="Create workspace" pendingLabel="Creating…" />
       </section>
       <form action={signOutAction} className="mt-6">
         <button type="submit" className="text-sm text-slate-700 underline">

@@ -2,6 +2,7 @@
 import { useActionState } from "react";
 import { Field } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
+import { ShownOnceSecret } from "@/components/ui/shown-once-secret";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { idleState, type ActionState } from "@/lib/http/action-state";
 
@@ -20,14 +21,7 @@ export function ApiKeyForm({ action }: { action: Action }) {
         <SubmitButton pendingLabel="Creating…">Create API key</SubmitButton>
       </form>
       {!state.ok ? <FormMessage state={state} /> : null}
-      {key ? (
-        <div role="status" className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-900">
-          <label htmlFor="new-api-key" className="font-medium">
-            New API key (shown once — copy it now)
-          </label>
-          <input id="new-api-key" readOnly value={key} className="mt-2 w-full rounded-md border border-emerald-300 bg-white px-2 py-1 font-mono text-xs" onFocus={(e) => e.currentTarget.select()} />
-        </div>
-      ) : null}
+      {key ? <ShownOnceSecret label="New API key" value={key} /> : null}
     </div>
   );
 }

@@ -2,6 +2,7 @@
 import { useActionState } from "react";
 import { Field, SelectField } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
+import { ShownOnceSecret } from "@/components/ui/shown-once-secret";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { idleState, type ActionState } from "@/lib/http/action-state";
 
@@ -24,19 +25,7 @@ export function InviteForm({ action }: { action: Action }) {
         <SubmitButton pendingLabel="Creating link…">Create invitation link</SubmitButton>
       </form>
       {!state.ok ? <FormMessage state={state} /> : null}
-      {link ? (
-        <div role="status" className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-900">
-          <label htmlFor="invitation-link" className="font-medium">
-            Invitation link (shown once — copy it now)
-          </label>
-          <div className="mt-2 flex gap-2">
-            <input id="invitation-link" readOnly value={link} className="w-full rounded-md border border-emerald-300 bg-white px-2 py-1 font-mono text-xs" onFocus={(e) => e.currentTarget.select()} />
-            <button type="button" className="rounded-md border border-emerald-400 px-3 py-1" onClick={() => void navigator.clipboard?.writeText(link)}>
-              Copy
-            </button>
-          </div>
-        </div>
-      ) : null}
+      {link ? <ShownOnceSecret label="Invitation link" value={link} /> : null}
     </div>
   );
 }

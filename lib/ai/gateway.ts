@@ -150,7 +150,10 @@ export class Gateway {
 
   /** The chain a role would use for a tenant now (for /v1/models and the settings page). */
   async chainFor(tenantId: string, role: ModelRole, estimatedInputTokens = 0): Promise<ModelTarget[]> {
-    const profile = await this.profile(tenantId);
+    return this.chainForProfile(await this.profile(tenantId), role, estimatedInputTokens);
+  }
+
+  private chainForProfile(profile: TenantProfile, role: ModelRole, estimatedInputTokens: number): ModelTarget[] {
     const tier = profile.downgradeAtSoftLimit && profile.softLimitReached ? "free" : profile.plan;
     const chain = resolveChain(this.config.routes, {
       role,
@@ -169,7 +172,8 @@ export class Gateway {
     const started = performance.now();
     const requestId = ctx.requestId ?? randomUUID();
     const estimatedInputTokens = countTokens(promptCharacters(request.prompt));
-    const chain = await this.chainFor(ctx.tenantId, request.role, estimatedInputTokens);
+    const profile = await this.profile(ctx.tenantId);
+    const chain = this.chainForProfile(profile, request.role, estimatedInputTokens);
     const maxOutputTokens = request.maxOutputTokens ?? this.config.defaultMaxOutputTokens[request.role];
 
     // Cacheable: text-only prompts whose private context (if any) is identified by chunk ids.
@@ -196,7 +200,6 @@ export class Gateway {
       semantic = { scopeKey: semanticScopeKey({ ...keyInput, system: question.system }), embedding: embeddings[0]! };
     }
 
-    const profile = await this.profile(ctx.tenantId);
     // Priced at the chain's dearest model, since a fallback may end up serving the call.
     const worstInput = Math.max(...chain.map((t) => priceOf(this.config.pricing, t.model).input));
     const worstOutput = Math.max(...chain.map((t) => priceOf(this.config.pricing, t.model).output));
@@ -588,8 +591,8 @@ export class Gateway {
   async embed(ctx: CallContext, values: string[]): Promise<EmbeddingResult> {
     const started = performance.now();
     const requestId = ctx.requestId ?? randomUUID();
-    const chain = await this.chainFor(ctx.tenantId, "embedding");
     const profile = await this.profile(ctx.tenantId);
+    const chain = this.chainForProfile(profile, "embedding", 0);
     const tokens = values.reduce((sum, value) => sum + countTokens(value), 0);
     const price = priceOf(this.config.pricing, chain[0]!.model);
     const reservation = await withTenant(

@@ -1,4 +1,5 @@
 // The one guard in front of every server action, route handler and tenant page.
+import { cache } from "react";
 import type { MemberRole } from "@/db/schema";
 import { KeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
@@ -18,6 +19,10 @@ export async function requireUser(): Promise<{ userId: string; tenantId: string 
   return { userId: session.userId, tenantId: session.tenantId };
 }
 
+// A page renders its layout and itself, each behind the guard: one membership lookup per request
+// is enough. Keyed by the ids, so a tenant switch within a request looks up the new tenant.
+const membershipRole = cache(findMembershipRole);
+
 /**
  * Yields `{ userId, tenantId, role }` for the active tenant, or refuses: 401 without a session,
  * 403 without a current membership or with too small a role. The role comes from the database,
@@ -26,7 +31,7 @@ export async function requireUser(): Promise<{ userId: string; tenantId: string 
 export async function requireTenant(options: GuardOptions = {}): Promise<TenantContext> {
   const { userId, tenantId } = await requireUser();
   if (!tenantId) throw new KeelError("forbidden", "Choose a workspace to continue.");
-  const role = await findMembershipRole(tenantId, userId);
+  const role = await membershipRole(tenantId, userId);
   if (!role) throw new KeelError("forbidden", "You are no longer a member of this workspace.");
   if (options.role && !hasRole(role, options.role)) {
     throw new KeelError("forbidden", `This needs the ${options.role} role or higher.`);

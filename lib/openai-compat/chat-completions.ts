@@ -7,8 +7,8 @@ import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
 import { cacheControlFrom } from "./cache-headers";
 import { errorToResponse, gatewayErrorBody, openAiError } from "./errors";
 import { languageRoleForModel } from "./models";
-import { chatCompletionRequestSchema, describeIssue, type ChatCompletionRequest } from "./schemas";
-import { readJsonBody } from "./with-api-key";
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from "./schemas";
+import { parseJsonRequest } from "./with-api-key";
 
 const finishReasons: Record<string, string> = { stop: "stop", length: "length", "content-filter": "content_filter", "tool-calls": "tool_calls" };
 
@@ -49,14 +49,9 @@ const usageOf = (result: CompletionResult) => ({
 });
 
 export async function handleChatCompletion(request: Request, principal: ApiKeyPrincipal): Promise<Response> {
-  const body = await readJsonBody(request);
-  if (!body.ok) return body.response;
-  const parsed = chatCompletionRequestSchema.safeParse(body.value);
-  if (!parsed.success) {
-    const { message, param } = describeIssue(parsed.error);
-    return openAiError(400, message, "invalid_request_error", "invalid_request", param);
-  }
-  const input = parsed.data;
+  const parsed = await parseJsonRequest(request, chatCompletionRequestSchema);
+  if (!parsed.ok) return parsed.response;
+  const input = parsed.value;
   if ((input.tools?.length ?? 0) > 0 || (input.functions?.length ?? 0) > 0) {
     return openAiError(400, "Tool and function calling are not supported by this endpoint yet.", "invalid_request_error", "unsupported_parameter", "tools");
   }

@@ -3,8 +3,8 @@ import { getGateway } from "@/lib/ai";
 import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
 import { errorToResponse, openAiError } from "./errors";
 import { roleForModel } from "./models";
-import { describeIssue, embeddingRequestSchema } from "./schemas";
-import { readJsonBody } from "./with-api-key";
+import { embeddingRequestSchema } from "./schemas";
+import { parseJsonRequest } from "./with-api-key";
 
 /** The official client asks for base64 by default: little-endian float32, base64-encoded. */
 function toBase64(vector: number[]): string {
@@ -12,14 +12,9 @@ function toBase64(vector: number[]): string {
 }
 
 export async function handleEmbeddings(request: Request, principal: ApiKeyPrincipal): Promise<Response> {
-  const body = await readJsonBody(request);
-  if (!body.ok) return body.response;
-  const parsed = embeddingRequestSchema.safeParse(body.value);
-  if (!parsed.success) {
-    const { message, param } = describeIssue(parsed.error);
-    return openAiError(400, message, "invalid_request_error", "invalid_request", param);
-  }
-  const input = parsed.data;
+  const parsed = await parseJsonRequest(request, embeddingRequestSchema);
+  if (!parsed.ok) return parsed.response;
+  const input = parsed.value;
   if (roleForModel(input.model) !== "embedding") {
     return openAiError(404, `The model '${input.model}' does not exist. Use keel-embedding.`, "invalid_request_error", "model_not_found", "model");
   }

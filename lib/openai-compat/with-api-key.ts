@@ -1,6 +1,8 @@
 // The guard for /api/v1: a tenant API key in `Authorization: Bearer …`, or an OpenAI-shaped 401.
 import { authenticateApiKey, type ApiKeyPrincipal } from "@/lib/auth/api-keys";
+import type { z } from "zod";
 import { errorToResponse, openAiError } from "./errors";
+import { describeIssue } from "./schemas";
 
 export function withApiKey(handler: (request: Request, principal: ApiKeyPrincipal) => Promise<Response>) {
   return async (request: Request): Promise<Response> => {
@@ -17,13 +19,20 @@ export function withApiKey(handler: (request: Request, principal: ApiKeyPrincipa
   };
 }
 
-/** Reads a JSON body of bounded size; null when it is not JSON. */
-export async function readJsonBody(request: Request, maxBytes = 2_000_000): Promise<{ ok: true; value: unknown } | { ok: false; response: Response }> {
+/** Reads and validates a JSON body of bounded size; a refusal is an OpenAI-shaped 4xx. */
+export async function parseJsonRequest<S extends z.ZodType>(request: Request, schema: S, maxBytes = 2_000_000): Promise<{ ok: true; value: z.infer<S> } | { ok: false; response: Response }> {
   const text = await request.text();
   if (text.length > maxBytes) return { ok: false, response: openAiError(413, `Request body too large (limit ${maxBytes} bytes).`, "invalid_request_error", "request_too_large") };
+  let json: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) };
+    json = JSON.parse(text);
   } catch {
     return { ok: false, response: openAiError(400, "The request body is not valid JSON.", "invalid_request_error", "invalid_json") };
   }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const { message, param } = describeIssue(parsed.error);
+    return { ok: false, response: openAiError(400, message, "invalid_request_error", "invalid_request", param) };
+  }
+  return { ok: true, value: parsed.data };
 }

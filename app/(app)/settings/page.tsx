@@ -2,7 +2,7 @@ import Link from "next/link";
 import type { Metadata } from "next";
 import { AiLimitsForm } from "@/components/ai/ai-limits-form";
 import { ApiKeyForm } from "@/components/ai/api-key-form";
-import { RenameWorkspaceForm } from "@/components/settings/rename-form";
+import { SingleFieldForm } from "@/components/ui/single-field-form";
 import { ActionForm } from "@/components/ui/action-form";
 import { PageHeader } from "@/components/ui/empty-state";
 import { getGateway } from "@/lib/ai";
@@ -45,7 +45,7 @@ export default async function SettingsPage() {
           <dt className="text-slate-500">Plan</dt>
           <dd className="capitalize">{tenant.plan}</dd>
         </dl>
-        {isAdmin ? <RenameWorkspaceForm action={renameTenantAction} name={tenant.name} /> : <p className="text-sm text-slate-600">Owners and admins can rename the workspace.</p>}
+        {isAdmin ? <SingleFieldForm action={renameTenantAction} name="name" label="Workspace name" submitLabel="Save" pendingLabel="Saving…" defaultValue={tenant.name} /> : <p className="text-sm text-slate-600">Owners and admins can rename the workspace.</p>}
       </Section>
 
       <Section id="ai-heading" title="AI providers">

@@ -1,4 +1,5 @@
 "use client";
+// A form around one text field and one server action (rename a workspace, create one).
 import { useActionState } from "react";
 import { Field } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
@@ -7,14 +8,23 @@ import { idleState, type ActionState } from "@/lib/http/action-state";
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
 
-export function RenameWorkspaceForm({ action, name }: { action: Action; name: string }) {
+interface SingleFieldFormProps {
+  action: Action;
+  name: string;
+  label: string;
+  submitLabel: string;
+  pendingLabel: string;
+  defaultValue?: string;
+}
+
+export function SingleFieldForm({ action, name, label, submitLabel, pendingLabel, defaultValue }: SingleFieldFormProps) {
   const [state, formAction] = useActionState(action, idleState);
   return (
     <form action={formAction} className="flex max-w-md flex-col gap-3" noValidate>
       <FormMessage state={state} />
-      <Field name="name" label="Workspace name" defaultValue={state.values?.name ?? name} error={state.fieldErrors?.name} required />
+      <Field name={name} label={label} defaultValue={state.values?.[name] ?? defaultValue} error={state.fieldErrors?.[name]} required />
       <div>
-        <SubmitButton pendingLabel="Saving…">Save</SubmitButton>
+        <SubmitButton pendingLabel={pendingLabel}>{submitLabel}</SubmitButton>
       </div>
     </form>
   );

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { auditLog, invitations, memberships, tenants, users } from "@/db/schema";
 import { getDb } from "@/db/client";
 import { rawRows } from "@/db/raw-rows";
-import { withSystem, withTenant, withUser } from "@/db/scope";
+import { callTenantFunction, tenantFunctions, withSystem, withTenant, withUser } from "@/db/scope";
 import { createInvitation } from "@/lib/tenancy/invitations";
 import { addMember, createTenant } from "@/test/fixtures";
 
@@ -114,5 +114,33 @@ describe("row-level security", () => {
       { name: "keel_app", bypass: false, super: false, login: false, owned: 0 },
       { name: "keel_system", bypass: false, super: false, login: false, owned: 0 },
     ]);
+  });
+
+  it("enters the tenant's scope first thing in every tenant-scoped SQL function, never as a definer", async () => {
+    const db = await getDb();
+    const rows = await rawRows<{ name: string; body: string; definer: boolean }>(db, sql`
+      select p.proname as name, p.prosrc as body, p.prosecdef as definer from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where n.nspname = 'public' and p.proname = any(${`{${tenantFunctions.join(",")}}`}::text[])`);
+    expect(rows.map((r) => r.name).sort()).toEqual([...tenantFunctions].sort());
+    for (const row of rows) {
+      // The first statement after BEGIN (declarations aside) must switch role and tenant.
+      const firstStatement = row.body.split(/\bBEGIN\b/)[1]!.trim().split(";")[0];
+      expect({ name: row.name, firstStatement, definer: row.definer }).toEqual({ name: row.name, firstStatement: "PERFORM keel_enter_tenant(p_tenant, " + (row.name === "keel_admit" ? "p_user)" : "NULL)"), definer: false });
+    }
+  });
+
+  it("gives a tenant-scoped function of tenant B none of tenant A's rows", async () => {
+    // Tenant A caches an answer; tenant B's admission under the very same key must miss.
+    await withTenant(a.tenantId, (tx) => tx.execute(sql`insert into ai_exact_cache (tenant_id, key, completion, expires_at) values (${a.tenantId}, 'shared-key', '{"text":"A"}', now() + interval '1 hour')`));
+    const admitAs = (tenantId: string) =>
+      callTenantFunction<{ outcome: string }>("keel_admit", tenantId, [
+        sql`null::uuid`, sql`'shared-key'::text`, sql`null::text`, sql`null::vector`, sql`null::float8`, sql`gen_random_uuid()`, sql`1::bigint`, sql`0::bigint`,
+        sql`now() + interval '1 minute'`, sql`date_trunc('month', now())::date`, sql`0::bigint`, sql`null::bigint`, sql`null::bigint`, sql`80`,
+      ]);
+    expect((await admitAs(a.tenantId))[0]?.outcome).toBe("exact");
+    // B misses, then is refused by its own zero limit: it neither read A's answer nor A's quota.
+    expect((await admitAs(b.tenantId))[0]?.outcome).toBe("refused");
+    // The scope ended with the statement: the pooled connection is back to its own role.
+    expect((await rawRows<{ role: string }>(await getDb(), sql`select current_user as role`))[0]?.role).not.toMatch(/^keel_/);
   });
 });

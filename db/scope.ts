@@ -3,9 +3,11 @@
 //   withTenant  — tenant-owned rows of one tenant (the normal path)
 //   withUser    — a signed-in user's own identity and memberships, before a tenant is chosen
 //   withSystem  — the one explicit path for cross-tenant work: sign-up, sign-in lookups, crons
-import { sql } from "drizzle-orm";
+//   callTenantFunction — the gateway's hot path: one round trip into a tenant-scoped SQL function
+import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { getDb, type Db, type Tx } from "./client";
+import { rawRows } from "./raw-rows";
 
 const id = z.uuid();
 
@@ -47,4 +49,23 @@ export function withUser<T>(userId: string, fn: (tx: Tx) => Promise<T>, options:
 export function withSystem<T>(reason: string, fn: (tx: Tx) => Promise<T>, options: Pick<ScopeOptions, "db"> = {}): Promise<T> {
   if (!reason.trim()) throw new Error("withSystem needs a reason");
   return scoped("keel_system", "", "", fn, options);
+}
+
+/**
+ * SQL functions (migration 0005) whose first act is keel_enter_tenant(tenant, user): the same role
+ * switch and tenant setting as withTenant, done inside the database. A test checks each of them.
+ */
+export const tenantFunctions = ["keel_admit", "keel_record_usage"] as const;
+export type TenantFunction = (typeof tenantFunctions)[number];
+
+/**
+ * Calls one of `tenantFunctions` as a single statement: one round trip instead of five (begin, set
+ * config, query, commit), which is what the gateway's per-call admission and metering need. The
+ * statement is its own transaction, so the tenant setting ends with it, as with withTenant.
+ */
+export async function callTenantFunction<T>(name: TenantFunction, tenantId: string, args: SQL[], options: Pick<ScopeOptions, "db"> = {}): Promise<T[]> {
+  if (!tenantFunctions.includes(name)) throw new Error(`${name} is not a tenant-scoped function`);
+  const database = options.db ?? (await getDb());
+  const params = args.length > 0 ? sql`, ${sql.join(args, sql`, `)}` : sql``;
+  return rawRows<T>(database, sql`select * from ${sql.raw(name)}(${id.parse(tenantId)}::uuid${params})`);
 }

@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { CacheStatus, CachedCompletion, ValidationOutcome } from "@/db/schema";
 import type { Db } from "@/db/client";
 import { withTenant } from "@/db/scope";
-import { exactCacheKey, readExactCache, readSemanticCache, semanticScopeKey } from "./cache";
+import { exactCacheKey, semanticScopeKey } from "./cache";
 import { CircuitBreaker } from "./circuit-breaker";
 import { timeoutsFor, type GatewayConfig } from "./config";
 import { GatewayError, isGatewayError } from "./errors";
@@ -15,7 +15,7 @@ import { countTokens } from "./offline-model";
 import { costMicroUsd, priceOf } from "./pricing";
 import { promptCharacters, textMessages, type TextMessage } from "./prompt-text";
 import { ProviderRegistry } from "./providers";
-import { reserveQuota, type Reservation } from "./quota";
+import { admit, type Reservation } from "./quota";
 import { resolveChain } from "./routing";
 import { readTenantProfile, type TenantProfile } from "./tenant-profile";
 import { TtlCache } from "./ttl-cache";
@@ -208,31 +208,22 @@ export class Gateway {
       microUsd: Math.ceil(estimatedInputTokens * worstInput + maxOutputTokens * worstOutput),
     };
 
-    // One transaction: a cache hit spends no quota; a miss reserves before any provider is called.
-    const { hit, reservation } = await withTenant(
-      ctx.tenantId,
-      async (tx) => {
-        if (readCache && key) {
-          const exact = await readExactCache(tx, ctx.tenantId, key);
-          if (exact) return { hit: { completion: exact, status: "exact" as const }, reservation: null };
-        }
-        if (readCache && semantic && threshold !== undefined) {
-          const similar = await readSemanticCache(tx, { tenantId: ctx.tenantId, scopeKey: semantic.scopeKey, embedding: semantic.embedding, threshold });
-          if (similar) return { hit: { completion: similar.completion, status: "semantic" as const }, reservation: null };
-        }
-        const reservation = await reserveQuota(tx, {
-          profile,
-          userId: ctx.userId ?? null,
-          reservationId: randomUUID(),
-          tokens: estimate.tokens,
-          microUsd: estimate.microUsd,
-          now: new Date(),
-          ttlMs: this.config.reservationTtlMs,
-        });
-        return { hit: null, reservation };
+    // One round trip: a cache hit spends no quota; a miss reserves before any provider is called.
+    const admission = await admit(
+      {
+        profile,
+        userId: ctx.userId ?? null,
+        exactKey: readCache ? key : null,
+        semantic: readCache && semantic && threshold !== undefined ? { ...semantic, threshold } : null,
+        tokens: estimate.tokens,
+        microUsd: estimate.microUsd,
+        now: new Date(),
+        ttlMs: this.config.reservationTtlMs,
       },
-      { userId: ctx.userId ?? undefined, db: this.deps.db, asyncCommit: true },
+      { db: this.deps.db },
     );
+    const hit = admission.kind === "hit" ? { completion: admission.completion, status: admission.status } : null;
+    const reservation = admission.kind === "admitted" ? admission.reservation : null;
 
     const cacheWrites =
       writeCache && key
@@ -595,11 +586,11 @@ export class Gateway {
     const chain = this.chainForProfile(profile, "embedding", 0);
     const tokens = values.reduce((sum, value) => sum + countTokens(value), 0);
     const price = priceOf(this.config.pricing, chain[0]!.model);
-    const reservation = await withTenant(
-      ctx.tenantId,
-      (tx) => reserveQuota(tx, { profile, userId: ctx.userId ?? null, reservationId: randomUUID(), tokens, microUsd: Math.ceil(tokens * price.input), now: new Date(), ttlMs: this.config.reservationTtlMs }),
-      { userId: ctx.userId ?? undefined, db: this.deps.db },
+    const admission = await admit(
+      { profile, userId: ctx.userId ?? null, exactKey: null, semantic: null, tokens, microUsd: Math.ceil(tokens * price.input), now: new Date(), ttlMs: this.config.reservationTtlMs },
+      { db: this.deps.db },
     );
+    const reservation = admission.kind === "admitted" ? admission.reservation : null;
     const prepared = { requestId, started, reservation, chain };
     try {
       const outcome = await this.runChain(chain, (target) => timeoutsFor(this.config, target.provider).totalMs, ctx.signal, async (target, signal) => {

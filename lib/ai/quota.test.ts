@@ -9,15 +9,20 @@ import { addMember, createTenant } from "@/test/fixtures";
 import { eventsOf, generationRequests, newGateway, quotaRow, setLimits, testConfig, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
 import type { SoftLimitWarning } from "./meter";
 import { countTokens } from "./offline-model";
-import { releaseExpiredReservations, reserveQuota } from "./quota";
+import { admit, releaseExpiredReservations } from "./quota";
 
 const servers = startFakeProvidersForFile();
 const MAX_OUTPUT = 100;
 const estimateFor = (question: string) => countTokens(question) + MAX_OUTPUT;
 
-function fixedAnswer() {
-  // Actual spend per call: 1 input + 90 output tokens, always within the reservation.
-  servers.openai.setDefault({ kind: "text", text: "ok", usage: { input: 1, output: 90 } });
+/**
+ * Actual spend per call: 1 input + 90 output tokens, always within the reservation. In the races
+ * the provider answers slowly, so every request is admitted or refused before the first one
+ * settles: a settled call gives back the unused part of its estimate, which later requests could
+ * legitimately use, and the exact counts below would then depend on timing.
+ */
+function fixedAnswer(delayMs = 0) {
+  servers.openai.setDefault({ kind: "text", text: "ok", usage: { input: 1, output: 90 }, delayMs });
 }
 
 describe("quota reservations", () => {
@@ -26,7 +31,7 @@ describe("quota reservations", () => {
     const estimate = estimateFor("race");
     const limit = estimate * 5 + Math.floor(estimate / 2);
     await setLimits(tenant, { monthlyTokenLimit: limit });
-    fixedAnswer();
+    fixedAnswer(300);
     const gateway = newGateway(testConfig(servers.openai, servers.gemini));
     const ctx = { tenantId: tenant.tenantId, feature: "api", cache: { noCache: true, noStore: true } };
     const request = { role: "chat" as const, prompt: userPrompt("race"), maxOutputTokens: MAX_OUTPUT };
@@ -58,7 +63,7 @@ describe("quota reservations", () => {
     const estimate = estimateFor("race");
     const limit = estimate * 7 + Math.floor(estimate / 2);
     await setLimits(tenant, { monthlyTokenLimit: limit });
-    fixedAnswer();
+    fixedAnswer(1_500);
     const startAt = Date.now() + 4_000;
     const runWorker = () =>
       new Promise<{ admitted: number; refused: number; other: number }>((resolve, reject) => {
@@ -161,7 +166,7 @@ describe("reservations left behind by a crashed process", () => {
     const profile = await newGateway(testConfig(servers.openai, servers.gemini)).profile(tenant.tenantId);
     const now = new Date();
     // A reservation made by a process that then died: never settled.
-    await withTenant(tenant.tenantId, (tx) => reserveQuota(tx, { profile, userId: null, reservationId: crypto.randomUUID(), tokens: 900, microUsd: 0, now, ttlMs: 60_000 }));
+    await admit({ profile, userId: null, exactKey: null, semantic: null, tokens: 900, microUsd: 0, now, ttlMs: 60_000 });
     const gateway = newGateway(testConfig(servers.openai, servers.gemini));
     fixedAnswer();
     await expect(gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x"), maxOutputTokens: MAX_OUTPUT })).rejects.toMatchObject({ code: "quota_exceeded" });

@@ -71,7 +71,10 @@ try {
   }
   // BENCH_SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
   const nodeFlags = (process.env.BENCH_SERVER_NODE_FLAGS ?? "").split(" ").filter(Boolean);
-  server = spawn(process.execPath, [...nodeFlags, nextBin, "start", "-p", String(PORT), "-H", "127.0.0.1"], { stdio: ["ignore", "pipe", "inherit"], env });
+  // The production server (`npm start`): scripts/serve.ts, KEEL_WORKERS processes on one port.
+  // BENCH_SERVER=next compares with plain `next start` (one process).
+  const serverArgs = process.env.BENCH_SERVER === "next" ? [nextBin, "start"] : ["--import", "tsx", "scripts/serve.ts"];
+  server = spawn(process.execPath, [...nodeFlags, ...serverArgs, "-p", String(PORT), "-H", "127.0.0.1"], { stdio: ["ignore", "pipe", "inherit"], env });
   await new Promise<void>((resolve, reject) => {
     server!.stdout!.on("data", (d: Buffer) => (d.toString().includes("Ready") ? resolve() : undefined));
     server!.on("exit", () => reject(new Error("next start exited")));

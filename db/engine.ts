@@ -35,11 +35,40 @@ export async function openDatabase(config: EngineConfig): Promise<Database> {
   return database;
 }
 
+type PostgresClient = import("postgres").Sql;
+type TransactionClient = import("postgres").TransactionSql;
+
+/**
+ * Drizzle runs every query through postgres.js's `unsafe()` with `prepare: false`, and postgres.js
+ * then spends a round trip of its own asking the server for the parameter types before every query
+ * that has parameters. With statements prepared (named, cached per connection: postgres.js's own
+ * default) each query is one round trip, which halves the database waits of every request.
+ * Transactions get the same treatment for the queries inside them.
+ */
+function withPreparedStatements<T extends PostgresClient | TransactionClient>(client: T): T {
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === "unsafe") {
+        return (query: string, args?: unknown[], options?: Record<string, unknown>) => target.unsafe(query, args as never, { ...options, prepare: true });
+      }
+      if (property === "begin" || property === "savepoint") {
+        return (...args: unknown[]) => {
+          const fn = args.pop() as (tx: TransactionClient) => unknown;
+          const open = Reflect.get(target, property) as (...a: unknown[]) => Promise<unknown>;
+          return open.call(target, ...args, (tx: TransactionClient) => fn(withPreparedStatements(tx)));
+        };
+      }
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 async function openPostgres(url: string, maxConnections = 10): Promise<Database> {
   const { default: postgres } = await import("postgres");
   const { drizzle } = await import("drizzle-orm/postgres-js");
   const client = postgres(url, { max: maxConnections, onnotice: () => {}, connect_timeout: 10 });
-  const db: Db = drizzle(client, { schema });
+  const db: Db = drizzle(withPreparedStatements(client), { schema });
   const parsed = new URL(url);
   return {
     db,

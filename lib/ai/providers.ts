@@ -5,6 +5,7 @@ import { createOpenAI } from "@ai-sdk/openai";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { EmbeddingModelV3, LanguageModelV3, SharedV3ProviderOptions } from "@ai-sdk/provider";
 import type { GatewayConfig, ProviderSettings } from "./config";
+import { providerFetch } from "./http-transport";
 import { OfflineEmbeddingModel, OfflineLanguageModel } from "./offline-model";
 import type { ModelTarget } from "./types";
 
@@ -16,16 +17,16 @@ type Factory = {
 function factoryFor(settings: ProviderSettings): Factory {
   switch (settings.name) {
     case "openai": {
-      const provider = createOpenAI({ apiKey: settings.apiKey, baseURL: settings.baseURL });
+      const provider = createOpenAI({ apiKey: settings.apiKey, baseURL: settings.baseURL, fetch: providerFetch });
       // Chat Completions, not Responses: the shape every OpenAI-compatible server also speaks.
       return { language: (m) => provider.chat(m), embedding: (m) => provider.embeddingModel(m) };
     }
     case "google": {
-      const provider = createGoogleGenerativeAI({ apiKey: settings.apiKey, baseURL: settings.baseURL });
+      const provider = createGoogleGenerativeAI({ apiKey: settings.apiKey, baseURL: settings.baseURL, fetch: providerFetch });
       return { language: (m) => provider(m), embedding: (m) => provider.embeddingModel(m) };
     }
     case "compatible": {
-      const provider = createOpenAICompatible({ name: "compatible", baseURL: settings.baseURL ?? "", apiKey: settings.apiKey || undefined, includeUsage: true });
+      const provider = createOpenAICompatible({ name: "compatible", baseURL: settings.baseURL ?? "", apiKey: settings.apiKey || undefined, includeUsage: true, fetch: providerFetch });
       return { language: (m) => provider.chatModel(m), embedding: (m) => provider.embeddingModel(m) };
     }
   }

@@ -21,6 +21,8 @@ export interface Database {
   kind: EngineConfig["kind"];
   /** Human-readable, without credentials: for the start-up banner and logs. */
   description: string;
+  /** LISTEN on a channel (postgres.js keeps a dedicated connection and re-listens after a drop). */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ async function openPostgres(url: string, maxConnections = 10): Promise<Database>
     db,
     kind: "postgres",
     description: `PostgreSQL ${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`,
+    listen: async (channel, onMessage) => void (await client.listen(channel, onMessage)),
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -93,6 +96,7 @@ async function openPglite(dataDir: string): Promise<Database> {
       db,
       kind: "pglite",
       description: inMemory ? "embedded PGlite (in memory)" : `embedded PGlite at ${path.relative(process.cwd(), path.resolve(dataDir)) || dataDir}`,
+      listen: async (channel, onMessage) => void (await client.listen(channel, onMessage)),
       close: async () => {
         await client.close();
         releaseLock();

@@ -1,5 +1,5 @@
-// The server the end-to-end tests drive: a production build (`next build` + `next start`) on a
-// database of its own — a fresh PostgreSQL database when TEST_DATABASE_URL is set, else a fresh
+// The server the end-to-end tests drive: a production build (`next build`) served the way
+// `npm start` serves it (scripts/serve.ts: two workers on PostgreSQL) on a database of its own — a fresh PostgreSQL database when TEST_DATABASE_URL is set, else a fresh
 // embedded PGlite dir — removed again when Playwright stops the server.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -51,13 +51,15 @@ function cleanUp(code: number): Promise<never> {
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void cleanUp(0));
 
 function run(args: string[]): Promise<number> {
-  child = spawn(process.execPath, [nextBin, ...args], { stdio: "inherit", env });
+  child = spawn(process.execPath, args, { stdio: "inherit", env });
   return new Promise((resolve) => child!.once("exit", (code) => resolve(code ?? 1)));
 }
 
 if (process.env.E2E_SKIP_BUILD !== "1") {
-  const built = await run(["build"]);
+  const built = await run([nextBin, "build"]);
   if (built !== 0) await cleanUp(built);
 }
-const exitCode = await run(["start", "-p", String(E2E_PORT), "-H", "127.0.0.1"]);
+// Two workers even on a one-core machine: the tests must hold when requests land on different processes.
+env.KEEL_WORKERS ??= "2";
+const exitCode = await run(["--import", "tsx", "scripts/serve.ts", "-p", String(E2E_PORT), "-H", "127.0.0.1"]);
 await cleanUp(exitCode);

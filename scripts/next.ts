@@ -1,6 +1,9 @@
-// `npm run dev` / `npm start`: first-run configuration, then the Next.js server.
+// `npm run dev` / `npm start`: first-run configuration, then the Next.js dev server, or the
+// production server (scripts/serve.ts: worker processes, /api/v1 served from its route modules).
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { ensureLocalEnv } from "./ensure-env";
 
 const [command = "dev", ...args] = process.argv.slice(2);
@@ -8,6 +11,8 @@ const added = ensureLocalEnv();
 if (added.length > 0) console.log(`keel: wrote ${added.join(", ")} to .env.local`);
 
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
-const child = spawn(process.execPath, [nextBin, command, ...args], { stdio: "inherit" });
+const serve = path.join(path.dirname(fileURLToPath(import.meta.url)), "serve.ts");
+const argv = command === "start" ? ["--import", "tsx", serve, ...args] : [nextBin, command, ...args];
+const child = spawn(process.execPath, argv, { stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

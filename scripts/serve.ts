@@ -29,8 +29,11 @@ const port = Number(option(["-p", "--port"], process.env.PORT ?? "3000"));
 const hostname = option(["-H", "--hostname"], process.env.HOSTNAME ?? "0.0.0.0");
 
 function workerCount(): number {
-  if (!process.env.DATABASE_URL) return 1;
   const requested = Number(process.env.KEEL_WORKERS ?? availableParallelism());
+  if (!process.env.DATABASE_URL) {
+    if (requested > 1 && process.env.KEEL_WORKERS) console.warn("keel: embedded PGlite serves from one process; set DATABASE_URL for more workers");
+    return 1;
+  }
   return Number.isInteger(requested) && requested >= 1 ? requested : 1;
 }
 
@@ -85,13 +88,15 @@ if (cluster.isPrimary) {
 
   // A worker that dies is replaced (after a pause, so a crash loop cannot spin). Its in-flight
   // requests fail, and its quota reservations are released by the expiry sweep.
+  let alive = count;
   cluster.on("exit", (worker, code, signal) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (--alive === 0) process.exit(0);
       return;
     }
     console.error(`keel: worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
     setTimeout(fork, 1_000);
+    ready--;
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {

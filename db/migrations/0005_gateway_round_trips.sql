@@ -197,6 +197,9 @@ BEGIN
     v_message := format(CASE v_crossed WHEN 'tokens' THEN 'This workspace has used %s%% of its monthly AI token allowance.'
                                        ELSE 'This workspace has used %s%% of its monthly AI spending limit.' END, v_period.soft_limit_percent);
     INSERT INTO tenant_notices (tenant_id, kind, message) VALUES (p_tenant, 'quota.soft_limit', v_message);
+    -- Every process drops its cached tenant profile (db/invalidation.ts): a tenant that asked to
+    -- be downgraded at the soft limit is, from its next call on.
+    PERFORM pg_notify('keel_invalidate', 'tenant_profile:' || p_tenant::text);
     RETURN QUERY SELECT v_crossed, v_message, (SELECT s.warning_webhook_url FROM tenant_ai_settings s WHERE s.tenant_id = p_tenant);
   END LOOP;
 

@@ -2,6 +2,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { quotaPeriods, tenantAiSettings, tenantNotices, type TenantNotice } from "@/db/schema";
+import { announceInvalidation } from "@/db/invalidation";
 import { withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
@@ -49,6 +50,8 @@ export async function updateAiSettings(ctx: TenantContext, input: AiSettingsInpu
         .set({ tokenLimit: profile.tokenLimit, microUsdLimit: profile.microUsdLimit, memberTokenCap: profile.memberTokenCap, softLimitPercent: profile.softLimitPercent })
         .where(and(eq(quotaPeriods.tenantId, ctx.tenantId), eq(quotaPeriods.periodStart, currentPeriod().start)));
       await recordAudit(tx, { tenantId: ctx.tenantId, actorUserId: ctx.userId, action: "ai_settings.changed", targetType: "tenant", targetId: ctx.tenantId });
+      // Every process's gateway drops its cached profile, so the new limits apply from the next call.
+      await announceInvalidation(tx, "tenant_profile", ctx.tenantId);
     },
     { userId: ctx.userId },
   );

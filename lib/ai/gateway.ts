@@ -5,6 +5,7 @@ import type { LanguageModelV3CallOptions, LanguageModelV3Prompt, LanguageModelV3
 import { z } from "zod";
 import type { CacheStatus, CachedCompletion, ValidationOutcome } from "@/db/schema";
 import type { Db } from "@/db/client";
+import { listenForInvalidations, onInvalidation } from "@/db/invalidation";
 import { withTenant } from "@/db/scope";
 import { exactCacheKey, semanticScopeKey } from "./cache";
 import { CircuitBreaker } from "./circuit-breaker";
@@ -121,6 +122,7 @@ export class Gateway {
     this.registry = new ProviderRegistry(config);
     this.breaker = new CircuitBreaker(config.breaker);
     this.profiles = new TtlCache(config.profileTtlMs);
+    onInvalidation("tenant_profile", (tenantId) => this.profiles.delete(tenantId));
     this.sleep = deps.sleep ?? defaultSleep;
     this.random = deps.random ?? Math.random;
     this.meter = new Meter({ db: deps.db, onSoftLimit: deps.onSoftLimit });
@@ -135,7 +137,7 @@ export class Gateway {
     return this.meter.flush();
   }
 
-  /** Drops a tenant's cached profile after its plan or AI settings change. */
+  /** Drops a tenant's cached profile in this process (other processes hear of it by NOTIFY). */
   forgetTenant(tenantId: string): void {
     this.profiles.delete(tenantId);
   }
@@ -143,6 +145,7 @@ export class Gateway {
   async profile(tenantId: string): Promise<TenantProfile> {
     const cached = this.profiles.get(tenantId);
     if (cached) return cached;
+    if (!this.deps.db) await listenForInvalidations();
     const profile = await withTenant(tenantId, (tx) => readTenantProfile(tx, tenantId), { db: this.deps.db });
     this.profiles.set(tenantId, profile);
     return profile;

@@ -6,6 +6,7 @@ import type { Db } from "@/db/client";
 import { withSystem, withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
 import { TtlCache } from "@/lib/ai/ttl-cache";
+import { announceInvalidation, listenForInvalidations, onInvalidation } from "@/db/invalidation";
 import { processSingleton } from "@/lib/process-singleton";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { hasRole } from "@/lib/tenancy/roles";
@@ -68,6 +69,7 @@ export async function revokeApiKey(ctx: TenantContext, id: string): Promise<void
         .returning({ keyHash: apiKeys.keyHash });
       if (rows.length === 0) throw new KeelError("not_found", "That API key does not exist or is already revoked.");
       await recordAudit(tx, { tenantId: ctx.tenantId, actorUserId: ctx.userId, action: "api_key.revoked", targetType: "api_key", targetId: id });
+      for (const row of rows) await announceInvalidation(tx, "api_key", row.keyHash);
       return rows.map((r) => r.keyHash);
     },
     { userId: ctx.userId },
@@ -81,10 +83,14 @@ export interface ApiKeyPrincipal {
 }
 
 // Verified keys are remembered briefly so the API's hot path skips a database round trip.
-// Revocation clears the entry in this process at once; other instances stop accepting the key
-// within KEY_CACHE_MS.
+// Revocation clears the entry in this process at once, and in every other process (the server's
+// other workers, other servers) as soon as they hear its NOTIFY; KEY_CACHE_MS bounds the rest.
 const KEY_CACHE_MS = 10_000;
-const verifiedKeys = processSingleton("api-keys:verified", () => new TtlCache<ApiKeyPrincipal>(KEY_CACHE_MS));
+const verifiedKeys = processSingleton("api-keys:verified", () => {
+  const cache = new TtlCache<ApiKeyPrincipal>(KEY_CACHE_MS);
+  onInvalidation("api_key", (hash) => cache.delete(hash));
+  return cache;
+});
 const lastUsedWrites = processSingleton("api-keys:last-used-writes", () => new TtlCache<true>(60_000));
 
 /** The tenant behind a key, or null. Runs before any tenant is known: a system-path lookup. */
@@ -93,6 +99,7 @@ export async function authenticateApiKey(key: string, options: { db?: Db } = {})
   const hash = hashApiKey(key);
   const cached = verifiedKeys.get(hash);
   if (cached) return cached;
+  await listenForInvalidations();
   const principal = await withSystem(
     "api key authentication",
     async (tx) => {

@@ -1,0 +1,64 @@
+// Caches that other processes must not keep stale: the production server runs several workers,
+// so a change made in one must reach the others' memory. Each test changes the database the way
+// another process would (no local eviction), so only the NOTIFY can clear this process's copy.
+import { and, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { apiKeys } from "@/db/schema";
+import { announceInvalidation } from "@/db/invalidation";
+import { withTenant } from "@/db/scope";
+import { baseGatewayConfig } from "@/lib/ai/config";
+import { Gateway } from "@/lib/ai/gateway";
+import { updateAiSettings } from "@/lib/ai/ai-settings";
+import { authenticateApiKey, createApiKey, hashApiKey } from "@/lib/auth/api-keys";
+import { createTenant } from "@/test/fixtures";
+
+async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, withinMs = 3_000): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const value = await read();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("cross-process cache invalidation", () => {
+  it("stops accepting an API key revoked by another process well before the cache would expire", async () => {
+    const tenant = await createTenant("Revoked elsewhere");
+    const { key } = await createApiKey(tenant, "ci");
+    expect(await authenticateApiKey(key)).toMatchObject({ tenantId: tenant.tenantId });
+    // Another worker revokes it: the row changes and the announcement goes out, nothing else.
+    await withTenant(tenant.tenantId, async (tx) => {
+      await tx.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.tenantId, tenant.tenantId), eq(apiKeys.keyHash, hashApiKey(key))));
+      await announceInvalidation(tx, "api_key", hashApiKey(key));
+    });
+    // The verified-key cache holds entries for 10 s; the NOTIFY must clear it long before.
+    const started = Date.now();
+    expect(await eventually(() => authenticateApiKey(key), (p) => p === null)).toBeNull();
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it("keeps an announcement unheard when its transaction rolls back", async () => {
+    const tenant = await createTenant("Rolled back");
+    const { key } = await createApiKey(tenant, "ci");
+    expect(await authenticateApiKey(key)).not.toBeNull();
+    await expect(
+      withTenant(tenant.tenantId, async (tx) => {
+        await announceInvalidation(tx, "api_key", hashApiKey(key));
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    // Still cached and still valid: nothing was revoked, and nothing was announced.
+    expect(await authenticateApiKey(key)).toMatchObject({ tenantId: tenant.tenantId });
+  });
+
+  it("applies new AI limits saved by another process to this process's gateway", async () => {
+    const tenant = await createTenant("Limits elsewhere");
+    const gateway = new Gateway({ ...baseGatewayConfig, providers: [], profileTtlMs: 60_000 });
+    const before = await gateway.profile(tenant.tenantId);
+    // updateAiSettings announces the change; this gateway is never told directly.
+    await updateAiSettings(tenant, { monthlyTokenLimit: 1234, monthlyUsdLimit: null, memberMonthlyTokenCap: null, softLimitPercent: 80, downgradeAtSoftLimit: false, warningWebhookUrl: null });
+    expect(before.tokenLimit).not.toBe(1234);
+    const after = await eventually(() => gateway.profile(tenant.tenantId), (p) => p.tokenLimit === 1234);
+    expect(after.tokenLimit).toBe(1234);
+  });
+});

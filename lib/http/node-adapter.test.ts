@@ -1,0 +1,96 @@
+// The production server's path for /api/v1: Web handlers on Node's http server, over real sockets.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { serveWebHandler, type WebHandler } from "./node-adapter";
+
+let server: http.Server | undefined;
+afterEach(() => {
+  server?.closeAllConnections();
+  return new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+});
+
+async function serve(handler: WebHandler): Promise<string> {
+  server = http.createServer((request, response) => void serveWebHandler(handler, request, response));
+  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe("serveWebHandler", () => {
+  it("passes method, path, headers and body in, and a whole JSON answer out with its length", async () => {
+    const url = await serve(async (request) =>
+      Response.json({ method: request.method, path: new URL(request.url).pathname + new URL(request.url).search, auth: request.headers.get("authorization"), body: await request.json() }, { status: 201, headers: { "x-request-id": "r1" } }),
+    );
+    const response = await fetch(`${url}/api/v1/thing?x=1`, { method: "POST", headers: { authorization: "Bearer k", "content-type": "application/json" }, body: JSON.stringify({ hello: "wörld" }) });
+    expect(response.status).toBe(201);
+    expect(response.headers.get("x-request-id")).toBe("r1");
+    expect(response.headers.get("content-length")).toBe(String(Buffer.byteLength(JSON.stringify({ method: "POST", path: "/api/v1/thing?x=1", auth: "Bearer k", body: { hello: "wörld" } }))));
+    expect(await response.json()).toEqual({ method: "POST", path: "/api/v1/thing?x=1", auth: "Bearer k", body: { hello: "wörld" } });
+  });
+
+  it("streams server-sent events chunk by chunk, before the handler's stream has ended", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const url = await serve(async () => {
+      const encoder = new TextEncoder();
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(encoder.encode("data: one\n\n"));
+          await held;
+          controller.enqueue(encoder.encode("data: two\n\n"));
+          controller.close();
+        },
+      });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    });
+    const response = await fetch(url);
+    const reader = response.body!.getReader();
+    // The first event arrives while the second is still held back by the handler.
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("data: one\n\n");
+    release();
+    let rest = "";
+    for (let next = await reader.read(); !next.done; next = await reader.read()) rest += new TextDecoder().decode(next.value);
+    expect(rest).toBe("data: two\n\n");
+  });
+
+  it("aborts the request's signal and cancels the body when the client disconnects mid-stream", async () => {
+    let aborted!: () => void;
+    const sawAbort = new Promise<void>((resolve) => (aborted = resolve));
+    let cancelled!: () => void;
+    const sawCancel = new Promise<void>((resolve) => (cancelled = resolve));
+    const url = await serve(async (request) => {
+      request.signal.addEventListener("abort", () => aborted());
+      const body = new ReadableStream<Uint8Array>({
+        start: (controller) => controller.enqueue(new TextEncoder().encode("data: first\n\n")),
+        cancel: () => cancelled(),
+      });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    });
+    const controller = new AbortController();
+    const response = await fetch(url, { signal: controller.signal });
+    await response.body!.getReader().read();
+    controller.abort();
+    await expect(Promise.all([sawAbort, sawCancel])).resolves.toBeDefined();
+  });
+
+  it("refuses an oversized body with 413 without reading it into memory", async () => {
+    let called = false;
+    const url = await serve(async () => {
+      called = true;
+      return new Response("unreachable");
+    });
+    const response = await fetch(url, { method: "POST", body: "x".repeat(5 * 1024 * 1024) }).catch(() => null);
+    // Either the 413 arrives, or the server cut the upload short; the handler never runs.
+    if (response) expect(response.status).toBe(413);
+    expect(called).toBe(false);
+  });
+
+  it("answers 500 in OpenAI's error shape when a handler throws", async () => {
+    const url = await serve(async () => {
+      throw new Error("boom");
+    });
+    const response = await fetch(url);
+    expect(response.status).toBe(500);
+    expect(await response.json()).toMatchObject({ error: { type: "server_error" } });
+  });
+});

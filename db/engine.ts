@@ -21,8 +21,11 @@ export interface Database {
   kind: EngineConfig["kind"];
   /** Human-readable, without credentials: for the start-up banner and logs. */
   description: string;
-  /** LISTEN on a channel (postgres.js keeps a dedicated connection and re-listens after a drop). */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<void>;
+  /**
+   * LISTEN on a channel. postgres.js keeps a dedicated connection and listens again after a drop;
+   * `onListen` runs each time it (re)starts listening, since notifications in between are lost.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onListen?: () => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,7 +79,7 @@ async function openPostgres(url: string, maxConnections = 10): Promise<Database>
     db,
     kind: "postgres",
     description: `PostgreSQL ${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`,
-    listen: async (channel, onMessage) => void (await client.listen(channel, onMessage)),
+    listen: async (channel, onMessage, onListen) => void (await client.listen(channel, onMessage, onListen)),
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -96,7 +99,10 @@ async function openPglite(dataDir: string): Promise<Database> {
       db,
       kind: "pglite",
       description: inMemory ? "embedded PGlite (in memory)" : `embedded PGlite at ${path.relative(process.cwd(), path.resolve(dataDir)) || dataDir}`,
-      listen: async (channel, onMessage) => void (await client.listen(channel, onMessage)),
+      listen: async (channel, onMessage, onListen) => {
+        await client.listen(channel, onMessage);
+        onListen?.();
+      },
       close: async () => {
         await client.close();
         releaseLock();

@@ -1,10 +1,12 @@
 // Caches that other processes must not keep stale: the production server runs several workers,
 // so a change made in one must reach the others' memory. Each test changes the database the way
 // another process would (no local eviction), so only the NOTIFY can clear this process's copy.
-import { and, eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { and, eq, sql } from "drizzle-orm";
+import { describe, expect, inject, it } from "vitest";
 import { apiKeys } from "@/db/schema";
+import { getDb } from "@/db/client";
 import { announceInvalidation } from "@/db/invalidation";
+import { rawRows } from "@/db/raw-rows";
 import { withTenant } from "@/db/scope";
 import { baseGatewayConfig } from "@/lib/ai/config";
 import { Gateway } from "@/lib/ai/gateway";
@@ -60,5 +62,23 @@ describe("cross-process cache invalidation", () => {
     expect(before.tokenLimit).not.toBe(1234);
     const after = await eventually(() => gateway.profile(tenant.tenantId), (p) => p.tokenLimit === 1234);
     expect(after.tokenLimit).toBe(1234);
+  });
+
+  // Announcements made while the LISTEN connection is down are lost; PostgreSQL only, where the
+  // connection can drop (PGlite is in-process).
+  it.runIf(inject("testDatabaseUrl"))("drops every cached key when it starts listening again after a lost connection", async () => {
+    const tenant = await createTenant("Lost connection");
+    const { key } = await createApiKey(tenant, "ci");
+    expect(await authenticateApiKey(key)).not.toBeNull();
+    // Revoked while nobody hears it: no announcement at all.
+    await withTenant(tenant.tenantId, (tx) => tx.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.keyHash, hashApiKey(key))));
+    const db = await getDb();
+    const killed = await rawRows<{ killed: boolean }>(
+      db,
+      sql`select pg_terminate_backend(pid) as killed from pg_stat_activity where datname = current_database() and query ilike 'listen%' and pid <> pg_backend_pid()`,
+    );
+    expect(killed.length).toBeGreaterThan(0);
+    // postgres.js reconnects and listens again; the cache, possibly stale, is dropped then.
+    expect(await eventually(() => authenticateApiKey(key), (p) => p === null, 8_000)).toBeNull();
   });
 });

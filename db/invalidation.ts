@@ -9,8 +9,13 @@ const CHANNEL = "keel_invalidate";
 
 export type InvalidationTopic = "api_key" | "tenant_profile";
 
+/** Called with the key to drop, or null to drop everything (announcements may have been missed). */
+export type InvalidationHandler = (key: string | null) => void;
+
 interface Listeners {
-  handlers: Map<InvalidationTopic, Set<(key: string) => void>>;
+  handlers: Map<InvalidationTopic, Set<InvalidationHandler>>;
+  /** Bumped by every announcement heard on a topic: see invalidationEpoch. */
+  epochs: Map<InvalidationTopic, number>;
   /** The database this process listens on (tests close and reopen it). */
   database?: Database;
   listening?: Promise<void>;
@@ -18,21 +23,39 @@ interface Listeners {
 
 // One LISTEN per process, whatever number of module instances Next.js loads.
 const holder = globalThis as typeof globalThis & { __keelInvalidation?: Listeners };
-const listeners: Listeners = (holder.__keelInvalidation ??= { handlers: new Map() });
+const listeners: Listeners = (holder.__keelInvalidation ??= { handlers: new Map(), epochs: new Map() });
 
 /** Tells every process to drop `key` from its `topic` cache once the transaction commits. */
 export async function announceInvalidation(tx: Tx, topic: InvalidationTopic, key: string): Promise<void> {
   await tx.execute(sql`select pg_notify(${CHANNEL}, ${`${topic}:${key}`})`);
 }
 
+function deliver(topic: InvalidationTopic, key: string | null): void {
+  listeners.epochs.set(topic, (listeners.epochs.get(topic) ?? 0) + 1);
+  for (const handler of listeners.handlers.get(topic) ?? []) handler(key);
+}
+
 function dispatch(payload: string): void {
   const separator = payload.indexOf(":");
-  const topic = payload.slice(0, separator) as InvalidationTopic;
-  for (const handler of listeners.handlers.get(topic) ?? []) handler(payload.slice(separator + 1));
+  deliver(payload.slice(0, separator) as InvalidationTopic, payload.slice(separator + 1));
+}
+
+/** After a (re)connect, announcements made while not listening are unknown: drop everything. */
+function dropEverything(): void {
+  for (const topic of listeners.handlers.keys()) deliver(topic, null);
+}
+
+/**
+ * A number that changes whenever `topic` hears an announcement. A cache compares it before and
+ * after reading the database, and keeps what it read only if unchanged: otherwise a change may
+ * have landed during the read, and the value may already be stale.
+ */
+export function invalidationEpoch(topic: InvalidationTopic): number {
+  return listeners.epochs.get(topic) ?? 0;
 }
 
 /** Calls `handler(key)` for every announcement on `topic` heard by this process. */
-export function onInvalidation(topic: InvalidationTopic, handler: (key: string) => void): void {
+export function onInvalidation(topic: InvalidationTopic, handler: InvalidationHandler): void {
   const set = listeners.handlers.get(topic) ?? new Set();
   set.add(handler);
   listeners.handlers.set(topic, set);
@@ -46,7 +69,7 @@ export async function listenForInvalidations(): Promise<void> {
   const database = await getDatabase();
   if (listeners.database !== database) {
     listeners.database = database;
-    listeners.listening = database.listen(CHANNEL, dispatch).catch((error: unknown) => {
+    listeners.listening = database.listen(CHANNEL, dispatch, dropEverything).catch((error: unknown) => {
       listeners.database = undefined;
       throw error;
     });

@@ -134,8 +134,8 @@ describe("row-level security", () => {
     await withTenant(a.tenantId, (tx) => tx.execute(sql`insert into ai_exact_cache (tenant_id, key, completion, expires_at) values (${a.tenantId}, 'shared-key', '{"text":"A"}', now() + interval '1 hour')`));
     const admitAs = (tenantId: string) =>
       callTenantFunction<{ outcome: string }>("keel_admit", tenantId, [
-        sql`null::uuid`, sql`'shared-key'::text`, sql`null::text`, sql`null::vector`, sql`null::float8`, sql`gen_random_uuid()`, sql`1::bigint`, sql`0::bigint`,
-        sql`now() + interval '1 minute'`, sql`date_trunc('month', now())::date`, sql`0::bigint`, sql`null::bigint`, sql`null::bigint`, sql`80`,
+        [null, "uuid"], ["shared-key", "text"], [null, "text"], [null, "vector"], [null, "float8"], [crypto.randomUUID(), "uuid"], [1, "bigint"], [0, "bigint"],
+        [new Date(Date.now() + 60_000).toISOString(), "timestamptz"], [new Date().toISOString().slice(0, 8) + "01", "date"], [0, "bigint"], [null, "bigint"], [null, "bigint"], [80, "int"],
       ]);
     expect((await admitAs(a.tenantId))[0]?.outcome).toBe("exact");
     // B misses, then is refused by its own zero limit: it neither read A's answer nor A's quota.

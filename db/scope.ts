@@ -4,7 +4,7 @@
 //   withUser    — a signed-in user's own identity and memberships, before a tenant is chosen
 //   withSystem  — the one explicit path for cross-tenant work: sign-up, sign-in lookups, crons
 //   callTenantFunction — the gateway's hot path: one round trip into a tenant-scoped SQL function
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDb, type Db, type Tx } from "./client";
 import { rawRows } from "./raw-rows";
@@ -58,14 +58,19 @@ export function withSystem<T>(reason: string, fn: (tx: Tx) => Promise<T>, option
 export const tenantFunctions = ["keel_admit", "keel_record_usage"] as const;
 export type TenantFunction = (typeof tenantFunctions)[number];
 
+/** The SQL types a tenant function's arguments may have. */
+export type ArgumentType = "uuid" | "text" | "int" | "bigint" | "float8" | "date" | "timestamptz" | "jsonb" | "vector";
+
 /**
  * Calls one of `tenantFunctions` as a single statement: one round trip instead of five (begin, set
  * config, query, commit), which is what the gateway's per-call admission and metering need. The
  * statement is its own transaction, so the tenant setting ends with it, as with withTenant.
+ * Arguments are values bound as parameters, never SQL: nothing runs before the function enters
+ * the tenant's scope.
  */
-export async function callTenantFunction<T>(name: TenantFunction, tenantId: string, args: SQL[], options: Pick<ScopeOptions, "db"> = {}): Promise<T[]> {
+export async function callTenantFunction<T>(name: TenantFunction, tenantId: string, args: Array<[value: unknown, type: ArgumentType]>, options: Pick<ScopeOptions, "db"> = {}): Promise<T[]> {
   if (!tenantFunctions.includes(name)) throw new Error(`${name} is not a tenant-scoped function`);
   const database = options.db ?? (await getDb());
-  const params = args.length > 0 ? sql`, ${sql.join(args, sql`, `)}` : sql``;
-  return rawRows<T>(database, sql`select * from ${sql.raw(name)}(${id.parse(tenantId)}::uuid${params})`);
+  const params = args.map(([value, type]) => sql`, ${value}::${sql.raw(type)}`);
+  return rawRows<T>(database, sql`select * from ${sql.raw(name)}(${id.parse(tenantId)}::uuid${sql.join(params, sql``)})`);
 }

@@ -14,7 +14,6 @@ import cluster from "node:cluster";
 import { createServer } from "node:http";
 import { availableParallelism } from "node:os";
 import nextEnv from "@next/env";
-import next from "next";
 import { serveWebHandler, type WebHandler } from "@/lib/http/node-adapter";
 import { processSingletonIfCreated } from "@/lib/process-singleton";
 
@@ -24,18 +23,23 @@ function option(flags: string[], fallback: string): string {
   return index >= 0 && args[index + 1] ? args[index + 1]! : fallback;
 }
 
+// As `next start` does: production builds of React and Next.js, and .env files read as in production.
+(process.env as Record<string, string | undefined>).NODE_ENV ??= "production";
 nextEnv.loadEnvConfig(process.cwd(), false);
 const port = Number(option(["-p", "--port"], process.env.PORT ?? "3000"));
 const hostname = option(["-H", "--hostname"], process.env.HOSTNAME ?? "0.0.0.0");
 
 function workerCount(): number {
-  const requested = Number(process.env.KEEL_WORKERS ?? availableParallelism());
+  const requested = Number(process.env.KEEL_WORKERS ?? Math.min(availableParallelism(), 8));
   if (!process.env.DATABASE_URL) {
     if (requested > 1 && process.env.KEEL_WORKERS) console.warn("keel: embedded PGlite serves from one process; set DATABASE_URL for more workers");
     return 1;
   }
   return Number.isInteger(requested) && requested >= 1 ? requested : 1;
 }
+
+/** How long a stopping worker lets requests in flight finish before cutting them off. */
+const GRACE_MS = Number(process.env.KEEL_SHUTDOWN_GRACE_MS ?? 30_000);
 
 /** The /api/v1 routes: path → the route module's method handlers. */
 async function apiRoutes(): Promise<Map<string, Partial<Record<string, WebHandler>>>> {
@@ -52,57 +56,91 @@ async function apiRoutes(): Promise<Map<string, Partial<Record<string, WebHandle
 }
 
 async function startWorker(): Promise<void> {
+  // Imported only now, after NODE_ENV is set: Next.js reads it as it loads.
+  const { default: next } = await import("next");
   const app = next({ dev: false, hostname, port, dir: process.cwd() });
   await app.prepare();
   const handle = app.getRequestHandler();
   const routes = await apiRoutes();
+  let stopping = false;
   const server = createServer((request, response) => {
+    if (stopping) response.setHeader("connection", "close");
     const path = request.url?.split("?")[0] ?? "/";
     const route = routes.get(path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
-    const handler = route?.[request.method ?? "GET"];
-    if (handler) void serveWebHandler(handler, request, response);
-    else if (route) {
-      response.writeHead(405, { allow: Object.keys(route).filter((m) => /^[A-Z]+$/.test(m)).join(", ") });
-      response.end();
-    } else void handle(request, response);
+    if (!route) return void handle(request, response);
+    const method = request.method ?? "GET";
+    const handler = route[method === "HEAD" ? "GET" : method];
+    if (handler) return void serveWebHandler(handler, request, response);
+    const allowed = Object.keys(route).filter((m) => /^[A-Z]+$/.test(m));
+    const allow = [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
+    response.writeHead(method === "OPTIONS" ? 204 : 405, { allow });
+    response.end();
   });
   server.listen(port, hostname, () => process.send?.("ready"));
-  process.on("SIGTERM", () => {
-    // Finish the requests in flight, then write the meter's last batch of usage records.
-    server.close(() => {
+
+  // Ctrl-C reaches every process of the group; the primary turns it into an orderly SIGTERM.
+  process.on("SIGINT", () => {});
+  process.once("SIGTERM", () => {
+    stopping = true;
+    // Accept nothing new; let requests in flight finish, closing each connection once idle.
+    server.close(() => void finish());
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    // Past the grace period, cut what is left: the gateway then bills what was delivered.
+    const deadline = setTimeout(() => server.closeAllConnections(), GRACE_MS);
+    async function finish() {
+      clearInterval(idle);
+      clearTimeout(deadline);
+      // Write the meter's last usage records, including those of calls cut off just now.
       const gateway = processSingletonIfCreated<{ flush(): Promise<void> }>("ai:gateway");
-      void Promise.resolve(gateway?.flush()).finally(() => process.exit(0));
-    });
+      await gateway?.flush();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await gateway?.flush();
+      process.exit(0);
+    }
   });
 }
 
 if (cluster.isPrimary) {
   const count = workerCount();
-  let ready = 0;
+  // About 20 database connections in all, whatever the number of workers (each adds one for LISTEN).
+  process.env.DATABASE_POOL_SIZE ??= String(Math.max(3, Math.ceil(20 / count)));
+  const ready = new Set<number>();
+  const alive = new Set<number>();
+  let announced = false;
   let stopping = false;
-  const fork = () =>
-    cluster.fork().on("message", (message: unknown) => {
-      if (message === "ready" && ++ready === count) console.log(`keel: Ready on http://${hostname}:${port} (${count} worker${count === 1 ? "" : "s"})`);
+  const fork = () => {
+    const worker = cluster.fork();
+    alive.add(worker.id);
+    worker.on("message", (message: unknown) => {
+      if (message !== "ready") return;
+      ready.add(worker.id);
+      if (ready.size === count && !announced) {
+        announced = true;
+        console.log(`keel: Ready on http://${hostname}:${port} (${count} worker${count === 1 ? "" : "s"})`);
+      }
     });
+  };
   for (let i = 0; i < count; i++) fork();
 
   // A worker that dies is replaced (after a pause, so a crash loop cannot spin). Its in-flight
   // requests fail, and its quota reservations are released by the expiry sweep.
-  let alive = count;
   cluster.on("exit", (worker, code, signal) => {
+    ready.delete(worker.id);
+    alive.delete(worker.id);
     if (stopping) {
-      if (--alive === 0) process.exit(0);
+      if (alive.size === 0) process.exit(0);
       return;
     }
     console.error(`keel: worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
-    setTimeout(fork, 1_000);
-    ready--;
+    setTimeout(() => stopping || fork(), 1_000);
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
+      if (stopping) return;
       stopping = true;
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");
-      setTimeout(() => process.exit(0), 10_000).unref();
+      // Workers stop by themselves within their grace period; this only guards against a stuck one.
+      setTimeout(() => process.exit(1), GRACE_MS + 10_000).unref();
     });
   }
 } else {

@@ -4,6 +4,8 @@
 -- withTenant() in db/scope.ts: from that statement on it runs as keel_app with the tenant set, so
 -- row-level security applies exactly as in a withTenant transaction. Called as a single
 -- statement, a call is its own transaction, and the settings end with it.
+-- Whether a reservation also charged the member's cap: settlement and the expiry sweep release both.
+ALTER TABLE quota_reservations ADD COLUMN member_charged boolean DEFAULT false NOT NULL;--> statement-breakpoint
 CREATE FUNCTION keel_enter_tenant(p_tenant uuid, p_user uuid) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   IF p_tenant IS NULL THEN
@@ -29,6 +31,7 @@ DECLARE
   v_similarity double precision;
   v_cap bigint;
   v_reserved boolean := false;
+  v_member_charged boolean := false;
 BEGIN
   PERFORM keel_enter_tenant(p_tenant, p_user);
   -- Losing an admission in a database crash only frees quota early, never bills; not waiting
@@ -77,9 +80,7 @@ BEGIN
     RETURN;
   END IF;
 
-  INSERT INTO quota_reservations (id, tenant_id, period_start, user_id, tokens, micro_usd, expires_at)
-    VALUES (p_reservation_id, p_tenant, p_period_start, p_user, p_tokens, p_micro_usd, p_expires_at);
-
+  -- Lock order, here and in keel_record_usage: the quota period row (above), then member rows.
   IF v_cap IS NOT NULL AND p_user IS NOT NULL THEN
     INSERT INTO member_quota_periods AS m (tenant_id, user_id, period_start, used_tokens, reserved_tokens)
       SELECT p_tenant, p_user, p_period_start, 0, p_tokens WHERE p_tokens <= v_cap
@@ -89,14 +90,15 @@ BEGIN
       -- Refused by the member's cap: give back the tenant reservation made above.
       UPDATE quota_periods q SET reserved_tokens = q.reserved_tokens - p_tokens, reserved_micro_usd = q.reserved_micro_usd - p_micro_usd
         WHERE q.tenant_id = p_tenant AND q.period_start = p_period_start;
-      DELETE FROM quota_reservations WHERE id = p_reservation_id;
       RETURN QUERY SELECT 'refused_member'::text, NULL::jsonb, false, NULL::bigint, NULL::bigint;
       RETURN;
     END IF;
-    RETURN QUERY SELECT 'admitted'::text, NULL::jsonb, true, NULL::bigint, NULL::bigint;
-    RETURN;
+    v_member_charged := true;
   END IF;
-  RETURN QUERY SELECT 'admitted'::text, NULL::jsonb, false, NULL::bigint, NULL::bigint;
+
+  INSERT INTO quota_reservations (id, tenant_id, period_start, user_id, tokens, micro_usd, expires_at, member_charged)
+    VALUES (p_reservation_id, p_tenant, p_period_start, p_user, p_tokens, p_micro_usd, p_expires_at, v_member_charged);
+  RETURN QUERY SELECT 'admitted'::text, NULL::jsonb, v_member_charged, NULL::bigint, NULL::bigint;
 END $$;--> statement-breakpoint
 
 -- One model call as the meter sends it (a JSON array of these). `first` is false for a repeat of
@@ -123,6 +125,19 @@ DECLARE
   v_message text;
 BEGIN
   PERFORM keel_enter_tenant(p_tenant, NULL);
+
+  -- Lock order, the same as keel_admit's (and so no deadlock with it, or with a batch of the same
+  -- tenant from another process): the quota period rows first, then member rows, each sorted.
+  PERFORM 1 FROM quota_periods q
+    WHERE q.tenant_id = p_tenant
+      AND q.period_start IN (SELECT r.period_start FROM jsonb_populate_recordset(NULL::keel_usage_record, p_records) r WHERE r.reservation_id IS NOT NULL)
+    ORDER BY q.period_start FOR NO KEY UPDATE;
+  PERFORM 1 FROM member_quota_periods m
+    WHERE m.tenant_id = p_tenant
+      AND (m.user_id, m.period_start) IN (
+        SELECT r.user_id, r.period_start FROM jsonb_populate_recordset(NULL::keel_usage_record, p_records) r
+        WHERE r.member_charged AND r.user_id IS NOT NULL AND r.reservation_id IS NOT NULL)
+    ORDER BY m.user_id, m.period_start FOR NO KEY UPDATE;
 
   -- Events and their daily rollup in one statement: the rollup counts exactly the inserted events.
   -- Sorted rollup keys: concurrent batches lock rollup rows in the same order, so cannot deadlock.

@@ -83,6 +83,8 @@ export const quotaReservations = pgTable(
     userId: uuid("user_id"),
     tokens: micros("tokens").notNull(),
     microUsd: micros("micro_usd").notNull(),
+    /** Also charged to the member's cap: settlement and the sweep release it there too. */
+    memberCharged: boolean("member_charged").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     /** A crashed process never settles: a sweep releases reservations past this time. */
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),

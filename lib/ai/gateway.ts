@@ -5,7 +5,7 @@ import type { LanguageModelV3CallOptions, LanguageModelV3Prompt, LanguageModelV3
 import { z } from "zod";
 import type { CacheStatus, CachedCompletion, ValidationOutcome } from "@/db/schema";
 import type { Db } from "@/db/client";
-import { listenForInvalidations, onInvalidation } from "@/db/invalidation";
+import { invalidationEpoch, listenForInvalidations, onInvalidation } from "@/db/invalidation";
 import { withTenant } from "@/db/scope";
 import { exactCacheKey, semanticScopeKey } from "./cache";
 import { CircuitBreaker } from "./circuit-breaker";
@@ -122,7 +122,7 @@ export class Gateway {
     this.registry = new ProviderRegistry(config);
     this.breaker = new CircuitBreaker(config.breaker);
     this.profiles = new TtlCache(config.profileTtlMs);
-    onInvalidation("tenant_profile", (tenantId) => this.profiles.delete(tenantId));
+    onInvalidation("tenant_profile", (tenantId) => (tenantId === null ? this.profiles.clear() : this.profiles.delete(tenantId)));
     this.sleep = deps.sleep ?? defaultSleep;
     this.random = deps.random ?? Math.random;
     this.meter = new Meter({ db: deps.db, onSoftLimit: deps.onSoftLimit });
@@ -146,8 +146,10 @@ export class Gateway {
     const cached = this.profiles.get(tenantId);
     if (cached) return cached;
     if (!this.deps.db) await listenForInvalidations();
+    const epoch = invalidationEpoch("tenant_profile");
     const profile = await withTenant(tenantId, (tx) => readTenantProfile(tx, tenantId), { db: this.deps.db });
-    this.profiles.set(tenantId, profile);
+    // Settings changed while reading (maybe this tenant's): use the value, but do not keep it.
+    if (invalidationEpoch("tenant_profile") === epoch) this.profiles.set(tenantId, profile);
     return profile;
   }
 

@@ -78,4 +78,39 @@ describe("providerFetch", () => {
     expect((error as TypeError).message).toBe("fetch failed");
     expect(classifyFailure(error).kind).toBe("retriable");
   });
+
+  it("errors a body in flight with the abort's reason", async () => {
+    const url = await serve((_request, response) => {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.write("data: 1\n\n"); // and then nothing more
+    });
+    const controller = new AbortController();
+    const response = await providerFetch(url, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    const reason = new Error("stream idle timeout");
+    controller.abort(reason);
+    await expect(reader.read()).rejects.toBe(reason);
+  });
+
+  it("turns a status fetch cannot represent into a retriable failure instead of crashing", async () => {
+    const url = await serve((request) => {
+      // A raw response line with status 999, which `new Response()` refuses.
+      request.socket.end("HTTP/1.1 999 Weird\r\ncontent-length: 0\r\n\r\n");
+    });
+    const error: unknown = await providerFetch(url).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(classifyFailure(error).kind).toBe("retriable");
+  });
+
+  it("passes a connection reset inside a compressed body on as an error", async () => {
+    const url = await serve((_request, response) => {
+      const compressed = zlib.gzipSync("x".repeat(100_000));
+      response.writeHead(200, { "content-encoding": "gzip" });
+      response.write(compressed.subarray(0, 100));
+      setTimeout(() => response.socket?.destroy(), 20);
+    });
+    const response = await providerFetch(url);
+    await expect(response.text()).rejects.toBeDefined();
+  });
 });

@@ -5,7 +5,7 @@
 // so the SDK classifies them as it would (connection errors as retriable "fetch failed").
 import http from "node:http";
 import https from "node:https";
-import { Readable } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import zlib from "node:zlib";
 
 const agents = {
@@ -20,17 +20,11 @@ function requestBody(body: RequestInit["body"]): string | Uint8Array | undefined
   throw new TypeError("keel transport: unsupported request body type");
 }
 
+/** The body, decompressed if the server compressed it unasked; errors and cancels pass through. */
 function decoded(response: http.IncomingMessage): Readable {
-  switch (response.headers["content-encoding"]) {
-    case "gzip":
-      return response.pipe(zlib.createGunzip());
-    case "deflate":
-      return response.pipe(zlib.createInflate());
-    case "br":
-      return response.pipe(zlib.createBrotliDecompress());
-    default:
-      return response;
-  }
+  const encoding = response.headers["content-encoding"];
+  const decoder = encoding === "gzip" ? zlib.createGunzip() : encoding === "deflate" ? zlib.createInflate() : encoding === "br" ? zlib.createBrotliDecompress() : null;
+  return decoder ? pipeline(response, decoder, () => {}) : response;
 }
 
 const abortError = (signal: AbortSignal): unknown => signal.reason ?? new DOMException("This operation was aborted", "AbortError");
@@ -47,20 +41,34 @@ export const providerFetch: typeof fetch = (input, init = {}) => {
   if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
 
   return new Promise<Response>((resolve, reject) => {
+    let incoming: http.IncomingMessage | undefined;
     const request = (url.protocol === "https:" ? https : http).request(url, { method: init.method ?? "GET", headers, agent }, (response) => {
+      incoming = response;
       const responseHeaders = new Headers();
       const raw = response.rawHeaders;
+      const recoded = Boolean(response.headers["content-encoding"]);
       for (let i = 0; i + 1 < raw.length; i += 2) {
-        if (!/^content-(encoding|length)$/i.test(raw[i]!) || !response.headers["content-encoding"]) responseHeaders.append(raw[i]!, raw[i + 1]!);
+        if (!(recoded && /^content-(encoding|length)$/i.test(raw[i]!))) responseHeaders.append(raw[i]!, raw[i + 1]!);
       }
-      const status = response.statusCode ?? 500;
-      const stream = status === 204 || status === 304 ? null : (Readable.toWeb(decoded(response)) as ReadableStream<Uint8Array>);
-      resolve(new Response(stream, { status, statusText: response.statusMessage, headers: responseHeaders }));
+      const status = response.statusCode ?? 0;
+      try {
+        const stream = status === 204 || status === 304 ? null : (Readable.toWeb(decoded(response)) as ReadableStream<Uint8Array>);
+        resolve(new Response(stream, { status, statusText: response.statusMessage, headers: responseHeaders }));
+      } catch (error) {
+        // A status fetch cannot represent (outside 200–599): a broken server, like a dropped connection.
+        response.destroy();
+        reject(new TypeError("fetch failed", { cause: error }));
+      }
     });
     // As fetch does: network failures are TypeError("fetch failed") with the cause attached.
     request.on("error", (error) => reject(signal?.aborted ? abortError(signal) : new TypeError("fetch failed", { cause: error })));
     if (signal) {
-      const onAbort = () => request.destroy(abortError(signal) as Error);
+      const onAbort = () => {
+        const reason = abortError(signal) as Error;
+        // Mid-body, the body errors with the abort's reason too, as with fetch.
+        incoming?.destroy(reason);
+        request.destroy(reason);
+      };
       signal.addEventListener("abort", onAbort, { once: true });
       request.on("close", () => signal.removeEventListener("abort", onAbort));
     }

@@ -1,7 +1,6 @@
 // Records each model call after it ends, off the response path: one usage event (idempotent on
 // the request id), the daily rollup, the quota settlement, the soft-limit warning and any cache
 // write, all in one transaction so they never disagree.
-import { sql } from "drizzle-orm";
 import type { CacheStatus, CachedCompletion, CallStatus, ValidationOutcome } from "@/db/schema";
 import type { Db } from "@/db/client";
 import { callTenantFunction } from "@/db/scope";
@@ -106,7 +105,10 @@ async function writeBatch(tenantId: string, records: CallRecord[], db: Db | unde
   const [crossed] = await callTenantFunction<{ soft_limit: "tokens" | "usd"; message: string; webhook_url: string | null }>(
     "keel_record_usage",
     tenantId,
-    [sql`${dayOf()}::date`, sql`${JSON.stringify(rows)}::jsonb`],
+    [
+      [dayOf(), "date"],
+      [JSON.stringify(rows), "jsonb"],
+    ],
     { db },
   );
   return crossed ? { warning: { tenantId, limit: crossed.soft_limit, message: crossed.message }, webhookUrl: crossed.webhook_url } : null;

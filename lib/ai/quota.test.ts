@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { eq } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
-import { tenantNotices, tenants } from "@/db/schema";
+import { memberQuotaPeriods, tenantNotices, tenants } from "@/db/schema";
 import { withSystem, withTenant } from "@/db/scope";
 import { addMember, createTenant } from "@/test/fixtures";
 import { eventsOf, generationRequests, newGateway, quotaRow, setLimits, testConfig, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
@@ -174,5 +174,23 @@ describe("reservations left behind by a crashed process", () => {
     expect(await releaseExpiredReservations(new Date(now.getTime() + 61_000))).toBeGreaterThanOrEqual(1);
     expect(await quotaRow(tenant.tenantId)).toMatchObject({ reservedTokens: 0, usedTokens: 0 });
     await expect(gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x"), maxOutputTokens: MAX_OUTPUT })).resolves.toMatchObject({ text: "ok" });
+  });
+
+  it("give back what they charged to a member's cap as well", async () => {
+    const owner = await createTenant("Crashed member");
+    const member = await addMember(owner, "member");
+    await setLimits(owner, { monthlyTokenLimit: 100_000, memberMonthlyTokenCap: 1_000 });
+    const profile = await newGateway(testConfig(servers.openai, servers.gemini)).profile(owner.tenantId);
+    const now = new Date();
+    const admitted = await admit({ profile, userId: member.userId, exactKey: null, semantic: null, tokens: 900, microUsd: 0, now, ttlMs: 60_000 });
+    expect(admitted).toMatchObject({ kind: "admitted", reservation: { memberCharged: true } });
+    const memberReserved = async () =>
+      Number(
+        (await withSystem("test: read member quota", (tx) => tx.select().from(memberQuotaPeriods).where(eq(memberQuotaPeriods.userId, member.userId))))[0]?.reservedTokens ?? -1,
+      );
+    expect(await memberReserved()).toBe(900);
+    expect(await releaseExpiredReservations(new Date(now.getTime() + 61_000))).toBeGreaterThanOrEqual(1);
+    expect(await memberReserved()).toBe(0);
+    expect(await quotaRow(owner.tenantId)).toMatchObject({ reservedTokens: 0 });
   });
 });

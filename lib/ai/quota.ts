@@ -66,20 +66,20 @@ export async function admit(input: AdmitInput, options: { db?: Db } = {}): Promi
     "keel_admit",
     profile.tenantId,
     [
-      sql`${input.userId}::uuid`,
-      sql`${input.exactKey}::text`,
-      sql`${input.semantic?.scopeKey ?? null}::text`,
-      sql`${input.semantic ? vectorLiteral(input.semantic.embedding) : null}::vector`,
-      sql`${input.semantic?.threshold ?? null}::float8`,
-      sql`${reservationId}::uuid`,
-      sql`${input.tokens}::bigint`,
-      sql`${input.microUsd}::bigint`,
-      sql`${expiresAt}::timestamptz`,
-      sql`${start}::date`,
-      sql`${profile.tokenLimit}::bigint`,
-      sql`${profile.microUsdLimit}::bigint`,
-      sql`${profile.memberTokenCap}::bigint`,
-      sql`${profile.softLimitPercent}::int`,
+      [input.userId, "uuid"],
+      [input.exactKey, "text"],
+      [input.semantic?.scopeKey ?? null, "text"],
+      [input.semantic ? vectorLiteral(input.semantic.embedding) : null, "vector"],
+      [input.semantic?.threshold ?? null, "float8"],
+      [reservationId, "uuid"],
+      [input.tokens, "bigint"],
+      [input.microUsd, "bigint"],
+      [expiresAt, "timestamptz"],
+      [start, "date"],
+      [profile.tokenLimit, "bigint"],
+      [profile.microUsdLimit, "bigint"],
+      [profile.memberTokenCap, "bigint"],
+      [profile.softLimitPercent, "int"],
     ],
     options,
   );
@@ -119,10 +119,14 @@ export async function releaseExpiredReservations(now = new Date(), options: { db
     (tx) =>
       rawRows<{ released: string }>(
         tx,
-        sql`with r as (delete from quota_reservations where expires_at < ${now.toISOString()}::timestamptz returning tenant_id, period_start, tokens, micro_usd),
+        sql`with r as (delete from quota_reservations where expires_at < ${now.toISOString()}::timestamptz
+                       returning tenant_id, period_start, user_id, tokens, micro_usd, member_charged),
             totals as (select tenant_id, period_start, sum(tokens) as tokens, sum(micro_usd) as micro_usd, count(*) as n from r group by tenant_id, period_start),
             q as (update quota_periods p set reserved_tokens = greatest(0, p.reserved_tokens - t.tokens), reserved_micro_usd = greatest(0, p.reserved_micro_usd - t.micro_usd)
-                  from totals t where p.tenant_id = t.tenant_id and p.period_start = t.period_start returning 1)
+                  from totals t where p.tenant_id = t.tenant_id and p.period_start = t.period_start returning 1),
+            members as (select tenant_id, user_id, period_start, sum(tokens) as tokens from r where member_charged and user_id is not null group by tenant_id, user_id, period_start),
+            m as (update member_quota_periods p set reserved_tokens = greatest(0, p.reserved_tokens - t.tokens)
+                  from members t where p.tenant_id = t.tenant_id and p.user_id = t.user_id and p.period_start = t.period_start returning 1)
             select coalesce(sum(n), 0)::int as released from totals`,
       ),
     options,

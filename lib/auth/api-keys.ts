@@ -6,7 +6,7 @@ import type { Db } from "@/db/client";
 import { withSystem, withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
 import { TtlCache } from "@/lib/ai/ttl-cache";
-import { announceInvalidation, listenForInvalidations, onInvalidation } from "@/db/invalidation";
+import { announceInvalidation, invalidationEpoch, listenForInvalidations, onInvalidation } from "@/db/invalidation";
 import { processSingleton } from "@/lib/process-singleton";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { hasRole } from "@/lib/tenancy/roles";
@@ -88,7 +88,7 @@ export interface ApiKeyPrincipal {
 const KEY_CACHE_MS = 10_000;
 const verifiedKeys = processSingleton("api-keys:verified", () => {
   const cache = new TtlCache<ApiKeyPrincipal>(KEY_CACHE_MS);
-  onInvalidation("api_key", (hash) => cache.delete(hash));
+  onInvalidation("api_key", (hash) => (hash === null ? cache.clear() : cache.delete(hash)));
   return cache;
 });
 const lastUsedWrites = processSingleton("api-keys:last-used-writes", () => new TtlCache<true>(60_000));
@@ -100,6 +100,7 @@ export async function authenticateApiKey(key: string, options: { db?: Db } = {})
   const cached = verifiedKeys.get(hash);
   if (cached) return cached;
   await listenForInvalidations();
+  const epoch = invalidationEpoch("api_key");
   const principal = await withSystem(
     "api key authentication",
     async (tx) => {
@@ -109,7 +110,8 @@ export async function authenticateApiKey(key: string, options: { db?: Db } = {})
     options,
   );
   if (!principal) return null;
-  verifiedKeys.set(hash, principal);
+  // A revocation heard while reading may be this key's: then do not remember it.
+  if (invalidationEpoch("api_key") === epoch) verifiedKeys.set(hash, principal);
   if (!lastUsedWrites.get(principal.apiKeyId)) {
     lastUsedWrites.set(principal.apiKeyId, true);
     void withTenant(principal.tenantId, (tx) => tx.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, principal.apiKeyId)), options).catch(() => {});

@@ -93,4 +93,20 @@ describe("serveWebHandler", () => {
     expect(response.status).toBe(500);
     expect(await response.json()).toMatchObject({ error: { type: "server_error" } });
   });
+
+  it("answers HEAD through the GET handler without a body, and keeps connection headers its own", async () => {
+    const seen: string[] = [];
+    const url = await serve(async (request) => {
+      seen.push(request.method);
+      return Response.json({ ok: true }, { headers: { connection: "keep-alive", "transfer-encoding": "chunked" } });
+    });
+    const head = await fetch(url, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
+    const get = await fetch(url, { headers: { connection: "close" } });
+    // The handler's `connection` and `transfer-encoding` are not copied: the answer has a length.
+    expect(get.headers.get("transfer-encoding")).toBeNull();
+    expect(get.headers.get("content-length")).toBe(String(JSON.stringify({ ok: true }).length));
+    expect(seen).toEqual(["GET", "GET"]);
+  });
 });

@@ -8,19 +8,26 @@ export type WebHandler = (request: Request) => Promise<Response>;
 /** Bodies above this are refused before they are read into memory (the handlers cap lower). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
+/** Headers about one connection, which Node manages itself; copying them would contradict it. */
+const connectionHeaders = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer"]);
+
+const errorBody = (message: string, type: string, code: string | null) => JSON.stringify({ error: { message, type, param: null, code } });
+
+/** The body, or null once it passed MAX_BODY_BYTES (declared or actual). */
 function readBody(request: IncomingMessage): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
-    const declared = Number(request.headers["content-length"] ?? 0);
-    if (declared > MAX_BODY_BYTES) return resolve(null);
+    if (Number(request.headers["content-length"] ?? 0) > MAX_BODY_BYTES) return resolve(null);
     const chunks: Buffer[] = [];
     let size = 0;
-    request.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        request.destroy();
-        resolve(null);
-      } else chunks.push(chunk);
-    });
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      // Stop buffering; the caller answers 413 and closes the connection.
+      request.off("data", onData);
+      chunks.length = 0;
+      resolve(null);
+    };
+    request.on("data", onData);
     request.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     request.on("error", reject);
   });
@@ -36,61 +43,84 @@ function toHeaders(request: IncomingMessage): Headers {
   return headers;
 }
 
+/** Resolves when the socket can take more, or the client has gone. */
+const writable = (response: ServerResponse) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      response.off("drain", done);
+      response.off("close", done);
+      resolve();
+    };
+    response.once("drain", done);
+    response.once("close", done);
+  });
+
 /**
  * Copies a Response onto the socket. A server-sent event stream is passed on chunk by chunk with
  * backpressure; any other body is sent whole with its length, in one write: system calls are a
- * large share of a call's cost on small VMs.
+ * large share of a call's cost on small VMs. When the client goes away the body is cancelled,
+ * which stops the provider stream behind it.
  */
-async function writeResponse(response: Response, nodeResponse: ServerResponse): Promise<void> {
+async function writeResponse(response: Response, nodeResponse: ServerResponse, gone: AbortSignal, headOnly: boolean): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") headers[name] = value;
+    if (name !== "set-cookie" && !connectionHeaders.has(name)) headers[name] = value;
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers["set-cookie"] = cookies;
-  if (!response.body) {
+  const body = response.body;
+  if (!body || headOnly || gone.aborted) {
+    await body?.cancel().catch(() => {});
     nodeResponse.writeHead(response.status, headers);
     return void nodeResponse.end();
   }
   if (!response.headers.get("content-type")?.startsWith("text/event-stream")) {
-    const body = Buffer.from(await response.arrayBuffer());
-    headers["content-length"] = String(body.length);
+    const whole = Buffer.from(await response.arrayBuffer());
+    headers["content-length"] = String(whole.length);
     nodeResponse.writeHead(response.status, headers);
-    return void nodeResponse.end(body);
+    return void nodeResponse.end(whole);
   }
   nodeResponse.writeHead(response.status, headers);
-  const reader = response.body.getReader();
-  // The client went away: cancel the body, which stops the provider stream behind it.
-  nodeResponse.once("close", () => void reader.cancel().catch(() => {}));
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    if (!nodeResponse.write(value)) await new Promise((resolve) => nodeResponse.once("drain", resolve));
+  const reader = body.getReader();
+  const cancel = () => void reader.cancel().catch(() => {});
+  gone.addEventListener("abort", cancel, { once: true });
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done || gone.aborted) break;
+      if (!nodeResponse.write(value)) await writable(nodeResponse);
+    }
+  } finally {
+    gone.removeEventListener("abort", cancel);
   }
   nodeResponse.end();
 }
 
 export async function serveWebHandler(handler: WebHandler, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const aborted = new AbortController();
-  // `close` on the response before it finished means the client disconnected mid-request.
+  // Aborted when the client disconnects before the answer is complete: the handler sees it as
+  // request.signal (the gateway stops the provider call), and the writer stops writing.
+  const gone = new AbortController();
   response.once("close", () => {
-    if (!response.writableFinished) aborted.abort();
+    if (!response.writableFinished) gone.abort();
   });
   try {
     const method = request.method ?? "GET";
-    const body = method === "GET" || method === "HEAD" ? undefined : await readBody(request);
+    const bodyless = method === "GET" || method === "HEAD";
+    const body = bodyless ? undefined : await readBody(request);
     if (body === null) {
-      response.writeHead(413, { "content-type": "application/json" });
-      return void response.end(JSON.stringify({ error: { message: `Request body too large (limit ${MAX_BODY_BYTES} bytes).`, type: "invalid_request_error", param: null, code: "request_too_large" } }));
+      response.writeHead(413, { "content-type": "application/json", connection: "close" });
+      response.end(errorBody(`Request body too large (limit ${MAX_BODY_BYTES} bytes).`, "invalid_request_error", "request_too_large"), () => request.destroy());
+      return;
     }
     const url = `http://${request.headers.host ?? "localhost"}${request.url ?? "/"}`;
-    const webRequest = new Request(url, { method, headers: toHeaders(request), body: body ? new Uint8Array(body) : undefined, signal: aborted.signal });
-    await writeResponse(await handler(webRequest), response);
+    const webRequest = new Request(url, { method: method === "HEAD" ? "GET" : method, headers: toHeaders(request), body: body ? new Uint8Array(body) : undefined, signal: gone.signal });
+    await writeResponse(await handler(webRequest), response, gone.signal, method === "HEAD");
   } catch (error) {
+    if (gone.signal.aborted) return void response.destroy(); // the client left; nothing to report
     console.error("api: unhandled error", error);
     if (!response.headersSent) {
       response.writeHead(500, { "content-type": "application/json" });
-      response.end(JSON.stringify({ error: { message: "Internal server error.", type: "server_error", param: null, code: null } }));
+      response.end(errorBody("Internal server error.", "server_error", null));
     } else response.destroy();
   }
 }

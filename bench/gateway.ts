@@ -1,7 +1,7 @@
 // `npm run bench:gateway`: what /api/v1/chat/completions adds over calling the provider directly.
-// A production build (`next build` + `next start`) with quotas, metering and caches on, talking
-// to Keel's scripted OpenAI-compatible fake on loopback; the load generator calls the fake directly
-// and through Keel in alternating rounds, and prints medians over the rounds. Uses a fresh local
+// A production build (`next build`, served as `npm start` does) with quotas, metering and caches
+// on, talking to Keel's scripted OpenAI-compatible fake on loopback; the load generator calls the
+// fake directly and through Keel in alternating rounds, and prints medians over the rounds. Uses a fresh local
 // PostgreSQL database when BENCH_DATABASE_URL or TEST_DATABASE_URL is set, else embedded PGlite.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";

@@ -61,18 +61,28 @@ export function onInvalidation(topic: InvalidationTopic, handler: InvalidationHa
   listeners.handlers.set(topic, set);
 }
 
+/** How long a cache fill waits for LISTEN to start before going ahead (the entry lifetime still bounds staleness). */
+const LISTEN_WAIT_MS = 2_000;
+
 /**
  * Makes sure this process listens. Await it before filling a cache from the database: an entry
- * read after this resolves cannot miss the announcement of a later change.
+ * read after this resolves cannot miss the announcement of a later change. LISTEN is registered
+ * once per database and never retried here: postgres.js re-listens by itself after a reconnect
+ * (and a failed first attempt), calling dropEverything each time it succeeds.
  */
 export async function listenForInvalidations(): Promise<void> {
   const database = await getDatabase();
   if (listeners.database !== database) {
     listeners.database = database;
-    listeners.listening = database.listen(CHANNEL, dispatch, dropEverything).catch((error: unknown) => {
-      listeners.database = undefined;
-      throw error;
-    });
+    let started!: () => void;
+    listeners.listening = new Promise<void>((resolve) => (started = resolve));
+    const onListen = () => {
+      dropEverything();
+      started();
+    };
+    database.listen(CHANNEL, dispatch, onListen).catch((error: unknown) => console.error("keel: LISTEN for cache invalidation failed; the connection will retry", error));
   }
-  await listeners.listening;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([listeners.listening, new Promise<void>((resolve) => (timer = setTimeout(resolve, LISTEN_WAIT_MS)))]);
+  clearTimeout(timer);
 }

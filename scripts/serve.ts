@@ -39,7 +39,12 @@ function workerCount(): number {
 }
 
 /** How long a stopping worker lets requests in flight finish before cutting them off. */
-const GRACE_MS = Number(process.env.KEEL_SHUTDOWN_GRACE_MS ?? 30_000);
+const GRACE_MS = (() => {
+  const value = Number(process.env.KEEL_SHUTDOWN_GRACE_MS ?? 30_000);
+  if (Number.isFinite(value) && value >= 0) return value;
+  console.warn("keel: KEEL_SHUTDOWN_GRACE_MS must be a number of milliseconds; using 30000");
+  return 30_000;
+})();
 
 /** The /api/v1 routes: path → the route module's method handlers. */
 async function apiRoutes(): Promise<Map<string, Partial<Record<string, WebHandler>>>> {
@@ -63,14 +68,21 @@ async function startWorker(): Promise<void> {
   const handle = app.getRequestHandler();
   const routes = await apiRoutes();
   let stopping = false;
+  // Requests being handled: a stopping worker flushes the meter only once all have settled, so
+  // the usage of calls that finished, or were cut off, during shutdown is written too.
+  const inFlight = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    inFlight.add(work);
+    void work.catch(() => {}).finally(() => inFlight.delete(work));
+  };
   const server = createServer((request, response) => {
     if (stopping) response.setHeader("connection", "close");
     const path = request.url?.split("?")[0] ?? "/";
     const route = routes.get(path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
-    if (!route) return void handle(request, response);
+    if (!route) return track(handle(request, response));
     const method = request.method ?? "GET";
     const handler = route[method === "HEAD" ? "GET" : method];
-    if (handler) return void serveWebHandler(handler, request, response);
+    if (handler) return track(serveWebHandler(handler, request, response));
     const allowed = Object.keys(route).filter((m) => /^[A-Z]+$/.test(m));
     const allow = [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
     response.writeHead(method === "OPTIONS" ? 204 : 405, { allow });
@@ -80,7 +92,10 @@ async function startWorker(): Promise<void> {
 
   // Ctrl-C reaches every process of the group; the primary turns it into an orderly SIGTERM.
   process.on("SIGINT", () => {});
-  process.once("SIGTERM", () => {
+  // `on`, not `once`: a second SIGTERM (systemd signals the whole group, and the primary forwards
+  // one too) must not fall back to the default action and kill the worker before it flushes.
+  process.on("SIGTERM", () => {
+    if (stopping) return;
     stopping = true;
     // Accept nothing new; let requests in flight finish, closing each connection once idle.
     server.close(() => void finish());
@@ -90,11 +105,9 @@ async function startWorker(): Promise<void> {
     async function finish() {
       clearInterval(idle);
       clearTimeout(deadline);
+      await Promise.allSettled([...inFlight]);
       // Write the meter's last usage records, including those of calls cut off just now.
-      const gateway = processSingletonIfCreated<{ flush(): Promise<void> }>("ai:gateway");
-      await gateway?.flush();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await gateway?.flush();
+      await processSingletonIfCreated<{ flush(): Promise<void> }>("ai:gateway")?.flush();
       process.exit(0);
     }
   });
@@ -102,7 +115,7 @@ async function startWorker(): Promise<void> {
 
 if (cluster.isPrimary) {
   const count = workerCount();
-  // About 20 database connections in all, whatever the number of workers (each adds one for LISTEN).
+  // About 20 pooled database connections in all (at least 3 per worker), plus one LISTEN per worker.
   process.env.DATABASE_POOL_SIZE ??= String(Math.max(3, Math.ceil(20 / count)));
   const ready = new Set<number>();
   const alive = new Set<number>();
@@ -138,6 +151,7 @@ if (cluster.isPrimary) {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
+      if (alive.size === 0) process.exit(0); // between a crash and its replacement
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");
       // Workers stop by themselves within their grace period; this only guards against a stuck one.
       setTimeout(() => process.exit(1), GRACE_MS + 10_000).unref();

@@ -17,14 +17,14 @@ BEGIN
 END $$;--> statement-breakpoint
 
 -- Outcomes: 'exact' / 'semantic' (a cached answer, nothing reserved), 'admitted' (reserved),
--- 'refused' (the tenant's limit; the period's figures say which), 'refused_member' (the cap).
+-- 'refused' (a limit of the tenant's: refused_limit says 'tokens' or 'usd'), 'refused_member'.
 CREATE FUNCTION keel_admit(
   p_tenant uuid, p_user uuid,
   p_exact_key text,
   p_scope_key text, p_embedding vector, p_threshold double precision,
   p_reservation_id uuid, p_tokens bigint, p_micro_usd bigint, p_expires_at timestamptz,
   p_period_start date, p_token_limit bigint, p_micro_usd_limit bigint, p_member_cap bigint, p_soft_limit_percent integer
-) RETURNS TABLE (outcome text, completion jsonb, member_charged boolean, token_limit bigint, committed_tokens bigint)
+) RETURNS TABLE (outcome text, completion jsonb, member_charged boolean, refused_limit text)
 LANGUAGE plpgsql AS $$
 DECLARE
   v_completion jsonb;
@@ -42,7 +42,7 @@ BEGIN
     SELECT c.completion INTO v_completion FROM ai_exact_cache c
       WHERE c.tenant_id = p_tenant AND c.key = p_exact_key AND c.expires_at > now();
     IF FOUND THEN
-      RETURN QUERY SELECT 'exact'::text, v_completion, false, NULL::bigint, NULL::bigint;
+      RETURN QUERY SELECT 'exact'::text, v_completion, false, NULL::text;
       RETURN;
     END IF;
   END IF;
@@ -54,7 +54,7 @@ BEGIN
       WHERE c.tenant_id = p_tenant AND c.scope_key = p_scope_key AND c.expires_at > now()
       ORDER BY c.embedding <=> p_embedding LIMIT 1;
     IF FOUND AND v_similarity >= p_threshold THEN
-      RETURN QUERY SELECT 'semantic'::text, v_completion, false, NULL::bigint, NULL::bigint;
+      RETURN QUERY SELECT 'semantic'::text, v_completion, false, NULL::text;
       RETURN;
     END IF;
   END IF;
@@ -75,7 +75,10 @@ BEGIN
   END LOOP;
 
   IF NOT v_reserved THEN
-    RETURN QUERY SELECT 'refused'::text, NULL::jsonb, false, q.token_limit, q.used_tokens + q.reserved_tokens
+    -- Name a limit the tenant has: the token limit if this call would pass it, else the USD one.
+    RETURN QUERY SELECT 'refused'::text, NULL::jsonb, false,
+        CASE WHEN q.token_limit IS NOT NULL AND (q.micro_usd_limit IS NULL OR q.used_tokens + q.reserved_tokens + p_tokens > q.token_limit)
+             THEN 'tokens' ELSE 'usd' END
       FROM quota_periods q WHERE q.tenant_id = p_tenant AND q.period_start = p_period_start;
     RETURN;
   END IF;
@@ -90,7 +93,7 @@ BEGIN
       -- Refused by the member's cap: give back the tenant reservation made above.
       UPDATE quota_periods q SET reserved_tokens = q.reserved_tokens - p_tokens, reserved_micro_usd = q.reserved_micro_usd - p_micro_usd
         WHERE q.tenant_id = p_tenant AND q.period_start = p_period_start;
-      RETURN QUERY SELECT 'refused_member'::text, NULL::jsonb, false, NULL::bigint, NULL::bigint;
+      RETURN QUERY SELECT 'refused_member'::text, NULL::jsonb, false, NULL::text;
       RETURN;
     END IF;
     v_member_charged := true;
@@ -98,7 +101,7 @@ BEGIN
 
   INSERT INTO quota_reservations (id, tenant_id, period_start, user_id, tokens, micro_usd, expires_at, member_charged)
     VALUES (p_reservation_id, p_tenant, p_period_start, p_user, p_tokens, p_micro_usd, p_expires_at, v_member_charged);
-  RETURN QUERY SELECT 'admitted'::text, NULL::jsonb, v_member_charged, NULL::bigint, NULL::bigint;
+  RETURN QUERY SELECT 'admitted'::text, NULL::jsonb, v_member_charged, NULL::text;
 END $$;--> statement-breakpoint
 
 -- One model call as the meter sends it (a JSON array of these). `first` is false for a repeat of

@@ -23,8 +23,6 @@ export interface Reservation {
   memberCharged: boolean;
 }
 
-const asNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
 export type Admission =
   | { kind: "hit"; status: "exact" | "semantic"; completion: CachedCompletion }
   | { kind: "admitted"; reservation: Reservation };
@@ -47,8 +45,7 @@ interface AdmitRow {
   outcome: "exact" | "semantic" | "admitted" | "refused" | "refused_member";
   completion: CachedCompletion | string | null;
   member_charged: boolean;
-  token_limit: unknown;
-  committed_tokens: unknown;
+  refused_limit: "tokens" | "usd" | null;
 }
 
 /**
@@ -97,8 +94,7 @@ export async function admit(input: AdmitInput, options: { db?: Db } = {}): Promi
         quota: { limit: "member_tokens", resetsAt },
       });
     default: {
-      const tokenLimit = asNumber(row?.token_limit);
-      const limit = tokenLimit !== null && Number(row?.committed_tokens ?? 0) + input.tokens > tokenLimit ? "tokens" : "usd";
+      const limit = row?.refused_limit === "usd" ? "usd" : "tokens";
       const what = limit === "tokens" ? "monthly token limit" : "monthly spending limit";
       throw new GatewayError("quota_exceeded", `This workspace has reached its ${what}. It resets on ${resetsAt.slice(0, 10)} (UTC); an owner can raise the limit in Settings.`, {
         quota: { limit, resetsAt },
@@ -114,10 +110,18 @@ const parseCompletion = (value: AdmitRow["completion"]): CachedCompletion => (ty
  * released exactly once, since deleting the row is the gate, as in the meter's settlement.
  */
 export async function releaseExpiredReservations(now = new Date(), options: { db?: Db } = {}): Promise<number> {
+  const expired = sql`select tenant_id, period_start, user_id, member_charged from quota_reservations where expires_at < ${now.toISOString()}::timestamptz`;
   const rows = await withSystem(
     "cron: release expired quota reservations in every tenant",
-    (tx) =>
-      rawRows<{ released: string }>(
+    async (tx) => {
+      // The lock order of keel_admit and keel_record_usage: quota periods, then member rows, each
+      // sorted, and only then the reservations. Any other order can deadlock with a live call.
+      await tx.execute(sql`select 1 from quota_periods where (tenant_id, period_start) in (select tenant_id, period_start from (${expired}) e)
+                           order by tenant_id, period_start for no key update`);
+      await tx.execute(sql`select 1 from member_quota_periods
+                           where (tenant_id, user_id, period_start) in (select tenant_id, user_id, period_start from (${expired}) e where member_charged and user_id is not null)
+                           order by tenant_id, user_id, period_start for no key update`);
+      return rawRows<{ released: string }>(
         tx,
         sql`with r as (delete from quota_reservations where expires_at < ${now.toISOString()}::timestamptz
                        returning tenant_id, period_start, user_id, tokens, micro_usd, member_charged),
@@ -128,7 +132,8 @@ export async function releaseExpiredReservations(now = new Date(), options: { db
             m as (update member_quota_periods p set reserved_tokens = greatest(0, p.reserved_tokens - t.tokens)
                   from members t where p.tenant_id = t.tenant_id and p.user_id = t.user_id and p.period_start = t.period_start returning 1)
             select coalesce(sum(n), 0)::int as released from totals`,
-      ),
+      );
+    },
     options,
   );
   return Number(rows[0]?.released ?? 0);

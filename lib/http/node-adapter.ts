@@ -109,7 +109,12 @@ export async function serveWebHandler(handler: WebHandler, request: IncomingMess
     const body = bodyless ? undefined : await readBody(request);
     if (body === null) {
       response.writeHead(413, { "content-type": "application/json", connection: "close" });
-      response.end(errorBody(`Request body too large (limit ${MAX_BODY_BYTES} bytes).`, "invalid_request_error", "request_too_large"), () => request.destroy());
+      response.end(errorBody(`Request body too large (limit ${MAX_BODY_BYTES} bytes).`, "invalid_request_error", "request_too_large"));
+      // Discard the rest rather than close on unread data, which can reset the connection and
+      // lose the 413 on its way; give up on a client that keeps sending.
+      request.resume();
+      const cutOff = setTimeout(() => request.destroy(), 2_000);
+      request.once("end", () => clearTimeout(cutOff));
       return;
     }
     const url = `http://${request.headers.host ?? "localhost"}${request.url ?? "/"}`;

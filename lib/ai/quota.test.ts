@@ -1,7 +1,7 @@
 // Quotas under contention: atomic reservations, no spend after exhaustion, refusals that cost
 // nothing, the once-per-period soft warning, per-member caps and downgrade at the soft limit.
 import { spawn } from "node:child_process";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
 import { memberQuotaPeriods, tenantNotices, tenants } from "@/db/schema";
 import { withSystem, withTenant } from "@/db/scope";
@@ -191,6 +191,31 @@ describe("reservations left behind by a crashed process", () => {
     expect(await memberReserved()).toBe(900);
     expect(await releaseExpiredReservations(new Date(now.getTime() + 61_000))).toBeGreaterThanOrEqual(1);
     expect(await memberReserved()).toBe(0);
+    expect(await quotaRow(owner.tenantId)).toMatchObject({ reservedTokens: 0 });
+  });
+
+  // Two connections at once: PostgreSQL only (PGlite runs one statement at a time).
+  it.runIf(inject("testDatabaseUrl"))("never deadlock with a settlement that holds the same tenant's rows", async () => {
+    const owner = await createTenant("Sweep against settlement");
+    const member = await addMember(owner, "member");
+    await setLimits(owner, { monthlyTokenLimit: 100_000, memberMonthlyTokenCap: 1_000 });
+    const profile = await newGateway(testConfig(servers.openai, servers.gemini)).profile(owner.tenantId);
+    const now = new Date();
+    const admitted = await admit({ profile, userId: member.userId, exactKey: null, semantic: null, tokens: 500, microUsd: 0, now, ttlMs: 60_000 });
+    const reservationId = admitted.kind === "admitted" ? admitted.reservation.id : "";
+    // A settlement in keel_record_usage's lock order (quota period, member row, then the
+    // reservation), with a pause after its first lock during which the sweep starts.
+    const settlement = withTenant(owner.tenantId, async (tx) => {
+      await tx.execute(sql`select 1 from quota_periods where tenant_id = ${owner.tenantId} for no key update`);
+      await tx.execute(sql`select pg_sleep(0.3)`);
+      await tx.execute(sql`update member_quota_periods set reserved_tokens = reserved_tokens - 500 where tenant_id = ${owner.tenantId} and user_id = ${member.userId}`);
+      await tx.execute(sql`delete from quota_reservations where id = ${reservationId}`);
+      await tx.execute(sql`update quota_periods set reserved_tokens = reserved_tokens - 500 where tenant_id = ${owner.tenantId}`);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const sweep = releaseExpiredReservations(new Date(now.getTime() + 61_000));
+    // Locking in another order, one of the two would fail with "deadlock detected".
+    await expect(Promise.all([settlement, sweep])).resolves.toBeDefined();
     expect(await quotaRow(owner.tenantId)).toMatchObject({ reservedTokens: 0 });
   });
 });

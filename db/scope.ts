@@ -11,15 +11,12 @@ import { rawRows } from "./raw-rows";
 
 const id = z.uuid();
 
-async function scoped<T>(role: "keel_app" | "keel_system", tenantId: string, userId: string, fn: (tx: Tx) => Promise<T>, options: Pick<ScopeOptions, "db" | "asyncCommit">): Promise<T> {
+async function scoped<T>(role: "keel_app" | "keel_system", tenantId: string, userId: string, fn: (tx: Tx) => Promise<T>, options: Pick<ScopeOptions, "db">): Promise<T> {
   const database = options.db ?? (await getDb());
   return database.transaction(async (tx) => {
     // set_config(..., true) is SET LOCAL: it ends with the transaction, so pooled connections
     // never carry one request's tenant into the next.
-    await tx.execute(
-      sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true), set_config('app.user_id', ${userId}, true),
-                 set_config('synchronous_commit', ${options.asyncCommit ? "off" : "on"}, true)`,
-    );
+    await tx.execute(sql`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenantId}, true), set_config('app.user_id', ${userId}, true)`);
     return fn(tx);
   });
 }
@@ -29,12 +26,6 @@ export interface ScopeOptions {
   userId?: string;
   /** Another database than the process-wide one (tests). */
   db?: Db;
-  /**
-   * Commit without waiting for the WAL flush. Only for writes whose loss in a database crash is
-   * harmless (a quota reservation: losing it frees quota early, never bills). Locks are released
-   * sooner, which matters on hot rows such as a tenant's quota period.
-   */
-  asyncCommit?: boolean;
 }
 
 export function withTenant<T>(tenantId: string, fn: (tx: Tx) => Promise<T>, options: ScopeOptions = {}): Promise<T> {

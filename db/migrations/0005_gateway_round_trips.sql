@@ -122,23 +122,26 @@ CREATE FUNCTION keel_record_usage(p_tenant uuid, p_day date, p_records jsonb)
 RETURNS TABLE (soft_limit text, message text, webhook_url text)
 LANGUAGE plpgsql AS $$
 DECLARE
+  v_records keel_usage_record[];
   v_fresh text[];
   v_period record;
   v_crossed text;
   v_message text;
 BEGIN
   PERFORM keel_enter_tenant(p_tenant, NULL);
+  -- Parsed once; every statement below reads the batch from here.
+  v_records := ARRAY(SELECT r FROM jsonb_populate_recordset(NULL::keel_usage_record, p_records) r);
 
   -- Lock order, the same as keel_admit's (and so no deadlock with it, or with a batch of the same
   -- tenant from another process): the quota period rows first, then member rows, each sorted.
   PERFORM 1 FROM quota_periods q
     WHERE q.tenant_id = p_tenant
-      AND q.period_start IN (SELECT r.period_start FROM jsonb_populate_recordset(NULL::keel_usage_record, p_records) r WHERE r.reservation_id IS NOT NULL)
+      AND q.period_start IN (SELECT r.period_start FROM unnest(v_records) r WHERE r.reservation_id IS NOT NULL)
     ORDER BY q.period_start FOR NO KEY UPDATE;
   PERFORM 1 FROM member_quota_periods m
     WHERE m.tenant_id = p_tenant
       AND (m.user_id, m.period_start) IN (
-        SELECT r.user_id, r.period_start FROM jsonb_populate_recordset(NULL::keel_usage_record, p_records) r
+        SELECT r.user_id, r.period_start FROM unnest(v_records) r
         WHERE r.member_charged AND r.user_id IS NOT NULL AND r.reservation_id IS NOT NULL)
     ORDER BY m.user_id, m.period_start FOR NO KEY UPDATE;
 
@@ -151,7 +154,7 @@ BEGIN
     SELECT p_tenant, r.request_id, r.user_id, r.api_key_id, r.feature, r.role, r.provider, r.model, r.input_tokens, r.output_tokens,
            r.cost_micro_usd, r.saved_micro_usd, r.latency_ms, r.time_to_first_token_ms, r.cache_status, r.fallback_count, r.attempts,
            r.status, r.error_code, r.validation
-    FROM jsonb_populate_recordset(NULL::keel_usage_record, p_records) r WHERE r.first
+    FROM unnest(v_records) r WHERE r.first
     ON CONFLICT (tenant_id, request_id) DO NOTHING
     RETURNING request_id, provider, model, input_tokens, output_tokens, cost_micro_usd, saved_micro_usd, cache_status, status
   ), rolled_up AS (
@@ -173,7 +176,7 @@ BEGIN
     FROM (
       SELECT r.user_id, r.period_start, coalesce(sum(qr.tokens), 0) AS reserved,
              coalesce(sum(r.input_tokens + r.output_tokens) FILTER (WHERE r.first AND r.request_id = ANY (v_fresh)), 0) AS spent
-      FROM jsonb_populate_recordset(NULL::keel_usage_record, p_records) r
+      FROM unnest(v_records) r
       LEFT JOIN quota_reservations qr ON qr.id = r.reservation_id
       WHERE r.member_charged AND r.user_id IS NOT NULL AND r.reservation_id IS NOT NULL
       GROUP BY r.user_id, r.period_start
@@ -184,7 +187,7 @@ BEGIN
   -- settling again, or after the sweep released it, subtracts nothing.
   FOR v_period IN
     WITH recs AS (
-      SELECT r.* FROM jsonb_populate_recordset(NULL::keel_usage_record, p_records) r WHERE r.reservation_id IS NOT NULL
+      SELECT r.* FROM unnest(v_records) r WHERE r.reservation_id IS NOT NULL
     ), released AS (
       DELETE FROM quota_reservations qr WHERE qr.id IN (SELECT reservation_id FROM recs) RETURNING qr.period_start, qr.tokens, qr.micro_usd
     ), per_period AS (
@@ -224,13 +227,13 @@ BEGIN
   -- Only complete, successful, first-time answers are worth replaying.
   INSERT INTO ai_exact_cache AS c (tenant_id, key, completion, expires_at)
     SELECT DISTINCT ON (r.exact_key) p_tenant, r.exact_key, r.completion, now() + make_interval(secs => r.exact_ttl_seconds)
-    FROM jsonb_populate_recordset(NULL::keel_usage_record, p_records) r
+    FROM unnest(v_records) r
     WHERE r.exact_key IS NOT NULL AND r.completion IS NOT NULL AND r.status = 'ok' AND r.first AND r.request_id = ANY (v_fresh)
     ORDER BY r.exact_key
     ON CONFLICT (tenant_id, key) DO UPDATE SET completion = excluded.completion, created_at = now(), expires_at = excluded.expires_at;
 
   INSERT INTO ai_semantic_cache (tenant_id, scope_key, embedding, completion, expires_at)
     SELECT p_tenant, r.scope_key, r.embedding, r.completion, now() + make_interval(secs => r.semantic_ttl_seconds)
-    FROM jsonb_populate_recordset(NULL::keel_usage_record, p_records) r
+    FROM unnest(v_records) r
     WHERE r.embedding IS NOT NULL AND r.completion IS NOT NULL AND r.status = 'ok' AND r.first AND r.request_id = ANY (v_fresh);
 END $$;

@@ -1,7 +1,9 @@
 // Serves a Web-standard route handler (Request → Response) on Node's http server, the way Next.js
 // does for app/ route handlers but without the rest of its request pipeline. The production
-// server (scripts/serve.ts) uses it for /api/v1, the gateway's hot path.
+// server (scripts/serve.ts) uses it for /api/v1, the gateway's hot path, so its own refusals are
+// in OpenAI's error shape too.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { errorToResponse, openAiError } from "@/lib/openai-compat/errors";
 
 export type WebHandler = (request: Request) => Promise<Response>;
 
@@ -10,8 +12,6 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Headers about one connection, which Node manages itself; copying them would contradict it. */
 const connectionHeaders = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer"]);
-
-const errorBody = (message: string, type: string, code: string | null) => JSON.stringify({ error: { message, type, param: null, code } });
 
 /** The body, or null once it passed MAX_BODY_BYTES (declared or actual). */
 function readBody(request: IncomingMessage): Promise<Buffer | null> {
@@ -108,8 +108,8 @@ export async function serveWebHandler(handler: WebHandler, request: IncomingMess
     const bodyless = method === "GET" || method === "HEAD";
     const body = bodyless ? undefined : await readBody(request);
     if (body === null) {
-      response.writeHead(413, { "content-type": "application/json", connection: "close" });
-      response.end(errorBody(`Request body too large (limit ${MAX_BODY_BYTES} bytes).`, "invalid_request_error", "request_too_large"));
+      response.setHeader("connection", "close");
+      await writeResponse(openAiError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes).`, "invalid_request_error", "request_too_large"), response, gone.signal, false);
       // Discard the rest rather than close on unread data, which can reset the connection and
       // lose the 413 on its way; give up on a client that keeps sending.
       request.resume();
@@ -121,11 +121,7 @@ export async function serveWebHandler(handler: WebHandler, request: IncomingMess
     const webRequest = new Request(url, { method: method === "HEAD" ? "GET" : method, headers: toHeaders(request), body: body ? new Uint8Array(body) : undefined, signal: gone.signal });
     await writeResponse(await handler(webRequest), response, gone.signal, method === "HEAD");
   } catch (error) {
-    if (gone.signal.aborted) return void response.destroy(); // the client left; nothing to report
-    console.error("api: unhandled error", error);
-    if (!response.headersSent) {
-      response.writeHead(500, { "content-type": "application/json" });
-      response.end(errorBody("Internal server error.", "server_error", null));
-    } else response.destroy();
+    if (gone.signal.aborted || response.headersSent) return void response.destroy(); // the client left, or the answer broke off
+    await writeResponse(errorToResponse(error), response, gone.signal, false);
   }
 }

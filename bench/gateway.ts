@@ -22,7 +22,13 @@ fake.setDefault({ kind: "text", text: "The quick brown fox jumps over the lazy d
 // The fake records every request; the benchmark sends hundreds of thousands, so keep it from growing.
 setInterval(() => fake.requests.splice(0), 1000).unref();
 
-const env: NodeJS.ProcessEnv = { ...process.env, AUTH_SECRET: randomBytes(32).toString("base64url"), AUTH_TRUST_HOST: "true", NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" };
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  AUTH_SECRET: randomBytes(32).toString("base64url"),
+  AUTH_TRUST_HOST: "true",
+  NEXT_TELEMETRY_DISABLED: "1",
+  NODE_ENV: "production",
+};
 delete env.DATABASE_URL;
 delete env.GOOGLE_GENERATIVE_AI_API_KEY;
 delete env.OPENAI_COMPATIBLE_BASE_URL;
@@ -46,7 +52,14 @@ const { updateAiSettings } = await import("../lib/ai/ai-settings");
 const { closeDatabase } = await import("../db/client");
 const seeded = await signUp({ name: "Bench", email: `bench-${Date.now()}@example.test`, password: "bench-password-123", workspaceName: "Bench" });
 const ctx = { ...seeded, role: "owner" as const };
-await updateAiSettings(ctx, { monthlyTokenLimit: 1e12, monthlyUsdLimit: 1e6, memberMonthlyTokenCap: null, softLimitPercent: 100, downgradeAtSoftLimit: false, warningWebhookUrl: null });
+await updateAiSettings(ctx, {
+  monthlyTokenLimit: 1e12,
+  monthlyUsdLimit: 1e6,
+  memberMonthlyTokenCap: null,
+  softLimitPercent: 100,
+  downgradeAtSoftLimit: false,
+  warningWebhookUrl: null,
+});
 const { key } = await createApiKey(ctx, "bench");
 await closeDatabase();
 
@@ -66,7 +79,9 @@ process.on("SIGINT", () => void cleanUp().then(() => process.exit(130)));
 
 try {
   if (process.env.BENCH_SKIP_BUILD !== "1") {
-    const built = await new Promise<number>((resolve) => spawn(process.execPath, [nextBin, "build"], { stdio: ["ignore", "ignore", "inherit"], env }).on("exit", (c) => resolve(c ?? 1)));
+    const built = await new Promise<number>((resolve) =>
+      spawn(process.execPath, [nextBin, "build"], { stdio: ["ignore", "ignore", "inherit"], env }).on("exit", (c) => resolve(c ?? 1)),
+    );
     if (built !== 0) throw new Error("next build failed");
   }
   // BENCH_SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
@@ -84,16 +99,36 @@ try {
   const directUrl = `${fake.url}/chat/completions`;
   const auth = { authorization: `Bearer ${key}` };
   const body = (content: string, stream = false) =>
-    JSON.stringify({ model: stream ? "gpt-4.1" : "gpt-4.1", messages: [{ role: "user", content }], max_tokens: 64, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
+    JSON.stringify({
+      model: stream ? "gpt-4.1" : "gpt-4.1",
+      messages: [{ role: "user", content }],
+      max_tokens: 64,
+      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    });
   const keelBody = (content: string, stream = false) => JSON.stringify({ ...JSON.parse(body(content, stream)), model: "keel-chat" });
   let nonce = 0;
   const unique = () => `question ${process.pid}-${nonce++}`;
 
   type Scenario = { name: string; direct: (i: number) => Promise<Sample>; keel: (i: number) => Promise<Sample>; metric: "totalMs" | "firstTokenMs" };
   const scenarios: Scenario[] = [
-    { name: "non-streaming, cache miss", metric: "totalMs", direct: () => post(directUrl, body(unique())), keel: () => post(gatewayUrl, keelBody(unique()), auth) },
-    { name: "non-streaming, exact hit", metric: "totalMs", direct: () => post(directUrl, body("the cached question")), keel: () => post(gatewayUrl, keelBody("the cached question"), auth) },
-    { name: "streaming TTFT, cache miss", metric: "firstTokenMs", direct: () => post(directUrl, body(unique(), true)), keel: () => post(gatewayUrl, keelBody(unique(), true), auth) },
+    {
+      name: "non-streaming, cache miss",
+      metric: "totalMs",
+      direct: () => post(directUrl, body(unique())),
+      keel: () => post(gatewayUrl, keelBody(unique()), auth),
+    },
+    {
+      name: "non-streaming, exact hit",
+      metric: "totalMs",
+      direct: () => post(directUrl, body("the cached question")),
+      keel: () => post(gatewayUrl, keelBody("the cached question"), auth),
+    },
+    {
+      name: "streaming TTFT, cache miss",
+      metric: "firstTokenMs",
+      direct: () => post(directUrl, body(unique(), true)),
+      keel: () => post(gatewayUrl, keelBody(unique(), true), auth),
+    },
   ];
 
   // BENCH_ONLY="cache miss" narrows the run to matching scenarios (for profiling).
@@ -122,7 +157,10 @@ try {
           const bad = samples.filter((s) => s.status !== 200).length;
           if (bad > 0) throw new Error(`${side} ${scenario.name}: ${bad} non-200 responses`);
           const values = samples.map((s) => s[scenario.metric]);
-          const target = side === "direct" ? { p50: entry.directP50, p95: entry.directP95, rps: entry.directRps } : { p50: entry.keelP50, p95: entry.keelP95, rps: entry.keelRps };
+          const target =
+            side === "direct"
+              ? { p50: entry.directP50, p95: entry.directP95, rps: entry.directRps }
+              : { p50: entry.keelP50, p95: entry.keelP95, rps: entry.keelRps };
           target.p50.push(percentile(values, 50));
           target.p95.push(percentile(values, 95));
           target.rps.push((count / wallMs) * 1000);
@@ -134,11 +172,15 @@ try {
 
   const f = (n: number) => n.toFixed(2).padStart(8);
   console.log(`\nKeel gateway benchmark — ${ROUNDS} rounds, medians of per-round figures (ms); database: ${adminUrl ? "PostgreSQL" : "embedded PGlite"}`);
-  console.log(`${"scenario".padEnd(36)} ${"direct p50".padStart(10)} ${"keel p50".padStart(9)} ${"added".padStart(8)} ${"ratio".padStart(6)} ${"direct p95".padStart(10)} ${"keel p95".padStart(9)} ${"keel req/s".padStart(10)} ${"direct req/s".padStart(12)}`);
+  console.log(
+    `${"scenario".padEnd(36)} ${"direct p50".padStart(10)} ${"keel p50".padStart(9)} ${"added".padStart(8)} ${"ratio".padStart(6)} ${"direct p95".padStart(10)} ${"keel p95".padStart(9)} ${"keel req/s".padStart(10)} ${"direct req/s".padStart(12)}`,
+  );
   for (const [label, r] of results) {
     const d = median(r.directP50);
     const k = median(r.keelP50);
-    console.log(`${label.padEnd(36)} ${f(d).padStart(10)} ${f(k).padStart(9)} ${f(k - d)} ${(k / d).toFixed(2).padStart(6)} ${f(median(r.directP95)).padStart(10)} ${f(median(r.keelP95)).padStart(9)} ${median(r.keelRps).toFixed(0).padStart(10)} ${median(r.directRps).toFixed(0).padStart(12)}`);
+    console.log(
+      `${label.padEnd(36)} ${f(d).padStart(10)} ${f(k).padStart(9)} ${f(k - d)} ${(k / d).toFixed(2).padStart(6)} ${f(median(r.directP95)).padStart(10)} ${f(median(r.keelP95)).padStart(9)} ${median(r.keelRps).toFixed(0).padStart(10)} ${median(r.directRps).toFixed(0).padStart(12)}`,
+    );
   }
   console.log("\nTargets: added p50 ≤ 1.3 ms at c1 on a miss; added TTFT ≤ 5 ms; ≥ 800 req/s at c50 (Portkey: 1.3 ms, 29 ms, 807 req/s).");
 } finally {

@@ -17,11 +17,19 @@ export function post(url: string, body: string, headers: Record<string, string> 
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { agent, host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers } },
+      {
+        agent,
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers },
+      },
       (response) => {
         let firstTokenMs = -1;
         response.on("data", (chunk: Buffer) => {
-          if (firstTokenMs < 0 && (response.headers["content-type"]?.includes("event-stream") ? chunk.includes('"content"') : true)) firstTokenMs = performance.now() - started;
+          if (firstTokenMs < 0 && (response.headers["content-type"]?.includes("event-stream") ? chunk.includes('"content"') : true))
+            firstTokenMs = performance.now() - started;
         });
         response.on("end", () => resolve({ status: response.statusCode ?? 0, totalMs: performance.now() - started, firstTokenMs }));
         response.on("error", reject);

@@ -30,12 +30,20 @@ describe("cross-process cache invalidation", () => {
     expect(await authenticateApiKey(key)).toMatchObject({ tenantId: tenant.tenantId });
     // Another worker revokes it: the row changes and the announcement goes out, nothing else.
     await withTenant(tenant.tenantId, async (tx) => {
-      await tx.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.tenantId, tenant.tenantId), eq(apiKeys.keyHash, hashApiKey(key))));
+      await tx
+        .update(apiKeys)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(apiKeys.tenantId, tenant.tenantId), eq(apiKeys.keyHash, hashApiKey(key))));
       await announceInvalidation(tx, "api_key", hashApiKey(key));
     });
     // The verified-key cache holds entries for 10 s; the NOTIFY must clear it long before.
     const started = Date.now();
-    expect(await eventually(() => authenticateApiKey(key), (p) => p === null)).toBeNull();
+    expect(
+      await eventually(
+        () => authenticateApiKey(key),
+        (p) => p === null,
+      ),
+    ).toBeNull();
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
@@ -58,9 +66,19 @@ describe("cross-process cache invalidation", () => {
     const gateway = new Gateway({ ...baseGatewayConfig, providers: [], profileTtlMs: 60_000 });
     const before = await gateway.profile(tenant.tenantId);
     // updateAiSettings announces the change; this gateway is never told directly.
-    await updateAiSettings(tenant, { monthlyTokenLimit: 1234, monthlyUsdLimit: null, memberMonthlyTokenCap: null, softLimitPercent: 80, downgradeAtSoftLimit: false, warningWebhookUrl: null });
+    await updateAiSettings(tenant, {
+      monthlyTokenLimit: 1234,
+      monthlyUsdLimit: null,
+      memberMonthlyTokenCap: null,
+      softLimitPercent: 80,
+      downgradeAtSoftLimit: false,
+      warningWebhookUrl: null,
+    });
     expect(before.tokenLimit).not.toBe(1234);
-    const after = await eventually(() => gateway.profile(tenant.tenantId), (p) => p.tokenLimit === 1234);
+    const after = await eventually(
+      () => gateway.profile(tenant.tenantId),
+      (p) => p.tokenLimit === 1234,
+    );
     expect(after.tokenLimit).toBe(1234);
   });
 
@@ -71,7 +89,12 @@ describe("cross-process cache invalidation", () => {
     const { key } = await createApiKey(tenant, "ci");
     expect(await authenticateApiKey(key)).not.toBeNull();
     // Revoked while nobody hears it: no announcement at all.
-    await withTenant(tenant.tenantId, (tx) => tx.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.keyHash, hashApiKey(key))));
+    await withTenant(tenant.tenantId, (tx) =>
+      tx
+        .update(apiKeys)
+        .set({ revokedAt: new Date() })
+        .where(eq(apiKeys.keyHash, hashApiKey(key))),
+    );
     const db = await getDb();
     const killed = await rawRows<{ killed: boolean }>(
       db,
@@ -79,6 +102,12 @@ describe("cross-process cache invalidation", () => {
     );
     expect(killed.length).toBeGreaterThan(0);
     // postgres.js reconnects and listens again; the cache, possibly stale, is dropped then.
-    expect(await eventually(() => authenticateApiKey(key), (p) => p === null, 8_000)).toBeNull();
+    expect(
+      await eventually(
+        () => authenticateApiKey(key),
+        (p) => p === null,
+        8_000,
+      ),
+    ).toBeNull();
   });
 });

@@ -80,7 +80,9 @@ export async function listenForInvalidations(): Promise<void> {
       dropEverything();
       started();
     };
-    database.listen(CHANNEL, dispatch, onListen).catch((error: unknown) => console.error("keel: LISTEN for cache invalidation failed; the connection will retry", error));
+    database
+      .listen(CHANNEL, dispatch, onListen)
+      .catch((error: unknown) => console.error("keel: LISTEN for cache invalidation failed; the connection will retry", error));
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([listeners.listening, new Promise<void>((resolve) => (timer = setTimeout(resolve, LISTEN_WAIT_MS)))]);

@@ -49,7 +49,9 @@ describe("row-level security", () => {
 
   it("refuses to write rows into another tenant", async () => {
     await expect(
-      withTenant(a.tenantId, (tx) => tx.insert(invitations).values({ tenantId: b.tenantId, role: "admin", tokenHash: "forged", expiresAt: new Date(Date.now() + 1e6) })),
+      withTenant(a.tenantId, (tx) =>
+        tx.insert(invitations).values({ tenantId: b.tenantId, role: "admin", tokenHash: "forged", expiresAt: new Date(Date.now() + 1e6) }),
+      ),
     ).rejects.toThrow();
     await expect(withTenant(a.tenantId, (tx) => tx.insert(memberships).values({ tenantId: b.tenantId, userId: a.userId, role: "owner" }))).rejects.toThrow();
     // Moving one of A's own rows into B is refused too (WITH CHECK).
@@ -96,20 +98,26 @@ describe("row-level security", () => {
 
   it("forces RLS on every table that has a tenant_id, under roles that own nothing and cannot bypass it", async () => {
     const db = await getDb();
-    const rows = await rawRows<{ name: string; enabled: boolean; forced: boolean }>(db, sql`
+    const rows = await rawRows<{ name: string; enabled: boolean; forced: boolean }>(
+      db,
+      sql`
       select c.relname as name, c.relrowsecurity as enabled, c.relforcerowsecurity as forced
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = 'public' and c.relkind = 'r'
         and (exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped) or c.relname in ('tenants', 'users'))
-    `);
+    `,
+    );
     expect(rows.map((r) => r.name).sort()).toEqual(expect.arrayContaining(["audit_log", "invitations", "memberships", "tenants", "users"]));
     for (const row of rows) expect({ name: row.name, enabled: row.enabled, forced: row.forced }).toEqual({ name: row.name, enabled: true, forced: true });
 
-    const roleRows = await rawRows<{ name: string; bypass: boolean; super: boolean; login: boolean; owned: number }>(db, sql`
+    const roleRows = await rawRows<{ name: string; bypass: boolean; super: boolean; login: boolean; owned: number }>(
+      db,
+      sql`
       select r.rolname as name, r.rolbypassrls as bypass, r.rolsuper as super, r.rolcanlogin as login,
              (select count(*)::int from pg_class c where c.relowner = r.oid) as owned
       from pg_roles r where r.rolname in ('keel_app', 'keel_system') order by r.rolname
-    `);
+    `,
+    );
     expect(roleRows).toEqual([
       { name: "keel_app", bypass: false, super: false, login: false, owned: 0 },
       { name: "keel_system", bypass: false, super: false, login: false, owned: 0 },
@@ -118,24 +126,50 @@ describe("row-level security", () => {
 
   it("enters the tenant's scope first thing in every tenant-scoped SQL function, never as a definer", async () => {
     const db = await getDb();
-    const rows = await rawRows<{ name: string; body: string; definer: boolean }>(db, sql`
+    const rows = await rawRows<{ name: string; body: string; definer: boolean }>(
+      db,
+      sql`
       select p.proname as name, p.prosrc as body, p.prosecdef as definer from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-      where n.nspname = 'public' and p.proname = any(${`{${tenantFunctions.join(",")}}`}::text[])`);
+      where n.nspname = 'public' and p.proname = any(${`{${tenantFunctions.join(",")}}`}::text[])`,
+    );
     expect(rows.map((r) => r.name).sort()).toEqual([...tenantFunctions].sort());
     for (const row of rows) {
       // The first statement after BEGIN (declarations aside) must switch role and tenant.
-      const firstStatement = row.body.split(/\bBEGIN\b/)[1]!.trim().split(";")[0];
-      expect({ name: row.name, firstStatement, definer: row.definer }).toEqual({ name: row.name, firstStatement: "PERFORM keel_enter_tenant(p_tenant, " + (row.name === "keel_admit" ? "p_user)" : "NULL)"), definer: false });
+      const firstStatement = row.body
+        .split(/\bBEGIN\b/)[1]!
+        .trim()
+        .split(";")[0];
+      expect({ name: row.name, firstStatement, definer: row.definer }).toEqual({
+        name: row.name,
+        firstStatement: "PERFORM keel_enter_tenant(p_tenant, " + (row.name === "keel_admit" ? "p_user)" : "NULL)"),
+        definer: false,
+      });
     }
   });
 
   it("gives a tenant-scoped function of tenant B none of tenant A's rows", async () => {
     // Tenant A caches an answer; tenant B's admission under the very same key must miss.
-    await withTenant(a.tenantId, (tx) => tx.execute(sql`insert into ai_exact_cache (tenant_id, key, completion, expires_at) values (${a.tenantId}, 'shared-key', '{"text":"A"}', now() + interval '1 hour')`));
+    await withTenant(a.tenantId, (tx) =>
+      tx.execute(
+        sql`insert into ai_exact_cache (tenant_id, key, completion, expires_at) values (${a.tenantId}, 'shared-key', '{"text":"A"}', now() + interval '1 hour')`,
+      ),
+    );
     const admitAs = (tenantId: string) =>
       callTenantFunction<{ outcome: string }>("keel_admit", tenantId, [
-        [null, "uuid"], ["shared-key", "text"], [null, "text"], [null, "vector"], [null, "float8"], [crypto.randomUUID(), "uuid"], [1, "bigint"], [0, "bigint"],
-        [new Date(Date.now() + 60_000).toISOString(), "timestamptz"], [new Date().toISOString().slice(0, 8) + "01", "date"], [0, "bigint"], [null, "bigint"], [null, "bigint"], [80, "int"],
+        [null, "uuid"],
+        ["shared-key", "text"],
+        [null, "text"],
+        [null, "vector"],
+        [null, "float8"],
+        [crypto.randomUUID(), "uuid"],
+        [1, "bigint"],
+        [0, "bigint"],
+        [new Date(Date.now() + 60_000).toISOString(), "timestamptz"],
+        [new Date().toISOString().slice(0, 8) + "01", "date"],
+        [0, "bigint"],
+        [null, "bigint"],
+        [null, "bigint"],
+        [80, "int"],
       ]);
     expect((await admitAs(a.tenantId))[0]?.outcome).toBe("exact");
     // B misses, then is refused by its own zero limit: it neither read A's answer nor A's quota.

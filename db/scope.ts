@@ -11,7 +11,13 @@ import { rawRows } from "./raw-rows";
 
 const id = z.uuid();
 
-async function scoped<T>(role: "keel_app" | "keel_system", tenantId: string, userId: string, fn: (tx: Tx) => Promise<T>, options: Pick<ScopeOptions, "db">): Promise<T> {
+async function scoped<T>(
+  role: "keel_app" | "keel_system",
+  tenantId: string,
+  userId: string,
+  fn: (tx: Tx) => Promise<T>,
+  options: Pick<ScopeOptions, "db">,
+): Promise<T> {
   const database = options.db ?? (await getDb());
   return database.transaction(async (tx) => {
     // set_config(..., true) is SET LOCAL: it ends with the transaction, so pooled connections
@@ -59,7 +65,12 @@ export type ArgumentType = "uuid" | "text" | "int" | "bigint" | "float8" | "date
  * Arguments are values bound as parameters, never SQL: nothing runs before the function enters
  * the tenant's scope.
  */
-export async function callTenantFunction<T>(name: TenantFunction, tenantId: string, args: Array<[value: unknown, type: ArgumentType]>, options: Pick<ScopeOptions, "db"> = {}): Promise<T[]> {
+export async function callTenantFunction<T>(
+  name: TenantFunction,
+  tenantId: string,
+  args: Array<[value: unknown, type: ArgumentType]>,
+  options: Pick<ScopeOptions, "db"> = {},
+): Promise<T[]> {
   if (!tenantFunctions.includes(name)) throw new Error(`${name} is not a tenant-scoped function`);
   const database = options.db ?? (await getDb());
   const params = args.map(([value, type]) => sql`, ${value}::${sql.raw(type)}`);

@@ -45,7 +45,12 @@ test("answers chat completions, non-streaming and streaming", async () => {
   expect(text).toContain("30 days");
   expect(completion.usage!.total_tokens).toBeGreaterThan(0);
 
-  const stream = await client.chat.completions.create({ model: "keel-chat", messages: [messages[0]!, { role: "user", content: "Where are documents stored?" }], stream: true, stream_options: { include_usage: true } });
+  const stream = await client.chat.completions.create({
+    model: "keel-chat",
+    messages: [messages[0]!, { role: "user", content: "Where are documents stored?" }],
+    stream: true,
+    stream_options: { include_usage: true },
+  });
   let streamed = "";
   let chunks = 0;
   let usage: OpenAI.CompletionUsage | null | undefined;
@@ -83,7 +88,9 @@ test("answers 402 with the limit and reset date once the workspace's quota is sp
   await page.getByLabel("Monthly token limit").fill("10");
   await page.getByRole("button", { name: "Save limits" }).click();
   await expect(page.getByText("AI limits saved.")).toBeVisible();
-  const error = await client.chat.completions.create({ model: "keel-chat", messages: [{ role: "user", content: "one more question please" }], max_tokens: 50 }).catch((e: unknown) => e);
+  const error = await client.chat.completions
+    .create({ model: "keel-chat", messages: [{ role: "user", content: "one more question please" }], max_tokens: 50 })
+    .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(OpenAI.APIError);
   const apiError = error as InstanceType<typeof OpenAI.APIError>;
   expect(apiError.status).toBe(402);

@@ -93,7 +93,10 @@ test("a member cannot see admin pages, and a removed member loses access at once
   // Alice removes Carol from Alpha; Carol's next request is refused and she lands on her workspaces.
   await alicePage.goto("/members");
   alicePage.once("dialog", (dialog) => void dialog.accept());
-  await alicePage.getByRole("form", { name: `Remove ${carol.email}` }).getByRole("button", { name: "Remove" }).click();
+  await alicePage
+    .getByRole("form", { name: `Remove ${carol.email}` })
+    .getByRole("button", { name: "Remove" })
+    .click();
   await expect(alicePage.getByTestId("member-email")).toHaveText([alice.email]);
   expect((await carolPage.request.get("/api/members")).status()).toBe(403);
   await carolPage.goto("/members");

@@ -87,7 +87,12 @@ export async function quotaRow(tenantId: string) {
   );
   const row = rows[0];
   return row
-    ? { usedTokens: Number(row.used_tokens), reservedTokens: Number(row.reserved_tokens), usedMicroUsd: Number(row.used_micro_usd), reservedMicroUsd: Number(row.reserved_micro_usd) }
+    ? {
+        usedTokens: Number(row.used_tokens),
+        reservedTokens: Number(row.reserved_tokens),
+        usedMicroUsd: Number(row.used_micro_usd),
+        reservedMicroUsd: Number(row.reserved_micro_usd),
+      }
     : null;
 }
 

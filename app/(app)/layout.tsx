@@ -42,7 +42,10 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
             </p>
             <span className="rounded bg-slate-100 px-2 py-0.5 text-xs text-slate-600">{roleLabels[ctx.role]}</span>
             {offline ? (
-              <span className="rounded bg-amber-100 px-2 py-0.5 text-xs text-amber-800" title="No AI provider is configured: answers come from Keel's offline model.">
+              <span
+                className="rounded bg-amber-100 px-2 py-0.5 text-xs text-amber-800"
+                title="No AI provider is configured: answers come from Keel's offline model."
+              >
                 Offline model
               </span>
             ) : null}
@@ -50,7 +53,10 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
           <div className="flex items-center gap-3">
             <TenantSwitcher tenants={myTenants} activeTenantId={ctx.tenantId} action={switchTenantAction} />
             <form action={signOutAction}>
-              <button type="submit" className="rounded-md px-2 py-1 text-sm text-slate-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+              <button
+                type="submit"
+                className="rounded-md px-2 py-1 text-sm text-slate-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600"
+              >
                 Sign out
               </button>
             </form>
@@ -63,9 +69,16 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
         </nav>
         <main id="main" className="min-w-0 flex-1">
           {notices.map((notice) => (
-            <div key={notice.id} role="status" className="mb-4 flex flex-wrap items-center justify-between gap-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="notice">
+            <div
+              key={notice.id}
+              role="status"
+              className="mb-4 flex flex-wrap items-center justify-between gap-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900"
+              data-testid="notice"
+            >
               <span>{notice.message}</span>
-              {hasRole(ctx.role, "admin") ? <ActionForm action={dismissNoticeAction} hidden={{ noticeId: notice.id }} submitLabel="Dismiss" label="Dismiss notice" /> : null}
+              {hasRole(ctx.role, "admin") ? (
+                <ActionForm action={dismissNoticeAction} hidden={{ noticeId: notice.id }} submitLabel="Dismiss" label="Dismiss notice" />
+              ) : null}
             </div>
           ))}
           {children}

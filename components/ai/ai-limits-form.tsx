@@ -25,15 +25,48 @@ export function AiLimitsForm({ action, values }: { action: Action; values: AiLim
       <div className="sm:col-span-2">
         <FormMessage state={state} />
       </div>
-      <Field name="monthlyTokenLimit" label="Monthly token limit" inputMode="numeric" hint="Empty: the plan's allowance." defaultValue={v("monthlyTokenLimit")} error={errors.monthlyTokenLimit} />
-      <Field name="monthlyUsdLimit" label="Monthly spending limit (USD)" inputMode="decimal" hint="Empty: the plan's allowance." defaultValue={v("monthlyUsdLimit")} error={errors.monthlyUsdLimit} />
-      <Field name="memberMonthlyTokenCap" label="Per-member monthly tokens" inputMode="numeric" hint="Empty: no per-member cap." defaultValue={v("memberMonthlyTokenCap")} error={errors.memberMonthlyTokenCap} />
+      <Field
+        name="monthlyTokenLimit"
+        label="Monthly token limit"
+        inputMode="numeric"
+        hint="Empty: the plan's allowance."
+        defaultValue={v("monthlyTokenLimit")}
+        error={errors.monthlyTokenLimit}
+      />
+      <Field
+        name="monthlyUsdLimit"
+        label="Monthly spending limit (USD)"
+        inputMode="decimal"
+        hint="Empty: the plan's allowance."
+        defaultValue={v("monthlyUsdLimit")}
+        error={errors.monthlyUsdLimit}
+      />
+      <Field
+        name="memberMonthlyTokenCap"
+        label="Per-member monthly tokens"
+        inputMode="numeric"
+        hint="Empty: no per-member cap."
+        defaultValue={v("memberMonthlyTokenCap")}
+        error={errors.memberMonthlyTokenCap}
+      />
       <Field name="softLimitPercent" label="Warn at (% of a limit)" inputMode="numeric" defaultValue={v("softLimitPercent")} error={errors.softLimitPercent} />
       <div className="sm:col-span-2">
-        <Field name="warningWebhookUrl" label="Warning webhook URL" type="url" hint="Optional: we POST the warning here as JSON." defaultValue={v("warningWebhookUrl")} error={errors.warningWebhookUrl} />
+        <Field
+          name="warningWebhookUrl"
+          label="Warning webhook URL"
+          type="url"
+          hint="Optional: we POST the warning here as JSON."
+          defaultValue={v("warningWebhookUrl")}
+          error={errors.warningWebhookUrl}
+        />
       </div>
       <label className="flex items-center gap-2 text-sm sm:col-span-2">
-        <input type="checkbox" name="downgradeAtSoftLimit" defaultChecked={state.values ? state.values.downgradeAtSoftLimit === "on" : values.downgradeAtSoftLimit} className="h-4 w-4" />
+        <input
+          type="checkbox"
+          name="downgradeAtSoftLimit"
+          defaultChecked={state.values ? state.values.downgradeAtSoftLimit === "on" : values.downgradeAtSoftLimit}
+          className="h-4 w-4"
+        />
         Use the cheaper models once the warning threshold is reached
       </label>
       <div>

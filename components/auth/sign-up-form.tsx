@@ -21,7 +21,14 @@ export function SignUpForm({ action, askWorkspace, hidden = {} }: { action: Acti
       <Field name="email" label="Email" type="email" autoComplete="email" required defaultValue={state.values?.email} error={errors.email} />
       <Field name="password" label="Password" type="password" autoComplete="new-password" required hint="At least 10 characters." error={errors.password} />
       {askWorkspace ? (
-        <Field name="workspaceName" label="Workspace name" required hint="Usually your team or company." defaultValue={state.values?.workspaceName} error={errors.workspaceName} />
+        <Field
+          name="workspaceName"
+          label="Workspace name"
+          required
+          hint="Usually your team or company."
+          defaultValue={state.values?.workspaceName}
+          error={errors.workspaceName}
+        />
       ) : null}
       <SubmitButton pendingLabel="Creating your account…">{askWorkspace ? "Create account and workspace" : "Create account and join"}</SubmitButton>
     </form>

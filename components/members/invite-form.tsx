@@ -21,7 +21,15 @@ export function InviteForm({ action }: { action: Action }) {
     <div className="flex flex-col gap-4">
       <form action={formAction} className="grid gap-4 sm:grid-cols-[1fr_1fr_auto] sm:items-end" noValidate>
         <SelectField name="role" label="Role" options={roleOptions} defaultValue={state.values?.role ?? "member"} error={state.fieldErrors?.role} />
-        <Field name="expiresInDays" label="Expires after (days)" type="number" min={1} max={30} defaultValue={state.values?.expiresInDays ?? "7"} error={state.fieldErrors?.expiresInDays} />
+        <Field
+          name="expiresInDays"
+          label="Expires after (days)"
+          type="number"
+          min={1}
+          max={30}
+          defaultValue={state.values?.expiresInDays ?? "7"}
+          error={state.fieldErrors?.expiresInDays}
+        />
         <SubmitButton pendingLabel="Creating link…">Create invitation link</SubmitButton>
       </form>
       {!state.ok ? <FormMessage state={state} /> : null}

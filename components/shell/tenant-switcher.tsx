@@ -19,7 +19,12 @@ export function TenantSwitcher({ tenants, activeTenantId, action }: { tenants: S
       <label htmlFor="tenant-switcher" className="sr-only">
         Workspace
       </label>
-      <select id="tenant-switcher" name="tenantId" defaultValue={activeTenantId} className="max-w-40 rounded-md border border-slate-300 bg-white px-2 py-1 text-sm">
+      <select
+        id="tenant-switcher"
+        name="tenantId"
+        defaultValue={activeTenantId}
+        className="max-w-40 rounded-md border border-slate-300 bg-white px-2 py-1 text-sm"
+      >
         {tenants.map((tenant) => (
           <option key={tenant.id} value={tenant.id}>
             {tenant.name}

@@ -1,21 +1,6 @@
 // The gateway's state: tenant AI settings, quotas with reservations, metering, caches, API keys.
 // Money is stored in micro-USD (bigint) so totals reconcile exactly.
-import {
-  bigint,
-  boolean,
-  date,
-  index,
-  integer,
-  jsonb,
-  pgEnum,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-  vector,
-} from "drizzle-orm/pg-core";
+import { bigint, boolean, date, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, vector } from "drizzle-orm/pg-core";
 import { users } from "./auth";
 import { tenants } from "./tenancy";
 
@@ -25,7 +10,9 @@ export const EMBEDDING_DIMENSIONS = 384;
 const micros = (name: string) => bigint(name, { mode: "number" });
 
 export const tenantAiSettings = pgTable("tenant_ai_settings", {
-  tenantId: uuid("tenant_id").primaryKey().references(() => tenants.id, { onDelete: "cascade" }),
+  tenantId: uuid("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: "cascade" }),
   /** Null: the plan's default. */
   monthlyTokenLimit: micros("monthly_token_limit"),
   monthlyMicroUsdLimit: micros("monthly_micro_usd_limit"),
@@ -42,7 +29,9 @@ export type NewTenantAiSettings = typeof tenantAiSettings.$inferInsert;
 export const quotaPeriods = pgTable(
   "quota_periods",
   {
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     periodStart: date("period_start", { mode: "string" }).notNull(),
     tokenLimit: micros("token_limit"),
     microUsdLimit: micros("micro_usd_limit"),
@@ -62,8 +51,12 @@ export type NewQuotaPeriod = typeof quotaPeriods.$inferInsert;
 export const memberQuotaPeriods = pgTable(
   "member_quota_periods",
   {
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
-    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     periodStart: date("period_start", { mode: "string" }).notNull(),
     usedTokens: micros("used_tokens").notNull().default(0),
     reservedTokens: micros("reserved_tokens").notNull().default(0),
@@ -78,7 +71,9 @@ export const quotaReservations = pgTable(
   "quota_reservations",
   {
     id: uuid("id").primaryKey(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     periodStart: date("period_start", { mode: "string" }).notNull(),
     userId: uuid("user_id"),
     tokens: micros("tokens").notNull(),
@@ -111,7 +106,9 @@ export const usageEvents = pgTable(
   "usage_events",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     requestId: text("request_id").notNull(),
     userId: uuid("user_id"),
     apiKeyId: uuid("api_key_id"),
@@ -142,7 +139,9 @@ export type NewUsageEvent = typeof usageEvents.$inferInsert;
 export const usageDaily = pgTable(
   "usage_daily",
   {
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     day: date("day", { mode: "string" }).notNull(),
     provider: text("provider").notNull(),
     model: text("model").notNull(),
@@ -172,7 +171,9 @@ export interface CachedCompletion {
 export const aiExactCache = pgTable(
   "ai_exact_cache",
   {
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     key: text("key").notNull(),
     completion: jsonb("completion").$type<CachedCompletion>().notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -187,7 +188,9 @@ export const aiSemanticCache = pgTable(
   "ai_semantic_cache",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     /** sha256 of role, model, prompt version, system prompt and retrieved chunk ids. */
     scopeKey: text("scope_key").notNull(),
     embedding: vector("embedding", { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
@@ -207,7 +210,9 @@ export const apiKeys = pgTable(
   "api_keys",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     /** The first characters of the key, shown in lists so people can tell keys apart. */
     prefix: text("prefix").notNull(),
@@ -228,7 +233,9 @@ export const tenantNotices = pgTable(
   "tenant_notices",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
     kind: text("kind").notNull(),
     message: text("message").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -238,4 +245,3 @@ export const tenantNotices = pgTable(
 );
 export type TenantNotice = typeof tenantNotices.$inferSelect;
 export type NewTenantNotice = typeof tenantNotices.$inferInsert;
-

@@ -20,7 +20,13 @@ export const aiSettingsSchema = z.object({
   memberMonthlyTokenCap: optionalLimit,
   softLimitPercent: z.coerce.number().int().min(1, "Between 1 and 100.").max(100, "Between 1 and 100."),
   downgradeAtSoftLimit: z.preprocess((v) => v === "on" || v === true || v === "true", z.boolean()),
-  warningWebhookUrl: z.preprocess((v) => (v === "" ? null : v), z.url("Enter a full https:// URL.").refine((u) => /^https?:\/\//.test(u), "Use http(s).").nullable()),
+  warningWebhookUrl: z.preprocess(
+    (v) => (v === "" ? null : v),
+    z
+      .url("Enter a full https:// URL.")
+      .refine((u) => /^https?:\/\//.test(u), "Use http(s).")
+      .nullable(),
+  ),
 });
 export type AiSettingsInput = z.infer<typeof aiSettingsSchema>;
 
@@ -43,11 +49,19 @@ export async function updateAiSettings(ctx: TenantContext, input: AiSettingsInpu
   await withTenant(
     ctx.tenantId,
     async (tx) => {
-      await tx.insert(tenantAiSettings).values({ tenantId: ctx.tenantId, ...values }).onConflictDoUpdate({ target: tenantAiSettings.tenantId, set: values });
+      await tx
+        .insert(tenantAiSettings)
+        .values({ tenantId: ctx.tenantId, ...values })
+        .onConflictDoUpdate({ target: tenantAiSettings.tenantId, set: values });
       const profile = await readTenantProfile(tx, ctx.tenantId);
       await tx
         .update(quotaPeriods)
-        .set({ tokenLimit: profile.tokenLimit, microUsdLimit: profile.microUsdLimit, memberTokenCap: profile.memberTokenCap, softLimitPercent: profile.softLimitPercent })
+        .set({
+          tokenLimit: profile.tokenLimit,
+          microUsdLimit: profile.microUsdLimit,
+          memberTokenCap: profile.memberTokenCap,
+          softLimitPercent: profile.softLimitPercent,
+        })
         .where(and(eq(quotaPeriods.tenantId, ctx.tenantId), eq(quotaPeriods.periodStart, currentPeriod().start)));
       await recordAudit(tx, { tenantId: ctx.tenantId, actorUserId: ctx.userId, action: "ai_settings.changed", targetType: "tenant", targetId: ctx.tenantId });
       // Every process's gateway drops its cached profile, so the new limits apply from the next call.
@@ -74,7 +88,10 @@ export async function getQuotaStatus(ctx: TenantContext): Promise<QuotaStatus> {
     ctx.tenantId,
     async (tx) => {
       const profile = await readTenantProfile(tx, ctx.tenantId);
-      const [row] = await tx.select().from(quotaPeriods).where(and(eq(quotaPeriods.tenantId, ctx.tenantId), eq(quotaPeriods.periodStart, start)));
+      const [row] = await tx
+        .select()
+        .from(quotaPeriods)
+        .where(and(eq(quotaPeriods.tenantId, ctx.tenantId), eq(quotaPeriods.periodStart, start)));
       return {
         periodStart: start,
         resetsAt,
@@ -94,11 +111,25 @@ export async function getQuotaStatus(ctx: TenantContext): Promise<QuotaStatus> {
 export function listNotices(ctx: TenantContext): Promise<TenantNotice[]> {
   return withTenant(
     ctx.tenantId,
-    (tx) => tx.select().from(tenantNotices).where(and(eq(tenantNotices.tenantId, ctx.tenantId), sql`${tenantNotices.dismissedAt} is null`)).orderBy(sql`${tenantNotices.createdAt} desc`).limit(5),
+    (tx) =>
+      tx
+        .select()
+        .from(tenantNotices)
+        .where(and(eq(tenantNotices.tenantId, ctx.tenantId), sql`${tenantNotices.dismissedAt} is null`))
+        .orderBy(sql`${tenantNotices.createdAt} desc`)
+        .limit(5),
     { userId: ctx.userId },
   );
 }
 
 export async function dismissNotice(ctx: TenantContext, noticeId: string): Promise<void> {
-  await withTenant(ctx.tenantId, (tx) => tx.update(tenantNotices).set({ dismissedAt: new Date() }).where(and(eq(tenantNotices.id, noticeId), eq(tenantNotices.tenantId, ctx.tenantId))), { userId: ctx.userId });
+  await withTenant(
+    ctx.tenantId,
+    (tx) =>
+      tx
+        .update(tenantNotices)
+        .set({ dismissedAt: new Date() })
+        .where(and(eq(tenantNotices.id, noticeId), eq(tenantNotices.tenantId, ctx.tenantId))),
+    { userId: ctx.userId },
+  );
 }

@@ -52,7 +52,8 @@ describe("exact cache", () => {
     const tenant = await createTenant("No-store");
     servers.openai.script({ kind: "text", text: "one" }, { kind: "text", text: "two" }, { kind: "text", text: "three" });
     const gateway = newGateway(testConfig(servers.openai, servers.gemini));
-    const ask = (cache: { noCache?: boolean; noStore?: boolean }) => gateway.generate({ tenantId: tenant.tenantId, feature: "api", cache }, { role: "chat", prompt: userPrompt("same") });
+    const ask = (cache: { noCache?: boolean; noStore?: boolean }) =>
+      gateway.generate({ tenantId: tenant.tenantId, feature: "api", cache }, { role: "chat", prompt: userPrompt("same") });
     expect((await ask({ noStore: true })).text).toBe("one");
     await gateway.flush();
     expect(await ask({})).toMatchObject({ cacheStatus: "miss", text: "two" }); // nothing was stored
@@ -65,7 +66,8 @@ describe("exact cache", () => {
     const tenant = await createTenant("Chunks");
     servers.openai.setDefault({ kind: "text", text: "grounded" });
     const gateway = newGateway(testConfig(servers.openai, servers.gemini));
-    const ask = (contextChunkIds: string[] | null) => gateway.generate({ tenantId: tenant.tenantId, feature: "chat", contextChunkIds }, { role: "chat", prompt: userPrompt("question", "context: …") });
+    const ask = (contextChunkIds: string[] | null) =>
+      gateway.generate({ tenantId: tenant.tenantId, feature: "chat", contextChunkIds }, { role: "chat", prompt: userPrompt("question", "context: …") });
     await ask(["c1", "c2"]);
     await gateway.flush();
     expect((await ask(["c2", "c1"])).cacheStatus).toBe("exact");
@@ -86,13 +88,25 @@ describe("semantic cache", () => {
     const a = await createTenant("Semantic A");
     const b = await createTenant("Semantic B");
     const gateway = offline();
-    const first = await gateway.generate({ tenantId: a.tenantId, feature: "chat" }, { role: "chat", prompt: userPrompt("What is the refund policy for annual plans?", system) });
+    const first = await gateway.generate(
+      { tenantId: a.tenantId, feature: "chat" },
+      { role: "chat", prompt: userPrompt("What is the refund policy for annual plans?", system) },
+    );
     await gateway.flush();
-    const similar = await gateway.generate({ tenantId: a.tenantId, feature: "chat" }, { role: "chat", prompt: userPrompt("what is the refund policy for an annual plan", system) });
+    const similar = await gateway.generate(
+      { tenantId: a.tenantId, feature: "chat" },
+      { role: "chat", prompt: userPrompt("what is the refund policy for an annual plan", system) },
+    );
     expect(similar).toMatchObject({ cacheStatus: "semantic", text: first.text });
-    const other = await gateway.generate({ tenantId: a.tenantId, feature: "chat" }, { role: "chat", prompt: userPrompt("Are monthly plans refundable?", system) });
+    const other = await gateway.generate(
+      { tenantId: a.tenantId, feature: "chat" },
+      { role: "chat", prompt: userPrompt("Are monthly plans refundable?", system) },
+    );
     expect(other.cacheStatus).toBe("miss");
-    const forB = await gateway.generate({ tenantId: b.tenantId, feature: "chat" }, { role: "chat", prompt: userPrompt("what is the refund policy for an annual plan", system) });
+    const forB = await gateway.generate(
+      { tenantId: b.tenantId, feature: "chat" },
+      { role: "chat", prompt: userPrompt("what is the refund policy for an annual plan", system) },
+    );
     expect(forB.cacheStatus).toBe("miss");
     await gateway.flush();
     const events = await eventsOf(a.tenantId);
@@ -103,9 +117,15 @@ describe("semantic cache", () => {
   it("does not match across a different system prompt", async () => {
     const tenant = await createTenant("Semantic scope");
     const gateway = offline();
-    await gateway.generate({ tenantId: tenant.tenantId, feature: "chat" }, { role: "chat", prompt: userPrompt("What is the refund policy for annual plans?", system) });
+    await gateway.generate(
+      { tenantId: tenant.tenantId, feature: "chat" },
+      { role: "chat", prompt: userPrompt("What is the refund policy for annual plans?", system) },
+    );
     await gateway.flush();
-    const other = await gateway.generate({ tenantId: tenant.tenantId, feature: "chat" }, { role: "chat", prompt: userPrompt("What is the refund policy for annual plans?", "Another document entirely.") });
+    const other = await gateway.generate(
+      { tenantId: tenant.tenantId, feature: "chat" },
+      { role: "chat", prompt: userPrompt("What is the refund policy for annual plans?", "Another document entirely.") },
+    );
     expect(other.cacheStatus).toBe("miss");
   });
 });

@@ -2,10 +2,20 @@
 // the real SDK clients against the scripted fakes; and nothing billed twice.
 import { describe, expect, it } from "vitest";
 import { createTenant } from "@/test/fixtures";
-import { drain, eventsOf, generationRequests, newGateway, quotaRow, recordingSleep, testConfig, testTimeouts, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
+import {
+  drain,
+  eventsOf,
+  generationRequests,
+  newGateway,
+  quotaRow,
+  recordingSleep,
+  testConfig,
+  testTimeouts,
+  startFakeProvidersForFile,
+  userPrompt,
+} from "@/test/gateway-harness";
 
 const servers = startFakeProvidersForFile();
-
 
 async function setup() {
   const tenant = await createTenant("Fallback");
@@ -78,7 +88,10 @@ describe("fallback before any token", () => {
     servers.openai.script({ kind: "status", status: 401, message: "Incorrect API key" });
     await expect(gateway.generate(ctx, { role: "chat", prompt: userPrompt("hello") })).rejects.toMatchObject({ code: "provider_rejected", status: 502 });
     servers.openai.script({ kind: "status", status: 400, message: "Your request was rejected by our content_policy" });
-    await expect(gateway.generate(ctx, { role: "chat", prompt: userPrompt("hello") })).rejects.toMatchObject({ code: "invalid_request", message: expect.stringMatching(/content/) });
+    await expect(gateway.generate(ctx, { role: "chat", prompt: userPrompt("hello") })).rejects.toMatchObject({
+      code: "invalid_request",
+      message: expect.stringMatching(/content/),
+    });
     expect(generationRequests(servers.openai)).toHaveLength(2);
     expect(generationRequests(servers.gemini)).toHaveLength(0);
     const events = await expectBilledOnce(tenant.tenantId, gateway);
@@ -87,7 +100,12 @@ describe("fallback before any token", () => {
 
   it("skips a provider whose circuit is open, and probes it again after the cool-down", async () => {
     const tenant = await createTenant("Breaker");
-    const gateway = newGateway(testConfig(servers.openai, servers.gemini, { retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 0 }, breaker: { failureThreshold: 2, cooldownMs: 300 } }));
+    const gateway = newGateway(
+      testConfig(servers.openai, servers.gemini, {
+        retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 0 },
+        breaker: { failureThreshold: 2, cooldownMs: 300 },
+      }),
+    );
     const ctx = { tenantId: tenant.tenantId, feature: "chat", cache: { noCache: true, noStore: true } };
     servers.openai.setDefault({ kind: "status", status: 500 });
     servers.gemini.setDefault({ kind: "text", text: "gemini" });

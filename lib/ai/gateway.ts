@@ -249,7 +249,12 @@ export class Gateway {
     };
   }
 
-  private record(ctx: CallContext, role: ModelRole, prepared: Pick<Prepared, "requestId" | "started" | "reservation">, fields: Partial<CallRecord> & Pick<CallRecord, "provider" | "model" | "status">): void {
+  private record(
+    ctx: CallContext,
+    role: ModelRole,
+    prepared: Pick<Prepared, "requestId" | "started" | "reservation">,
+    fields: Partial<CallRecord> & Pick<CallRecord, "provider" | "model" | "status">,
+  ): void {
     this.meter.record({
       tenantId: ctx.tenantId,
       requestId: prepared.requestId,
@@ -289,8 +294,18 @@ export class Gateway {
     };
   }
 
-  private recordHit(ctx: CallContext, role: ModelRole, prepared: Prepared, result: CompletionResult, hit: NonNullable<Prepared["hit"]>, validation: ValidationOutcome | null): void {
-    const saved = costMicroUsd(this.config.pricing, hit.completion.model, { inputTokens: hit.completion.inputTokens, outputTokens: hit.completion.outputTokens });
+  private recordHit(
+    ctx: CallContext,
+    role: ModelRole,
+    prepared: Prepared,
+    result: CompletionResult,
+    hit: NonNullable<Prepared["hit"]>,
+    validation: ValidationOutcome | null,
+  ): void {
+    const saved = costMicroUsd(this.config.pricing, hit.completion.model, {
+      inputTokens: hit.completion.inputTokens,
+      outputTokens: hit.completion.outputTokens,
+    });
     this.record(ctx, role, prepared, {
       provider: "cache",
       model: result.model,
@@ -309,7 +324,12 @@ export class Gateway {
    * Retry-After), then the next provider; a fatal failure stops at once. `timeoutMs` bounds each
    * attempt (for streams: until the first token).
    */
-  private async runChain<T>(chain: ModelTarget[], timeoutMs: (target: ModelTarget) => number, signal: AbortSignal | undefined, attempt: (target: ModelTarget, signal: AbortSignal) => Promise<T>): Promise<Attempted<T>> {
+  private async runChain<T>(
+    chain: ModelTarget[],
+    timeoutMs: (target: ModelTarget) => number,
+    signal: AbortSignal | undefined,
+    attempt: (target: ModelTarget, signal: AbortSignal) => Promise<T>,
+  ): Promise<Attempted<T>> {
     let attempts = 0;
     let lastReason = "no provider was available";
     for (const [index, target] of chain.entries()) {
@@ -350,7 +370,12 @@ export class Gateway {
 
   // ---------------------------------------------------------------- generate
 
-  async generate(ctx: CallContext, request: GenerateRequest, check?: (text: string) => boolean, labels?: { ok: ValidationOutcome | null; bad: ValidationOutcome | null }): Promise<CompletionResult> {
+  async generate(
+    ctx: CallContext,
+    request: GenerateRequest,
+    check?: (text: string) => boolean,
+    labels?: { ok: ValidationOutcome | null; bad: ValidationOutcome | null },
+  ): Promise<CompletionResult> {
     const prepared = await this.prepare(ctx, request);
     if (prepared.hit) {
       const result = this.hitResult(prepared, prepared.hit);
@@ -425,7 +450,11 @@ export class Gateway {
     if (prepared.hit) return this.replayHit(ctx, request, prepared, prepared.hit);
 
     const live = linkedController(ctx.signal);
-    let opened: Attempted<{ reader: ReadableStreamDefaultReader<LanguageModelV3StreamPart>; buffered: LanguageModelV3StreamPart[]; controller: AbortController }>;
+    let opened: Attempted<{
+      reader: ReadableStreamDefaultReader<LanguageModelV3StreamPart>;
+      buffered: LanguageModelV3StreamPart[];
+      controller: AbortController;
+    }>;
     try {
       opened = await this.runChain(
         prepared.chain,
@@ -548,7 +577,11 @@ export class Gateway {
             controller.abort();
             reader.cancel().catch(() => {});
             const failure = classifyFailure(error);
-            const gatewayError = new GatewayError("stream_interrupted", `The AI provider stopped mid-answer (${failure.reason}). The partial answer was kept and billed for what was delivered.`, { cause: error });
+            const gatewayError = new GatewayError(
+              "stream_interrupted",
+              `The AI provider stopped mid-answer (${failure.reason}). The partial answer was kept and billed for what was delivered.`,
+              { cause: error },
+            );
             sink.enqueue({ type: "error", error: gatewayError, partial: summary("partial", "stream_interrupted") });
             sink.close();
             return;
@@ -565,7 +598,15 @@ export class Gateway {
       },
     });
 
-    return { requestId: prepared.requestId, provider: target.provider, model: target.model, cacheStatus: "miss", offline: target.provider === "offline", timeToFirstTokenMs, parts };
+    return {
+      requestId: prepared.requestId,
+      provider: target.provider,
+      model: target.model,
+      cacheStatus: "miss",
+      offline: target.provider === "offline",
+      timeToFirstTokenMs,
+      parts,
+    };
   }
 
   private replayHit(ctx: CallContext, request: GenerateRequest, prepared: Prepared, hit: NonNullable<Prepared["hit"]>): CompletionStream {
@@ -579,7 +620,15 @@ export class Gateway {
         sink.close();
       },
     });
-    return { requestId: prepared.requestId, provider: result.provider, model: result.model, cacheStatus: hit.status, offline: result.offline, timeToFirstTokenMs: Math.round(performance.now() - prepared.started), parts };
+    return {
+      requestId: prepared.requestId,
+      provider: result.provider,
+      model: result.model,
+      cacheStatus: hit.status,
+      offline: result.offline,
+      timeToFirstTokenMs: Math.round(performance.now() - prepared.started),
+      parts,
+    };
   }
 
   // ---------------------------------------------------------------- embeddings
@@ -592,25 +641,39 @@ export class Gateway {
     const tokens = values.reduce((sum, value) => sum + countTokens(value), 0);
     const price = priceOf(this.config.pricing, chain[0]!.model);
     const admission = await admit(
-      { profile, userId: ctx.userId ?? null, exactKey: null, semantic: null, tokens, microUsd: Math.ceil(tokens * price.input), now: new Date(), ttlMs: this.config.reservationTtlMs },
+      {
+        profile,
+        userId: ctx.userId ?? null,
+        exactKey: null,
+        semantic: null,
+        tokens,
+        microUsd: Math.ceil(tokens * price.input),
+        now: new Date(),
+        ttlMs: this.config.reservationTtlMs,
+      },
       { db: this.deps.db },
     );
     const reservation = admission.kind === "admitted" ? admission.reservation : null;
     const prepared = { requestId, started, reservation, chain };
     try {
-      const outcome = await this.runChain(chain, (target) => timeoutsFor(this.config, target.provider).totalMs, ctx.signal, async (target, signal) => {
-        const model = this.registry.embeddingModel(target);
-        const limit = (await model.maxEmbeddingsPerCall) ?? values.length;
-        const embeddings: number[][] = [];
-        let reported = 0;
-        for (let i = 0; i < values.length; i += Math.max(1, limit)) {
-          const batch = values.slice(i, i + Math.max(1, limit));
-          const result = await model.doEmbed({ values: batch, abortSignal: signal, providerOptions: this.registry.embeddingOptions(target) });
-          embeddings.push(...result.embeddings.map((e) => Array.from(e)));
-          reported += result.usage?.tokens ?? batch.reduce((sum, value) => sum + countTokens(value), 0);
-        }
-        return { embeddings, tokens: reported };
-      });
+      const outcome = await this.runChain(
+        chain,
+        (target) => timeoutsFor(this.config, target.provider).totalMs,
+        ctx.signal,
+        async (target, signal) => {
+          const model = this.registry.embeddingModel(target);
+          const limit = (await model.maxEmbeddingsPerCall) ?? values.length;
+          const embeddings: number[][] = [];
+          let reported = 0;
+          for (let i = 0; i < values.length; i += Math.max(1, limit)) {
+            const batch = values.slice(i, i + Math.max(1, limit));
+            const result = await model.doEmbed({ values: batch, abortSignal: signal, providerOptions: this.registry.embeddingOptions(target) });
+            embeddings.push(...result.embeddings.map((e) => Array.from(e)));
+            reported += result.usage?.tokens ?? batch.reduce((sum, value) => sum + countTokens(value), 0);
+          }
+          return { embeddings, tokens: reported };
+        },
+      );
       const usage = { inputTokens: outcome.value.tokens, outputTokens: 0 };
       this.record(ctx, "embedding", prepared, {
         provider: outcome.target.provider,
@@ -622,7 +685,14 @@ export class Gateway {
         fallbackCount: outcome.fallbackCount,
         attempts: outcome.attempts,
       });
-      return { requestId, embeddings: outcome.value.embeddings, usage: { tokens: usage.inputTokens }, provider: outcome.target.provider, model: outcome.target.model, offline: outcome.target.provider === "offline" };
+      return {
+        requestId,
+        embeddings: outcome.value.embeddings,
+        usage: { tokens: usage.inputTokens },
+        provider: outcome.target.provider,
+        model: outcome.target.model,
+        offline: outcome.target.provider === "offline",
+      };
     } catch (error) {
       this.recordFailure(ctx, "embedding", prepared, error);
       throw error;
@@ -635,7 +705,10 @@ export class Gateway {
    * A zod-validated object. Invalid output gets one repair attempt that carries the validation
    * error; then a clear failure. The outcome (pass / repaired / failed) is metered per call.
    */
-  async generateObject<T>(ctx: CallContext, request: Omit<GenerateRequest, "responseFormat"> & { schema: z.ZodType<T>; schemaName?: string }): Promise<{ object: T; result: CompletionResult; validation: ValidationOutcome }> {
+  async generateObject<T>(
+    ctx: CallContext,
+    request: Omit<GenerateRequest, "responseFormat"> & { schema: z.ZodType<T>; schemaName?: string },
+  ): Promise<{ object: T; result: CompletionResult; validation: ValidationOutcome }> {
     const jsonSchema = z.toJSONSchema(request.schema) as NonNullable<Extract<LanguageModelV3CallOptions["responseFormat"], { type: "json" }>["schema"]>;
     const responseFormat = { type: "json" as const, schema: jsonSchema, name: request.schemaName };
     const requestId = ctx.requestId ?? randomUUID();
@@ -644,13 +717,24 @@ export class Gateway {
     const firstParse = parse(first.text);
     if (firstParse.success) return { object: firstParse.data, result: first, validation: "pass" };
 
-    const problems = firstParse.error.issues.slice(0, 10).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    const problems = firstParse.error.issues
+      .slice(0, 10)
+      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
     const repairPrompt: LanguageModelV3Prompt = [
       ...request.prompt,
       { role: "assistant", content: [{ type: "text", text: first.text }] },
-      { role: "user", content: [{ type: "text", text: `That answer does not match the required JSON schema (${problems}). Reply with corrected JSON only, nothing else.` }] },
+      {
+        role: "user",
+        content: [{ type: "text", text: `That answer does not match the required JSON schema (${problems}). Reply with corrected JSON only, nothing else.` }],
+      },
     ];
-    const repaired = await this.generate({ ...ctx, requestId: `${requestId}:repair`, cache: { ...ctx.cache, noCache: true } }, { ...request, prompt: repairPrompt, responseFormat }, (text) => parse(text).success, { ok: "repaired", bad: "failed" });
+    const repaired = await this.generate(
+      { ...ctx, requestId: `${requestId}:repair`, cache: { ...ctx.cache, noCache: true } },
+      { ...request, prompt: repairPrompt, responseFormat },
+      (text) => parse(text).success,
+      { ok: "repaired", bad: "failed" },
+    );
     const secondParse = parse(repaired.text);
     if (secondParse.success) return { object: secondParse.data, result: repaired, validation: "repaired" };
     throw new GatewayError("output_invalid", `The model's answer did not match the expected structure, even after one repair attempt: ${problems}`);
@@ -658,14 +742,27 @@ export class Gateway {
 }
 
 function toCached(result: CompletionResult): CachedCompletion {
-  return { text: result.text, finishReason: result.finishReason, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens, provider: result.provider, model: result.model };
+  return {
+    text: result.text,
+    finishReason: result.finishReason,
+    inputTokens: result.usage.inputTokens,
+    outputTokens: result.usage.outputTokens,
+    provider: result.provider,
+    model: result.model,
+  };
 }
 
 /** Single-turn prompts (optional system + one user message) are the ones a similar question can answer. */
 function singleTurnQuestion(messages: TextMessage[]): { system: string; text: string } | null {
   const rest = messages.filter((m) => m.role !== "system");
   if (rest.length !== 1 || rest[0]!.role !== "user") return null;
-  return { system: messages.filter((m) => m.role === "system").map((m) => m.text).join("\n"), text: rest[0]!.text };
+  return {
+    system: messages
+      .filter((m) => m.role === "system")
+      .map((m) => m.text)
+      .join("\n"),
+    text: rest[0]!.text,
+  };
 }
 
 /** Models sometimes wrap JSON in a code fence; untrusted either way, so parse failures yield undefined. */

@@ -23,7 +23,8 @@ function requestBody(body: RequestInit["body"]): string | Uint8Array | undefined
 /** The body, decompressed if the server compressed it unasked; errors and cancels pass through. */
 function decoded(response: http.IncomingMessage): Readable {
   const encoding = response.headers["content-encoding"];
-  const decoder = encoding === "gzip" ? zlib.createGunzip() : encoding === "deflate" ? zlib.createInflate() : encoding === "br" ? zlib.createBrotliDecompress() : null;
+  const decoder =
+    encoding === "gzip" ? zlib.createGunzip() : encoding === "deflate" ? zlib.createInflate() : encoding === "br" ? zlib.createBrotliDecompress() : null;
   return decoder ? pipeline(response, decoder, () => {}) : response;
 }
 

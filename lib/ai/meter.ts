@@ -95,7 +95,11 @@ function toUsageRow(r: CallRecord, first: boolean) {
  * settlement, soft warning and cache writes in one transaction, so they never disagree, and a
  * busy tenant's quota row is locked once per batch rather than once per call.
  */
-async function writeBatch(tenantId: string, records: CallRecord[], db: Db | undefined): Promise<{ warning: SoftLimitWarning; webhookUrl: string | null } | null> {
+async function writeBatch(
+  tenantId: string,
+  records: CallRecord[],
+  db: Db | undefined,
+): Promise<{ warning: SoftLimitWarning; webhookUrl: string | null } | null> {
   const seen = new Set<string>();
   const rows = records.map((r) => {
     const first = !seen.has(r.requestId);

@@ -10,7 +10,6 @@ import { drain, eventsOf, newGateway, quotaRow, testConfig, startFakeProvidersFo
 
 const servers = startFakeProvidersForFile();
 
-
 describe("metering", () => {
   it("writes one event per call of every kind, and the rollup and quota agree with them", async () => {
     const tenant = await createTenant("Reconcile");
@@ -53,7 +52,11 @@ describe("metering", () => {
 
     // 50 more at once: none lost.
     servers.openai.setDefault({ kind: "text", text: "bulk", usage: { input: 2, output: 1 } });
-    const bulk = await Promise.all(Array.from({ length: 50 }, (_, i) => gateway.generate({ ...ctx, cache: { noCache: true, noStore: true } }, { role: "chat", prompt: userPrompt(`bulk ${i}`) })));
+    const bulk = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        gateway.generate({ ...ctx, cache: { noCache: true, noStore: true } }, { role: "chat", prompt: userPrompt(`bulk ${i}`) }),
+      ),
+    );
     bulk.forEach(note);
     await gateway.flush();
 
@@ -63,7 +66,11 @@ describe("metering", () => {
     const byRequest = new Map(events.map((e) => [e.requestId, e]));
     for (const call of calls) {
       const event = byRequest.get(call.requestId)!;
-      expect({ id: call.requestId, tokens: event.inputTokens + event.outputTokens, cost: event.costMicroUsd }).toEqual({ id: call.requestId, tokens: call.tokens, cost: call.cost });
+      expect({ id: call.requestId, tokens: event.inputTokens + event.outputTokens, cost: event.costMicroUsd }).toEqual({
+        id: call.requestId,
+        tokens: call.tokens,
+        cost: call.cost,
+      });
     }
 
     const rollup = await withTenant(tenant.tenantId, (tx) => tx.select().from(usageDaily).where(eq(usageDaily.tenantId, tenant.tenantId)));
@@ -75,17 +82,27 @@ describe("metering", () => {
     expect(sum(rollup, (r) => r.errors)).toBe(1);
 
     const quota = await quotaRow(tenant.tenantId);
-    expect(quota).toMatchObject({ usedTokens: sum(events, (e) => e.inputTokens + e.outputTokens), usedMicroUsd: sum(events, (e) => e.costMicroUsd), reservedTokens: 0 });
+    expect(quota).toMatchObject({
+      usedTokens: sum(events, (e) => e.inputTokens + e.outputTokens),
+      usedMicroUsd: sum(events, (e) => e.costMicroUsd),
+      reservedTokens: 0,
+    });
   });
 
   it("ignores a replayed record with the same request id", async () => {
     const tenant = await createTenant("Replay");
     servers.openai.setDefault({ kind: "text", text: "once", usage: { input: 10, output: 10 } });
     const gateway = newGateway(testConfig(servers.openai, servers.gemini));
-    const result = await gateway.generate({ tenantId: tenant.tenantId, feature: "api", requestId: "client-retry-1", cache: { noCache: true, noStore: true } }, { role: "chat", prompt: userPrompt("x") });
+    const result = await gateway.generate(
+      { tenantId: tenant.tenantId, feature: "api", requestId: "client-retry-1", cache: { noCache: true, noStore: true } },
+      { role: "chat", prompt: userPrompt("x") },
+    );
     await gateway.flush();
     // An internal caller (a job step retried after a crash) replays the same request id: billing is not repeated.
-    await gateway.generate({ tenantId: tenant.tenantId, feature: "api", requestId: "client-retry-1", cache: { noCache: true, noStore: true } }, { role: "chat", prompt: userPrompt("x") });
+    await gateway.generate(
+      { tenantId: tenant.tenantId, feature: "api", requestId: "client-retry-1", cache: { noCache: true, noStore: true } },
+      { role: "chat", prompt: userPrompt("x") },
+    );
     await gateway.flush();
     expect(await eventsOf(tenant.tenantId)).toHaveLength(1);
     expect(await quotaRow(tenant.tenantId)).toMatchObject({ usedTokens: result.usage.inputTokens + result.usage.outputTokens, reservedTokens: 0 });

@@ -1,13 +1,7 @@
 import { cosineSimilarity, embed, embedMany, generateObject, generateText, Output, streamText } from "ai";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  countTokens,
-  embedTextOffline,
-  OFFLINE_NO_ANSWER,
-  OfflineEmbeddingModel,
-  OfflineLanguageModel,
-} from "./offline-model";
+import { countTokens, embedTextOffline, OFFLINE_NO_ANSWER, OfflineEmbeddingModel, OfflineLanguageModel } from "./offline-model";
 
 const DOC = [
   "Acme Corp was founded in 1999 by Jane Doe in Berlin.",
@@ -22,9 +16,7 @@ const SYSTEM = "Answer using only the context.";
 const briefSchema = z.object({
   summary: z.string(),
   keyPoints: z.array(z.string()).min(1).max(5),
-  entities: z.array(
-    z.object({ name: z.string(), kind: z.enum(["person", "organisation", "place", "other"]) }),
-  ),
+  entities: z.array(z.object({ name: z.string(), kind: z.enum(["person", "organisation", "place", "other"]) })),
 });
 
 async function ask(question: string, context = DOC): Promise<string> {
@@ -63,9 +55,7 @@ describe("OfflineLanguageModel (text)", () => {
   it("answers extractively from the best matching sentences", async () => {
     expect(await ask("Where is the headquarters of Acme?")).toBe("Its headquarters moved to Munich in 2012.");
     expect(await ask("Who founded Acme, and when?")).toBe("Acme Corp was founded in 1999 by Jane Doe in Berlin.");
-    expect(await ask("What sensors does the company make?")).toBe(
-      "The company makes industrial sensors for wind turbines.",
-    );
+    expect(await ask("What sensors does the company make?")).toBe("The company makes industrial sensors for wind turbines.");
   });
 
   it("returns up to three sentences in their original order", async () => {
@@ -73,8 +63,7 @@ describe("OfflineLanguageModel (text)", () => {
     expect(answer).toBe("Its headquarters moved to Munich in 2012. Acme employs 450 people across Europe.");
     const windy = await ask("Which wind turbines, wind farms and offshore sensors?");
     expect(windy).toBe(
-      "The company makes industrial sensors for wind turbines. " +
-        "In 2021, Acme partnered with Nordwind Energy to monitor offshore wind farms.",
+      "The company makes industrial sensors for wind turbines. " + "In 2021, Acme partnered with Nordwind Energy to monitor offshore wind farms.",
     );
     expect(windy).not.toContain("cafeteria");
   });

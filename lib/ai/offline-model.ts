@@ -38,8 +38,7 @@ export const OFFLINE_NO_ANSWER = "I could not find an answer to that in the prov
 
 // CJK scripts are written without spaces, so each character counts as its own piece; otherwise a
 // whole paragraph would look like a single "word".
-const TOKEN_PIECE =
-  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[\p{L}\p{N}\p{M}_]+|[^\s\p{L}\p{N}\p{M}_]/gu;
+const TOKEN_PIECE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[\p{L}\p{N}\p{M}_]+|[^\s\p{L}\p{N}\p{M}_]/gu;
 
 /**
  * Cheap deterministic token estimate: one token per short word, ~4 characters per token for long
@@ -78,9 +77,7 @@ const STOP_WORDS: ReadonlySet<string> = new Set(
 );
 
 // Words whose trailing "." does not end a sentence.
-const ABBREVIATIONS: ReadonlySet<string> = new Set(
-  "mr mrs ms dr prof sr jr st vs fig approx dept mt ft cf al".split(" "),
-);
+const ABBREVIATIONS: ReadonlySet<string> = new Set("mr mrs ms dr prof sr jr st vs fig approx dept mt ft cf al".split(" "));
 
 /**
  * Light, deterministic suffix stripping so "sensors"/"sensor" and "pricing"/"priced"/"price"
@@ -189,11 +186,7 @@ function splitBlocks(text: string): string[] {
     // A line continues the previous one when that one did not end a clause and this looks like a
     // wrap (lowercase start, or the previous line was long prose rather than a title).
     const continues =
-      current !== "" &&
-      !isHeading &&
-      !isBullet &&
-      !ENDS_CLAUSE.test(current) &&
-      (/^[\p{Ll}\d(]/u.test(line) || current.split(/\s+/).length >= 8);
+      current !== "" && !isHeading && !isBullet && !ENDS_CLAUSE.test(current) && (/^[\p{Ll}\d(]/u.test(line) || current.split(/\s+/).length >= 8);
     if (continues) {
       current += ` ${line}`;
     } else {
@@ -215,11 +208,7 @@ function splitSentences(block: string): string[] {
     if (match[0].startsWith(".") && !match[0].startsWith("..")) {
       const lastWord = /(\S+)$/.exec(block.slice(start, match.index))?.[1] ?? "";
       const bare = lastWord.replace(/^[("'“‘[]+/, "");
-      if (
-        ABBREVIATIONS.has(bare.toLowerCase()) ||
-        /^\p{Lu}$/u.test(bare) ||
-        /^(?:\p{L}\.)+\p{L}?$/u.test(bare)
-      ) {
+      if (ABBREVIATIONS.has(bare.toLowerCase()) || /^\p{Lu}$/u.test(bare) || /^(?:\p{L}\.)+\p{L}?$/u.test(bare)) {
         continue;
       }
     }
@@ -321,12 +310,7 @@ class Corpus {
     return pool
       .map((sentence) => ({ sentence, score: this.score(sentence, query) }))
       .filter((s) => s.score > 0)
-      .sort(
-        (a, b) =>
-          b.score - a.score ||
-          sourceRank(a.sentence) - sourceRank(b.sentence) ||
-          a.sentence.index - b.sentence.index,
-      );
+      .sort((a, b) => b.score - a.score || sourceRank(a.sentence) - sourceRank(b.sentence) || a.sentence.index - b.sentence.index);
   }
 
   /**
@@ -408,9 +392,7 @@ class Corpus {
       }
       phrases = [...tf.entries()].map(([term, stat]) => ({ ...stat, count: stat.count * this.idf(term) }));
     }
-    return phrases
-      .sort((a, b) => b.relevance + b.count - (a.relevance + a.count) || a.first - b.first)
-      .map((p) => p.phrase);
+    return phrases.sort((a, b) => b.relevance + b.count - (a.relevance + a.count) || a.first - b.first).map((p) => p.phrase);
   }
 
   /** Capitalised names within one sentence, using the corpus-wide sentence-start evidence. */
@@ -430,9 +412,7 @@ class Corpus {
  * "Acme" and "Acme Corp" name the same thing: fold a phrase into a longer one that contains it as
  * whole words, keeping the longer form and the combined count.
  */
-function mergeContainedPhrases<T extends { phrase: string; count: number; first: number; relevance: number }>(
-  phrases: T[],
-): T[] {
+function mergeContainedPhrases<T extends { phrase: string; count: number; first: number; relevance: number }>(phrases: T[]): T[] {
   const byLength = [...phrases].sort((a, b) => b.phrase.length - a.phrase.length || a.first - b.first);
   const kept: T[] = [];
   for (const candidate of byLength) {
@@ -483,9 +463,7 @@ function capitalisedRuns(sentence: string, midSentenceCapitals: ReadonlySet<stri
     const next = tokens[position + 1];
     const isName =
       isCapitalisedWord(word) &&
-      (position > 0 ||
-        midSentenceCapitals.has(word.toLowerCase()) ||
-        (!breaksAfter && next !== undefined && isCapitalisedWord(bareWord(next))));
+      (position > 0 || midSentenceCapitals.has(word.toLowerCase()) || (!breaksAfter && next !== undefined && isCapitalisedWord(bareWord(next))));
     if (isName) {
       run.push(...pendingConnectors, word);
       pendingConnectors = [];
@@ -638,7 +616,12 @@ function extractiveAnswer(corpus: Corpus, question: string): string {
   const query = queryTerms(question);
   // "Summarise this" has no subject to overlap with; its natural answer is the opening.
   const picked = query.size === 0 && SUMMARY_REQUEST.test(question) ? corpus.leading(3) : corpus.select(query, 3);
-  return picked.length > 0 ? picked.sort((a, b) => a.index - b.index).map((s) => s.text).join(" ") : OFFLINE_NO_ANSWER;
+  return picked.length > 0
+    ? picked
+        .sort((a, b) => a.index - b.index)
+        .map((s) => s.text)
+        .join(" ")
+    : OFFLINE_NO_ANSWER;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -768,8 +751,7 @@ function buildValue(definition: JSONSchema7Definition, name: string, ctx: BuildC
   const branches = schema.anyOf ?? schema.oneOf;
   if (branches && branches.length > 0) {
     // First branch that is not just `null` (zod emits anyOf [T, null] for nullable unions).
-    const branch =
-      branches.find((b) => !(typeof b === "object" && b.type === "null")) ?? branches[0] ?? true;
+    const branch = branches.find((b) => !(typeof b === "object" && b.type === "null")) ?? branches[0] ?? true;
     return buildValue(branch, name, ctx, depth + 1);
   }
   switch (primaryType(schema)) {
@@ -799,8 +781,7 @@ function buildObject(schema: JSONSchema7, name: string, ctx: BuildContext, depth
     }
   }
   // Required keys without a declared property take the additionalProperties schema.
-  const extra: JSONSchema7Definition =
-    typeof schema.additionalProperties === "object" ? schema.additionalProperties : true;
+  const extra: JSONSchema7Definition = typeof schema.additionalProperties === "object" ? schema.additionalProperties : true;
   for (const key of required) {
     if (!(key in out)) out[key] = buildValue(extra, key, ctx, depth + 1);
   }
@@ -895,7 +876,10 @@ function stringCandidates(name: string, item: JSONSchema7, ctx: BuildContext, ta
     return phrases.sort((a, b) => corpus.firstMention(a) - corpus.firstMention(b));
   }
   const query = new Set([...ctx.question, ...fieldTerms(name, item)]);
-  const relevant = corpus.rank(query).slice(0, target).map((s) => s.sentence);
+  const relevant = corpus
+    .rank(query)
+    .slice(0, target)
+    .map((s) => s.sentence);
   // Nothing relevant (e.g. "Summarise this"): the opening sentences are the best generic points.
   const chosen = relevant.length > 0 ? relevant : corpus.leading(target);
   return chosen.sort((a, b) => a.index - b.index).map((s) => s.text);
@@ -946,7 +930,11 @@ function chooseString(schema: JSONSchema7, name: string, ctx: BuildContext): str
   const query = new Set([...ctx.question, ...fieldTerms(name, schema)]);
   // A subject-less request ("Summarise this") gets the opening sentences for prose fields.
   const picked = query.size === 0 && long ? corpus.leading(3) : corpus.select(query, long ? 3 : 1);
-  if (picked.length > 0) return [...picked].sort((a, b) => a.index - b.index).map((s) => s.text).join(" ");
+  if (picked.length > 0)
+    return [...picked]
+      .sort((a, b) => a.index - b.index)
+      .map((s) => s.text)
+      .join(" ");
   return corpus.leading(1)[0]?.text ?? "";
 }
 
@@ -994,8 +982,7 @@ function buildNumber(schema: JSONSchema7, name: string, ctx: BuildContext, integ
     low = Math.ceil(low);
     high = Math.floor(high);
   }
-  const fits = (n: number): boolean =>
-    n >= low && n <= high && (!integer || Number.isInteger(n)) && (!schema.multipleOf || isMultiple(n, schema.multipleOf));
+  const fits = (n: number): boolean => n >= low && n <= high && (!integer || Number.isInteger(n)) && (!schema.multipleOf || isMultiple(n, schema.multipleOf));
 
   // A number stated in the sentence most about this field ("employs 450 people" for "people").
   const terms = fieldTerms(name, schema);
@@ -1263,7 +1250,11 @@ function validateDimensions(dimensions: number): void {
  */
 export function embedTextOffline(text: string, dimensions = 384): number[] {
   validateDimensions(dimensions);
-  const words = text.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words =
+    text
+      .normalize("NFKC")
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
   // Feature keys are namespaced so a word never collides with an identical trigram by construction.
   const counts = new Map<string, number>();
   const bump = (key: string): void => {
@@ -1284,14 +1275,7 @@ export function embedTextOffline(text: string, dimensions = 384): number[] {
   const vector = new Float64Array(dimensions);
   for (const [key, tf] of counts) {
     const kind = key.charAt(0);
-    const base =
-      kind === "w"
-        ? STOP_WORDS.has(key.slice(2))
-          ? STOP_WORD_WEIGHT
-          : UNIGRAM_WEIGHT
-        : kind === "b"
-          ? BIGRAM_WEIGHT
-          : TRIGRAM_WEIGHT;
+    const base = kind === "w" ? (STOP_WORDS.has(key.slice(2)) ? STOP_WORD_WEIGHT : UNIGRAM_WEIGHT) : kind === "b" ? BIGRAM_WEIGHT : TRIGRAM_WEIGHT;
     const hash = fnv1a32(key);
     const sign = mix32(hash) & 1 ? -1 : 1;
     const index = hash % dimensions;

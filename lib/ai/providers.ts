@@ -26,7 +26,13 @@ function factoryFor(settings: ProviderSettings): Factory {
       return { language: (m) => provider(m), embedding: (m) => provider.embeddingModel(m) };
     }
     case "compatible": {
-      const provider = createOpenAICompatible({ name: "compatible", baseURL: settings.baseURL ?? "", apiKey: settings.apiKey || undefined, includeUsage: true, fetch: providerFetch });
+      const provider = createOpenAICompatible({
+        name: "compatible",
+        baseURL: settings.baseURL ?? "",
+        apiKey: settings.apiKey || undefined,
+        includeUsage: true,
+        fetch: providerFetch,
+      });
       return { language: (m) => provider.chatModel(m), embedding: (m) => provider.embeddingModel(m) };
     }
   }

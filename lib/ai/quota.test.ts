@@ -43,7 +43,11 @@ describe("quota reservations", () => {
     expect(admitted).toHaveLength(5);
     expect(refused).toHaveLength(45);
     for (const r of refused) {
-      expect(r.status === "rejected" && r.reason).toMatchObject({ code: "quota_exceeded", status: 402, quota: { limit: "tokens", resetsAt: expect.stringMatching(/T00:00:00/) } });
+      expect(r.status === "rejected" && r.reason).toMatchObject({
+        code: "quota_exceeded",
+        status: 402,
+        quota: { limit: "tokens", resetsAt: expect.stringMatching(/T00:00:00/) },
+      });
     }
     expect(generationRequests(servers.openai)).toHaveLength(5);
     expect(await eventsOf(tenant.tenantId)).toHaveLength(5);
@@ -58,32 +62,44 @@ describe("quota reservations", () => {
 
   // Two processes need a shared server: PGlite is in-process only, so this runs on PostgreSQL
   // (CI sets TEST_DATABASE_URL); the single-process race above runs on both engines.
-  it.runIf(inject("testDatabaseUrl"))("holds across two app processes on one database", async () => {
-    const tenant = await createTenant("Two processes");
-    const estimate = estimateFor("race");
-    const limit = estimate * 7 + Math.floor(estimate / 2);
-    await setLimits(tenant, { monthlyTokenLimit: limit });
-    fixedAnswer(1_500);
-    const startAt = Date.now() + 4_000;
-    const runWorker = () =>
-      new Promise<{ admitted: number; refused: number; other: number }>((resolve, reject) => {
-        const child = spawn(process.execPath, ["--import", "tsx", "test/quota-worker.ts"], {
-          env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL, FAKE_OPENAI_URL: servers.openai.url, TENANT_ID: tenant.tenantId, REQUESTS: "25", START_AT: String(startAt), MAX_OUTPUT: String(MAX_OUTPUT) },
-          stdio: ["ignore", "pipe", "inherit"],
+  it.runIf(inject("testDatabaseUrl"))(
+    "holds across two app processes on one database",
+    async () => {
+      const tenant = await createTenant("Two processes");
+      const estimate = estimateFor("race");
+      const limit = estimate * 7 + Math.floor(estimate / 2);
+      await setLimits(tenant, { monthlyTokenLimit: limit });
+      fixedAnswer(1_500);
+      const startAt = Date.now() + 4_000;
+      const runWorker = () =>
+        new Promise<{ admitted: number; refused: number; other: number }>((resolve, reject) => {
+          const child = spawn(process.execPath, ["--import", "tsx", "test/quota-worker.ts"], {
+            env: {
+              ...process.env,
+              DATABASE_URL: process.env.DATABASE_URL,
+              FAKE_OPENAI_URL: servers.openai.url,
+              TENANT_ID: tenant.tenantId,
+              REQUESTS: "25",
+              START_AT: String(startAt),
+              MAX_OUTPUT: String(MAX_OUTPUT),
+            },
+            stdio: ["ignore", "pipe", "inherit"],
+          });
+          let out = "";
+          child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+          child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1)!)) : reject(new Error(`worker exited ${code}: ${out}`))));
         });
-        let out = "";
-        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-        child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1)!)) : reject(new Error(`worker exited ${code}: ${out}`))));
-      });
-    const [one, two] = await Promise.all([runWorker(), runWorker()]);
-    expect(one.other + two.other).toBe(0);
-    expect(one.admitted + two.admitted).toBe(7);
-    expect(one.refused + two.refused).toBe(43);
-    expect(generationRequests(servers.openai)).toHaveLength(7);
-    const quota = await quotaRow(tenant.tenantId);
-    expect(quota).toMatchObject({ usedTokens: 7 * 91, reservedTokens: 0 });
-    expect(await eventsOf(tenant.tenantId)).toHaveLength(7);
-  }, 60_000);
+      const [one, two] = await Promise.all([runWorker(), runWorker()]);
+      expect(one.other + two.other).toBe(0);
+      expect(one.admitted + two.admitted).toBe(7);
+      expect(one.refused + two.refused).toBe(43);
+      expect(generationRequests(servers.openai)).toHaveLength(7);
+      const quota = await quotaRow(tenant.tenantId);
+      expect(quota).toMatchObject({ usedTokens: 7 * 91, reservedTokens: 0 });
+      expect(await eventsOf(tenant.tenantId)).toHaveLength(7);
+    },
+    60_000,
+  );
 
   it("releases the reservation when every provider fails", async () => {
     const tenant = await createTenant("Release");
@@ -91,7 +107,9 @@ describe("quota reservations", () => {
     servers.openai.setDefault({ kind: "status", status: 500 });
     servers.gemini.setDefault({ kind: "status", status: 500 });
     const gateway = newGateway(testConfig(servers.openai, servers.gemini));
-    await expect(gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x") })).rejects.toMatchObject({ code: "providers_unavailable" });
+    await expect(gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x") })).rejects.toMatchObject({
+      code: "providers_unavailable",
+    });
     await gateway.flush();
     expect(await quotaRow(tenant.tenantId)).toMatchObject({ usedTokens: 0, reservedTokens: 0, reservedMicroUsd: 0 });
   });
@@ -101,7 +119,9 @@ describe("quota reservations", () => {
     await setLimits(tenant, { monthlyUsdLimit: 0.0001 }); // 100 micro-USD; gpt-4.1-mini output is 1.6 micro-USD per token
     fixedAnswer();
     const gateway = newGateway(testConfig(servers.openai, servers.gemini));
-    await expect(gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x"), maxOutputTokens: 500 })).rejects.toMatchObject({
+    await expect(
+      gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x"), maxOutputTokens: 500 }),
+    ).rejects.toMatchObject({
       code: "quota_exceeded",
       quota: { limit: "usd" },
       message: expect.stringMatching(/spending limit.*resets on/),
@@ -115,7 +135,11 @@ describe("quota reservations", () => {
     await setLimits(owner, { monthlyTokenLimit: 100_000, memberMonthlyTokenCap: estimate + 10 });
     fixedAnswer();
     const gateway = newGateway(testConfig(servers.openai, servers.gemini));
-    const ask = (userId: string) => gateway.generate({ tenantId: owner.tenantId, userId, feature: "chat", cache: { noCache: true, noStore: true } }, { role: "chat", prompt: userPrompt("hi"), maxOutputTokens: MAX_OUTPUT });
+    const ask = (userId: string) =>
+      gateway.generate(
+        { tenantId: owner.tenantId, userId, feature: "chat", cache: { noCache: true, noStore: true } },
+        { role: "chat", prompt: userPrompt("hi"), maxOutputTokens: MAX_OUTPUT },
+      );
     await ask(member.userId);
     await gateway.flush();
     await expect(ask(member.userId)).rejects.toMatchObject({ code: "quota_exceeded", quota: { limit: "member_tokens" } });
@@ -169,11 +193,15 @@ describe("reservations left behind by a crashed process", () => {
     await admit({ profile, userId: null, exactKey: null, semantic: null, tokens: 900, microUsd: 0, now, ttlMs: 60_000 });
     const gateway = newGateway(testConfig(servers.openai, servers.gemini));
     fixedAnswer();
-    await expect(gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x"), maxOutputTokens: MAX_OUTPUT })).rejects.toMatchObject({ code: "quota_exceeded" });
+    await expect(
+      gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x"), maxOutputTokens: MAX_OUTPUT }),
+    ).rejects.toMatchObject({ code: "quota_exceeded" });
     expect(await releaseExpiredReservations(now)).toBe(0);
     expect(await releaseExpiredReservations(new Date(now.getTime() + 61_000))).toBeGreaterThanOrEqual(1);
     expect(await quotaRow(tenant.tenantId)).toMatchObject({ reservedTokens: 0, usedTokens: 0 });
-    await expect(gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x"), maxOutputTokens: MAX_OUTPUT })).resolves.toMatchObject({ text: "ok" });
+    await expect(
+      gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x"), maxOutputTokens: MAX_OUTPUT }),
+    ).resolves.toMatchObject({ text: "ok" });
   });
 
   it("give back what they charged to a member's cap as well", async () => {
@@ -186,7 +214,8 @@ describe("reservations left behind by a crashed process", () => {
     expect(admitted).toMatchObject({ kind: "admitted", reservation: { memberCharged: true } });
     const memberReserved = async () =>
       Number(
-        (await withSystem("test: read member quota", (tx) => tx.select().from(memberQuotaPeriods).where(eq(memberQuotaPeriods.userId, member.userId))))[0]?.reservedTokens ?? -1,
+        (await withSystem("test: read member quota", (tx) => tx.select().from(memberQuotaPeriods).where(eq(memberQuotaPeriods.userId, member.userId))))[0]
+          ?.reservedTokens ?? -1,
       );
     expect(await memberReserved()).toBe(900);
     expect(await releaseExpiredReservations(new Date(now.getTime() + 61_000))).toBeGreaterThanOrEqual(1);
@@ -208,7 +237,9 @@ describe("reservations left behind by a crashed process", () => {
     const settlement = withTenant(owner.tenantId, async (tx) => {
       await tx.execute(sql`select 1 from quota_periods where tenant_id = ${owner.tenantId} for no key update`);
       await tx.execute(sql`select pg_sleep(0.3)`);
-      await tx.execute(sql`update member_quota_periods set reserved_tokens = reserved_tokens - 500 where tenant_id = ${owner.tenantId} and user_id = ${member.userId}`);
+      await tx.execute(
+        sql`update member_quota_periods set reserved_tokens = reserved_tokens - 500 where tenant_id = ${owner.tenantId} and user_id = ${member.userId}`,
+      );
       await tx.execute(sql`delete from quota_reservations where id = ${reservationId}`);
       await tx.execute(sql`update quota_periods set reserved_tokens = reserved_tokens - 500 where tenant_id = ${owner.tenantId}`);
     });

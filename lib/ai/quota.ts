@@ -23,9 +23,7 @@ export interface Reservation {
   memberCharged: boolean;
 }
 
-export type Admission =
-  | { kind: "hit"; status: "exact" | "semantic"; completion: CachedCompletion }
-  | { kind: "admitted"; reservation: Reservation };
+export type Admission = { kind: "hit"; status: "exact" | "semantic"; completion: CachedCompletion } | { kind: "admitted"; reservation: Reservation };
 
 export interface AdmitInput {
   profile: TenantProfile;
@@ -87,18 +85,34 @@ export async function admit(input: AdmitInput, options: { db?: Db } = {}): Promi
     case "admitted":
       return {
         kind: "admitted",
-        reservation: { id: reservationId, tenantId: profile.tenantId, periodStart: start, userId: input.userId, tokens: input.tokens, microUsd: input.microUsd, memberCharged: row.member_charged },
+        reservation: {
+          id: reservationId,
+          tenantId: profile.tenantId,
+          periodStart: start,
+          userId: input.userId,
+          tokens: input.tokens,
+          microUsd: input.microUsd,
+          memberCharged: row.member_charged,
+        },
       };
     case "refused_member":
-      throw new GatewayError("quota_exceeded", `You have reached your personal monthly token allowance in this workspace. It resets on ${resetsAt.slice(0, 10)} (UTC).`, {
-        quota: { limit: "member_tokens", resetsAt },
-      });
+      throw new GatewayError(
+        "quota_exceeded",
+        `You have reached your personal monthly token allowance in this workspace. It resets on ${resetsAt.slice(0, 10)} (UTC).`,
+        {
+          quota: { limit: "member_tokens", resetsAt },
+        },
+      );
     default: {
       const limit = row?.refused_limit === "usd" ? "usd" : "tokens";
       const what = limit === "tokens" ? "monthly token limit" : "monthly spending limit";
-      throw new GatewayError("quota_exceeded", `This workspace has reached its ${what}. It resets on ${resetsAt.slice(0, 10)} (UTC); an owner can raise the limit in Settings.`, {
-        quota: { limit, resetsAt },
-      });
+      throw new GatewayError(
+        "quota_exceeded",
+        `This workspace has reached its ${what}. It resets on ${resetsAt.slice(0, 10)} (UTC); an owner can raise the limit in Settings.`,
+        {
+          quota: { limit, resetsAt },
+        },
+      );
     }
   }
 }

@@ -16,7 +16,10 @@ export interface ClassifiedFailure {
 }
 
 export class TimeoutFailure extends Error {
-  constructor(readonly phase: "first-token" | "idle" | "total", ms: number) {
+  constructor(
+    readonly phase: "first-token" | "idle" | "total",
+    ms: number,
+  ) {
     super(`no ${phase === "first-token" ? "first token" : phase === "idle" ? "chunk" : "answer"} within ${ms} ms`);
     this.name = "TimeoutFailure";
   }

@@ -36,7 +36,10 @@ describe("generateObject", () => {
     const tenant = await createTenant("Schema");
     const gateway = newGateway(testConfig(servers.openai, servers.gemini));
     servers.openai.script({ kind: "text", text: '{"summary":"s","keyPoints":["a"]}' });
-    await gateway.generateObject({ tenantId: tenant.tenantId, feature: "analysis" }, { role: "analysis", prompt: userPrompt("analyse"), schema, schemaName: "analysis" });
+    await gateway.generateObject(
+      { tenantId: tenant.tenantId, feature: "analysis" },
+      { role: "analysis", prompt: userPrompt("analyse"), schema, schemaName: "analysis" },
+    );
     const body = generationRequests(servers.openai).at(-1)!.body as { response_format?: { type: string; json_schema?: { name: string } } };
     expect(body.response_format).toMatchObject({ type: "json_schema", json_schema: { name: "analysis" } });
   });

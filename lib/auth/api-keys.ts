@@ -34,8 +34,22 @@ export async function createApiKey(ctx: TenantContext, name: string): Promise<{ 
       const [row] = await tx
         .insert(apiKeys)
         .values({ tenantId: ctx.tenantId, name, prefix, keyHash: hashApiKey(key), createdBy: ctx.userId })
-        .returning({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, createdAt: apiKeys.createdAt, lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt });
-      await recordAudit(tx, { tenantId: ctx.tenantId, actorUserId: ctx.userId, action: "api_key.created", targetType: "api_key", targetId: row!.id, metadata: { prefix } });
+        .returning({
+          id: apiKeys.id,
+          name: apiKeys.name,
+          prefix: apiKeys.prefix,
+          createdAt: apiKeys.createdAt,
+          lastUsedAt: apiKeys.lastUsedAt,
+          revokedAt: apiKeys.revokedAt,
+        });
+      await recordAudit(tx, {
+        tenantId: ctx.tenantId,
+        actorUserId: ctx.userId,
+        action: "api_key.created",
+        targetType: "api_key",
+        targetId: row!.id,
+        metadata: { prefix },
+      });
       return row!;
     },
     { userId: ctx.userId },
@@ -49,7 +63,14 @@ export function listApiKeys(ctx: TenantContext): Promise<ApiKeySummary[]> {
     ctx.tenantId,
     (tx) =>
       tx
-        .select({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, createdAt: apiKeys.createdAt, lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt })
+        .select({
+          id: apiKeys.id,
+          name: apiKeys.name,
+          prefix: apiKeys.prefix,
+          createdAt: apiKeys.createdAt,
+          lastUsedAt: apiKeys.lastUsedAt,
+          revokedAt: apiKeys.revokedAt,
+        })
         .from(apiKeys)
         .where(eq(apiKeys.tenantId, ctx.tenantId))
         .orderBy(desc(apiKeys.createdAt)),
@@ -104,7 +125,10 @@ export async function authenticateApiKey(key: string, options: { db?: Db } = {})
   const principal = await withSystem(
     "api key authentication",
     async (tx) => {
-      const [row] = await tx.select({ id: apiKeys.id, tenantId: apiKeys.tenantId }).from(apiKeys).where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)));
+      const [row] = await tx
+        .select({ id: apiKeys.id, tenantId: apiKeys.tenantId })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)));
       return row ? { apiKeyId: row.id, tenantId: row.tenantId } : null;
     },
     options,
@@ -114,7 +138,9 @@ export async function authenticateApiKey(key: string, options: { db?: Db } = {})
   if (invalidationEpoch("api_key") === epoch) verifiedKeys.set(hash, principal);
   if (!lastUsedWrites.get(principal.apiKeyId)) {
     lastUsedWrites.set(principal.apiKeyId, true);
-    void withTenant(principal.tenantId, (tx) => tx.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, principal.apiKeyId)), options).catch(() => {});
+    void withTenant(principal.tenantId, (tx) => tx.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, principal.apiKeyId)), options).catch(
+      () => {},
+    );
   }
   return principal;
 }

@@ -37,7 +37,10 @@ describe("authenticate", () => {
     await failTimes(owner.email, throttlePolicy.email.lockAfter - throttlePolicy.email.freeFailures, { sleep });
     expect(waits.length).toBeGreaterThan(0);
     expect(waits).toEqual([...waits].sort((x, y) => x - y)); // growing
-    await expect(authenticate(owner.email, testPassword, { sleep })).rejects.toMatchObject({ code: "rate_limited", message: expect.stringMatching(/Try again in 15 minutes/) });
+    await expect(authenticate(owner.email, testPassword, { sleep })).rejects.toMatchObject({
+      code: "rate_limited",
+      message: expect.stringMatching(/Try again in 15 minutes/),
+    });
     // After the lock expires the right password works again and clears the count.
     const later = new Date(Date.now() + throttlePolicy.lockMs + 60_000);
     await expect(authenticate(owner.email, testPassword, { sleep, now: later })).resolves.toMatchObject({ id: owner.userId });

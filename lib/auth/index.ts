@@ -20,7 +20,13 @@ class SignInRefused extends CredentialsSignin {
 const credentialsSchema = z.object({ email: z.string().max(254), password: z.string().max(200) });
 const switchTenantSchema = z.object({ tenantId: z.uuid() });
 
-export const { handlers, auth, signIn, signOut, unstable_update: updateSession } = NextAuth({
+export const {
+  handlers,
+  auth,
+  signIn,
+  signOut,
+  unstable_update: updateSession,
+} = NextAuth({
   ...authConfig,
   logger: {
     // A refused sign-in is an expected outcome, already counted by the throttle: no stack trace.

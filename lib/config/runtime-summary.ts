@@ -42,7 +42,10 @@ export function runtimeSummary(env: NodeJS.ProcessEnv = process.env): RuntimeSum
   const providers = configuredAiProviders(env);
   return {
     database: describeDatabase(env),
-    aiProviders: providers.length > 0 ? providers : ["none configured: Keel runs offline (set OPENAI_API_KEY, GOOGLE_GENERATIVE_AI_API_KEY or OPENAI_COMPATIBLE_BASE_URL)"],
+    aiProviders:
+      providers.length > 0
+        ? providers
+        : ["none configured: Keel runs offline (set OPENAI_API_KEY, GOOGLE_GENERATIVE_AI_API_KEY or OPENAI_COMPATIBLE_BASE_URL)"],
     inngest: describeInngest(env),
   };
 }

@@ -19,12 +19,26 @@ async function serve(handler: WebHandler): Promise<string> {
 describe("serveWebHandler", () => {
   it("passes method, path, headers and body in, and a whole JSON answer out with its length", async () => {
     const url = await serve(async (request) =>
-      Response.json({ method: request.method, path: new URL(request.url).pathname + new URL(request.url).search, auth: request.headers.get("authorization"), body: await request.json() }, { status: 201, headers: { "x-request-id": "r1" } }),
+      Response.json(
+        {
+          method: request.method,
+          path: new URL(request.url).pathname + new URL(request.url).search,
+          auth: request.headers.get("authorization"),
+          body: await request.json(),
+        },
+        { status: 201, headers: { "x-request-id": "r1" } },
+      ),
     );
-    const response = await fetch(`${url}/api/v1/thing?x=1`, { method: "POST", headers: { authorization: "Bearer k", "content-type": "application/json" }, body: JSON.stringify({ hello: "wörld" }) });
+    const response = await fetch(`${url}/api/v1/thing?x=1`, {
+      method: "POST",
+      headers: { authorization: "Bearer k", "content-type": "application/json" },
+      body: JSON.stringify({ hello: "wörld" }),
+    });
     expect(response.status).toBe(201);
     expect(response.headers.get("x-request-id")).toBe("r1");
-    expect(response.headers.get("content-length")).toBe(String(Buffer.byteLength(JSON.stringify({ method: "POST", path: "/api/v1/thing?x=1", auth: "Bearer k", body: { hello: "wörld" } }))));
+    expect(response.headers.get("content-length")).toBe(
+      String(Buffer.byteLength(JSON.stringify({ method: "POST", path: "/api/v1/thing?x=1", auth: "Bearer k", body: { hello: "wörld" } }))),
+    );
     expect(await response.json()).toEqual({ method: "POST", path: "/api/v1/thing?x=1", auth: "Bearer k", body: { hello: "wörld" } });
   });
 

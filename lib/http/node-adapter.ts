@@ -109,7 +109,12 @@ export async function serveWebHandler(handler: WebHandler, request: IncomingMess
     const body = bodyless ? undefined : await readBody(request);
     if (body === null) {
       response.setHeader("connection", "close");
-      await writeResponse(openAiError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes).`, "invalid_request_error", "request_too_large"), response, gone.signal, false);
+      await writeResponse(
+        openAiError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes).`, "invalid_request_error", "request_too_large"),
+        response,
+        gone.signal,
+        false,
+      );
       // Discard the rest rather than close on unread data, which can reset the connection and
       // lose the 413 on its way; give up on a client that keeps sending.
       request.resume();
@@ -118,7 +123,12 @@ export async function serveWebHandler(handler: WebHandler, request: IncomingMess
       return;
     }
     const url = `http://${request.headers.host ?? "localhost"}${request.url ?? "/"}`;
-    const webRequest = new Request(url, { method: method === "HEAD" ? "GET" : method, headers: toHeaders(request), body: body ? new Uint8Array(body) : undefined, signal: gone.signal });
+    const webRequest = new Request(url, {
+      method: method === "HEAD" ? "GET" : method,
+      headers: toHeaders(request),
+      body: body ? new Uint8Array(body) : undefined,
+      signal: gone.signal,
+    });
     await writeResponse(await handler(webRequest), response, gone.signal, method === "HEAD");
   } catch (error) {
     if (gone.signal.aborted || response.headersSent) return void response.destroy(); // the client left, or the answer broke off

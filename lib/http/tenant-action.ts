@@ -37,11 +37,7 @@ export function failureState(error: unknown, values: Record<string, string>): Ac
 }
 
 /** The guard runs first: an anonymous or unauthorised caller learns nothing from validation. */
-function guardedAction<S extends z.ZodType, C>(
-  schema: S,
-  authorize: () => Promise<C>,
-  handler: (input: z.infer<S>, ctx: C) => Promise<ActionState | void>,
-) {
+function guardedAction<S extends z.ZodType, C>(schema: S, authorize: () => Promise<C>, handler: (input: z.infer<S>, ctx: C) => Promise<ActionState | void>) {
   return async (_previous: ActionState, formData: FormData): Promise<ActionState> => {
     const values = formValues(formData);
     try {

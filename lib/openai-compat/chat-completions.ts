@@ -56,7 +56,14 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
     return openAiError(400, "Tool and function calling are not supported by this endpoint yet.", "invalid_request_error", "unsupported_parameter", "tools");
   }
   const role = languageRoleForModel(input.model);
-  if (!role) return openAiError(404, `The model '${input.model}' does not exist. Use keel-chat, keel-analysis or keel-title (GET /v1/models).`, "invalid_request_error", "model_not_found", "model");
+  if (!role)
+    return openAiError(
+      404,
+      `The model '${input.model}' does not exist. Use keel-chat, keel-analysis or keel-title (GET /v1/models).`,
+      "invalid_request_error",
+      "model_not_found",
+      "model",
+    );
 
   const ctx = {
     tenantId: principal.tenantId,
@@ -77,7 +84,14 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
           object: "chat.completion",
           created,
           model: result.model,
-          choices: [{ index: 0, message: { role: "assistant", content: result.text, refusal: null }, logprobs: null, finish_reason: finishReasons[result.finishReason] ?? "stop" }],
+          choices: [
+            {
+              index: 0,
+              message: { role: "assistant", content: result.text, refusal: null },
+              logprobs: null,
+              finish_reason: finishReasons[result.finishReason] ?? "stop",
+            },
+          ],
           usage: usageOf(result),
         },
         { headers: keelHeaders(result) },
@@ -134,6 +148,11 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
   });
 
   return new Response(sse, {
-    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive", ...keelHeaders(stream) },
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      ...keelHeaders(stream),
+    },
   });
 }

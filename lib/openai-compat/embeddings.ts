@@ -21,7 +21,13 @@ export async function handleEmbeddings(request: Request, principal: ApiKeyPrinci
   const gateway = getGateway();
   const dimensions = gateway.config.embeddingDimensions;
   if (input.dimensions && input.dimensions !== dimensions) {
-    return openAiError(400, `This deployment stores ${dimensions}-dimensional embeddings; 'dimensions' must be ${dimensions} or omitted.`, "invalid_request_error", "invalid_request", "dimensions");
+    return openAiError(
+      400,
+      `This deployment stores ${dimensions}-dimensional embeddings; 'dimensions' must be ${dimensions} or omitted.`,
+      "invalid_request_error",
+      "invalid_request",
+      "dimensions",
+    );
   }
   const values = typeof input.input === "string" ? [input.input] : input.input;
   try {

@@ -16,9 +16,6 @@ export type AuditAction =
   | "api_key.revoked"
   | "ai_settings.changed";
 
-export async function recordAudit(
-  tx: Tx,
-  entry: Omit<NewAuditEntry, "id" | "createdAt" | "action"> & { action: AuditAction },
-): Promise<void> {
+export async function recordAudit(tx: Tx, entry: Omit<NewAuditEntry, "id" | "createdAt" | "action"> & { action: AuditAction }): Promise<void> {
   await tx.insert(auditLog).values(entry);
 }

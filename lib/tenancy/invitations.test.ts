@@ -31,7 +31,10 @@ describe("invitations", () => {
     expect((await listMembers(a)).find((m) => m.userId === userId)?.role).toBe("admin");
 
     const second = await newUser();
-    await expect(acceptInvitation({ tenantId: a.tenantId, secret, userId: second })).rejects.toMatchObject({ code: "gone", message: expect.stringMatching(/already been used/) });
+    await expect(acceptInvitation({ tenantId: a.tenantId, secret, userId: second })).rejects.toMatchObject({
+      code: "gone",
+      message: expect.stringMatching(/already been used/),
+    });
     expect((await listMembers(a)).some((m) => m.userId === second)).toBe(false);
   });
 
@@ -45,7 +48,10 @@ describe("invitations", () => {
   it("refuses a revoked invitation", async () => {
     const { secret, invitation } = await createInvitation(a, { role: "member", expiresInDays: 1 });
     await revokeInvitation(a, invitation.id);
-    await expect(acceptInvitation({ tenantId: a.tenantId, secret, userId: await newUser() })).rejects.toMatchObject({ code: "gone", message: expect.stringMatching(/withdrawn/) });
+    await expect(acceptInvitation({ tenantId: a.tenantId, secret, userId: await newUser() })).rejects.toMatchObject({
+      code: "gone",
+      message: expect.stringMatching(/withdrawn/),
+    });
   });
 
   it("refuses another tenant's token and a forged one", async () => {

@@ -38,7 +38,14 @@ export async function createInvitation(
         .insert(invitations)
         .values({ tenantId: ctx.tenantId, role: input.role, tokenHash: hashInvitationSecret(secret), createdBy: ctx.userId, expiresAt })
         .returning();
-      await recordAudit(tx, { tenantId: ctx.tenantId, actorUserId: ctx.userId, action: "invitation.created", targetType: "invitation", targetId: row!.id, metadata: { role: input.role } });
+      await recordAudit(tx, {
+        tenantId: ctx.tenantId,
+        actorUserId: ctx.userId,
+        action: "invitation.created",
+        targetType: "invitation",
+        targetId: row!.id,
+        metadata: { role: input.role },
+      });
       return row!;
     },
     { userId: ctx.userId },
@@ -72,7 +79,13 @@ export async function revokeInvitation(ctx: TenantContext, invitationId: string,
         .where(and(eq(invitations.id, invitationId), eq(invitations.tenantId, ctx.tenantId), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
         .returning({ id: invitations.id });
       if (revoked.length === 0) throw new KeelError("not_found", "That invitation no longer exists or was already used.");
-      await recordAudit(tx, { tenantId: ctx.tenantId, actorUserId: ctx.userId, action: "invitation.revoked", targetType: "invitation", targetId: invitationId });
+      await recordAudit(tx, {
+        tenantId: ctx.tenantId,
+        actorUserId: ctx.userId,
+        action: "invitation.revoked",
+        targetType: "invitation",
+        targetId: invitationId,
+      });
     },
     { userId: ctx.userId },
   );
@@ -123,7 +136,14 @@ export async function acceptInvitation(
       if (existing) return { tenantId: input.tenantId, role: existing.role, alreadyMember: true };
       await tx.insert(memberships).values({ tenantId: input.tenantId, userId: input.userId, role: invitation.role });
       await tx.update(invitations).set({ acceptedAt: now, acceptedBy: input.userId }).where(eq(invitations.id, invitation.id));
-      await recordAudit(tx, { tenantId: input.tenantId, actorUserId: input.userId, action: "invitation.accepted", targetType: "invitation", targetId: invitation.id, metadata: { role: invitation.role } });
+      await recordAudit(tx, {
+        tenantId: input.tenantId,
+        actorUserId: input.userId,
+        action: "invitation.accepted",
+        targetType: "invitation",
+        targetId: invitation.id,
+        metadata: { role: invitation.role },
+      });
       return { tenantId: input.tenantId, role: invitation.role, alreadyMember: false };
     },
     { userId: input.userId },

@@ -13,7 +13,10 @@ const roleOf = async (userId: string) => (await listMembers(owner)).find((m) => 
 
 describe("the last-owner rule", () => {
   it("refuses to demote or remove the only owner, even by themselves", async () => {
-    await expect(changeMemberRole(owner, owner.userId, "admin")).rejects.toMatchObject({ code: "conflict", message: expect.stringMatching(/at least one owner/) });
+    await expect(changeMemberRole(owner, owner.userId, "admin")).rejects.toMatchObject({
+      code: "conflict",
+      message: expect.stringMatching(/at least one owner/),
+    });
     await expect(removeMember(owner, owner.userId)).rejects.toMatchObject({ code: "conflict" });
     expect(await roleOf(owner.userId)).toBe("owner");
   });

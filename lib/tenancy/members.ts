@@ -62,8 +62,18 @@ export async function changeMemberRole(ctx: TenantContext, userId: string, role:
         throw new KeelError("forbidden", "Only owners can make owners or change an owner's role.");
       }
       if (target.role === "owner" && ownerCount <= 1) throw new KeelError("conflict", lastOwnerMessage);
-      await tx.update(memberships).set({ role }).where(and(eq(memberships.tenantId, ctx.tenantId), eq(memberships.userId, userId)));
-      await recordAudit(tx, { tenantId: ctx.tenantId, actorUserId: ctx.userId, action: "member.role_changed", targetType: "user", targetId: userId, metadata: { from: target.role, to: role } });
+      await tx
+        .update(memberships)
+        .set({ role })
+        .where(and(eq(memberships.tenantId, ctx.tenantId), eq(memberships.userId, userId)));
+      await recordAudit(tx, {
+        tenantId: ctx.tenantId,
+        actorUserId: ctx.userId,
+        action: "member.role_changed",
+        targetType: "user",
+        targetId: userId,
+        metadata: { from: target.role, to: role },
+      });
     },
     { userId: ctx.userId },
   );
@@ -97,7 +107,11 @@ export async function removeMember(ctx: TenantContext, userId: string): Promise<
 export async function findMembershipRole(tenantId: string, userId: string): Promise<MemberRole | null> {
   const [row] = await withTenant(
     tenantId,
-    (tx) => tx.select({ role: memberships.role }).from(memberships).where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, userId))),
+    (tx) =>
+      tx
+        .select({ role: memberships.role })
+        .from(memberships)
+        .where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, userId))),
     { userId },
   );
   return row?.role ?? null;

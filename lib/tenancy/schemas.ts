@@ -10,10 +10,7 @@ export const emailSchema = z
   .max(254, "That email address is too long.")
   .pipe(z.email("Enter a valid email address."));
 
-export const newPasswordSchema = z
-  .string()
-  .min(10, "Use at least 10 characters.")
-  .max(200, "Use at most 200 characters.");
+export const newPasswordSchema = z.string().min(10, "Use at least 10 characters.").max(200, "Use at most 200 characters.");
 
 export const personNameSchema = z.string().trim().min(1, "Enter your name.").max(100, "Use at most 100 characters.");
 export const workspaceNameSchema = z.string().trim().min(2, "Use at least 2 characters.").max(80, "Use at most 80 characters.");
@@ -51,6 +48,8 @@ export const tenantIdSchema = z.object({ tenantId: z.uuid() });
 export const renameTenantSchema = z.object({ name: workspaceNameSchema });
 export const createWorkspaceSchema = z.object({ workspaceName: workspaceNameSchema });
 
-export const apiKeyNameSchema = z.object({ name: z.string().trim().min(1, "Name the key, e.g. after the app that uses it.").max(60, "Use at most 60 characters.") });
+export const apiKeyNameSchema = z.object({
+  name: z.string().trim().min(1, "Name the key, e.g. after the app that uses it.").max(60, "Use at most 60 characters."),
+});
 export const apiKeyIdSchema = z.object({ apiKeyId: z.uuid() });
 export const noticeIdSchema = z.object({ noticeId: z.uuid() });

@@ -10,9 +10,7 @@ import { insertTenantWithOwner, isUniqueViolation } from "./tenants";
 async function insertUser(tx: Tx, input: InviteeSignUpInput, passwordHash: string): Promise<string> {
   try {
     // Savepoint: a duplicate email must surface as a form error, not abort the transaction.
-    const [user] = await tx.transaction((sp) =>
-      sp.insert(users).values({ email: input.email, name: input.name, passwordHash }).returning({ id: users.id }),
-    );
+    const [user] = await tx.transaction((sp) => sp.insert(users).values({ email: input.email, name: input.name, passwordHash }).returning({ id: users.id }));
     return user!.id;
   } catch (error) {
     if (isUniqueViolation(error, "users_email_unique")) {

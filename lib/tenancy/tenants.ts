@@ -38,7 +38,14 @@ export async function insertTenantWithOwner(tx: Tx, input: { tenantId: string; n
     try {
       const [tenant] = await tx.transaction((sp) => sp.insert(tenants).values({ id: input.tenantId, name: input.name, slug }).returning());
       await tx.insert(memberships).values({ tenantId: input.tenantId, userId: input.ownerId, role: "owner" });
-      await recordAudit(tx, { tenantId: input.tenantId, actorUserId: input.ownerId, action: "tenant.created", targetType: "tenant", targetId: input.tenantId, metadata: { slug } });
+      await recordAudit(tx, {
+        tenantId: input.tenantId,
+        actorUserId: input.ownerId,
+        action: "tenant.created",
+        targetType: "tenant",
+        targetId: input.tenantId,
+        metadata: { slug },
+      });
       return tenant!;
     } catch (error) {
       if (!isUniqueViolation(error, "tenants_slug_unique")) throw error;
@@ -83,7 +90,14 @@ export async function renameTenant(ctx: TenantContext, name: string): Promise<vo
     ctx.tenantId,
     async (tx) => {
       await tx.update(tenants).set({ name }).where(eq(tenants.id, ctx.tenantId));
-      await recordAudit(tx, { tenantId: ctx.tenantId, actorUserId: ctx.userId, action: "tenant.renamed", targetType: "tenant", targetId: ctx.tenantId, metadata: { name } });
+      await recordAudit(tx, {
+        tenantId: ctx.tenantId,
+        actorUserId: ctx.userId,
+        action: "tenant.renamed",
+        targetType: "tenant",
+        targetId: ctx.tenantId,
+        metadata: { name },
+      });
     },
     { userId: ctx.userId },
   );

@@ -29,9 +29,7 @@ async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
  * the transport failure (APICallError "Failed to process successful response",
  * cause TypeError "terminated") is thrown out of the fullStream iterator.
  */
-async function drain(
-  parts: AsyncIterable<TextStreamPart<ToolSet>>,
-): Promise<{ deltas: string[]; errorParts: unknown[]; thrown: unknown }> {
+async function drain(parts: AsyncIterable<TextStreamPart<ToolSet>>): Promise<{ deltas: string[]; errorParts: unknown[]; thrown: unknown }> {
   const deltas: string[] = [];
   const errorParts: unknown[] = [];
   let thrown: unknown;
@@ -137,9 +135,7 @@ describe("fake OpenAI server", () => {
   it("hangs until the client aborts, then keeps serving", async () => {
     server.script({ kind: "hang" });
     const started = performance.now();
-    const err = await rejectionOf(
-      generateText({ model: model(), prompt: "x", maxRetries: 0, abortSignal: AbortSignal.timeout(50) }),
-    );
+    const err = await rejectionOf(generateText({ model: model(), prompt: "x", maxRetries: 0, abortSignal: AbortSignal.timeout(50) }));
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).name).toMatch(/Abort|Timeout/);
     expect(performance.now() - started).toBeLessThan(2_000);
@@ -215,9 +211,7 @@ describe("fake OpenAI server", () => {
   it("close() does not wait for hanging requests", async () => {
     const other = await startFakeOpenAI();
     other.setDefault({ kind: "hang" });
-    const pending = rejectionOf(
-      generateText({ model: createOpenAI({ baseURL: other.url, apiKey: "t" }).chat("gpt-fake"), prompt: "x", maxRetries: 0 }),
-    );
+    const pending = rejectionOf(generateText({ model: createOpenAI({ baseURL: other.url, apiKey: "t" }).chat("gpt-fake"), prompt: "x", maxRetries: 0 }));
     while (other.requests.length === 0) await new Promise((r) => setTimeout(r, 2));
     const started = performance.now();
     await other.close();
@@ -329,9 +323,7 @@ describe("fake Gemini server", () => {
 
   it("hang is aborted by the client's signal", async () => {
     server.script({ kind: "hang" });
-    const err = await rejectionOf(
-      generateText({ model: google()("gemini-fake"), prompt: "x", maxRetries: 0, abortSignal: AbortSignal.timeout(40) }),
-    );
+    const err = await rejectionOf(generateText({ model: google()("gemini-fake"), prompt: "x", maxRetries: 0, abortSignal: AbortSignal.timeout(40) }));
     expect((err as Error).name).toMatch(/Abort|Timeout/);
   });
 

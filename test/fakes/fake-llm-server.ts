@@ -116,7 +116,7 @@ export function fakeEmbedding(text: string, dimensions: number): number[] {
   for (let block = 0; out.length < dimensions; block++) {
     const digest = createHash("sha256").update(`${block}\u0000${text}`).digest();
     for (let i = 0; i + 4 <= digest.length && out.length < dimensions; i += 4) {
-      out.push(digest.readUInt32LE(i) / 0xffffffff * 2 - 1);
+      out.push((digest.readUInt32LE(i) / 0xffffffff) * 2 - 1);
     }
   }
   const norm = Math.sqrt(out.reduce((s, v) => s + v * v, 0)) || 1;
@@ -261,15 +261,24 @@ async function playStep(ctx: RequestContext, step: FakeStep, r: GenerationRender
 
 function defaultMessage(status: number): string {
   switch (status) {
-    case 400: return "Invalid request (fake).";
-    case 401: return "Incorrect API key provided (fake).";
-    case 403: return "Permission denied (fake).";
-    case 404: return "Not found (fake).";
-    case 429: return "Rate limit reached (fake).";
-    case 500: return "The server had an error while processing your request (fake).";
-    case 502: return "Bad gateway (fake).";
-    case 503: return "The service is temporarily overloaded (fake).";
-    default: return `Fake error ${status}.`;
+    case 400:
+      return "Invalid request (fake).";
+    case 401:
+      return "Incorrect API key provided (fake).";
+    case 403:
+      return "Permission denied (fake).";
+    case 404:
+      return "Not found (fake).";
+    case 429:
+      return "Rate limit reached (fake).";
+    case 500:
+      return "The server had an error while processing your request (fake).";
+    case 502:
+      return "Bad gateway (fake).";
+    case 503:
+      return "The service is temporarily overloaded (fake).";
+    default:
+      return `Fake error ${status}.`;
   }
 }
 
@@ -370,11 +379,15 @@ const OPENAI_MODELS = ["gpt-fake", "gpt-fake-mini", "text-embedding-fake"];
 
 function openAIError(status: number, message: string): unknown {
   const [type, code] =
-    status === 429 ? ["requests", "rate_limit_exceeded"]
-    : status === 401 ? ["invalid_request_error", "invalid_api_key"]
-    : status === 404 ? ["invalid_request_error", "not_found"]
-    : status >= 500 ? ["server_error", "server_error"]
-    : ["invalid_request_error", "invalid_request"];
+    status === 429
+      ? ["requests", "rate_limit_exceeded"]
+      : status === 401
+        ? ["invalid_request_error", "invalid_api_key"]
+        : status === 404
+          ? ["invalid_request_error", "not_found"]
+          : status >= 500
+            ? ["server_error", "server_error"]
+            : ["invalid_request_error", "invalid_request"];
   return { error: { message, type, param: null, code } };
 }
 
@@ -388,7 +401,12 @@ function openAIRenderer(body: Record<string, unknown>): GenerationRenderer {
   const includeUsage = streamOptions.include_usage === true;
   const usageJson = (u: Usage) => ({ prompt_tokens: u.input, completion_tokens: u.output, total_tokens: u.input + u.output });
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
-    id, object: "chat.completion.chunk", created, model, choices, ...extra,
+    id,
+    object: "chat.completion.chunk",
+    created,
+    model,
+    choices,
+    ...extra,
   });
   return {
     promptWords: wordsIn(body.messages),
@@ -426,9 +444,8 @@ const openAIHandler: Handler = async (ctx) => {
 
   if (method === "POST" && route === "/embeddings") {
     const b = isRecord(body) ? body : {};
-    const inputs = typeof b.input === "string" ? [b.input]
-      : Array.isArray(b.input) ? b.input.map((v) => (typeof v === "string" ? v : JSON.stringify(v)))
-      : null;
+    const inputs =
+      typeof b.input === "string" ? [b.input] : Array.isArray(b.input) ? b.input.map((v) => (typeof v === "string" ? v : JSON.stringify(v))) : null;
     const dims = parseDimensions(b.dimensions);
     if (inputs === null || dims === null) {
       sendJson(res, 400, openAIError(400, "Invalid 'input' or 'dimensions' (fake)."));
@@ -474,17 +491,28 @@ const GEMINI_MODELS = ["gemini-fake", "gemini-fake-flash", "gemini-embedding-fak
 /** Google's canonical status strings; the AI SDK's error schema requires `status`. */
 function googleStatus(status: number): string {
   switch (status) {
-    case 400: return "INVALID_ARGUMENT";
-    case 401: return "UNAUTHENTICATED";
-    case 403: return "PERMISSION_DENIED";
-    case 404: return "NOT_FOUND";
-    case 409: return "ABORTED";
-    case 429: return "RESOURCE_EXHAUSTED";
-    case 499: return "CANCELLED";
-    case 501: return "UNIMPLEMENTED";
-    case 503: return "UNAVAILABLE";
-    case 504: return "DEADLINE_EXCEEDED";
-    default: return status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
+    case 400:
+      return "INVALID_ARGUMENT";
+    case 401:
+      return "UNAUTHENTICATED";
+    case 403:
+      return "PERMISSION_DENIED";
+    case 404:
+      return "NOT_FOUND";
+    case 409:
+      return "ABORTED";
+    case 429:
+      return "RESOURCE_EXHAUSTED";
+    case 499:
+      return "CANCELLED";
+    case 501:
+      return "UNIMPLEMENTED";
+    case 503:
+      return "UNAVAILABLE";
+    case 504:
+      return "DEADLINE_EXCEEDED";
+    default:
+      return status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
   }
 }
 
@@ -506,8 +534,7 @@ function geminiRenderer(body: Record<string, unknown>, model: string): Generatio
       modelVersion: model,
       responseId,
     }),
-    streamTextChunks: (chunks) =>
-      chunks.map((text) => ({ candidates: [{ content: content(text), index: 0 }], modelVersion: model, responseId })),
+    streamTextChunks: (chunks) => chunks.map((text) => ({ candidates: [{ content: content(text), index: 0 }], modelVersion: model, responseId })),
     // Separate final chunk (empty text is ignored by the SDK) so a `drop` can
     // never have delivered a finishReason.
     streamTail: (usage) => [

@@ -49,7 +49,12 @@ export default async function MembersPage() {
                       <label className="sr-only" htmlFor={`role-${member.userId}`}>
                         Role of {member.name}
                       </label>
-                      <select id={`role-${member.userId}`} name="role" defaultValue={member.role} className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm">
+                      <select
+                        id={`role-${member.userId}`}
+                        name="role"
+                        defaultValue={member.role}
+                        className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm"
+                      >
                         {assignable.map((role) => (
                           <option key={role} value={role}>
                             {roleLabels[role]}
@@ -96,7 +101,13 @@ export default async function MembersPage() {
                     <span>
                       {roleLabels[invitation.role]} · expires {dateFormat.format(invitation.expiresAt)}
                     </span>
-                    <ActionForm action={revokeInvitationAction} hidden={{ invitationId: invitation.id }} submitLabel="Revoke" variant="danger" label="Revoke invitation" />
+                    <ActionForm
+                      action={revokeInvitationAction}
+                      hidden={{ invitationId: invitation.id }}
+                      submitLabel="Revoke"
+                      variant="danger"
+                      label="Revoke invitation"
+                    />
                   </li>
                 ))}
               </ul>

@@ -45,7 +45,18 @@ export default async function SettingsPage() {
           <dt className="text-slate-500">Plan</dt>
           <dd className="capitalize">{tenant.plan}</dd>
         </dl>
-        {isAdmin ? <SingleFieldForm action={renameTenantAction} name="name" label="Workspace name" submitLabel="Save" pendingLabel="Saving…" defaultValue={tenant.name} /> : <p className="text-sm text-slate-600">Owners and admins can rename the workspace.</p>}
+        {isAdmin ? (
+          <SingleFieldForm
+            action={renameTenantAction}
+            name="name"
+            label="Workspace name"
+            submitLabel="Save"
+            pendingLabel="Saving…"
+            defaultValue={tenant.name}
+          />
+        ) : (
+          <p className="text-sm text-slate-600">Owners and admins can rename the workspace.</p>
+        )}
       </Section>
 
       <Section id="ai-heading" title="AI providers">
@@ -53,7 +64,9 @@ export default async function SettingsPage() {
           {runtime.aiProviders.join(", ")}
         </p>
         {gateway.offline ? (
-          <p className="mt-2 text-sm text-amber-800">Answers come from Keel&apos;s offline model: extractive, deterministic, and free. Configure a provider key for real models.</p>
+          <p className="mt-2 text-sm text-amber-800">
+            Answers come from Keel&apos;s offline model: extractive, deterministic, and free. Configure a provider key for real models.
+          </p>
         ) : null}
       </Section>
 
@@ -75,7 +88,8 @@ export default async function SettingsPage() {
 
           <Section id="keys-heading" title="API keys">
             <p className="mb-3 text-sm text-slate-600">
-              For the OpenAI-compatible API at <code className="font-mono">/api/v1</code> (chat completions, embeddings, models). Same limits, cache and metering as the app.
+              For the OpenAI-compatible API at <code className="font-mono">/api/v1</code> (chat completions, embeddings, models). Same limits, cache and
+              metering as the app.
             </p>
             <ApiKeyForm action={createApiKeyAction} />
             {keys.length > 0 ? (
@@ -92,7 +106,14 @@ export default async function SettingsPage() {
                     {key.revokedAt ? (
                       <span className="text-xs text-slate-500">Revoked</span>
                     ) : (
-                      <ActionForm action={revokeApiKeyAction} hidden={{ apiKeyId: key.id }} submitLabel="Revoke" variant="danger" confirmMessage={`Revoke ${key.name}? Programs using it stop working.`} label={`Revoke ${key.name}`} />
+                      <ActionForm
+                        action={revokeApiKeyAction}
+                        hidden={{ apiKeyId: key.id }}
+                        submitLabel="Revoke"
+                        variant="danger"
+                        confirmMessage={`Revoke ${key.name}? Programs using it stop working.`}
+                        label={`Revoke ${key.name}`}
+                      />
                     )}
                   </li>
                 ))}

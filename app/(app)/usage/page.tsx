@@ -42,7 +42,10 @@ export default async function UsagePage() {
   const [quota, models, quality] = await Promise.all([getQuotaStatus(ctx), usageByModel(ctx), validationCounts(ctx)]);
   return (
     <>
-      <PageHeader title="Usage" description={`This month (resets ${quota.resetsAt.slice(0, 10)} UTC). Every model call is metered, including cache hits and API calls.`} />
+      <PageHeader
+        title="Usage"
+        description={`This month (resets ${quota.resetsAt.slice(0, 10)} UTC). Every model call is metered, including cache hits and API calls.`}
+      />
       <div className="grid gap-4 sm:grid-cols-2">
         <Meter label="Tokens" used={quota.usedTokens} limit={quota.tokenLimit} format={(n) => number.format(n)} />
         <Meter label="Spend" used={quota.usedMicroUsd} limit={quota.microUsdLimit} format={formatUsd} />

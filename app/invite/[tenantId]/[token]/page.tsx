@@ -45,7 +45,13 @@ export default async function InvitationPage({ params }: { params: Promise<{ ten
               You are invited as <strong>{roleLabels[invitation.role]}</strong>. The link expires {invitation.expiresAt.toUTCString()}.
             </p>
             {session?.userId ? (
-              <ActionForm action={acceptInvitationAction} hidden={{ tenantId, token }} submitLabel={`Join ${invitation.tenantName}`} variant="primary" pendingLabel="Joining…" />
+              <ActionForm
+                action={acceptInvitationAction}
+                hidden={{ tenantId, token }}
+                submitLabel={`Join ${invitation.tenantName}`}
+                variant="primary"
+                pendingLabel="Joining…"
+              />
             ) : (
               <>
                 <SignUpForm action={signUpAndJoinAction} askWorkspace={false} hidden={{ tenantId, token }} />

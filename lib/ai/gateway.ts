@@ -12,7 +12,7 @@ import { CircuitBreaker } from "./circuit-breaker";
 import { timeoutsFor, type GatewayConfig } from "./config";
 import { GatewayError, isGatewayError } from "./errors";
 import { Meter, type CallRecord, type SoftLimitWarning } from "./meter";
-import { countTokens } from "./offline-model";
+import { countTokens } from "./tokens";
 import { costMicroUsd, priceOf } from "./pricing";
 import { promptCharacters, textMessages, type TextMessage } from "./prompt-text";
 import { ProviderRegistry } from "./providers";

@@ -1,7 +1,8 @@
 import { cosineSimilarity, embed, embedMany, generateObject, generateText, Output, streamText } from "ai";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { countTokens, embedTextOffline, OFFLINE_NO_ANSWER, OfflineEmbeddingModel, OfflineLanguageModel } from "./offline-model";
+import { countTokens } from "./tokens";
+import { embedTextOffline, OFFLINE_NO_ANSWER, OfflineEmbeddingModel, OfflineLanguageModel } from "./offline-model";
 
 const DOC = [
   "Acme Corp was founded in 1999 by Jane Doe in Berlin.",

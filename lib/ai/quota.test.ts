@@ -8,7 +8,7 @@ import { withSystem, withTenant } from "@/db/scope";
 import { addMember, createTenant } from "@/test/fixtures";
 import { eventsOf, generationRequests, newGateway, quotaRow, setLimits, testConfig, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
 import type { SoftLimitWarning } from "./meter";
-import { countTokens } from "./offline-model";
+import { countTokens } from "./tokens";
 import { admit, releaseExpiredReservations } from "./quota";
 
 const servers = startFakeProvidersForFile();

@@ -14,8 +14,8 @@ import cluster from "node:cluster";
 import { createServer } from "node:http";
 import { availableParallelism } from "node:os";
 import nextEnv from "@next/env";
-import { serveWebHandler, type WebHandler } from "@/lib/http/node-adapter";
 import { processSingletonIfCreated } from "@/lib/process-singleton";
+import { apiV1Router } from "./api-router";
 
 function option(flags: string[], fallback: string): string {
   const args = process.argv.slice(2);
@@ -46,27 +46,13 @@ const GRACE_MS = (() => {
   return 30_000;
 })();
 
-/** The /api/v1 routes: path → the route module's method handlers. */
-async function apiRoutes(): Promise<Map<string, Partial<Record<string, WebHandler>>>> {
-  const [chat, embeddings, models] = await Promise.all([
-    import("@/app/api/v1/chat/completions/route"),
-    import("@/app/api/v1/embeddings/route"),
-    import("@/app/api/v1/models/route"),
-  ]);
-  return new Map<string, Partial<Record<string, WebHandler>>>([
-    ["/api/v1/chat/completions", chat],
-    ["/api/v1/embeddings", embeddings],
-    ["/api/v1/models", models],
-  ]);
-}
-
 async function startWorker(): Promise<void> {
   // Imported only now, after NODE_ENV is set: Next.js reads it as it loads.
   const { default: next } = await import("next");
   const app = next({ dev: false, hostname, port, dir: process.cwd() });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const routes = await apiRoutes();
+  const api = await apiV1Router();
   let stopping = false;
   // Requests being handled: a stopping worker flushes the meter only once all have settled, so
   // the usage of calls that finished, or were cut off, during shutdown is written too.
@@ -77,16 +63,7 @@ async function startWorker(): Promise<void> {
   };
   const server = createServer((request, response) => {
     if (stopping) response.setHeader("connection", "close");
-    const path = request.url?.split("?")[0] ?? "/";
-    const route = routes.get(path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
-    if (!route) return track(handle(request, response));
-    const method = request.method ?? "GET";
-    const handler = route[method === "HEAD" ? "GET" : method];
-    if (handler) return track(serveWebHandler(handler, request, response));
-    const allowed = Object.keys(route).filter((m) => /^[A-Z]+$/.test(m));
-    const allow = [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
-    response.writeHead(method === "OPTIONS" ? 204 : 405, { allow });
-    response.end();
+    return track(api(request, response) ?? handle(request, response));
   });
   server.listen(port, hostname, () => process.send?.("ready"));
 

@@ -30,7 +30,7 @@ export async function embedValues(rt: GatewayRuntime, ctx: CallContext, values: 
     { db: rt.db },
   );
   const reservation = admission.kind === "admitted" ? admission.reservation : null;
-  const prepared = { requestId, started, reservation, chain };
+  const prepared = { requestId, started, reservation, chain, estimatedInputTokens: tokens };
   try {
     const outcome = await runChain(rt, chain, totalTimeout(rt), ctx.signal, async (target, signal) => {
       const model = rt.registry.embeddingModel(target);
@@ -65,7 +65,7 @@ export async function embedValues(rt: GatewayRuntime, ctx: CallContext, values: 
       offline: outcome.target.provider === "offline",
     };
   } catch (error) {
-    recordFailure(rt.meter, ctx, "embedding", prepared, error);
+    recordFailure(rt.meter, rt.config.pricing, ctx, "embedding", prepared, error);
     throw error;
   }
 }

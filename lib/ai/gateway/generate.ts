@@ -67,7 +67,7 @@ export async function generateCompletion(
     });
     return result;
   } catch (error) {
-    recordFailure(rt.meter, ctx, request.role, prepared, error);
+    recordFailure(rt.meter, rt.config.pricing, ctx, request.role, prepared, error);
     throw error;
   }
 }

@@ -5,6 +5,7 @@ import { timeoutsFor } from "../config";
 import { GatewayError } from "../errors";
 import { backoffDelayMs, classifyFailure, TimeoutFailure } from "../retry";
 import type { ModelTarget } from "../types";
+import { log } from "@/lib/observability/log";
 import type { GatewayRuntime } from "./types";
 
 export interface Attempted<T> {
@@ -29,7 +30,8 @@ export const firstTokenTimeout = (rt: GatewayRuntime) => (target: ModelTarget) =
 
 /**
  * Runs `attempt` along the chain. `timeoutMs` bounds each attempt (for streams: until the first
- * token).
+ * token). Whatever happens, a half-open probe is given back: a probe that ended in a caller's abort
+ * or a 4xx would otherwise hold the provider closed on this worker forever.
  */
 export async function runChain<T>(
   rt: GatewayRuntime,
@@ -39,14 +41,18 @@ export async function runChain<T>(
   attempt: (target: ModelTarget, signal: AbortSignal) => Promise<T>,
 ): Promise<Attempted<T>> {
   let attempts = 0;
-  let lastReason = "no provider was available";
+  let lastSummary = "no provider was available";
   for (const [index, target] of chain.entries()) {
     const breakerKey = target.provider;
     if (!rt.breaker.allow(breakerKey)) {
-      lastReason = `${target.provider} is paused after repeated failures`;
+      lastSummary = `${target.provider} is paused after repeated failures or a rate limit`;
       continue;
     }
     for (let retry = 0; retry <= rt.config.retry.maxRetries; retry++) {
+      if (signal?.aborted) {
+        rt.breaker.release(breakerKey);
+        throw new GatewayError("cancelled", "The request was cancelled.", { cause: signal.reason, sentTo: attempts > 0 ? target : undefined });
+      }
       attempts++;
       const controller = linkedController(signal);
       const ms = timeoutMs(target);
@@ -56,15 +62,24 @@ export async function runChain<T>(
         rt.breaker.success(breakerKey);
         return { value, target, fallbackCount: index, attempts };
       } catch (thrown) {
-        if (signal?.aborted) throw new GatewayError("invalid_request", "The request was cancelled.", { cause: thrown });
+        if (signal?.aborted) {
+          rt.breaker.release(breakerKey);
+          throw new GatewayError("cancelled", "The request was cancelled.", { cause: thrown, sentTo: target });
+        }
         const error = controller.signal.reason instanceof TimeoutFailure ? controller.signal.reason : thrown;
         const failure = classifyFailure(error);
-        lastReason = `${target.provider}/${target.model}: ${failure.reason}`;
+        lastSummary = `${target.provider} ${failure.summary}`;
+        log.warn(
+          { provider: target.provider, model: target.model, status: failure.status, kind: failure.kind, reason: failure.reason, retry },
+          "provider call failed",
+        );
         if (failure.kind === "fatal") {
+          rt.breaker.release(breakerKey);
           const code = failure.status === 400 || failure.status === 422 ? "invalid_request" : "provider_rejected";
-          throw new GatewayError(code, `The AI provider refused the request (${failure.status ?? "no status"}): ${failure.reason}`, { cause: thrown });
+          throw new GatewayError(code, `The AI provider ${target.provider} ${failure.summary}.`, { cause: thrown });
         }
-        rt.breaker.failure(breakerKey);
+        if (failure.status === 429) rt.breaker.rateLimited(breakerKey, failure.retryAfterMs);
+        else rt.breaker.failure(breakerKey);
         const tooLong = (failure.retryAfterMs ?? 0) > rt.config.retry.maxRetryAfterMs;
         if (retry === rt.config.retry.maxRetries || tooLong || rt.breaker.isOpen(breakerKey)) break;
         await rt.sleep(backoffDelayMs(retry, rt.config.retry, failure.retryAfterMs, () => rt.random()));
@@ -73,5 +88,5 @@ export async function runChain<T>(
       }
     }
   }
-  throw new GatewayError("providers_unavailable", `Every AI provider failed. Last error: ${lastReason}`);
+  throw new GatewayError("providers_unavailable", `Every AI provider failed; the last: ${lastSummary}. Try again shortly.`);
 }

@@ -40,7 +40,32 @@ export function recordCall(
   });
 }
 
-export function recordFailure(meter: Meter, ctx: CallContext, role: ModelRole, prepared: Recorded & Pick<Prepared, "chain">, error: unknown): void {
+/**
+ * A call that ended without an answer. Once a request has been sent, the provider has processed
+ * its prompt and bills for it even if the caller went away: such a call is charged at least its
+ * estimated input, never recorded as free.
+ */
+export function recordFailure(
+  meter: Meter,
+  pricing: PricingTable,
+  ctx: CallContext,
+  role: ModelRole,
+  prepared: Recorded & Pick<Prepared, "chain" | "estimatedInputTokens">,
+  error: unknown,
+): void {
+  const sentTo = isGatewayError(error) && error.code === "cancelled" ? error.sentTo : undefined;
+  if (sentTo) {
+    const usage = { inputTokens: prepared.estimatedInputTokens, outputTokens: 0 };
+    recordCall(meter, ctx, role, prepared, {
+      provider: sentTo.provider,
+      model: sentTo.model,
+      status: "partial",
+      errorCode: "client_cancelled",
+      inputTokens: usage.inputTokens,
+      costMicroUsd: costMicroUsd(pricing, sentTo.model, usage),
+    });
+    return;
+  }
   recordCall(meter, ctx, role, prepared, {
     provider: prepared.chain[0]!.provider,
     model: prepared.chain[0]!.model,

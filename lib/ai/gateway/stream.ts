@@ -53,7 +53,7 @@ export async function streamCompletion(rt: GatewayRuntime, ctx: CallContext, req
       return { reader, buffered, controller: attemptController };
     });
   } catch (error) {
-    recordFailure(rt.meter, ctx, request.role, prepared, error);
+    recordFailure(rt.meter, rt.config.pricing, ctx, request.role, prepared, error);
     throw error;
   }
 
@@ -147,7 +147,7 @@ export async function streamCompletion(rt: GatewayRuntime, ctx: CallContext, req
           const failure = classifyFailure(error);
           const gatewayError = new GatewayError(
             "stream_interrupted",
-            `The AI provider stopped mid-answer (${failure.reason}). The partial answer was kept and billed for what was delivered.`,
+            `The AI provider ${target.provider} stopped mid-answer (it ${failure.summary}). The partial answer was kept and billed for what was delivered.`,
             { cause: error },
           );
           sink.enqueue({ type: "error", error: gatewayError, partial: summary("partial", "stream_interrupted") });

@@ -83,8 +83,9 @@ async function startWorker(): Promise<void> {
       clearInterval(idle);
       clearTimeout(deadline);
       await Promise.allSettled([...inFlight]);
-      // Write the meter's last usage records, including those of calls cut off just now.
-      await processSingletonIfCreated<{ flush(): Promise<void> }>("ai:gateway")?.flush();
+      // Write the meter's last usage records, including those of calls cut off just now (if the
+      // database is unreachable, they go to the spill file and the next start writes them).
+      await processSingletonIfCreated<{ close(deadlineMs: number): Promise<void> }>("ai:gateway")?.close(10_000);
       process.exit(0);
     }
   });

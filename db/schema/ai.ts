@@ -80,8 +80,15 @@ export const quotaReservations = pgTable(
     microUsd: micros("micro_usd").notNull(),
     /** Also charged to the member's cap: settlement and the sweep release it there too. */
     memberCharged: boolean("member_charged").notNull().default(false),
+    // The call it was made for, so the sweep can bill a call whose usage record never arrived.
+    requestId: text("request_id"),
+    feature: text("feature"),
+    role: text("role"),
+    provider: text("provider"),
+    model: text("model"),
+    apiKeyId: uuid("api_key_id"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    /** A crashed process never settles: a sweep releases reservations past this time. */
+    /** A crashed process never settles: past this time the sweep bills the call at its estimate. */
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   },
   (t) => [index("quota_reservations_expiry_idx").on(t.expiresAt)],

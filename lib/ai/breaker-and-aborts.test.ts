@@ -8,6 +8,14 @@ import { countTokens } from "./tokens";
 const servers = startFakeProvidersForFile();
 const sleepMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits until the fake has received `count` generation requests: the call is then really in flight. */
+async function untilSent(server: (typeof servers)["openai"], count: number) {
+  for (let waited = 0; generationRequests(server).length < count; waited += 10) {
+    if (waited > 5_000) throw new Error("the request never reached the provider");
+    await sleepMs(10);
+  }
+}
+
 async function setup(breaker = { failureThreshold: 1, cooldownMs: 150 }, maxRetries = 0) {
   const tenant = await createTenant("Breaker");
   const { waits, sleep } = recordingSleep();
@@ -37,8 +45,9 @@ describe("circuit breaker", () => {
     await openAndCoolDown(gateway, ctx);
     servers.openai.script({ kind: "text", text: "slow", delayMs: 2_000 });
     const abort = new AbortController();
+    const sent = generationRequests(servers.openai).length;
     const probe = gateway.generate({ ...ctx, signal: abort.signal }, { role: "chat", prompt: userPrompt("probe") });
-    await sleepMs(50);
+    await untilSent(servers.openai, sent + 1);
     abort.abort();
     await expect(probe).rejects.toMatchObject({ code: "cancelled" });
     servers.openai.script({ kind: "text", text: "openai is back" });
@@ -64,7 +73,7 @@ describe("circuit breaker", () => {
 
   it("pauses a provider that answers 429 only as long as it asked, not for the breaker's cool-down", async () => {
     const { gateway, ctx } = await setup({ failureThreshold: 2, cooldownMs: 60_000 });
-    servers.openai.setDefault({ kind: "status", status: 429, retryAfterMs: 200 });
+    servers.openai.setDefault({ kind: "status", status: 429, retryAfterMs: 1_500 });
     servers.gemini.setDefault({ kind: "text", text: "from gemini" });
     // One tenant's burst: every call falls back to gemini while openai rate-limits.
     for (let i = 0; i < 5; i++) expect((await gateway.generate(ctx, { role: "chat", prompt: userPrompt(`burst ${i}`) })).provider).toBe("google");
@@ -73,7 +82,7 @@ describe("circuit breaker", () => {
     const before = generationRequests(servers.openai).length;
     await gateway.generate(ctx, { role: "chat", prompt: userPrompt("inside the window") });
     expect(generationRequests(servers.openai)).toHaveLength(before);
-    await sleepMs(250);
+    await sleepMs(1_600);
     servers.openai.setDefault({ kind: "text", text: "openai serves again" });
     const other = await createTenant("Other tenant");
     expect((await gateway.generate({ ...ctx, tenantId: other.tenantId }, { role: "chat", prompt: userPrompt("hello") })).text).toBe("openai serves again");
@@ -88,7 +97,7 @@ describe("abandoned calls are billed for what they cost", () => {
     servers.openai.script({ kind: "text", text: "too late", delayMs: 2_000 });
     const abort = new AbortController();
     const call = gateway.generate({ ...ctx, signal: abort.signal }, { role: "chat", prompt: userPrompt(question) });
-    await sleepMs(100);
+    await untilSent(servers.openai, 1);
     abort.abort();
     await expect(call).rejects.toMatchObject({ code: "cancelled" });
     await gateway.flush();
@@ -104,7 +113,7 @@ describe("abandoned calls are billed for what they cost", () => {
     servers.openai.script({ kind: "text", text: "never seen", delayMs: 2_000 });
     const abort = new AbortController();
     const opening = gateway.stream({ ...ctx, signal: abort.signal }, { role: "chat", prompt: userPrompt(question) });
-    await sleepMs(100);
+    await untilSent(servers.openai, 1);
     abort.abort();
     await expect(opening).rejects.toMatchObject({ code: "cancelled" });
     await gateway.flush();

@@ -1,6 +1,7 @@
 // Gateway failures a caller can act on. Each maps to one HTTP status and one OpenAI error type.
 // Messages are written for tenants: they never quote a provider's own error text or its URL
 // (those go to the logs).
+import type { Reservation } from "./quota";
 import type { ModelTarget } from "./types";
 
 export type GatewayErrorCode =
@@ -11,7 +12,8 @@ export type GatewayErrorCode =
   | "stream_interrupted" // the provider failed after tokens were sent
   | "output_invalid" // structured output failed validation after one repair (422)
   | "no_route" // no configured provider serves this role (503)
-  | "cancelled"; // the caller went away or aborted (499, nginx's "client closed request")
+  | "cancelled" // the caller went away or aborted (499, nginx's "client closed request")
+  | "service_unavailable"; // Keel's own database could not be reached (503)
 
 const statusOf: Record<GatewayErrorCode, number> = {
   quota_exceeded: 402,
@@ -22,6 +24,7 @@ const statusOf: Record<GatewayErrorCode, number> = {
   output_invalid: 422,
   no_route: 503,
   cancelled: 499,
+  service_unavailable: 503,
 };
 
 export interface QuotaRefusal {
@@ -42,14 +45,21 @@ export class GatewayError extends Error {
   readonly quota?: QuotaRefusal;
   /** For a cancelled call: the model a request had already been sent to (it is billed for its input). */
   readonly sentTo?: ModelTarget;
+  /** For a failed admission: a reservation the database may have made anyway, to be released. */
+  readonly pendingReservation?: Reservation;
 
-  constructor(code: GatewayErrorCode, message: string, options: { cause?: unknown; quota?: QuotaRefusal; sentTo?: ModelTarget } = {}) {
+  constructor(
+    code: GatewayErrorCode,
+    message: string,
+    options: { cause?: unknown; quota?: QuotaRefusal; sentTo?: ModelTarget; pendingReservation?: Reservation } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = "GatewayError";
     this.code = code;
     this.status = statusOf[code];
     this.quota = options.quota;
     this.sentTo = options.sentTo;
+    this.pendingReservation = options.pendingReservation;
   }
 }
 

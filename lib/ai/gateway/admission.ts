@@ -7,7 +7,9 @@ import { exactCacheKey, semanticScopeKey } from "../cache";
 import type { CallRecord } from "../meter";
 import { priceOf } from "../pricing";
 import { promptCharacters, textMessages, type TextMessage } from "../prompt-text";
-import { admit, type Reservation } from "../quota";
+import { admit, type Admission, type AdmitInput, type Reservation } from "../quota";
+import { isGatewayError } from "../errors";
+import { recordCall } from "./records";
 import { countTokens } from "../tokens";
 import type { CallContext, ModelTarget } from "../types";
 import type { GatewayRuntime, GenerateRequest } from "./types";
@@ -64,19 +66,17 @@ export async function prepareCall(rt: GatewayRuntime, ctx: CallContext, request:
   };
 
   // One round trip: a cache hit spends no quota; a miss reserves before any provider is called.
-  const admission = await admit(
-    {
-      profile,
-      userId: ctx.userId ?? null,
-      exactKey: readCache ? key : null,
-      semantic: readCache && semantic && threshold !== undefined ? { ...semantic, threshold } : null,
-      tokens: estimate.tokens,
-      microUsd: estimate.microUsd,
-      now: new Date(),
-      ttlMs: rt.config.reservationTtlMs,
-    },
-    { db: rt.db },
-  );
+  const admission = await admitCall(rt, ctx, {
+    profile,
+    userId: ctx.userId ?? null,
+    exactKey: readCache ? key : null,
+    semantic: readCache && semantic && threshold !== undefined ? { ...semantic, threshold } : null,
+    tokens: estimate.tokens,
+    microUsd: estimate.microUsd,
+    now: new Date(),
+    ttlMs: rt.config.reservationTtlMs,
+    call: { requestId, feature: ctx.feature, role: request.role, provider: chain[0]!.provider, model: chain[0]!.model, apiKeyId: ctx.apiKeyId ?? null },
+  });
   const hit = admission.kind === "hit" ? { completion: admission.completion, status: admission.status } : null;
   const reservation = admission.kind === "admitted" ? admission.reservation : null;
 
@@ -85,6 +85,34 @@ export async function prepareCall(rt: GatewayRuntime, ctx: CallContext, request:
       ? { exact: { key, ttlSeconds }, ...(semantic ? { semantic: { scopeKey: semantic.scopeKey, embedding: semantic.embedding, ttlSeconds } } : {}) }
       : null;
   return { requestId, started, chain, maxOutputTokens, estimatedInputTokens, hit, reservation, cacheWrites };
+}
+
+/**
+ * admit(); and when the database failed mid-admission, a usage record that releases whatever it
+ * may have reserved once the database is back (the meter keeps it until then), so the expiry
+ * sweep does not later bill a call that never ran.
+ */
+export async function admitCall(rt: GatewayRuntime, ctx: CallContext, input: AdmitInput): Promise<Admission> {
+  try {
+    return await admit(input, { db: rt.db });
+  } catch (error) {
+    if (isGatewayError(error) && error.pendingReservation) {
+      const { call } = input;
+      recordCall(
+        rt.meter,
+        ctx,
+        call.role,
+        { requestId: call.requestId, started: performance.now(), reservation: error.pendingReservation },
+        {
+          provider: call.provider,
+          model: call.model,
+          status: "error",
+          errorCode: error.code,
+        },
+      );
+    }
+    throw error;
+  }
 }
 
 export function callOptions(request: GenerateRequest, maxOutputTokens: number, abortSignal: AbortSignal): LanguageModelV3CallOptions {

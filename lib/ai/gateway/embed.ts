@@ -2,9 +2,9 @@
 // models share no space), reserved against the quota, retried, metered.
 import { randomUUID } from "node:crypto";
 import { costMicroUsd, priceOf } from "../pricing";
-import { admit } from "../quota";
 import { countTokens } from "../tokens";
 import type { CallContext } from "../types";
+import { admitCall } from "./admission";
 import { runChain, totalTimeout } from "./provider-chain";
 import { recordCall, recordFailure } from "./records";
 import type { EmbeddingResult, GatewayRuntime } from "./types";
@@ -16,19 +16,17 @@ export async function embedValues(rt: GatewayRuntime, ctx: CallContext, values: 
   const chain = rt.chainForProfile(profile, "embedding", 0);
   const tokens = values.reduce((sum, value) => sum + countTokens(value), 0);
   const price = priceOf(rt.config.pricing, chain[0]!.model);
-  const admission = await admit(
-    {
-      profile,
-      userId: ctx.userId ?? null,
-      exactKey: null,
-      semantic: null,
-      tokens,
-      microUsd: Math.ceil(tokens * price.input),
-      now: new Date(),
-      ttlMs: rt.config.reservationTtlMs,
-    },
-    { db: rt.db },
-  );
+  const admission = await admitCall(rt, ctx, {
+    profile,
+    userId: ctx.userId ?? null,
+    exactKey: null,
+    semantic: null,
+    tokens,
+    microUsd: Math.ceil(tokens * price.input),
+    now: new Date(),
+    ttlMs: rt.config.reservationTtlMs,
+    call: { requestId, feature: ctx.feature, role: "embedding", provider: chain[0]!.provider, model: chain[0]!.model, apiKeyId: ctx.apiKeyId ?? null },
+  });
   const reservation = admission.kind === "admitted" ? admission.reservation : null;
   const prepared = { requestId, started, reservation, chain, estimatedInputTokens: tokens };
   try {

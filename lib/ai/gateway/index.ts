@@ -43,7 +43,7 @@ export class Gateway implements GatewayRuntime {
     this.profiles = new TtlCache(config.profileTtlMs);
     onInvalidation("tenant_profile", (tenantId) => (tenantId === null ? this.profiles.clear() : this.profiles.delete(tenantId)));
     this.db = deps.db;
-    this.meter = new Meter({ db: deps.db, onSoftLimit: deps.onSoftLimit });
+    this.meter = new Meter({ ...deps.meter, db: deps.db, onSoftLimit: deps.onSoftLimit });
   }
 
   get offline(): boolean {
@@ -63,6 +63,11 @@ export class Gateway implements GatewayRuntime {
     return this.meter.flush();
   }
 
+  /** For shutdown: writes queued usage within `deadlineMs`, spilling the rest to disk for the next start. */
+  close(deadlineMs: number): Promise<void> {
+    return this.meter.close(deadlineMs);
+  }
+
   /** Drops a tenant's cached profile in this process (other processes hear of it by NOTIFY). */
   forgetTenant(tenantId: string): void {
     this.profiles.delete(tenantId);
@@ -73,7 +78,9 @@ export class Gateway implements GatewayRuntime {
     if (cached) return cached;
     if (!this.deps.db) await listenForInvalidations();
     const epoch = invalidationEpoch("tenant_profile");
-    const profile = await withTenant(tenantId, (tx) => readTenantProfile(tx, tenantId), { db: this.deps.db });
+    const profile = await withTenant(tenantId, (tx) => readTenantProfile(tx, tenantId), { db: this.deps.db }).catch((error: unknown) => {
+      throw new GatewayError("service_unavailable", "Keel could not reach its database to admit this call. Please try again shortly.", { cause: error });
+    });
     // Settings changed while reading (maybe this tenant's): use the value, but do not keep it.
     if (invalidationEpoch("tenant_profile") === epoch) this.profiles.set(tenantId, profile);
     return profile;

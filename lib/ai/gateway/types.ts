@@ -5,7 +5,7 @@ import type { Db } from "@/db/client";
 import type { CircuitBreaker } from "../circuit-breaker";
 import type { GatewayConfig } from "../config";
 import type { GatewayError } from "../errors";
-import type { Meter, SoftLimitWarning } from "../meter";
+import type { Meter, MeterOptions, SoftLimitWarning } from "../meter";
 import type { ProviderRegistry } from "../providers";
 import type { TenantProfile } from "../tenant-profile";
 import type { CallContext, LanguageRole, ModelRole, ModelTarget, ProviderName, TokenUsage } from "../types";
@@ -64,6 +64,8 @@ export interface GatewayDeps {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   onSoftLimit?: (warning: SoftLimitWarning, webhookUrl: string | null) => void;
+  /** Meter settings beyond the database and the soft-limit hook (tests: linger, bounds, spill dir). */
+  meter?: Omit<MeterOptions, "db" | "onSoftLimit">;
 }
 
 /** What every stage needs from the gateway: its settings, providers, breaker, meter and tenant profiles. */

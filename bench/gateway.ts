@@ -25,6 +25,8 @@ setInterval(() => fake.requests.splice(0), 1000).unref();
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   AUTH_SECRET: randomBytes(32).toString("base64url"),
+  // The production server refuses to start without its public origin.
+  AUTH_URL: `http://127.0.0.1:${PORT}`,
   AUTH_TRUST_HOST: "true",
   NEXT_TELEMETRY_DISABLED: "1",
   NODE_ENV: "production",

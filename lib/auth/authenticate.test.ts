@@ -4,19 +4,13 @@ import { peerAddressHeader } from "@/lib/http/peer-address";
 import { authenticate, invalidCredentialsMessage, type AuthenticateOptions } from "./authenticate";
 import { clientIp } from "./client-ip";
 import { signInPolicy } from "./sign-in-throttle";
-import { createTenant, testPassword, uniqueEmail } from "@/test/fixtures";
+import { createTenant, testPassword, uniqueAddress as freshAddress, uniqueEmail } from "@/test/fixtures";
 
 const secret = "test-secret-for-known-device-tokens-0123456789";
 
 function recorder() {
   const waits: number[] = [];
   return { waits, sleep: async (ms: number) => void waits.push(ms) };
-}
-
-let addressCounter = 0;
-/** An address no other test uses (documentation range, one /64 per call). */
-function freshAddress(): string {
-  return `2001:db8:${(process.pid % 0xffff).toString(16)}:${(++addressCounter).toString(16)}::7`;
 }
 
 /** What a handler sees behind Keel's server: the stamped peer, plus whatever the client sent. */

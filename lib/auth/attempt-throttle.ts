@@ -4,7 +4,7 @@
 // length, whatever the input), and each key is counted in its own transaction, so a failure
 // writing one cannot undo another's count.
 import { createHash } from "node:crypto";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { signInAttempts } from "@/db/schema";
 import type { Db } from "@/db/client";
 import { rawRows } from "@/db/raw-rows";
@@ -89,4 +89,23 @@ export async function refundAttempt(key: string, db?: Db): Promise<void> {
     (tx) => tx.execute(sql`update sign_in_attempts set failures = greatest(failures - 1, 0) where key = ${key}`),
     { db },
   );
+}
+
+/**
+ * Deletes counters whose window started over a day ago (longer than any rule's window plus its
+ * lock) and that are not locked now: they would start afresh anyway. Keeps the table from growing with every
+ * address and email ever tried. For a cron.
+ */
+export async function purgeExpiredAttempts(now = new Date(), db?: Db): Promise<number> {
+  const dayAgo = new Date(now.getTime() - 24 * 60 * 60_000);
+  const deleted = await withSystem(
+    "throttle: purge expired counters",
+    (tx) =>
+      tx
+        .delete(signInAttempts)
+        .where(and(lt(signInAttempts.windowStartedAt, dayAgo), or(isNull(signInAttempts.lockedUntil), lt(signInAttempts.lockedUntil, now))))
+        .returning({ key: signInAttempts.key }),
+    { db },
+  );
+  return deleted.length;
 }

@@ -25,6 +25,8 @@ setInterval(() => fake.requests.splice(0), 1000).unref();
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   AUTH_SECRET: randomBytes(32).toString("base64url"),
+  // The production server refuses to start without its public origin.
+  AUTH_URL: `http://127.0.0.1:${PORT}`,
   AUTH_TRUST_HOST: "true",
   NEXT_TELEMETRY_DISABLED: "1",
   NODE_ENV: "production",
@@ -50,7 +52,10 @@ const { signUp } = await import("../lib/tenancy/sign-up");
 const { createApiKey } = await import("../lib/auth/api-keys");
 const { updateAiSettings } = await import("../lib/ai/ai-settings");
 const { closeDatabase } = await import("../db/client");
-const seeded = await signUp({ name: "Bench", email: `bench-${Date.now()}@example.test`, password: "bench-password-123", workspaceName: "Bench" });
+const seeded = await signUp(
+  { name: "Bench", email: `bench-${Date.now()}@example.test`, password: "bench-password-123", workspaceName: "Bench" },
+  { clientAddress: "127.0.0.1" },
+);
 const ctx = { ...seeded, role: "owner" as const };
 await updateAiSettings(ctx, {
   monthlyTokenLimit: 1e12,

@@ -10,6 +10,7 @@ import { authenticate } from "./authenticate";
 import { authConfig } from "./config";
 import { clientIp } from "./client-ip";
 import { knownDeviceCookie, knownDeviceLifetimeMs, knownDeviceTokenFromCookies } from "./known-device";
+import { log } from "@/lib/observability/log";
 
 /** Carries our message through Auth.js, which otherwise reports every failure the same way. */
 class SignInRefused extends CredentialsSignin {
@@ -34,7 +35,7 @@ async function rememberKnownDevice(token: string, request: Request): Promise<voi
     });
   } catch (error) {
     // Outside a request that may set cookies the sign-in still stands, only unremembered.
-    console.warn("[auth] could not set the known-device cookie", error);
+    log.warn({ err: error }, "auth: could not set the known-device cookie");
   }
 }
 
@@ -50,7 +51,7 @@ export const {
     // A refused sign-in is an expected outcome, already counted by the throttle: no stack trace.
     error(error) {
       if (error.name === "CredentialsSignin" || (error as { type?: string }).type === "CredentialsSignin") return;
-      console.error("[auth]", error);
+      log.error({ err: error }, "auth error");
     },
   },
   providers: [

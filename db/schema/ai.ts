@@ -185,6 +185,8 @@ export const aiExactCache = pgTable(
     completion: jsonb("completion").$type<CachedCompletion>().notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /** The retrieved chunks the answer was built on: deleting one drops the answer. */
+    contextChunkIds: uuid("context_chunk_ids").array(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.key] }), index("ai_exact_cache_expiry_idx").on(t.expiresAt)],
 );
@@ -204,6 +206,7 @@ export const aiSemanticCache = pgTable(
     completion: jsonb("completion").$type<CachedCompletion>().notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    contextChunkIds: uuid("context_chunk_ids").array(),
   },
   (t) => [
     index("ai_semantic_cache_scope_idx").on(t.tenantId, t.scopeKey),

@@ -237,6 +237,7 @@ describe("reservations left behind by a crashed process", () => {
       errorCode: null,
       validation: null,
       reservation: admitted.reservation,
+      contextChunkIds: null,
       cacheWrites: null,
     });
     await gateway.flush();

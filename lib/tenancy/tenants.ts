@@ -2,7 +2,7 @@
 // caller's list for the switcher, renaming.
 import { randomBytes } from "node:crypto";
 import { and, asc, count, eq, sql } from "drizzle-orm";
-import { memberships, tenants, type MemberRole, type Tenant } from "@/db/schema";
+import { collections, memberships, tenants, type MemberRole, type Tenant } from "@/db/schema";
 import type { Tx } from "@/db/client";
 import { withTenant, withUser } from "@/db/scope";
 import { maxOwnedWorkspaces } from "@/lib/config/security-settings";
@@ -60,6 +60,8 @@ export interface NewTenantInput {
  * across Keel: on a clash the slug gets a random suffix, inside a savepoint so the surrounding
  * transaction survives the attempt.
  */
+export const DEFAULT_COLLECTION_NAME = "General";
+
 export async function insertTenantWithOwner(tx: Tx, input: NewTenantInput): Promise<Tenant> {
   await assertMayOwnAnother(tx, input.ownerId, input.maxOwnedWorkspaces ?? maxOwnedWorkspaces());
   const base = slugify(input.name);
@@ -68,6 +70,8 @@ export async function insertTenantWithOwner(tx: Tx, input: NewTenantInput): Prom
     try {
       const [tenant] = await tx.transaction((sp) => sp.insert(tenants).values({ id: input.tenantId, name: input.name, slug }).returning());
       await tx.insert(memberships).values({ tenantId: input.tenantId, userId: input.ownerId, role: "owner" });
+      // Where uploads go until people make collections of their own.
+      await tx.insert(collections).values({ tenantId: input.tenantId, name: DEFAULT_COLLECTION_NAME, isDefault: true, createdBy: input.ownerId });
       await recordAudit(tx, {
         tenantId: input.tenantId,
         actorUserId: input.ownerId,

@@ -36,6 +36,7 @@ export function recordCall(
     validation: null,
     reservation: prepared.reservation,
     cacheWrites: null,
+    contextChunkIds: ctx.contextChunkIds ?? null,
     ...fields,
   });
 }

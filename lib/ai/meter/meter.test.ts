@@ -79,6 +79,7 @@ describe("one bad record", () => {
       errorCode: null,
       validation: null,
       reservation: null,
+      contextChunkIds: null,
       cacheWrites: {
         exact: { key: `key-${requestId}`, ttlSeconds: 60 },
         semantic: { scopeKey: "scope", embedding, ttlSeconds: 60 },

@@ -28,6 +28,8 @@ export interface CallRecord {
   validation: ValidationOutcome | null;
   /** Settled with this call's actual spend (released when it spent nothing). */
   reservation: Reservation | null;
+  /** Retrieved chunks the answer was built on (cache rows remember them for invalidation). */
+  contextChunkIds: readonly string[] | null;
   cacheWrites: {
     exact?: { key: string; ttlSeconds: number };
     semantic?: { scopeKey: string; embedding: number[]; ttlSeconds: number };
@@ -74,5 +76,6 @@ export function toUsageRow(r: CallRecord, first: boolean) {
     semantic_ttl_seconds: writes?.semantic?.ttlSeconds ?? null,
     // A model's answer is outside text: NUL or a lone surrogate in it would fail the whole batch.
     completion: writes ? { ...writes.completion, text: storableText(writes.completion.text) } : null,
+    context_chunk_ids: writes && r.contextChunkIds && r.contextChunkIds.length > 0 ? r.contextChunkIds : null,
   };
 }

@@ -16,6 +16,8 @@ if (url) {
 
 // Each file spills (and replays) metering records in a directory of its own, never the app's.
 process.env.KEEL_METER_SPILL_DIR = mkdtempSync(path.join(tmpdir(), "keel-meter-spill-"));
+// And keeps uploaded originals in a directory of its own.
+process.env.KEEL_STORAGE_DIR = mkdtempSync(path.join(tmpdir(), "keel-storage-"));
 
 afterAll(async () => {
   await closeDatabase();

@@ -1,0 +1,306 @@
+// The stages of a document's analysis, each a plain function the durable function runs as one
+// step. Each is idempotent: chunk rows are keyed by (document, version, index), an embedding batch
+// fills only chunks that have none, and the switch to the new version is one transaction, so a
+// retried or replayed step writes nothing twice. Every stage first checks that the job is still
+// wanted (not cancelled, the document not deleted) and reports its progress on the job row.
+import { and, asc, between, eq, isNull, ne, sql } from "drizzle-orm";
+import { documentChunks, documents, jobs, type Document, type DocumentAnalysis } from "@/db/schema";
+import { withTenant } from "@/db/scope";
+import { getGateway } from "@/lib/ai";
+import { vectorLiteral } from "@/lib/ai/cache";
+import type { CallContext } from "@/lib/ai/types";
+import { updateJob, updateJobIn } from "@/lib/jobs/progress";
+import { notifyIn } from "@/lib/notifications/notifications";
+import { getBlobStore } from "@/lib/storage";
+import { analyzeWhole, SECTION_TOKENS, summarizeSection, type SectionSummary } from "./analysis";
+import { chunkSegments, chunkSettingsFromEnv } from "./chunk";
+import { DocumentRejected } from "./errors";
+import { extractDocument } from "./extract";
+import { detectLanguage } from "./language";
+
+export interface AnalysisInput {
+  tenantId: string;
+  documentId: string;
+  jobId: string;
+  version: number;
+}
+
+/** The job was cancelled or its document deleted: stop without failing anything. */
+export class AnalysisStopped extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "AnalysisStopped";
+  }
+}
+
+/** Chunk index ranges, inclusive. */
+export type IndexRange = [from: number, to: number];
+
+export interface Prepared {
+  chunkCount: number;
+  pageCount: number | null;
+  tokenCount: number;
+  language: string;
+  /** Embedding batches, in order. */
+  batches: IndexRange[];
+  /** Sections summarised one by one for a long document (one section: no map step). */
+  sections: IndexRange[];
+}
+
+export const EMBEDDING_BATCH = 64;
+
+async function wantedDocument(input: AnalysisInput): Promise<Document> {
+  const found = await withTenant(input.tenantId, async (tx) => {
+    const [document] = await tx
+      .select()
+      .from(documents)
+      .where(and(eq(documents.id, input.documentId), eq(documents.tenantId, input.tenantId)));
+    const [job] = await tx
+      .select({ status: jobs.status })
+      .from(jobs)
+      .where(and(eq(jobs.id, input.jobId), eq(jobs.tenantId, input.tenantId)));
+    return { document, job };
+  });
+  if (!found.document) throw new AnalysisStopped("The document was deleted.");
+  if (!found.job || found.job.status === "cancelled") throw new AnalysisStopped("The analysis was cancelled.");
+  if (found.document.version !== input.version) throw new AnalysisStopped("A newer analysis of this document was started.");
+  return found.document;
+}
+
+function callContext(document: Document, feature: string): CallContext {
+  return { tenantId: document.tenantId, userId: document.uploadedBy, feature };
+}
+
+function ranges(sizes: number[], fits: (count: number, tokens: number) => boolean): IndexRange[] {
+  const result: IndexRange[] = [];
+  let start = 0;
+  let tokens = 0;
+  sizes.forEach((size, index) => {
+    if (index > start && !fits(index - start + 1, tokens + size)) {
+      result.push([start, index - 1]);
+      start = index;
+      tokens = 0;
+    }
+    tokens += size;
+  });
+  if (sizes.length > start) result.push([start, sizes.length - 1]);
+  return result;
+}
+
+/** Extract → clean → chunk: the version's chunk rows, without embeddings yet. */
+export async function extractAndChunk(input: AnalysisInput): Promise<Prepared> {
+  const document = await wantedDocument(input);
+  await withTenant(input.tenantId, async (tx) => {
+    await tx.update(documents).set({ status: "processing", error: null, errorCode: null, updatedAt: new Date() }).where(eq(documents.id, document.id));
+    await updateJobIn(tx, input.tenantId, input.jobId, { status: "running", stage: "extracting", done: 0, total: 0, message: "Reading the file" });
+  });
+  const original = await getBlobStore().get(document.storageKey);
+  if (!original) throw new DocumentRejected("corrupt", "The original file is missing from storage, so it cannot be analysed. Upload it again.");
+  const extracted = await extractDocument(original, document.kind, async (done, total) => {
+    await updateJob(input.tenantId, input.jobId, { done, total, message: `Reading page ${done} of ${total}` });
+  });
+  const chunks = chunkSegments(extracted.segments, chunkSettingsFromEnv());
+  const language = detectLanguage(extracted.segments.map((s) => s.text).join("\n"));
+  const tokenCount = chunks.reduce((sum, c) => sum + c.tokenCount, 0);
+
+  await withTenant(input.tenantId, async (tx) => {
+    await updateJobIn(tx, input.tenantId, input.jobId, {
+      stage: "chunking",
+      done: 0,
+      total: chunks.length,
+      message: `Splitting into ${chunks.length} passages`,
+    });
+    for (let i = 0; i < chunks.length; i += 500) {
+      const rows = chunks.slice(i, i + 500).map((chunk) => ({
+        tenantId: input.tenantId,
+        documentId: document.id,
+        collectionId: document.collectionId,
+        version: input.version,
+        chunkIndex: chunk.index,
+        content: chunk.content,
+        heading: chunk.heading,
+        pageStart: chunk.pageStart,
+        pageEnd: chunk.pageEnd,
+        tokenCount: chunk.tokenCount,
+        contentHash: chunk.contentHash,
+        active: false,
+      }));
+      // A replay rewrites the same rows; an embedding survives only if its text is unchanged.
+      await tx
+        .insert(documentChunks)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: [documentChunks.documentId, documentChunks.version, documentChunks.chunkIndex],
+          set: {
+            content: sql`excluded.content`,
+            heading: sql`excluded.heading`,
+            pageStart: sql`excluded.page_start`,
+            pageEnd: sql`excluded.page_end`,
+            tokenCount: sql`excluded.token_count`,
+            embedding: sql`case when ${documentChunks.contentHash} = excluded.content_hash then ${documentChunks.embedding} end`,
+            embeddingModel: sql`case when ${documentChunks.contentHash} = excluded.content_hash then ${documentChunks.embeddingModel} end`,
+            contentHash: sql`excluded.content_hash`,
+          },
+        });
+    }
+    await tx
+      .delete(documentChunks)
+      .where(and(eq(documentChunks.documentId, document.id), eq(documentChunks.version, input.version), sql`${documentChunks.chunkIndex} >= ${chunks.length}`));
+    await tx
+      .update(documents)
+      .set({ pageCount: extracted.pageCount, tokenCount, chunkCount: chunks.length, language, updatedAt: new Date() })
+      .where(eq(documents.id, document.id));
+  });
+
+  const sizes = chunks.map((c) => c.tokenCount);
+  return {
+    chunkCount: chunks.length,
+    pageCount: extracted.pageCount,
+    tokenCount,
+    language,
+    batches: ranges(sizes, (count) => count <= EMBEDDING_BATCH),
+    sections: ranges(sizes, (_count, tokens) => tokens <= SECTION_TOKENS),
+  };
+}
+
+/** Embeds one batch of the version's chunks through the gateway (metered, held to quota). */
+export async function embedBatch(input: AnalysisInput, batch: IndexRange, progress: { index: number; count: number; chunkCount: number }): Promise<number> {
+  const document = await wantedDocument(input);
+  const pending = await withTenant(input.tenantId, (tx) =>
+    tx
+      .select({ id: documentChunks.id, content: documentChunks.content, heading: documentChunks.heading })
+      .from(documentChunks)
+      .where(
+        and(
+          eq(documentChunks.documentId, document.id),
+          eq(documentChunks.version, input.version),
+          between(documentChunks.chunkIndex, batch[0], batch[1]),
+          isNull(documentChunks.embedding),
+        ),
+      )
+      .orderBy(asc(documentChunks.chunkIndex)),
+  );
+  if (pending.length > 0) {
+    // The heading travels with the text, so a passage is found by the section it belongs to too.
+    const texts = pending.map((c) => (c.heading && !c.content.startsWith(c.heading) ? `${c.heading}\n${c.content}` : c.content));
+    const result = await getGateway().embed(callContext(document, "document-embedding"), texts);
+    await withTenant(input.tenantId, async (tx) => {
+      for (const [i, chunk] of pending.entries()) {
+        await tx
+          .update(documentChunks)
+          .set({ embedding: sql`${vectorLiteral(result.embeddings[i]!)}::vector`, embeddingModel: result.model })
+          .where(eq(documentChunks.id, chunk.id));
+      }
+    });
+  }
+  const done = Math.min(progress.chunkCount, batch[1] + 1);
+  await updateJob(input.tenantId, input.jobId, {
+    stage: "embedding",
+    done,
+    total: progress.chunkCount,
+    message: `Embedded ${done} of ${progress.chunkCount} passages`,
+  });
+  return pending.length;
+}
+
+async function chunkText(input: AnalysisInput, range: IndexRange): Promise<string> {
+  const rows = await withTenant(input.tenantId, (tx) =>
+    tx
+      .select({ content: documentChunks.content })
+      .from(documentChunks)
+      .where(
+        and(eq(documentChunks.documentId, input.documentId), eq(documentChunks.version, input.version), between(documentChunks.chunkIndex, range[0], range[1])),
+      )
+      .orderBy(asc(documentChunks.chunkIndex)),
+  );
+  return rows.map((r) => r.content).join("\n\n");
+}
+
+/** The map step of a long document: one section's summary. */
+export async function analyzeSection(input: AnalysisInput, section: IndexRange, position: { index: number; count: number }): Promise<SectionSummary> {
+  const document = await wantedDocument(input);
+  await updateJob(input.tenantId, input.jobId, {
+    stage: "analysing",
+    done: position.index,
+    total: position.count + 1,
+    message: `Summarising section ${position.index + 1} of ${position.count}`,
+  });
+  // No fixed request ids: a step replayed after a crash really calls the model again, and that
+  // call must be billed as its own, not deduplicated against the first.
+  return summarizeSection(callContext(document, "document-analysis"), await chunkText(input, section), position);
+}
+
+/** The whole document's analysis: from its text, or (reduce) from its section summaries. */
+export async function analyzeDocument(input: AnalysisInput, prepared: Prepared, sections: SectionSummary[]): Promise<DocumentAnalysis> {
+  const document = await wantedDocument(input);
+  await updateJob(input.tenantId, input.jobId, {
+    stage: "analysing",
+    done: sections.length,
+    total: sections.length + 1,
+    message: sections.length > 0 ? "Combining the section summaries" : "Analysing the document",
+  });
+  const ctx = callContext(document, "document-analysis");
+  const material = sections.length > 0 ? { sections } : { text: await chunkText(input, [0, Math.max(0, prepared.chunkCount - 1)]) };
+  return analyzeWhole(ctx, material, prepared.language);
+}
+
+/**
+ * Makes the new version the searchable one, in one transaction: its chunks become active, older
+ * versions go, the analysis is stored, the job succeeds and the uploader is told.
+ */
+export async function completeAnalysis(input: AnalysisInput, analysis: DocumentAnalysis): Promise<void> {
+  const document = await wantedDocument(input);
+  await withTenant(input.tenantId, async (tx) => {
+    await tx
+      .update(documentChunks)
+      .set({ active: true })
+      .where(and(eq(documentChunks.documentId, document.id), eq(documentChunks.version, input.version)));
+    await tx.delete(documentChunks).where(and(eq(documentChunks.documentId, document.id), ne(documentChunks.version, input.version)));
+    await tx
+      .update(documents)
+      .set({ status: "ready", activeVersion: input.version, analysis, analyzedAt: new Date(), error: null, errorCode: null, updatedAt: new Date() })
+      .where(eq(documents.id, document.id));
+    const job = await updateJobIn(tx, input.tenantId, input.jobId, { status: "succeeded", stage: "ready", message: "Analysis ready" });
+    if (job?.createdBy) {
+      await notifyIn(tx, input.tenantId, {
+        userId: job.createdBy,
+        kind: "document.ready",
+        title: `“${document.name}” is analysed`,
+        body: analysis.summary.slice(0, 200),
+        link: `/documents/${document.id}`,
+      });
+    }
+  });
+}
+
+/**
+ * The analysis failed for good: the document says why (in words a person can act on), the
+ * half-built version goes (no partial chunks), and the uploader is told. A job that was
+ * cancelled meanwhile is left as it is.
+ */
+export async function failAnalysis(input: AnalysisInput, problem: { code: string; message: string }): Promise<void> {
+  await withTenant(input.tenantId, async (tx) => {
+    const [document] = await tx
+      .select()
+      .from(documents)
+      .where(and(eq(documents.id, input.documentId), eq(documents.tenantId, input.tenantId)))
+      .for("update");
+    if (!document || document.version !== input.version) return;
+    const job = await updateJobIn(tx, input.tenantId, input.jobId, { status: "failed", stage: "failed", message: problem.message, error: problem.message });
+    if (!job) return;
+    await tx.delete(documentChunks).where(and(eq(documentChunks.documentId, document.id), eq(documentChunks.version, input.version)));
+    await tx
+      .update(documents)
+      .set({ status: document.activeVersion ? "ready" : "failed", error: problem.message, errorCode: problem.code, updatedAt: new Date() })
+      .where(eq(documents.id, document.id));
+    if (job.createdBy) {
+      await notifyIn(tx, input.tenantId, {
+        userId: job.createdBy,
+        kind: "document.failed",
+        title: `“${document.name}” could not be analysed`,
+        body: problem.message,
+        link: `/documents/${document.id}`,
+      });
+    }
+  });
+}

@@ -1,0 +1,27 @@
+// Where document originals are kept. Deliberately narrow (put, get, delete, list by prefix), so an
+// S3-compatible store can take the local directory's place without touching any caller. Keys are
+// built by Keel from ids (`<tenantId>/<documentId>/original`), never from user input.
+
+export interface BlobStore {
+  /** Stores the bytes under `key`, replacing what was there. */
+  put(key: string, data: Uint8Array): Promise<void>;
+  /** The bytes under `key`, or null when there are none. */
+  get(key: string): Promise<Uint8Array | null>;
+  /** Removes `key`; removing a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  /** Every key under `prefix` (for clean-up and tests). */
+  list(prefix: string): Promise<string[]>;
+}
+
+const KEY = /^[0-9a-f-]{36}\/[0-9a-f-]{36}\/[a-z0-9-]+$/;
+
+/** The key of a document's original; refuses anything not made of ids (no path tricks). */
+export function documentBlobKey(tenantId: string, documentId: string): string {
+  const key = `${tenantId}/${documentId}/original`;
+  if (!KEY.test(key)) throw new Error("documentBlobKey: tenant and document ids must be uuids");
+  return key;
+}
+
+export function assertSafeKey(key: string): void {
+  if (!KEY.test(key)) throw new Error(`Refusing storage key ${JSON.stringify(key)}`);
+}

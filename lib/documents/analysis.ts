@@ -19,12 +19,13 @@ export const sectionSummarySchema = z.object({
 });
 export type SectionSummary = z.infer<typeof sectionSummarySchema>;
 
+/**
+ * What the model is asked for about the whole document. Its language is not asked for: Keel
+ * detects it from the script and the commonest words (lib/documents/language.ts), which no model
+ * (least of all the offline one) gets wrong on a long text.
+ */
 export const documentAnalysisSchema = sectionSummarySchema.extend({
   keyPoints: z.array(z.string().trim().min(1).max(500)).min(1).max(12),
-  language: z
-    .string()
-    .trim()
-    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$|^und$/, "an ISO 639 code such as en or de"),
 });
 
 /** Tokens of document text per map call: a section's share of a long document. */
@@ -70,13 +71,12 @@ export async function analyzeWhole(ctx: CallContext, material: { text: string } 
     schema: documentAnalysisSchema,
     schemaName: "document_analysis",
     prompt: prompt(
-      `Analyse this document${"sections" in material ? " from the summaries of its sections" : ""}: a summary, its key points, the named entities, and the ISO 639-1 code of its language (detected: ${language}).`,
+      `Analyse this document${"sections" in material ? " from the summaries of its sections" : ""}: a summary, its key points and the named entities in it.`,
       body,
     ),
   });
   const entities = "sections" in material ? mergeEntities([...object.entities, ...material.sections.flatMap((s) => s.entities)]) : object.entities;
-  // The script-based detection is reliable where a model (or the offline model) may not be.
-  return { ...object, entities, language: language !== "und" ? language : object.language };
+  return { ...object, entities, language };
 }
 
 function mergeEntities(entities: DocumentAnalysis["entities"]): DocumentAnalysis["entities"] {

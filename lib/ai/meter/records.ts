@@ -42,6 +42,14 @@ export function withoutCacheWrites(record: CallRecord): CallRecord {
   return { ...record, cacheWrites: null, feature: storableText(record.feature).slice(0, 100), model: storableText(record.model).slice(0, 200) };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Document chunk ids (uuids) the cached answer cites; other ids key the cache but cite nothing stored. */
+function storedChunkIds(ids: readonly string[] | null): string[] | null {
+  const chunks = ids?.filter((id) => UUID.test(id)) ?? [];
+  return chunks.length > 0 ? chunks : null;
+}
+
 /** A record as keel_record_usage reads it (the keel_usage_record type, migration 0005). */
 export function toUsageRow(r: CallRecord, first: boolean) {
   const writes = r.cacheWrites;
@@ -76,6 +84,6 @@ export function toUsageRow(r: CallRecord, first: boolean) {
     semantic_ttl_seconds: writes?.semantic?.ttlSeconds ?? null,
     // A model's answer is outside text: NUL or a lone surrogate in it would fail the whole batch.
     completion: writes ? { ...writes.completion, text: storableText(writes.completion.text) } : null,
-    context_chunk_ids: writes && r.contextChunkIds && r.contextChunkIds.length > 0 ? r.contextChunkIds : null,
+    context_chunk_ids: writes ? storedChunkIds(r.contextChunkIds) : null,
   };
 }

@@ -21,6 +21,8 @@ export const metadata: Metadata = { title: "Settings" };
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 const number = new Intl.NumberFormat("en");
 const tokensText = (n: number | null) => (n === null ? "no limit" : `${number.format(n)} tokens`);
+const creatorLabel = (key: { createdBy: string | null; creatorName: string | null }) =>
+  key.creatorName ?? (key.createdBy ? "a former member" : "a deleted account");
 const usdText = (n: number | null) => (n === null ? "no limit" : formatUsd(n));
 
 function Section({ id, title, children }: { id: string; title: string; children: React.ReactNode }) {
@@ -119,6 +121,10 @@ export default async function SettingsPage() {
               For the OpenAI-compatible API at <code className="font-mono">/api/v1</code> (chat completions, embeddings, models). Same limits, cache and
               metering as the app.
             </p>
+            <p className="mb-3 text-sm text-slate-600" data-testid="api-key-lifetime">
+              A key stops working when the person who created it leaves this workspace, is removed, or is no longer an owner or admin. Create keys for
+              long-lived integrations from an account that will keep that role.
+            </p>
             <ApiKeyForm action={createApiKeyAction} />
             {keys.length > 0 ? (
               <ul className="mt-4 divide-y divide-slate-200 rounded-md border border-slate-200" data-testid="api-key-list">
@@ -127,7 +133,8 @@ export default async function SettingsPage() {
                     <span>
                       <span className="font-medium">{key.name}</span> <code className="font-mono text-slate-600">{key.prefix}…</code>
                       <span className="block text-xs text-slate-500">
-                        created {dateFormat.format(key.createdAt)} · {key.lastUsedAt ? `last used ${dateFormat.format(key.lastUsedAt)}` : "never used"}
+                        created {dateFormat.format(key.createdAt)} by {creatorLabel(key)} ·{" "}
+                        {key.lastUsedAt ? `last used ${dateFormat.format(key.lastUsedAt)}` : "never used"}
                         {key.revokedAt ? ` · revoked ${dateFormat.format(key.revokedAt)}` : ""}
                       </span>
                     </span>

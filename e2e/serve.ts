@@ -16,6 +16,8 @@ const env: NodeJS.ProcessEnv = {
   AUTH_SECRET: randomBytes(32).toString("base64url"),
   AUTH_TRUST_HOST: "true",
   NEXT_TELEMETRY_DISABLED: "1",
+  // The platform operator of e2e/plans.spec.ts (a fresh database each run: nobody else has it).
+  KEEL_OPERATOR_EMAILS: "operator@keel-e2e.test",
 };
 delete env.DATABASE_URL;
 

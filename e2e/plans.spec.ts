@@ -36,7 +36,8 @@ test("the operator page does not exist for a workspace owner", async () => {
 test("an operator changes the workspace's plan, and its allowance follows", async ({ browser }) => {
   const page = await newPage(browser);
   await signUp(page, operator, "Operations");
-  await page.goto("/operator");
+  // Hydrated first: hydration would put the select back to its server-rendered value.
+  await page.goto("/operator", { waitUntil: "networkidle" });
   const form = page.getByRole("form", { name: `Plan of ${workspace}` });
   await form.getByLabel(`Plan of ${workspace}`).selectOption("pro");
   await form.getByRole("button", { name: "Change plan" }).click();

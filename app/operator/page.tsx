@@ -2,7 +2,7 @@ import Link from "next/link";
 import type { Metadata } from "next";
 import { ActionForm } from "@/components/ui/action-form";
 import { PageHeader } from "@/components/ui/empty-state";
-import { planTiers } from "@/db/schema";
+import { planTiers, type PlanTier } from "@/db/schema";
 import { planAllowances } from "@/lib/ai/plans";
 import { formatUsd } from "@/lib/ai/usage-report";
 import { requirePageOperator } from "@/lib/auth/page-guard";
@@ -12,6 +12,11 @@ import { changeTenantPlanAction } from "./actions";
 export const metadata: Metadata = { title: "Operator" };
 
 const number = new Intl.NumberFormat("en");
+function allowanceText(plan: PlanTier): string {
+  const { monthlyTokens, monthlyMicroUsd } = planAllowances[plan];
+  if (monthlyTokens === null && monthlyMicroUsd === null) return "no monthly limit";
+  return `${limitText(monthlyTokens, (n) => `${number.format(n)} tokens`)} and ${limitText(monthlyMicroUsd, formatUsd)} a month`;
+}
 const limitText = (value: number | null, format: (n: number) => string) => (value === null ? "no limit" : format(value));
 
 /** Platform operators (KEEL_OPERATOR_EMAILS): every tenant, its plan and this month's usage; plan changes. */
@@ -27,8 +32,7 @@ export default async function OperatorPage() {
       <ul className="mb-6 text-sm text-slate-600">
         {planTiers.map((plan) => (
           <li key={plan}>
-            <span className="font-medium capitalize">{plan}</span>: {limitText(planAllowances[plan].monthlyTokens, (n) => `${number.format(n)} tokens`)} and{" "}
-            {limitText(planAllowances[plan].monthlyMicroUsd, formatUsd)} a month
+            <span className="font-medium capitalize">{plan}</span>: {allowanceText(plan)}
           </li>
         ))}
       </ul>

@@ -70,7 +70,14 @@ describe("operators", () => {
     const listed = await createTenant("Listed workspace");
     await changeTenantPlan({ userId: ops.userId, email: ops.email }, listed.tenantId, "enterprise");
     const overview = await listTenantsForOperator({ userId: ops.userId, email: ops.email });
-    expect(overview.find((t) => t.id === listed.tenantId)).toMatchObject({ name: "Listed workspace", plan: "enterprise", members: 1, usedTokens: 0 });
-    expect(overview.find((t) => t.id === ops.tenantId)).toMatchObject({ plan: "free" });
+    expect(overview.find((t) => t.id === listed.tenantId)).toMatchObject({
+      name: "Listed workspace",
+      plan: "enterprise",
+      members: 1,
+      usedTokens: 0,
+      tokenLimit: null,
+    });
+    // No call yet this month: the limits it will open with, the plan's.
+    expect(overview.find((t) => t.id === ops.tenantId)).toMatchObject({ plan: "free", tokenLimit: 500_000, microUsdLimit: 5_000_000 });
   });
 });

@@ -1,9 +1,10 @@
 // What operators see and do across tenants: every tenant with its plan and this month's usage, and
 // plan changes. Both are cross-tenant work, so both run on the system path with a reason.
 import { and, asc, eq, sql } from "drizzle-orm";
-import { memberships, quotaPeriods, tenants, type PlanTier } from "@/db/schema";
+import { memberships, quotaPeriods, tenantAiSettings, tenants, type PlanTier } from "@/db/schema";
 import { withSystem } from "@/db/scope";
 import { applyLimitsToCurrentPeriod } from "@/lib/ai/period-limits";
+import { effectiveLimit, planAllowances } from "@/lib/ai/plans";
 import { currentPeriod } from "@/lib/ai/quota-period";
 import type { OperatorContext } from "@/lib/auth/operator";
 import { KeelError } from "@/lib/errors";
@@ -18,7 +19,7 @@ export interface TenantOverview {
   members: number;
   usedTokens: number;
   usedMicroUsd: number;
-  /** The limits of the current period, when it has been opened (by a first call). */
+  /** The limits in force this month: the current period's, or what it will open with. */
   tokenLimit: number | null;
   microUsdLimit: number | null;
 }
@@ -37,15 +38,29 @@ export function listTenantsForOperator(_operator: OperatorContext, now = new Dat
         members: sql<number>`(select count(*) from ${memberships} where ${memberships.tenantId} = ${tenants.id})::int`,
         usedTokens: quotaPeriods.usedTokens,
         usedMicroUsd: quotaPeriods.usedMicroUsd,
+        periodOpen: sql<boolean>`${quotaPeriods.tenantId} is not null`,
         tokenLimit: quotaPeriods.tokenLimit,
         microUsdLimit: quotaPeriods.microUsdLimit,
+        ownTokenLimit: tenantAiSettings.monthlyTokenLimit,
+        ownMicroUsdLimit: tenantAiSettings.monthlyMicroUsdLimit,
       })
       .from(tenants)
+      .leftJoin(tenantAiSettings, eq(tenantAiSettings.tenantId, tenants.id))
       .leftJoin(quotaPeriods, and(eq(quotaPeriods.tenantId, tenants.id), eq(quotaPeriods.periodStart, currentPeriod(now).start)))
       .orderBy(asc(tenants.name), asc(tenants.slug))
       // One page for now; a deployment with more tenants needs search and paging here.
       .limit(OPERATOR_PAGE_SIZE);
-    return rows.map((row) => ({ ...row, members: Number(row.members), usedTokens: row.usedTokens ?? 0, usedMicroUsd: row.usedMicroUsd ?? 0 }));
+    return rows.map(({ periodOpen, ownTokenLimit, ownMicroUsdLimit, ...row }) => {
+      const allowance = planAllowances[row.plan];
+      return {
+        ...row,
+        members: Number(row.members),
+        usedTokens: row.usedTokens ?? 0,
+        usedMicroUsd: row.usedMicroUsd ?? 0,
+        tokenLimit: periodOpen ? row.tokenLimit : effectiveLimit(ownTokenLimit, allowance.monthlyTokens),
+        microUsdLimit: periodOpen ? row.microUsdLimit : effectiveLimit(ownMicroUsdLimit, allowance.monthlyMicroUsd),
+      };
+    });
   });
 }
 

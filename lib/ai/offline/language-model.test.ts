@@ -23,15 +23,6 @@ async function readAll<T>(stream: ReadableStream<T>): Promise<T[]> {
   }
 }
 
-describe("countTokens", () => {
-  it("counts words and punctuation, long words at ~4 chars per token, additively", () => {
-    expect(countTokens("")).toBe(0);
-    expect(countTokens("Hello, world!")).toBe(4);
-    expect(countTokens("internationalisation")).toBe(5);
-    expect(countTokens("a b") + countTokens("c d")).toBe(countTokens("a b\nc d"));
-  });
-});
-
 describe("OfflineLanguageModel (text)", () => {
   it("answers extractively from the best matching sentences", async () => {
     expect(await ask("Where is the headquarters of Acme?")).toBe("Its headquarters moved to Munich in 2012.");

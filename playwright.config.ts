@@ -1,10 +1,12 @@
-import { defineConfig, devices } from "@playwright/test";
+import { chromium, defineConfig, devices } from "@playwright/test";
+import { findChromium } from "./scripts/find-chromium";
 
 const port = Number(process.env.E2E_PORT ?? 3210);
 
-// Debian's Chromium (Playwright's own download is not reachable here); the flags keep it off
-// the network and working as root in a container.
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+// CHROMIUM_PATH, else the system's Chromium (/usr/bin/chromium or chromium-browser), else
+// Playwright's own download if installed; otherwise this stops with what to install. The flags
+// keep it off the network and working as root in a container.
+const chromiumPath = findChromium({ playwrightChromium: () => chromium.executablePath() });
 
 export default defineConfig({
   testDir: "e2e",

@@ -25,6 +25,8 @@ setInterval(() => fake.requests.splice(0), 1000).unref();
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   AUTH_SECRET: randomBytes(32).toString("base64url"),
+  // The production server refuses to start without its public origin.
+  AUTH_URL: `http://127.0.0.1:${PORT}`,
   AUTH_TRUST_HOST: "true",
   NEXT_TELEMETRY_DISABLED: "1",
   NODE_ENV: "production",
@@ -51,7 +53,10 @@ const { createApiKey } = await import("../lib/auth/api-keys");
 const { updateAiSettings } = await import("../lib/ai/ai-settings");
 const { changeTenantPlan } = await import("../lib/operator/tenant-plans");
 const { closeDatabase } = await import("../db/client");
-const seeded = await signUp({ name: "Bench", email: `bench-${Date.now()}@example.test`, password: "bench-password-123", workspaceName: "Bench" });
+const seeded = await signUp(
+  { name: "Bench", email: `bench-${Date.now()}@example.test`, password: "bench-password-123", workspaceName: "Bench" },
+  { clientAddress: "127.0.0.1" },
+);
 const ctx = { ...seeded, role: "owner" as const };
 // Limits above any paid plan's allowance are refused, so the bench workspace is on enterprise.
 await changeTenantPlan({ userId: seeded.userId, email: "bench@example.test" }, seeded.tenantId, "enterprise");

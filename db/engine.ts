@@ -72,7 +72,14 @@ function withPreparedStatements<T extends PostgresClient | TransactionClient>(cl
 async function openPostgres(url: string, maxConnections = 10): Promise<Database> {
   const { default: postgres } = await import("postgres");
   const { drizzle } = await import("drizzle-orm/postgres-js");
-  const client = postgres(url, { max: maxConnections, onnotice: () => {}, connect_timeout: 10 });
+  const client = postgres(url, {
+    max: maxConnections,
+    onnotice: () => {},
+    connect_timeout: 10,
+    // Seconds before reconnecting after a failure. postgres.js's default grows to 20 s within a few
+    // failed attempts, so after a short outage every request would wait that long: cap it at 2 s.
+    backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, 2),
+  });
   const db: Db = drizzle(withPreparedStatements(client), { schema });
   const parsed = new URL(url);
   return {

@@ -4,6 +4,7 @@
 import { sql } from "drizzle-orm";
 import { getDatabase } from "./client";
 import type { Database, Tx } from "./engine";
+import { log } from "@/lib/observability/log";
 
 const CHANNEL = "keel_invalidate";
 
@@ -82,7 +83,7 @@ export async function listenForInvalidations(): Promise<void> {
     };
     database
       .listen(CHANNEL, dispatch, onListen)
-      .catch((error: unknown) => console.error("keel: LISTEN for cache invalidation failed; the connection will retry", error));
+      .catch((error: unknown) => log.error({ err: error }, "LISTEN for cache invalidation failed; the connection will retry"));
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([listeners.listening, new Promise<void>((resolve) => (timer = setTimeout(resolve, LISTEN_WAIT_MS)))]);

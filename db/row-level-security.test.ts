@@ -170,6 +170,12 @@ describe("row-level security", () => {
         [null, "bigint"],
         [null, "bigint"],
         [80, "int"],
+        [crypto.randomUUID(), "text"],
+        ["test", "text"],
+        ["chat", "text"],
+        ["offline", "text"],
+        ["keel-offline-extractive", "text"],
+        [null, "uuid"],
       ]);
     expect((await admitAs(a.tenantId))[0]?.outcome).toBe("exact");
     // B misses, then is refused by its own zero limit: it neither read A's answer nor A's quota.

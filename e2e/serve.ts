@@ -14,6 +14,8 @@ const adminUrl = process.env.TEST_DATABASE_URL?.trim();
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   AUTH_SECRET: randomBytes(32).toString("base64url"),
+  // The production server refuses to start without its public origin.
+  AUTH_URL: `http://127.0.0.1:${E2E_PORT}`,
   AUTH_TRUST_HOST: "true",
   NEXT_TELEMETRY_DISABLED: "1",
   // The platform operator of e2e/plans.spec.ts (a fresh database each run: nobody else has it).

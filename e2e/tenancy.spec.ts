@@ -33,6 +33,9 @@ test("two people sign up, each with their own tenant", async ({ browser }) => {
   await signUp(bobPage, bob, beta);
   expect(await memberEmails(alicePage)).toEqual([alice.email]);
   expect(await memberEmails(bobPage)).toEqual([bob.email]);
+  // Signing in remembered the browser for the sign-in limits (a known-device cookie, script-proof).
+  const remembered = (await alicePage.context().cookies()).find((c) => c.name === "keel-known-device");
+  expect(remembered).toMatchObject({ httpOnly: true, sameSite: "Lax" });
 });
 
 test("an invited person signs up through the link and joins tenant A", async ({ browser }) => {

@@ -1,5 +1,5 @@
 // Every durable function Keel serves at /api/inngest.
 import { purgeStaleInvitationsNightly } from "./functions/purge-stale-invitations";
-import { releaseExpiredReservationsEvery5Minutes } from "./functions/release-expired-reservations";
+import { settleExpiredReservationsEvery5Minutes } from "./functions/settle-expired-reservations";
 
-export const functions = [purgeStaleInvitationsNightly, releaseExpiredReservationsEvery5Minutes];
+export const functions = [purgeStaleInvitationsNightly, settleExpiredReservationsEvery5Minutes];

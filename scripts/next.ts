@@ -1,18 +1,24 @@
-// `npm run dev` / `npm start`: first-run configuration, then the Next.js dev server, or the
-// production server (scripts/serve.ts: worker processes, /api/v1 served from its route modules).
+// `npm run dev` / `npm start`: Keel's server (scripts/serve.ts: the peer address stamped on every
+// request, worker processes, /api/v1 served from its route modules), in development mode with
+// first-run configuration, or in production mode, which refuses to start without its secrets.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureLocalEnv } from "./ensure-env";
+import { ensureLocalEnv, protectLocalEnv } from "./ensure-env";
 
 const [command = "dev", ...args] = process.argv.slice(2);
-const added = ensureLocalEnv();
-if (added.length > 0) console.log(`keel: wrote ${added.join(", ")} to .env.local`);
+if (command === "dev") {
+  const added = ensureLocalEnv();
+  if (added.length > 0) console.log(`keel: wrote ${added.join(", ")} to .env.local`);
+} else {
+  protectLocalEnv();
+}
 
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 const serve = path.join(path.dirname(fileURLToPath(import.meta.url)), "serve.ts");
-const argv = command === "start" ? ["--import", "tsx", serve, ...args] : [nextBin, command, ...args];
+const argv =
+  command === "start" ? ["--import", "tsx", serve, ...args] : command === "dev" ? ["--import", "tsx", serve, "--dev", ...args] : [nextBin, command, ...args];
 const child = spawn(process.execPath, argv, { stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

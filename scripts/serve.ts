@@ -1,4 +1,8 @@
-// `npm start`: the production server for a built app (`next build`).
+// `npm start`: the production server for a built app (`next build`); `npm run dev` runs it too,
+// in development mode (`--dev`), so both put requests through the same front door.
+// - Every request's TCP peer is stamped into a private header before Next.js or the API sees it
+//   (lib/http/peer-address.ts): sign-in and sign-up throttling need an address a client cannot
+//   choose, and Next.js passes a client's own X-Forwarded-For through as is.
 // - Several worker processes share one port (node:cluster hands each new connection to the next
 //   worker): one Node.js process tops out at one core, and the gateway's hot path is CPU-bound in
 //   the app process. Workers share nothing but the database, where quotas, caches and metering
@@ -6,6 +10,9 @@
 // - /api/v1 (the OpenAI-compatible API) is served straight from its route modules, the very
 //   handlers `next dev` runs, on Node's http server: Next.js's request pipeline would add more
 //   than the whole gateway costs (see README, "Benchmark"). Everything else goes through Next.js.
+// - In production it refuses to start without AUTH_SECRET and AUTH_URL (lib/config/production-config.ts).
+// - `--dev`: one process, Next.js in development mode (hot reloading: Next.js answers the HMR
+//   websocket upgrades on this server itself), /api/v1 through Next.js so its routes reload too.
 //
 //   KEEL_WORKERS  number of workers (default: one per core with PostgreSQL; always 1 on embedded
 //                 PGlite, whose data directory only one process may open)
@@ -14,8 +21,10 @@ import cluster from "node:cluster";
 import { createServer } from "node:http";
 import { availableParallelism } from "node:os";
 import nextEnv from "@next/env";
-import { serveWebHandler, type WebHandler } from "@/lib/http/node-adapter";
+import { productionConfigProblems } from "@/lib/config/production-config";
+import { markPeerAddressAuthoritative, stampPeerAddress } from "@/lib/http/peer-address";
 import { processSingletonIfCreated } from "@/lib/process-singleton";
+import { apiV1Router } from "./api-router";
 
 function option(flags: string[], fallback: string): string {
   const args = process.argv.slice(2);
@@ -23,9 +32,10 @@ function option(flags: string[], fallback: string): string {
   return index >= 0 && args[index + 1] ? args[index + 1]! : fallback;
 }
 
-// As `next start` does: production builds of React and Next.js, and .env files read as in production.
-(process.env as Record<string, string | undefined>).NODE_ENV ??= "production";
-nextEnv.loadEnvConfig(process.cwd(), false);
+const dev = process.argv.slice(2).includes("--dev");
+// As `next start` (or `next dev`) does: the matching builds of React and Next.js, and .env files read for that mode.
+(process.env as Record<string, string | undefined>).NODE_ENV ??= dev ? "development" : "production";
+nextEnv.loadEnvConfig(process.cwd(), dev);
 const port = Number(option(["-p", "--port"], process.env.PORT ?? "3000"));
 const hostname = option(["-H", "--hostname"], process.env.HOSTNAME ?? "0.0.0.0");
 
@@ -46,27 +56,16 @@ const GRACE_MS = (() => {
   return 30_000;
 })();
 
-/** The /api/v1 routes: path → the route module's method handlers. */
-async function apiRoutes(): Promise<Map<string, Partial<Record<string, WebHandler>>>> {
-  const [chat, embeddings, models] = await Promise.all([
-    import("@/app/api/v1/chat/completions/route"),
-    import("@/app/api/v1/embeddings/route"),
-    import("@/app/api/v1/models/route"),
-  ]);
-  return new Map<string, Partial<Record<string, WebHandler>>>([
-    ["/api/v1/chat/completions", chat],
-    ["/api/v1/embeddings", embeddings],
-    ["/api/v1/models", models],
-  ]);
-}
-
 async function startWorker(): Promise<void> {
   // Imported only now, after NODE_ENV is set: Next.js reads it as it loads.
   const { default: next } = await import("next");
-  const app = next({ dev: false, hostname, port, dir: process.cwd() });
+  const app = next({ dev, hostname, port, dir: process.cwd() });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const routes = await apiRoutes();
+  // In dev, Next.js serves /api/v1 too, so edits to its route modules reload like any other.
+  const api = dev ? () => null : await apiV1Router();
+  // From here every request carries its peer's address, so handlers may believe the header.
+  markPeerAddressAuthoritative();
   let stopping = false;
   // Requests being handled: a stopping worker flushes the meter only once all have settled, so
   // the usage of calls that finished, or were cut off, during shutdown is written too.
@@ -76,22 +75,20 @@ async function startWorker(): Promise<void> {
     void work.catch(() => {}).finally(() => inFlight.delete(work));
   };
   const server = createServer((request, response) => {
+    stampPeerAddress(request);
     if (stopping) response.setHeader("connection", "close");
-    const path = request.url?.split("?")[0] ?? "/";
-    const route = routes.get(path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
-    if (!route) return track(handle(request, response));
-    const method = request.method ?? "GET";
-    const handler = route[method === "HEAD" ? "GET" : method];
-    if (handler) return track(serveWebHandler(handler, request, response));
-    const allowed = Object.keys(route).filter((m) => /^[A-Z]+$/.test(m));
-    const allow = [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
-    response.writeHead(method === "OPTIONS" ? 204 : 405, { allow });
-    response.end();
+    return track(api(request, response) ?? handle(request, response));
   });
-  server.listen(port, hostname, () => process.send?.("ready"));
+  server.listen(port, hostname, () => {
+    process.send?.("ready");
+    if (dev) console.log(`keel: Ready on http://${hostname}:${port} (development)`);
+  });
 
-  // Ctrl-C reaches every process of the group; the primary turns it into an orderly SIGTERM.
-  process.on("SIGINT", () => {});
+  // Ctrl-C reaches every process of the group; the primary turns it into an orderly SIGTERM. In
+  // development there is no primary: Ctrl-C stops this process the same orderly way.
+  process.on("SIGINT", () => {
+    if (dev) process.emit("SIGTERM");
+  });
   // `on`, not `once`: a second SIGTERM (systemd signals the whole group, and the primary forwards
   // one too) must not fall back to the default action and kill the worker before it flushes.
   process.on("SIGTERM", () => {
@@ -106,14 +103,23 @@ async function startWorker(): Promise<void> {
       clearInterval(idle);
       clearTimeout(deadline);
       await Promise.allSettled([...inFlight]);
-      // Write the meter's last usage records, including those of calls cut off just now.
-      await processSingletonIfCreated<{ flush(): Promise<void> }>("ai:gateway")?.flush();
+      // Write the meter's last usage records, including those of calls cut off just now (if the
+      // database is unreachable, they go to the spill file and the next start writes them).
+      await processSingletonIfCreated<{ close(deadlineMs: number): Promise<void> }>("ai:gateway")?.close(10_000);
       process.exit(0);
     }
   });
 }
 
-if (cluster.isPrimary) {
+if (dev) {
+  await startWorker();
+} else if (cluster.isPrimary) {
+  const problems = process.env.NODE_ENV === "production" ? productionConfigProblems(process.env) : [];
+  if (problems.length > 0) {
+    console.error(`keel: refusing to start in production:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    console.error("keel: set these in the environment or an .env file (.env.production.local is git-ignored).");
+    process.exit(1);
+  }
   const count = workerCount();
   // About 20 pooled database connections in all (at least 3 per worker), plus one LISTEN per worker.
   process.env.DATABASE_POOL_SIZE ??= String(Math.max(3, Math.ceil(20 / count)));

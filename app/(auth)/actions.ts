@@ -1,6 +1,7 @@
 "use server";
 import { z } from "zod";
 import { signInAndRedirect } from "@/lib/auth/sign-in-redirect";
+import { requestClientAddress } from "@/lib/http/client-address";
 import { publicAction } from "@/lib/http/tenant-action";
 import { safeRedirectPath } from "@/lib/http/safe-redirect";
 import { signInSchema, signUpSchema } from "@/lib/tenancy/schemas";
@@ -11,6 +12,6 @@ export const signInAction = publicAction(signInSchema.extend({ callbackUrl: z.st
 });
 
 export const signUpAction = publicAction(signUpSchema, async (input) => {
-  await signUp(input);
+  await signUp(input, { clientAddress: await requestClientAddress() });
   await signInAndRedirect(input.email, input.password, "/chat");
 });

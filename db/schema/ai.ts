@@ -85,8 +85,15 @@ export const quotaReservations = pgTable(
     microUsd: micros("micro_usd").notNull(),
     /** Also charged to the member's cap: settlement and the sweep release it there too. */
     memberCharged: boolean("member_charged").notNull().default(false),
+    // The call it was made for, so the sweep can bill a call whose usage record never arrived.
+    requestId: text("request_id"),
+    feature: text("feature"),
+    role: text("role"),
+    provider: text("provider"),
+    model: text("model"),
+    apiKeyId: uuid("api_key_id"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    /** A crashed process never settles: a sweep releases reservations past this time. */
+    /** A crashed process never settles: past this time the sweep bills the call at its estimate. */
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   },
   (t) => [index("quota_reservations_expiry_idx").on(t.expiresAt)],
@@ -183,6 +190,8 @@ export const aiExactCache = pgTable(
     completion: jsonb("completion").$type<CachedCompletion>().notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /** The retrieved chunks the answer was built on: deleting one drops the answer. */
+    contextChunkIds: uuid("context_chunk_ids").array(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.key] }), index("ai_exact_cache_expiry_idx").on(t.expiresAt)],
 );
@@ -202,6 +211,7 @@ export const aiSemanticCache = pgTable(
     completion: jsonb("completion").$type<CachedCompletion>().notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    contextChunkIds: uuid("context_chunk_ids").array(),
   },
   (t) => [
     index("ai_semantic_cache_scope_idx").on(t.tenantId, t.scopeKey),

@@ -15,7 +15,7 @@ export const users = pgTable("users", {
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
 
-/** One row per throttled key (`email:<sha256>` or `ip:<address>`); only the system path reads it. */
+/** One row per throttling counter, keyed `<rule>:<sha256 of what it counts>` (lib/auth/attempt-throttle.ts); only the system path reads it. `failures` counts attempts. */
 export const signInAttempts = pgTable("sign_in_attempts", {
   key: text("key").primaryKey(),
   failures: integer("failures").notNull().default(0),

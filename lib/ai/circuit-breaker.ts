@@ -1,8 +1,20 @@
 // Skips a provider after repeated failures, then lets one probe through after a cool-down.
 // Per process: each app instance learns on its own, which is enough to stop hammering a
 // provider that is down.
+//
+// Only the provider's health counts: 5xx, timeouts and dropped connections. A caller's abort or a
+// 4xx says nothing about it, so such an attempt just gives the probe back. A 429 is a rate limit,
+// not an outage (and may be one tenant's burst): it pauses the provider for exactly as long as the
+// provider asked, never for the breaker's whole cool-down.
 
-type State = { failures: number; openedAt: number | null; probing: boolean };
+interface State {
+  failures: number;
+  openedAt: number | null;
+  /** A half-open probe is out; released by whatever outcome it has. */
+  probing: boolean;
+  /** Set by a 429's Retry-After: no calls before then. */
+  pausedUntil: number;
+}
 
 export class CircuitBreaker {
   private readonly states = new Map<string, State>();
@@ -15,7 +27,7 @@ export class CircuitBreaker {
   private state(key: string): State {
     let state = this.states.get(key);
     if (!state) {
-      state = { failures: 0, openedAt: null, probing: false };
+      state = { failures: 0, openedAt: null, probing: false, pausedUntil: 0 };
       this.states.set(key, state);
     }
     return state;
@@ -24,6 +36,7 @@ export class CircuitBreaker {
   /** True when a call may go to this provider now (closed, or half-open and nobody probing). */
   allow(key: string): boolean {
     const state = this.state(key);
+    if (this.now() < state.pausedUntil) return false;
     if (state.openedAt === null) return true;
     if (this.now() - state.openedAt < this.policy.cooldownMs || state.probing) return false;
     state.probing = true; // half-open: exactly one probe
@@ -31,9 +44,10 @@ export class CircuitBreaker {
   }
 
   success(key: string): void {
-    this.states.set(key, { failures: 0, openedAt: null, probing: false });
+    this.states.set(key, { failures: 0, openedAt: null, probing: false, pausedUntil: 0 });
   }
 
+  /** A failure of the provider's health (5xx, timeout, reset). */
   failure(key: string): void {
     const state = this.state(key);
     state.failures += 1;
@@ -41,8 +55,21 @@ export class CircuitBreaker {
     state.probing = false;
   }
 
+  /** A 429: pause until the provider's Retry-After (if it gave one), without counting a failure. */
+  rateLimited(key: string, retryAfterMs: number | undefined): void {
+    const state = this.state(key);
+    state.probing = false;
+    if (retryAfterMs !== undefined) state.pausedUntil = Math.max(state.pausedUntil, this.now() + retryAfterMs);
+  }
+
+  /** The attempt ended without telling anything about the provider's health (a caller's abort, a 4xx). */
+  release(key: string): void {
+    const state = this.states.get(key);
+    if (state) state.probing = false;
+  }
+
   isOpen(key: string): boolean {
     const state = this.states.get(key);
-    return state?.openedAt !== null && state !== undefined;
+    return state !== undefined && state.openedAt !== null;
   }
 }

@@ -1,4 +1,8 @@
 // Gateway failures a caller can act on. Each maps to one HTTP status and one OpenAI error type.
+// Messages are written for tenants: they never quote a provider's own error text or its URL
+// (those go to the logs).
+import type { Reservation } from "./quota";
+import type { ModelTarget } from "./types";
 
 export type GatewayErrorCode =
   | "quota_exceeded" // hard limit reached (402)
@@ -7,7 +11,9 @@ export type GatewayErrorCode =
   | "providers_unavailable" // every provider failed or was skipped (503)
   | "stream_interrupted" // the provider failed after tokens were sent
   | "output_invalid" // structured output failed validation after one repair (422)
-  | "no_route"; // no configured provider serves this role (503)
+  | "no_route" // no configured provider serves this role (503)
+  | "cancelled" // the caller went away or aborted (499, nginx's "client closed request")
+  | "service_unavailable"; // Keel's own database could not be reached (503)
 
 const statusOf: Record<GatewayErrorCode, number> = {
   quota_exceeded: 402,
@@ -17,6 +23,8 @@ const statusOf: Record<GatewayErrorCode, number> = {
   stream_interrupted: 502,
   output_invalid: 422,
   no_route: 503,
+  cancelled: 499,
+  service_unavailable: 503,
 };
 
 export interface QuotaRefusal {
@@ -35,13 +43,23 @@ export class GatewayError extends Error {
   readonly code: GatewayErrorCode;
   readonly status: number;
   readonly quota?: QuotaRefusal;
+  /** For a cancelled call: the model a request had already been sent to (it is billed for its input). */
+  readonly sentTo?: ModelTarget;
+  /** For a failed admission: a reservation the database may have made anyway, to be released. */
+  readonly pendingReservation?: Reservation;
 
-  constructor(code: GatewayErrorCode, message: string, options: { cause?: unknown; quota?: QuotaRefusal } = {}) {
+  constructor(
+    code: GatewayErrorCode,
+    message: string,
+    options: { cause?: unknown; quota?: QuotaRefusal; sentTo?: ModelTarget; pendingReservation?: Reservation } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = "GatewayError";
     this.code = code;
     this.status = statusOf[code];
     this.quota = options.quota;
+    this.sentTo = options.sentTo;
+    this.pendingReservation = options.pendingReservation;
   }
 }
 

@@ -11,5 +11,10 @@ export { GatewayError, isGatewayError } from "./errors";
 export type { CallContext, LanguageRole, ModelRole } from "./types";
 
 export function getGateway(): Gateway {
-  return processSingleton("ai:gateway", () => new Gateway(gatewayConfigFromEnv(), { onSoftLimit: postSoftLimitWebhook }));
+  return processSingleton("ai:gateway", () => {
+    const gateway = new Gateway(gatewayConfigFromEnv(), { onSoftLimit: postSoftLimitWebhook });
+    // Usage an earlier process could not write (database outage, shutdown) is written now.
+    void gateway.meter.replaySpilled();
+    return gateway;
+  });
 }

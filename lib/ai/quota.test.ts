@@ -9,11 +9,21 @@ import { addMember, createTenant } from "@/test/fixtures";
 import { eventsOf, generationRequests, newGateway, quotaRow, setLimits, testConfig, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
 import type { SoftLimitWarning } from "./meter";
 import { countTokens } from "./tokens";
-import { admit, releaseExpiredReservations } from "./quota";
+import { randomUUID } from "node:crypto";
+import { admit, settleExpiredReservations } from "./quota";
 
 const servers = startFakeProvidersForFile();
 const MAX_OUTPUT = 100;
 const estimateFor = (question: string) => countTokens(question) + MAX_OUTPUT;
+/** The call a reservation is made for (a crashed process's call in the sweep tests). */
+const crashedCall = (requestId = randomUUID()) => ({
+  requestId,
+  feature: "api",
+  role: "chat" as const,
+  provider: "openai" as const,
+  model: "gpt-4.1-mini",
+  apiKeyId: null,
+});
 
 /**
  * Actual spend per call: 1 input + 90 output tokens, always within the reservation. In the races
@@ -184,33 +194,74 @@ describe("the soft limit", () => {
 });
 
 describe("reservations left behind by a crashed process", () => {
-  it("are released by the sweep once they expire, and only then", async () => {
+  it("are billed at their estimate by the sweep once they expire, and only then; a late record adds nothing", async () => {
     const tenant = await createTenant("Crashed");
     await setLimits(tenant, { monthlyTokenLimit: 1_000 });
     const profile = await newGateway(testConfig(servers.openai, servers.gemini)).profile(tenant.tenantId);
     const now = new Date();
-    // A reservation made by a process that then died: never settled.
-    await admit({ profile, userId: null, exactKey: null, semantic: null, tokens: 900, microUsd: 0, now, ttlMs: 60_000 });
+    // A reservation made by a process that then died after sending the call: never settled.
+    const call = crashedCall();
+    const admitted = await admit({ profile, userId: null, exactKey: null, semantic: null, tokens: 900, microUsd: 1_234, now, ttlMs: 60_000, call });
     const gateway = newGateway(testConfig(servers.openai, servers.gemini));
     fixedAnswer();
     await expect(
       gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x"), maxOutputTokens: MAX_OUTPUT }),
     ).rejects.toMatchObject({ code: "quota_exceeded" });
-    expect(await releaseExpiredReservations(now)).toBe(0);
-    expect(await releaseExpiredReservations(new Date(now.getTime() + 61_000))).toBeGreaterThanOrEqual(1);
-    expect(await quotaRow(tenant.tenantId)).toMatchObject({ reservedTokens: 0, usedTokens: 0 });
-    await expect(
-      gateway.generate({ tenantId: tenant.tenantId, feature: "api" }, { role: "chat", prompt: userPrompt("x"), maxOutputTokens: MAX_OUTPUT }),
-    ).resolves.toMatchObject({ text: "ok" });
+    expect(await settleExpiredReservations(now)).toBe(0);
+    expect(await settleExpiredReservations(new Date(now.getTime() + 61_000))).toBeGreaterThanOrEqual(1);
+    // The call reached a provider: it is charged its estimate, under its own request id.
+    expect(await quotaRow(tenant.tenantId)).toMatchObject({ reservedTokens: 0, usedTokens: 900, usedMicroUsd: 1_234 });
+    const [event] = (await eventsOf(tenant.tenantId)).filter((e) => e.requestId === call.requestId);
+    expect(event).toMatchObject({ status: "error", errorCode: "unrecorded", inputTokens: 900, costMicroUsd: 1_234, provider: "openai", feature: "api" });
+    // Its real record, replayed late (say from a spill file), is a duplicate: nothing more is billed.
+    if (admitted.kind !== "admitted") throw new Error("expected a reservation");
+    gateway.meter.record({
+      tenantId: tenant.tenantId,
+      requestId: call.requestId,
+      userId: null,
+      apiKeyId: null,
+      feature: "api",
+      role: "chat",
+      provider: "openai",
+      model: "gpt-4.1-mini",
+      inputTokens: 10,
+      outputTokens: 20,
+      costMicroUsd: 99,
+      savedMicroUsd: 0,
+      latencyMs: 5,
+      timeToFirstTokenMs: 5,
+      cacheStatus: "miss",
+      fallbackCount: 0,
+      attempts: 1,
+      status: "ok",
+      errorCode: null,
+      validation: null,
+      reservation: admitted.reservation,
+      contextChunkIds: null,
+      cacheWrites: null,
+    });
+    await gateway.flush();
+    expect(await quotaRow(tenant.tenantId)).toMatchObject({ reservedTokens: 0, usedTokens: 900, usedMicroUsd: 1_234 });
+    expect((await eventsOf(tenant.tenantId)).filter((e) => e.requestId === call.requestId)).toHaveLength(1);
   });
 
-  it("give back what they charged to a member's cap as well", async () => {
+  it("move what they held on a member's cap into the member's spend as well", async () => {
     const owner = await createTenant("Crashed member");
     const member = await addMember(owner, "member");
     await setLimits(owner, { monthlyTokenLimit: 100_000, memberMonthlyTokenCap: 1_000 });
     const profile = await newGateway(testConfig(servers.openai, servers.gemini)).profile(owner.tenantId);
     const now = new Date();
-    const admitted = await admit({ profile, userId: member.userId, exactKey: null, semantic: null, tokens: 900, microUsd: 0, now, ttlMs: 60_000 });
+    const admitted = await admit({
+      profile,
+      userId: member.userId,
+      exactKey: null,
+      semantic: null,
+      tokens: 900,
+      microUsd: 0,
+      now,
+      ttlMs: 60_000,
+      call: crashedCall(),
+    });
     expect(admitted).toMatchObject({ kind: "admitted", reservation: { memberCharged: true } });
     const memberReserved = async () =>
       Number(
@@ -218,8 +269,12 @@ describe("reservations left behind by a crashed process", () => {
           ?.reservedTokens ?? -1,
       );
     expect(await memberReserved()).toBe(900);
-    expect(await releaseExpiredReservations(new Date(now.getTime() + 61_000))).toBeGreaterThanOrEqual(1);
+    expect(await settleExpiredReservations(new Date(now.getTime() + 61_000))).toBeGreaterThanOrEqual(1);
     expect(await memberReserved()).toBe(0);
+    const memberUsed = (
+      await withSystem("test: read member quota", (tx) => tx.select().from(memberQuotaPeriods).where(eq(memberQuotaPeriods.userId, member.userId)))
+    )[0]?.usedTokens;
+    expect(Number(memberUsed)).toBe(900);
     expect(await quotaRow(owner.tenantId)).toMatchObject({ reservedTokens: 0 });
   });
 
@@ -230,7 +285,17 @@ describe("reservations left behind by a crashed process", () => {
     await setLimits(owner, { monthlyTokenLimit: 100_000, memberMonthlyTokenCap: 1_000 });
     const profile = await newGateway(testConfig(servers.openai, servers.gemini)).profile(owner.tenantId);
     const now = new Date();
-    const admitted = await admit({ profile, userId: member.userId, exactKey: null, semantic: null, tokens: 500, microUsd: 0, now, ttlMs: 60_000 });
+    const admitted = await admit({
+      profile,
+      userId: member.userId,
+      exactKey: null,
+      semantic: null,
+      tokens: 500,
+      microUsd: 0,
+      now,
+      ttlMs: 60_000,
+      call: crashedCall(),
+    });
     const reservationId = admitted.kind === "admitted" ? admitted.reservation.id : "";
     // A settlement in keel_record_usage's lock order (quota period, member row, then the
     // reservation), with a pause after its first lock during which the sweep starts.
@@ -244,7 +309,7 @@ describe("reservations left behind by a crashed process", () => {
       await tx.execute(sql`update quota_periods set reserved_tokens = reserved_tokens - 500 where tenant_id = ${owner.tenantId}`);
     });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const sweep = releaseExpiredReservations(new Date(now.getTime() + 61_000));
+    const sweep = settleExpiredReservations(new Date(now.getTime() + 61_000));
     // Locking in another order, one of the two would fail with "deadlock detected".
     await expect(Promise.all([settlement, sweep])).resolves.toBeDefined();
     expect(await quotaRow(owner.tenantId)).toMatchObject({ reservedTokens: 0 });

@@ -1,12 +1,14 @@
-// Checks an email and password, under sign-in throttling. Every failure, for an unknown email or
-// a wrong password, gives the same message after the same work.
+// Checks an email and password, under sign-in throttling (lib/auth/sign-in-throttle.ts: the
+// attempt is counted before the password is checked). Every failure, for an unknown email or a
+// wrong password, gives the same message after the same work.
 import { eq } from "drizzle-orm";
 import { memberships, users, type MemberRole } from "@/db/schema";
 import type { Db } from "@/db/client";
 import { withSystem } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
 import { decoyPasswordHash, verifyPassword } from "./password";
-import { checkSignInThrottle, clearSignInFailures, recordSignInFailure, throttleKeys } from "./sign-in-throttle";
+import { issueKnownDeviceToken, verifyKnownDeviceToken } from "./known-device";
+import { admitSignIn, normaliseEmail, settleSuccessfulSignIn, signInCounters } from "./sign-in-throttle";
 
 export interface AuthenticatedUser {
   id: string;
@@ -15,12 +17,19 @@ export interface AuthenticatedUser {
   /** The tenant to open first (their earliest membership), or null if they belong to none. */
   tenantId: string | null;
   role: MemberRole | null;
+  /** A fresh known-device token for this browser (set it as a cookie), or null without a secret. */
+  knownDeviceToken: string | null;
 }
 
 export const invalidCredentialsMessage = "Email or password is incorrect.";
 
 export interface AuthenticateOptions {
+  /** The client's address, from clientIp(); null or absent when unknown. */
   ip?: string | null;
+  /** The known-device token the browser presented, if any. */
+  knownDeviceToken?: string | null;
+  /** Signs known-device tokens (default: AUTH_SECRET); without one, none are issued or accepted. */
+  secret?: string | null;
   now?: Date;
   sleep?: (ms: number) => Promise<void>;
   db?: Db;
@@ -30,11 +39,12 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 
 export async function authenticate(email: string, password: string, options: AuthenticateOptions = {}): Promise<AuthenticatedUser> {
   const { now = new Date(), sleep = realSleep, db } = options;
-  const normalisedEmail = email.trim().toLowerCase();
-  const keys = throttleKeys(normalisedEmail, options.ip ?? null);
-  const allKeys = keys.ip ? [keys.email, keys.ip] : [keys.email];
+  const secret = options.secret === undefined ? (process.env.AUTH_SECRET ?? null) : options.secret;
+  const normalisedEmail = normaliseEmail(email);
+  const knownDeviceId = secret ? verifyKnownDeviceToken(options.knownDeviceToken, normalisedEmail, secret, now) : null;
+  const counters = signInCounters(normalisedEmail, { address: options.ip ?? null, knownDeviceId });
 
-  const { delayMs } = await checkSignInThrottle(allKeys, now, db);
+  const { delayMs } = await admitSignIn(counters, now, db);
   if (delayMs > 0) await sleep(delayMs);
 
   // Sign-in happens before any tenant or user is known: a system-path lookup by email.
@@ -55,16 +65,15 @@ export async function authenticate(email: string, password: string, options: Aut
   );
 
   const passwordOk = await verifyPassword(found?.user.passwordHash ?? (await decoyPasswordHash()), password);
-  if (!found || !passwordOk) {
-    await recordSignInFailure(allKeys, now, db);
-    throw new KeelError("unauthenticated", invalidCredentialsMessage);
-  }
-  await clearSignInFailures(keys.email, db);
+  // The attempt is already counted: a failure has nothing more to record.
+  if (!found || !passwordOk) throw new KeelError("unauthenticated", invalidCredentialsMessage);
+  await settleSuccessfulSignIn(counters, db);
   return {
     id: found.user.id,
     email: found.user.email,
     name: found.user.name,
     tenantId: found.first?.tenantId ?? null,
     role: found.first?.role ?? null,
+    knownDeviceToken: secret ? issueKnownDeviceToken(normalisedEmail, secret, now) : null,
   };
 }

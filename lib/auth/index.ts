@@ -1,6 +1,7 @@
 // Auth.js v5 with email + password. The JWT carries user id, active tenant and role; the
 // tenant guard re-reads the membership on every request, so a removed member loses access at once.
 import NextAuth, { CredentialsSignin } from "next-auth";
+import { cookies } from "next/headers";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { isKeelError } from "@/lib/errors";
@@ -8,6 +9,8 @@ import { findMembershipRole } from "@/lib/tenancy/members";
 import { authenticate } from "./authenticate";
 import { authConfig } from "./config";
 import { clientIp } from "./client-ip";
+import { knownDeviceCookie, knownDeviceLifetimeMs, knownDeviceTokenFromCookies } from "./known-device";
+import { log } from "@/lib/observability/log";
 
 /** Carries our message through Auth.js, which otherwise reports every failure the same way. */
 class SignInRefused extends CredentialsSignin {
@@ -19,6 +22,22 @@ class SignInRefused extends CredentialsSignin {
 
 const credentialsSchema = z.object({ email: z.string().max(254), password: z.string().max(200) });
 const switchTenantSchema = z.object({ tenantId: z.uuid() });
+
+/** Remembers this browser as one that signed in to the account (see lib/auth/known-device.ts). */
+async function rememberKnownDevice(token: string, request: Request): Promise<void> {
+  try {
+    (await cookies()).set(knownDeviceCookie, token, {
+      httpOnly: true,
+      sameSite: "lax",
+      secure: new URL(request.url).protocol === "https:",
+      path: "/",
+      maxAge: Math.floor(knownDeviceLifetimeMs / 1000),
+    });
+  } catch (error) {
+    // Outside a request that may set cookies the sign-in still stands, only unremembered.
+    log.warn({ err: error }, "auth: could not set the known-device cookie");
+  }
+}
 
 export const {
   handlers,
@@ -32,7 +51,7 @@ export const {
     // A refused sign-in is an expected outcome, already counted by the throttle: no stack trace.
     error(error) {
       if (error.name === "CredentialsSignin" || (error as { type?: string }).type === "CredentialsSignin") return;
-      console.error("[auth]", error);
+      log.error({ err: error }, "auth error");
     },
   },
   providers: [
@@ -42,7 +61,11 @@ export const {
         const parsed = credentialsSchema.safeParse(credentials);
         if (!parsed.success) throw new SignInRefused("invalid_credentials");
         try {
-          const user = await authenticate(parsed.data.email, parsed.data.password, { ip: clientIp(request.headers) });
+          const user = await authenticate(parsed.data.email, parsed.data.password, {
+            ip: clientIp(request.headers),
+            knownDeviceToken: knownDeviceTokenFromCookies(request.headers.get("cookie")),
+          });
+          if (user.knownDeviceToken) await rememberKnownDevice(user.knownDeviceToken, request);
           return { id: user.id, email: user.email, name: user.name, tenantId: user.tenantId, role: user.role };
         } catch (error) {
           if (isKeelError(error) && error.code === "rate_limited") throw new SignInRefused("rate_limited");

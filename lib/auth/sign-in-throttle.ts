@@ -1,85 +1,102 @@
-// Slows, then refuses, repeated sign-in failures per email and per IP. State lives in Postgres
-// so every app instance enforces the same limits. Messages never say whether an email exists.
-import { createHash } from "node:crypto";
-import { inArray, sql } from "drizzle-orm";
-import { signInAttempts } from "@/db/schema";
-import { withSystem } from "@/db/scope";
+// The sign-in throttling policy (README, "Sign-in and sign-up limits"). Every attempt is counted
+// before the password is checked, on up to three counters, each in its own transaction:
+//   address         one address (IPv6: one /64) failing across any accounts: password spraying
+//   email+address   one address guessing one account: the lockout, which holds only that address
+//   email           one account from every address together: a hard cap on guessing, whatever
+//                   number of addresses the guesser has
+// An attempt that presents a known-device token for the account (lib/auth/known-device.ts) is
+// counted on that token instead: a browser that signed in before is never held by the account's
+// cap or a shared address, so an attacker cannot lock the owner out of it.
+// A success forgives the account's counters; the address keeps its failures (its count of this
+// attempt is refunded), or signing in to one's own account would reset a spraying address.
+// Messages never say whether an email exists: unknown emails are counted exactly like real ones.
 import type { Db } from "@/db/client";
 import { KeelError } from "@/lib/errors";
+import { addressGroup } from "./client-ip";
+import { admitAttempt, forgiveAttempts, refundAttempt, throttleKey, type ThrottleRule } from "./attempt-throttle";
 
-export interface ThrottleRule {
-  /** Failures allowed at full speed inside the window. */
-  freeFailures: number;
-  /** Failures after which the key is refused for `lockMs`. */
-  lockAfter: number;
+const minutes = 60_000;
+const common = { windowMs: 15 * minutes, lockMs: 15 * minutes, delayStepMs: 500, maxDelayMs: 4_000 };
+
+export const signInPolicy = {
+  address: { name: "signin-address", freeAttempts: 10, maxAttempts: 40, ...common },
+  emailFromAddress: { name: "signin-email-address", freeAttempts: 3, maxAttempts: 8, ...common },
+  knownDevice: { name: "signin-device", freeAttempts: 3, maxAttempts: 8, ...common },
+  /** No slowdown: a delay does not slow a guesser who sends in parallel; the cap does. */
+  email: { name: "signin-email", freeAttempts: 20, maxAttempts: 20, ...common, delayStepMs: 0 },
+} satisfies Record<string, ThrottleRule>;
+
+export interface SignInClient {
+  /** From clientIp(); null when unknown (then every unknown client shares one email+address counter). */
+  address: string | null;
+  /** The id of a verified known-device token for this email, if the browser presented one. */
+  knownDeviceId?: string | null;
 }
 
-export const throttlePolicy = {
-  windowMs: 15 * 60_000,
-  lockMs: 15 * 60_000,
-  delayStepMs: 500,
-  maxDelayMs: 4_000,
-  email: { freeFailures: 3, lockAfter: 8 } satisfies ThrottleRule,
-  ip: { freeFailures: 10, lockAfter: 40 } satisfies ThrottleRule,
-};
-
-export function throttleKeys(email: string, ip: string | null): { email: string; ip: string | null } {
-  const digest = createHash("sha256").update(email.trim().toLowerCase()).digest("hex");
-  return { email: `email:${digest}`, ip: ip ? `ip:${ip}` : null };
+interface Counter {
+  key: string;
+  rule: ThrottleRule;
+  /** Whether this attempt is counted and judged here; an unchecked counter is only forgiven on success. */
+  checked: boolean;
+  /** On success: forget the counter (the account's own), or only take back this attempt (the address's). */
+  onSuccess: "forgive" | "refund";
 }
 
-function ruleFor(key: string): ThrottleRule {
-  return key.startsWith("ip:") ? throttlePolicy.ip : throttlePolicy.email;
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
 }
 
-export interface ThrottleVerdict {
-  /** How long to wait before checking the password. */
-  delayMs: number;
+/** The counters an attempt is judged by, in the order they are checked. */
+export function signInCounters(email: string, client: SignInClient): Counter[] {
+  const account = normaliseEmail(email);
+  const group = client.address ? addressGroup(client.address) : null;
+  const known = Boolean(client.knownDeviceId);
+  const counters: Counter[] = [];
+  if (client.knownDeviceId) {
+    counters.push({
+      key: throttleKey(signInPolicy.knownDevice, account, client.knownDeviceId),
+      rule: signInPolicy.knownDevice,
+      checked: true,
+      onSuccess: "forgive",
+    });
+  }
+  if (group && !known) counters.push({ key: throttleKey(signInPolicy.address, group), rule: signInPolicy.address, checked: true, onSuccess: "refund" });
+  counters.push(
+    {
+      key: throttleKey(signInPolicy.emailFromAddress, account, group ?? "unknown"),
+      rule: signInPolicy.emailFromAddress,
+      checked: !known,
+      onSuccess: "forgive",
+    },
+    { key: throttleKey(signInPolicy.email, account), rule: signInPolicy.email, checked: !known, onSuccess: "forgive" },
+  );
+  return counters;
 }
 
-/** Throws `rate_limited` while any key is locked; otherwise says how much to slow down. */
-export async function checkSignInThrottle(keys: string[], now = new Date(), db?: Db): Promise<ThrottleVerdict> {
-  const rows = await withSystem("sign-in throttle: read attempts", (tx) => tx.select().from(signInAttempts).where(inArray(signInAttempts.key, keys)), { db });
+export function rateLimitedError(retryAt: Date, now: Date): KeelError {
+  const wait = Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / minutes));
+  return new KeelError("rate_limited", `Too many sign-in attempts. Try again in ${wait} minute${wait === 1 ? "" : "s"}.`);
+}
+
+/**
+ * Counts this attempt on each counter, stopping at the first that refuses (a refused attempt
+ * spends nothing further down). Throws `rate_limited`, or says how long to wait before checking
+ * the password.
+ */
+export async function admitSignIn(counters: Counter[], now = new Date(), db?: Db): Promise<{ delayMs: number }> {
   let delayMs = 0;
-  for (const row of rows) {
-    if (row.lockedUntil && row.lockedUntil > now) {
-      const minutes = Math.ceil((row.lockedUntil.getTime() - now.getTime()) / 60_000);
-      throw new KeelError("rate_limited", `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`);
-    }
-    if (now.getTime() - row.windowStartedAt.getTime() > throttlePolicy.windowMs) continue;
-    const excess = row.failures - ruleFor(row.key).freeFailures;
-    if (excess > 0) delayMs = Math.max(delayMs, Math.min(throttlePolicy.maxDelayMs, throttlePolicy.delayStepMs * 2 ** (excess - 1)));
+  for (const counter of counters.filter((c) => c.checked)) {
+    const admission = await admitAttempt(counter.key, counter.rule, now, db);
+    if (!admission.allowed) throw rateLimitedError(admission.retryAt, now);
+    delayMs = Math.max(delayMs, admission.delayMs);
   }
   return { delayMs };
 }
 
-export async function recordSignInFailure(keys: string[], now = new Date(), db?: Db): Promise<void> {
-  // ISO strings cast in SQL: both engines bind them the same way.
-  const at = now.toISOString();
-  const windowStart = new Date(now.getTime() - throttlePolicy.windowMs).toISOString();
-  await withSystem(
-    "sign-in throttle: count failure",
-    async (tx) => {
-      for (const key of keys) {
-        const rule = ruleFor(key);
-        const lockUntil = new Date(now.getTime() + throttlePolicy.lockMs).toISOString();
-        // One statement per key: concurrent failures are counted, never lost.
-        await tx.execute(sql`
-          insert into sign_in_attempts as a (key, failures, window_started_at, locked_until)
-          values (${key}, 1, ${at}::timestamptz, null)
-          on conflict (key) do update set
-            failures = case when a.window_started_at < ${windowStart}::timestamptz then 1 else a.failures + 1 end,
-            window_started_at = case when a.window_started_at < ${windowStart}::timestamptz then ${at}::timestamptz else a.window_started_at end,
-            locked_until = case
-              when a.window_started_at >= ${windowStart}::timestamptz and a.failures + 1 >= ${rule.lockAfter} then ${lockUntil}::timestamptz
-              else a.locked_until end`);
-      }
-    },
-    { db },
-  );
-}
-
-/** A successful sign-in forgives the email's failures; the IP's count stays. */
-export async function clearSignInFailures(emailKey: string, db?: Db): Promise<void> {
-  await withSystem("sign-in throttle: clear after success", (tx) => tx.delete(signInAttempts).where(inArray(signInAttempts.key, [emailKey])), { db });
+/** After the right password: the account's counters are forgiven, the address's attempt refunded. */
+export async function settleSuccessfulSignIn(counters: Counter[], db?: Db): Promise<void> {
+  for (const counter of counters) {
+    if (counter.onSuccess === "refund" && !counter.checked) continue;
+    await (counter.onSuccess === "forgive" ? forgiveAttempts(counter.key, db) : refundAttempt(counter.key, db));
+  }
 }

@@ -3,6 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { serveWebHandler, type WebHandler } from "./node-adapter";
+import { readCappedText } from "./read-capped-body";
 
 let server: http.Server | undefined;
 afterEach(() => {
@@ -87,25 +88,50 @@ describe("serveWebHandler", () => {
     await expect(Promise.all([sawAbort, sawCancel])).resolves.toBeDefined();
   });
 
-  it("refuses an oversized body with 413 without reading it into memory", async () => {
-    let called = false;
-    const url = await serve(async () => {
-      called = true;
-      return new Response("unreachable");
+  it("hands the body over unread, so a handler can refuse before reading it, and its refusal arrives intact", async () => {
+    let received = 0;
+    const url = await serve(async (request) => {
+      if (request.headers.get("authorization") !== "Bearer ok") return new Response("no key", { status: 401 });
+      const text = await readCappedText(request, 1024);
+      received = text?.length ?? -1;
+      return text === null ? new Response("too large", { status: 413 }) : new Response(text);
     });
-    const response = await fetch(url, { method: "POST", body: "x".repeat(5 * 1024 * 1024) }).catch(() => null);
-    // Either the 413 arrives, or the server cut the upload short; the handler never runs.
-    if (response) expect(response.status).toBe(413);
-    expect(called).toBe(false);
+    // Refused without a key: the 5 MB upload is not read, yet the 401 arrives intact.
+    const refused = await fetch(url, { method: "POST", body: "x".repeat(5 * 1024 * 1024) });
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).toBe("no key");
+    expect(received).toBe(0);
+    // Over the handler's cap: refused after its first bytes past the limit, with a 413 that arrives.
+    const tooLarge = await fetch(url, { method: "POST", headers: { authorization: "Bearer ok" }, body: "y".repeat(5 * 1024 * 1024) });
+    expect(tooLarge.status).toBe(413);
+    expect(received).toBe(-1);
+    const fine = await fetch(url, { method: "POST", headers: { authorization: "Bearer ok" }, body: "hello" });
+    expect(await fine.text()).toBe("hello");
   });
 
-  it("answers 500 in OpenAI's error shape when a handler throws", async () => {
+  it("answers with the caller's error response when a handler throws, and a bare 500 without one", async () => {
     const url = await serve(async () => {
       throw new Error("boom");
     });
-    const response = await fetch(url);
-    expect(response.status).toBe(500);
-    expect(await response.json()).toMatchObject({ error: { type: "server_error" } });
+    const bare = await fetch(url);
+    expect(bare.status).toBe(500);
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    server = http.createServer(
+      (request, response) =>
+        void serveWebHandler(
+          async () => {
+            throw new Error("boom");
+          },
+          request,
+          response,
+          { onError: () => Response.json({ error: "shaped" }, { status: 502 }) },
+        ),
+    );
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    const shaped = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    expect(shaped.status).toBe(502);
+    expect(await shaped.json()).toEqual({ error: "shaped" });
   });
 
   it("answers HEAD through the GET handler without a body, and keeps connection headers its own", async () => {

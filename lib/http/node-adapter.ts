@@ -1,37 +1,18 @@
 // Serves a Web-standard route handler (Request → Response) on Node's http server, the way Next.js
 // does for app/ route handlers but without the rest of its request pipeline. The production
-// server (scripts/serve.ts) uses it for /api/v1, the gateway's hot path, so its own refusals are
-// in OpenAI's error shape too.
+// server (scripts/serve.ts) uses it for /api/v1, the gateway's hot path. It knows nothing of any
+// API's error shapes: the caller says how to answer when the handler throws.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { errorToResponse, openAiError } from "@/lib/openai-compat/errors";
 
 export type WebHandler = (request: Request) => Promise<Response>;
 
-/** Bodies above this are refused before they are read into memory (the handlers cap lower). */
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+export interface ServeOptions {
+  /** The answer when the handler throws before it answered (default: a bare 500). */
+  onError?: (error: unknown) => Response;
+}
 
 /** Headers about one connection, which Node manages itself; copying them would contradict it. */
 const connectionHeaders = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer"]);
-
-/** The body, or null once it passed MAX_BODY_BYTES (declared or actual). */
-function readBody(request: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    if (Number(request.headers["content-length"] ?? 0) > MAX_BODY_BYTES) return resolve(null);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
-      // Stop buffering; the caller answers 413 and closes the connection.
-      request.off("data", onData);
-      chunks.length = 0;
-      resolve(null);
-    };
-    request.on("data", onData);
-    request.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    request.on("error", reject);
-  });
-}
 
 function toHeaders(request: IncomingMessage): Headers {
   const headers = new Headers();
@@ -41,6 +22,36 @@ function toHeaders(request: IncomingMessage): Headers {
     else headers.set(name, value);
   }
   return headers;
+}
+
+/**
+ * The request body as a web stream that pulls from the socket as it is read. Cancelling it stops
+ * reading but leaves the socket alone (unlike Readable.toWeb, whose cancel destroys it and so loses
+ * the answer that says why); serveWebHandler drains the rest.
+ */
+function bodyStream(request: IncomingMessage): ReadableStream<Uint8Array> {
+  let cancelled = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        request.on("data", (chunk: Buffer) => {
+          if (cancelled) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) request.pause();
+        });
+        request.once("end", () => cancelled || controller.close());
+        request.once("error", (error) => cancelled || controller.error(error));
+        request.pause();
+      },
+      pull() {
+        request.resume();
+      },
+      cancel() {
+        cancelled = true;
+      },
+    },
+    { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
+  );
 }
 
 /** Resolves when the socket can take more, or the client has gone. */
@@ -96,7 +107,12 @@ async function writeResponse(response: Response, nodeResponse: ServerResponse, g
   nodeResponse.end();
 }
 
-export async function serveWebHandler(handler: WebHandler, request: IncomingMessage, response: ServerResponse): Promise<void> {
+/**
+ * The body is handed to the handler as a stream, unread: the handler decides whether to read it
+ * at all (an API refuses a bad key before reading) and how much (it caps the size as it reads).
+ * Whatever it left unread is discarded after the answer, so the connection can be reused.
+ */
+export async function serveWebHandler(handler: WebHandler, request: IncomingMessage, response: ServerResponse, options: ServeOptions = {}): Promise<void> {
   // Aborted when the client disconnects before the answer is complete: the handler sees it as
   // request.signal (the gateway stops the provider call), and the writer stops writing.
   const gone = new AbortController();
@@ -106,32 +122,33 @@ export async function serveWebHandler(handler: WebHandler, request: IncomingMess
   try {
     const method = request.method ?? "GET";
     const bodyless = method === "GET" || method === "HEAD";
-    const body = bodyless ? undefined : await readBody(request);
-    if (body === null) {
-      response.setHeader("connection", "close");
-      await writeResponse(
-        openAiError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes).`, "invalid_request_error", "request_too_large"),
-        response,
-        gone.signal,
-        false,
-      );
-      // Discard the rest rather than close on unread data, which can reset the connection and
-      // lose the 413 on its way; give up on a client that keeps sending.
-      request.resume();
-      const cutOff = setTimeout(() => request.destroy(), 2_000);
-      request.once("end", () => clearTimeout(cutOff));
-      return;
-    }
     const url = `http://${request.headers.host ?? "localhost"}${request.url ?? "/"}`;
     const webRequest = new Request(url, {
       method: method === "HEAD" ? "GET" : method,
       headers: toHeaders(request),
-      body: body ? new Uint8Array(body) : undefined,
+      body: bodyless ? undefined : bodyStream(request),
       signal: gone.signal,
+      // @ts-expect-error Node's fetch needs `duplex` for a streamed request body; the DOM types lack it.
+      duplex: "half",
     });
-    await writeResponse(await handler(webRequest), response, gone.signal, method === "HEAD");
+    const answer = await handler(webRequest);
+    if (!request.complete) discardRest(request, response);
+    await writeResponse(answer, response, gone.signal, method === "HEAD");
   } catch (error) {
     if (gone.signal.aborted || response.headersSent) return void response.destroy(); // the client left, or the answer broke off
-    await writeResponse(errorToResponse(error), response, gone.signal, false);
+    if (!request.complete) discardRest(request, response);
+    await writeResponse(options.onError?.(error) ?? new Response(null, { status: 500 }), response, gone.signal, false);
   }
+}
+
+/**
+ * Drains an unread request body rather than closing on unread data, which can reset the connection
+ * and lose the answer on its way; a client that keeps sending is cut off after a while.
+ */
+function discardRest(request: IncomingMessage, response: ServerResponse): void {
+  response.setHeader("connection", "close");
+  request.resume();
+  const cutOff = setTimeout(() => request.destroy(), 2_000);
+  request.once("end", () => clearTimeout(cutOff));
+  request.once("close", () => clearTimeout(cutOff));
 }

@@ -7,6 +7,7 @@ import type { OperatorContext } from "@/lib/auth/operator";
 import { isKeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
 import type { ActionState } from "./action-state";
+import { log } from "@/lib/observability/log";
 
 const secretFields = new Set(["password"]);
 
@@ -33,7 +34,7 @@ export function failureState(error: unknown, values: Record<string, string>): Ac
   if (isKeelError(error)) {
     return { ok: false, message: error.message, fieldErrors: error.fieldErrors, values };
   }
-  console.error("server action failed", error);
+  log.error({ err: error }, "server action failed");
   return { ok: false, message: "Something went wrong on our side. Please try again.", values };
 }
 

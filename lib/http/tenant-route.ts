@@ -3,12 +3,13 @@ import { NextResponse } from "next/server";
 import { requireTenant, type GuardOptions } from "@/lib/auth/guard";
 import { isKeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
+import { log } from "@/lib/observability/log";
 
 export function errorResponse(error: unknown): NextResponse {
   if (isKeelError(error)) {
     return NextResponse.json({ error: { code: error.code, message: error.message } }, { status: error.status });
   }
-  console.error("route handler failed", error);
+  log.error({ err: error }, "route handler failed");
   return NextResponse.json({ error: { code: "internal", message: "Something went wrong on our side. Please try again." } }, { status: 500 });
 }
 

@@ -77,15 +77,13 @@ describe("POST /v1/chat/completions", () => {
     expect(ok.headers.get("content-type")).toMatch(/text\/event-stream/);
     const frames = (await ok.text()).split("\n\n").filter(Boolean);
     expect(frames.at(-1)).toBe("data: [DONE]");
-    const chunks = frames
-      .slice(0, -1)
-      .map(
-        (f) =>
-          JSON.parse(f.slice("data: ".length)) as {
-            choices: { delta: { content?: string }; finish_reason: string | null }[];
-            usage?: { completion_tokens: number };
-          },
-      );
+    const chunks = frames.slice(0, -1).map(
+      (f) =>
+        JSON.parse(f.slice("data: ".length)) as {
+          choices: { delta: { content?: string }; finish_reason: string | null }[];
+          usage?: { completion_tokens: number };
+        },
+    );
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("one two three");
     expect(chunks.find((c) => c.choices[0]?.finish_reason === "stop")).toBeDefined();
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 3 } });

@@ -1,5 +1,6 @@
 // Errors in OpenAI's shape, so the official client raises its usual exception types.
 import { isGatewayError, type GatewayError } from "@/lib/ai/errors";
+import { log } from "@/lib/observability/log";
 
 export interface OpenAiErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null; keel_quota?: { limit: string; resets_at: string } };
@@ -30,6 +31,6 @@ export function gatewayErrorBody(error: GatewayError): OpenAiErrorBody {
 
 export function errorToResponse(error: unknown): Response {
   if (isGatewayError(error)) return Response.json(gatewayErrorBody(error), { status: error.status });
-  console.error("api/v1: unexpected error", error);
+  log.error({ err: error }, "api/v1: unexpected error");
   return openAiError(500, "Something went wrong on our side. Please try again.", "server_error", "internal_error");
 }

@@ -8,9 +8,12 @@ export const publicModels: Record<string, ModelRole> = {
   "keel-embedding": "embedding",
 };
 
+// Own keys only: a name like "constructor" or "__proto__" must not find Object.prototype's members.
+const lookup = (name: string): ModelRole | null => (Object.hasOwn(publicModels, name) ? publicModels[name]! : null);
+
 export function roleForModel(name: string): ModelRole | null {
   const normalised = name.trim().toLowerCase();
-  return publicModels[normalised] ?? publicModels[`keel-${normalised}`] ?? null;
+  return lookup(normalised) ?? lookup(`keel-${normalised}`);
 }
 
 export function languageRoleForModel(name: string): LanguageRole | null {

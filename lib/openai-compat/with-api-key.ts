@@ -3,6 +3,7 @@ import { authenticateApiKey, type ApiKeyPrincipal } from "@/lib/auth/api-keys";
 import type { z } from "zod";
 import { errorToResponse, openAiError } from "./errors";
 import { describeIssue } from "./schemas";
+import { readCappedText } from "@/lib/http/read-capped-body";
 
 export function withApiKey(handler: (request: Request, principal: ApiKeyPrincipal) => Promise<Response>) {
   return async (request: Request): Promise<Response> => {
@@ -25,15 +26,23 @@ export function withApiKey(handler: (request: Request, principal: ApiKeyPrincipa
   };
 }
 
-/** Reads and validates a JSON body of bounded size; a refusal is an OpenAI-shaped 4xx. */
+/** Bodies above this are refused as they arrive, on every path (the production server and `next dev`). */
+export const MAX_REQUEST_BYTES = 2_000_000;
+
+export const tooLarge = (maxBytes = MAX_REQUEST_BYTES) =>
+  openAiError(413, `Request body too large (limit ${maxBytes} bytes).`, "invalid_request_error", "request_too_large");
+
+/**
+ * Reads and validates a JSON body of bounded size; a refusal is an OpenAI-shaped 4xx. Called by
+ * handlers after withApiKey, so an unauthenticated caller's body is never read.
+ */
 export async function parseJsonRequest<S extends z.ZodType>(
   request: Request,
   schema: S,
-  maxBytes = 2_000_000,
+  maxBytes = MAX_REQUEST_BYTES,
 ): Promise<{ ok: true; value: z.infer<S> } | { ok: false; response: Response }> {
-  const text = await request.text();
-  if (text.length > maxBytes)
-    return { ok: false, response: openAiError(413, `Request body too large (limit ${maxBytes} bytes).`, "invalid_request_error", "request_too_large") };
+  const text = await readCappedText(request, maxBytes);
+  if (text === null) return { ok: false, response: tooLarge(maxBytes) };
   let json: unknown;
   try {
     json = JSON.parse(text);

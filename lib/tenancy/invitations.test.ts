@@ -5,14 +5,14 @@ import { withSystem } from "@/db/scope";
 import { acceptInvitation, createInvitation, listPendingInvitations, previewInvitation, revokeInvitation } from "./invitations";
 import { listMembers } from "./members";
 import { signUpInvitee } from "./sign-up";
-import { addMember, createTenant, testPassword, uniqueEmail } from "@/test/fixtures";
+import { addMember, createTenant, testPassword, uniqueAddress, uniqueEmail } from "@/test/fixtures";
 
 type Owner = Awaited<ReturnType<typeof createTenant>>;
 let a: Owner;
 let b: Owner;
 
 async function newUser(): Promise<string> {
-  return (await signUpInvitee({ name: "Invitee", email: uniqueEmail("invitee"), password: testPassword })).userId;
+  return (await signUpInvitee({ name: "Invitee", email: uniqueEmail("invitee"), password: testPassword }, { clientAddress: uniqueAddress() })).userId;
 }
 
 beforeAll(async () => {

@@ -1,9 +1,12 @@
-// Workspaces (tenants): creation with a unique slug, the caller's list for the switcher, renaming.
+// Workspaces (tenants): creation with a unique slug and a cap on how many one user owns, the
+// caller's list for the switcher, renaming.
 import { randomBytes } from "node:crypto";
-import { asc, eq } from "drizzle-orm";
-import { memberships, tenants, type MemberRole, type Tenant } from "@/db/schema";
+import { and, asc, count, eq, sql } from "drizzle-orm";
+import { collections, memberships, tenants, type MemberRole, type Tenant } from "@/db/schema";
 import type { Tx } from "@/db/client";
 import { withTenant, withUser } from "@/db/scope";
+import { maxOwnedWorkspaces } from "@/lib/config/security-settings";
+import { KeelError } from "@/lib/errors";
 import type { TenantContext } from "./context";
 import { recordAudit } from "./audit";
 
@@ -28,16 +31,47 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
 export { isUniqueViolation };
 
 /**
- * Inserts a tenant and its owner inside `tx`. Slugs are unique across Keel: on a clash the slug
- * gets a random suffix, inside a savepoint so the surrounding transaction survives the attempt.
+ * Refuses when `userId` already owns `max` workspaces. A transaction-scoped advisory lock keyed by
+ * the user makes concurrent creations for one user take turns, so two cannot both pass the count
+ * (it needs no privilege on any table, and it ends with the transaction).
  */
-export async function insertTenantWithOwner(tx: Tx, input: { tenantId: string; name: string; ownerId: string }): Promise<Tenant> {
+async function assertMayOwnAnother(tx: Tx, userId: string, max: number): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`keel:owned-workspaces:${userId}`}, 0))`);
+  const [row] = await tx
+    .select({ owned: count() })
+    .from(memberships)
+    .where(and(eq(memberships.userId, userId), eq(memberships.role, "owner")));
+  if ((row?.owned ?? 0) >= max) {
+    const message = `You already own ${max} workspace${max === 1 ? "" : "s"}, the most one account may own. Make someone else the owner of one first.`;
+    throw new KeelError("forbidden", message, { workspaceName: message });
+  }
+}
+
+export interface NewTenantInput {
+  tenantId: string;
+  name: string;
+  ownerId: string;
+  /** How many workspaces the owner may own, this one included (default: KEEL_MAX_OWNED_WORKSPACES). */
+  maxOwnedWorkspaces?: number;
+}
+
+/**
+ * Inserts a tenant and its owner inside `tx`, if the owner may own another. Slugs are unique
+ * across Keel: on a clash the slug gets a random suffix, inside a savepoint so the surrounding
+ * transaction survives the attempt.
+ */
+export const DEFAULT_COLLECTION_NAME = "General";
+
+export async function insertTenantWithOwner(tx: Tx, input: NewTenantInput): Promise<Tenant> {
+  await assertMayOwnAnother(tx, input.ownerId, input.maxOwnedWorkspaces ?? maxOwnedWorkspaces());
   const base = slugify(input.name);
   for (let attempt = 0; attempt < 5; attempt++) {
     const slug = attempt === 0 ? base : `${base}-${randomBytes(3).toString("hex")}`;
     try {
       const [tenant] = await tx.transaction((sp) => sp.insert(tenants).values({ id: input.tenantId, name: input.name, slug }).returning());
       await tx.insert(memberships).values({ tenantId: input.tenantId, userId: input.ownerId, role: "owner" });
+      // Where uploads go until people make collections of their own.
+      await tx.insert(collections).values({ tenantId: input.tenantId, name: DEFAULT_COLLECTION_NAME, isDefault: true, createdBy: input.ownerId });
       await recordAudit(tx, {
         tenantId: input.tenantId,
         actorUserId: input.ownerId,
@@ -55,9 +89,9 @@ export async function insertTenantWithOwner(tx: Tx, input: { tenantId: string; n
 }
 
 /** An existing user opens another workspace; the new tenant's own context authorises the insert. */
-export async function createWorkspace(userId: string, name: string): Promise<Tenant> {
+export async function createWorkspace(userId: string, name: string, options: Pick<NewTenantInput, "maxOwnedWorkspaces"> = {}): Promise<Tenant> {
   const tenantId = crypto.randomUUID();
-  return withTenant(tenantId, (tx) => insertTenantWithOwner(tx, { tenantId, name, ownerId: userId }), { userId });
+  return withTenant(tenantId, (tx) => insertTenantWithOwner(tx, { tenantId, name, ownerId: userId, ...options }), { userId });
 }
 
 export interface TenantOfUser {

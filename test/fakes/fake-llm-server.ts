@@ -12,7 +12,7 @@ import { performance } from "node:perf_hooks";
 
 export type FakeStep =
   | { kind: "text"; text: string; delayMs?: number; chunkDelayMs?: number; usage?: { input: number; output: number } }
-  | { kind: "status"; status: number; retryAfterSeconds?: number; message?: string; delayMs?: number }
+  | { kind: "status"; status: number; retryAfterSeconds?: number; retryAfterMs?: number; message?: string; delayMs?: number }
   | { kind: "hang" }
   | { kind: "drop"; text: string; afterChunks: number; chunkDelayMs?: number }
   | { kind: "reset" };
@@ -220,6 +220,8 @@ async function playStep(ctx: RequestContext, step: FakeStep, r: GenerationRender
       if (!(await sleep(step.delayMs ?? 0, signal))) return;
       const headers: Record<string, string> = {};
       if (step.retryAfterSeconds !== undefined) headers["retry-after"] = String(step.retryAfterSeconds);
+      // OpenAI's precise variant, sent beside (or instead of) the standard header.
+      if (step.retryAfterMs !== undefined) headers["retry-after-ms"] = String(step.retryAfterMs);
       sendJson(res, step.status, r.error(step.status, step.message ?? defaultMessage(step.status)), headers);
       return;
     }

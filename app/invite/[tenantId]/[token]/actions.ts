@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { updateSession } from "@/lib/auth";
 import { signInAndRedirect } from "@/lib/auth/sign-in-redirect";
+import { requestClientAddress } from "@/lib/http/client-address";
 import { publicAction, userAction } from "@/lib/http/tenant-action";
 import { acceptInvitation, previewInvitation } from "@/lib/tenancy/invitations";
 import { inviteeSignUpSchema } from "@/lib/tenancy/schemas";
@@ -22,7 +23,7 @@ export const acceptInvitationAction = userAction(invitationLinkSchema, async (in
 export const signUpAndJoinAction = publicAction(inviteeSignUpSchema.extend(invitationLinkSchema.shape), async (input) => {
   // Check the link before creating an account, so a dead link leaves nothing behind.
   await previewInvitation(input.tenantId, input.token);
-  const { userId } = await signUpInvitee(input);
+  const { userId } = await signUpInvitee(input, { clientAddress: await requestClientAddress() });
   await acceptInvitation({ tenantId: input.tenantId, secret: input.token, userId });
   await signInAndRedirect(input.email, input.password, "/members");
 });

@@ -1,0 +1,125 @@
+// Documents: collections (the retrieval namespace), the documents in them, and their chunks with
+// embeddings. A document's chunks are versioned: an analysis (or a re-embedding) builds a new
+// version beside the current one, and the document switches over in one transaction when the new
+// version is complete, so retrieval never sees a half-built document.
+import { sql } from "drizzle-orm";
+import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid, vector } from "drizzle-orm/pg-core";
+import { EMBEDDING_DIMENSIONS } from "./ai";
+import { users } from "./auth";
+import { tenants } from "./tenancy";
+
+export const collections = pgTable(
+  "collections",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** Every tenant has exactly one: where uploads go unless the user picks another. */
+    isDefault: boolean("is_default").notNull().default(false),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("collections_tenant_name_idx").on(t.tenantId, sql`lower(${t.name})`),
+    uniqueIndex("collections_one_default_idx")
+      .on(t.tenantId)
+      .where(sql`${t.isDefault}`),
+  ],
+);
+export type Collection = typeof collections.$inferSelect;
+export type NewCollection = typeof collections.$inferInsert;
+
+export const documentKinds = ["pdf", "docx", "markdown", "text", "html"] as const;
+export type DocumentKind = (typeof documentKinds)[number];
+export const documentKind = pgEnum("document_kind", documentKinds);
+
+export const documentStatuses = ["queued", "processing", "ready", "failed", "cancelled"] as const;
+export type DocumentStatus = (typeof documentStatuses)[number];
+export const documentStatus = pgEnum("document_status", documentStatuses);
+
+/** The structured analysis, validated before it is stored (lib/documents/analysis-schema.ts). */
+export interface DocumentAnalysis {
+  summary: string;
+  keyPoints: string[];
+  entities: { name: string; type: string }[];
+  language: string;
+}
+
+export const documents = pgTable(
+  "documents",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    collectionId: uuid("collection_id")
+      .notNull()
+      .references(() => collections.id, { onDelete: "cascade" }),
+    /** The uploader's file name, made safe for display (never used as a path). */
+    name: text("name").notNull(),
+    kind: documentKind("kind").notNull(),
+    sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
+    sha256: text("sha256").notNull(),
+    /** Where the original is kept (lib/storage): derived from ids, never from the name. */
+    storageKey: text("storage_key").notNull(),
+    status: documentStatus("status").notNull().default("queued"),
+    /** The version being built (or last built); chunks of `activeVersion` are the searchable ones. */
+    version: integer("version").notNull().default(1),
+    activeVersion: integer("active_version"),
+    pageCount: integer("page_count"),
+    language: text("language"),
+    tokenCount: integer("token_count"),
+    chunkCount: integer("chunk_count"),
+    analysis: jsonb("analysis").$type<DocumentAnalysis>(),
+    /** Why the last analysis failed, in words a person can act on. */
+    error: text("error"),
+    errorCode: text("error_code"),
+    uploadedBy: uuid("uploaded_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    analyzedAt: timestamp("analyzed_at", { withTimezone: true }),
+  },
+  (t) => [index("documents_tenant_created_idx").on(t.tenantId, t.createdAt), index("documents_collection_idx").on(t.collectionId)],
+);
+export type Document = typeof documents.$inferSelect;
+export type NewDocument = typeof documents.$inferInsert;
+
+export const documentChunks = pgTable(
+  "document_chunks",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    documentId: uuid("document_id")
+      .notNull()
+      .references(() => documents.id, { onDelete: "cascade" }),
+    /** Copied from the document so a filtered vector search needs no join. */
+    collectionId: uuid("collection_id").notNull(),
+    version: integer("version").notNull(),
+    chunkIndex: integer("chunk_index").notNull(),
+    content: text("content").notNull(),
+    /** The nearest heading above the chunk, repeated so each chunk stands on its own. */
+    heading: text("heading"),
+    pageStart: integer("page_start"),
+    pageEnd: integer("page_end"),
+    tokenCount: integer("token_count").notNull(),
+    contentHash: text("content_hash").notNull(),
+    embedding: vector("embedding", { dimensions: EMBEDDING_DIMENSIONS }),
+    embeddingModel: text("embedding_model"),
+    /** True for the document's active version only: what retrieval searches. */
+    active: boolean("active").notNull().default(false),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("document_chunks_version_idx").on(t.documentId, t.version, t.chunkIndex),
+    index("document_chunks_tenant_collection_idx")
+      .on(t.tenantId, t.collectionId)
+      .where(sql`${t.active}`),
+    index("document_chunks_embedding_idx").using("hnsw", t.embedding.op("vector_cosine_ops")),
+  ],
+);
+export type DocumentChunk = typeof documentChunks.$inferSelect;
+export type NewDocumentChunk = typeof documentChunks.$inferInsert;

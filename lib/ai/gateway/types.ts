@@ -1,0 +1,83 @@
+// The gateway's vocabulary: what call sites send and get back, and what the stages share.
+import type { LanguageModelV3CallOptions, LanguageModelV3Prompt } from "@ai-sdk/provider";
+import type { CacheStatus } from "@/db/schema";
+import type { Db } from "@/db/client";
+import type { CircuitBreaker } from "../circuit-breaker";
+import type { GatewayConfig } from "../config";
+import type { GatewayError } from "../errors";
+import type { Meter, MeterOptions, SoftLimitWarning } from "../meter";
+import type { ProviderRegistry } from "../providers";
+import type { TenantProfile } from "../tenant-profile";
+import type { CallContext, LanguageRole, ModelRole, ModelTarget, ProviderName, TokenUsage } from "../types";
+
+export interface GenerateRequest {
+  role: LanguageRole;
+  prompt: LanguageModelV3Prompt;
+  maxOutputTokens?: number;
+  temperature?: number;
+  topP?: number;
+  stopSequences?: string[];
+  responseFormat?: LanguageModelV3CallOptions["responseFormat"];
+}
+
+export interface CompletionResult {
+  requestId: string;
+  text: string;
+  finishReason: string;
+  usage: TokenUsage;
+  provider: ProviderName;
+  model: string;
+  cacheStatus: CacheStatus;
+  costMicroUsd: number;
+  fallbackCount: number;
+  /** True when the answer came from Keel's offline model (no provider configured). */
+  offline: boolean;
+}
+
+export type GatewayStreamPart =
+  | { type: "text-delta"; text: string }
+  | { type: "finish"; result: CompletionResult }
+  /** The provider failed after tokens were sent; `partial` is what was delivered and metered. */
+  | { type: "error"; error: GatewayError; partial: CompletionResult };
+
+export interface CompletionStream {
+  requestId: string;
+  provider: ProviderName;
+  model: string;
+  cacheStatus: CacheStatus;
+  offline: boolean;
+  timeToFirstTokenMs: number;
+  parts: ReadableStream<GatewayStreamPart>;
+}
+
+export interface EmbeddingResult {
+  requestId: string;
+  embeddings: number[][];
+  usage: { tokens: number };
+  provider: ProviderName;
+  model: string;
+  offline: boolean;
+}
+
+export interface GatewayDeps {
+  db?: Db;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  onSoftLimit?: (warning: SoftLimitWarning, webhookUrl: string | null) => void;
+  /** Meter settings beyond the database and the soft-limit hook (tests: linger, bounds, spill dir). */
+  meter?: Omit<MeterOptions, "db" | "onSoftLimit">;
+}
+
+/** What every stage needs from the gateway: its settings, providers, breaker, meter and tenant profiles. */
+export interface GatewayRuntime {
+  readonly config: GatewayConfig;
+  readonly registry: ProviderRegistry;
+  readonly breaker: CircuitBreaker;
+  readonly meter: Meter;
+  readonly db: Db | undefined;
+  sleep(ms: number): Promise<void>;
+  random(): number;
+  profile(tenantId: string): Promise<TenantProfile>;
+  chainForProfile(profile: TenantProfile, role: ModelRole, estimatedInputTokens: number): ModelTarget[];
+  embed(ctx: CallContext, values: string[]): Promise<EmbeddingResult>;
+}

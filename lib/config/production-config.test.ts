@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { productionConfigProblems } from "./production-config";
+
+const good = { AUTH_SECRET: "a".repeat(43), AUTH_URL: "https://keel.example.com" };
+
+describe("productionConfigProblems", () => {
+  it("accepts a secret and a public origin", () => {
+    expect(productionConfigProblems(good)).toEqual([]);
+  });
+
+  it("names each missing or unsafe setting", () => {
+    expect(productionConfigProblems({})).toEqual([expect.stringMatching(/^AUTH_SECRET is not set/), expect.stringMatching(/^AUTH_URL is not set/)]);
+    expect(productionConfigProblems({ ...good, AUTH_SECRET: "changeme" })).toEqual([expect.stringMatching(/AUTH_SECRET is shorter than 32/)]);
+    expect(productionConfigProblems({ ...good, AUTH_URL: "keel.example.com" })).toEqual([expect.stringMatching(/AUTH_URL must be an http\(s\) URL/)]);
+    expect(productionConfigProblems({ ...good, AUTH_URL: "javascript:alert(1)" })).toHaveLength(1);
+    expect(productionConfigProblems({ ...good, KEEL_TRUSTED_PROXY_HOPS: "-1", KEEL_MAX_OWNED_WORKSPACES: "lots" })).toEqual([
+      expect.stringMatching(/^KEEL_TRUSTED_PROXY_HOPS/),
+      expect.stringMatching(/^KEEL_MAX_OWNED_WORKSPACES/),
+    ]);
+  });
+});

@@ -18,6 +18,8 @@ const env: NodeJS.ProcessEnv = {
   AUTH_URL: `http://127.0.0.1:${E2E_PORT}`,
   AUTH_TRUST_HOST: "true",
   NEXT_TELEMETRY_DISABLED: "1",
+  // The platform operator of e2e/plans.spec.ts (a fresh database each run: nobody else has it).
+  KEEL_OPERATOR_EMAILS: "operator@keel-e2e.test",
 };
 delete env.DATABASE_URL;
 

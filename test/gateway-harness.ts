@@ -62,16 +62,23 @@ export const userPrompt = (text: string, system?: string) => [
   { role: "user" as const, content: [{ type: "text" as const, text }] },
 ];
 
+/** Test webhook hosts (hooks.example.test) never resolve: treat them as one public address. */
+const publicResolver = async () => [{ address: "93.184.215.14", family: 4 as const }];
+
 export async function setLimits(ctx: TenantContext, limits: Partial<AiSettingsInput>): Promise<void> {
-  await updateAiSettings(ctx, {
-    monthlyTokenLimit: null,
-    monthlyUsdLimit: null,
-    memberMonthlyTokenCap: null,
-    softLimitPercent: 80,
-    downgradeAtSoftLimit: false,
-    warningWebhookUrl: null,
-    ...limits,
-  });
+  await updateAiSettings(
+    ctx,
+    {
+      monthlyTokenLimit: null,
+      monthlyUsdLimit: null,
+      memberMonthlyTokenCap: null,
+      softLimitPercent: 80,
+      downgradeAtSoftLimit: false,
+      warningWebhookUrl: null,
+      ...limits,
+    },
+    { resolveHost: publicResolver },
+  );
 }
 
 export async function eventsOf(tenantId: string) {

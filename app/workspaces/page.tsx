@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { Metadata } from "next";
 import { ActionForm } from "@/components/ui/action-form";
 import { SingleFieldForm } from "@/components/ui/single-field-form";
+import { findOperator } from "@/lib/auth/operator";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { roleLabels } from "@/lib/tenancy/roles";
 import { listTenantsOfUser } from "@/lib/tenancy/tenants";
@@ -12,7 +13,7 @@ export const metadata: Metadata = { title: "Workspaces" };
 /** Reached when the user has no usable active workspace, or wants another one. */
 export default async function WorkspacesPage() {
   const { userId, tenantId } = await requirePageUser();
-  const tenants = await listTenantsOfUser(userId);
+  const [tenants, operator] = await Promise.all([listTenantsOfUser(userId), findOperator(userId)]);
   return (
     <main className="mx-auto w-full max-w-xl px-4 py-10">
       <h1 className="text-2xl font-semibold">Your workspaces</h1>
@@ -42,6 +43,13 @@ export default async function WorkspacesPage() {
         </h2>
         <SingleFieldForm action={createWorkspaceAction} name="workspaceName" label="Workspace name" submitLabel="Create workspace" pendingLabel="Creating…" />
       </section>
+      {operator ? (
+        <p className="mt-6 text-sm">
+          <Link href="/operator" className="font-medium text-indigo-700 underline">
+            Operator: plans and usage of every workspace
+          </Link>
+        </p>
+      ) : null}
       <form action={signOutAction} className="mt-6">
         <button type="submit" className="text-sm text-slate-700 underline">
           Sign out

@@ -2,6 +2,7 @@
 import { useActionState } from "react";
 import { Field } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
+import { ShownOnceSecret } from "@/components/ui/shown-once-secret";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { idleState, type ActionState } from "@/lib/http/action-state";
 
@@ -16,8 +17,16 @@ export interface AiLimitsValues {
   warningWebhookUrl: string;
 }
 
-export function AiLimitsForm({ action, values }: { action: Action; values: AiLimitsValues }) {
+/** The plan's allowances as text ("500,000 tokens", "$5.00", or "no limit"), for the hints. */
+export interface PlanAllowanceText {
+  plan: string;
+  tokens: string;
+  usd: string;
+}
+
+export function AiLimitsForm({ action, values, allowance }: { action: Action; values: AiLimitsValues; allowance: PlanAllowanceText }) {
   const [state, formAction] = useActionState(action, idleState);
+  const webhookSecret = state.ok ? state.result?.webhookSecret : undefined;
   const v = (name: keyof AiLimitsValues) => state.values?.[name] ?? String(values[name] ?? "");
   const errors = state.fieldErrors ?? {};
   return (
@@ -29,7 +38,7 @@ export function AiLimitsForm({ action, values }: { action: Action; values: AiLim
         name="monthlyTokenLimit"
         label="Monthly token limit"
         inputMode="numeric"
-        hint="Empty: the plan's allowance."
+        hint={`The ${allowance.plan} plan allows ${allowance.tokens}. Empty: the plan's allowance; you may set a lower limit, not a higher one.`}
         defaultValue={v("monthlyTokenLimit")}
         error={errors.monthlyTokenLimit}
       />
@@ -37,7 +46,7 @@ export function AiLimitsForm({ action, values }: { action: Action; values: AiLim
         name="monthlyUsdLimit"
         label="Monthly spending limit (USD)"
         inputMode="decimal"
-        hint="Empty: the plan's allowance."
+        hint={`The ${allowance.plan} plan allows ${allowance.usd}. Empty: the plan's allowance; you may set a lower limit, not a higher one.`}
         defaultValue={v("monthlyUsdLimit")}
         error={errors.monthlyUsdLimit}
       />
@@ -55,7 +64,7 @@ export function AiLimitsForm({ action, values }: { action: Action; values: AiLim
           name="warningWebhookUrl"
           label="Warning webhook URL"
           type="url"
-          hint="Optional: we POST the warning here as JSON."
+          hint="Optional, https:// on the public internet: we POST the warning here as JSON, signed (Keel-Signature header)."
           defaultValue={v("warningWebhookUrl")}
           error={errors.warningWebhookUrl}
         />
@@ -72,6 +81,11 @@ export function AiLimitsForm({ action, values }: { action: Action; values: AiLim
       <div>
         <SubmitButton pendingLabel="Saving…">Save limits</SubmitButton>
       </div>
+      {webhookSecret ? (
+        <div className="sm:col-span-2">
+          <ShownOnceSecret label="Webhook signing secret" value={webhookSecret} />
+        </div>
+      ) : null}
     </form>
   );
 }

@@ -20,6 +20,11 @@ export const tenantAiSettings = pgTable("tenant_ai_settings", {
   softLimitPercent: integer("soft_limit_percent").notNull().default(80),
   downgradeAtSoftLimit: boolean("downgrade_at_soft_limit").notNull().default(false),
   warningWebhookUrl: text("warning_webhook_url"),
+  /**
+   * Signs each webhook delivery (HMAC-SHA256). Kept as is because signing needs it; shown to the
+   * tenant once, when created or rotated, and never read back into the UI or the gateway's cache.
+   */
+  warningWebhookSecret: text("warning_webhook_secret"),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 export type TenantAiSettings = typeof tenantAiSettings.$inferSelect;

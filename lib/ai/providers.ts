@@ -6,7 +6,7 @@ import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { EmbeddingModelV3, LanguageModelV3, SharedV3ProviderOptions } from "@ai-sdk/provider";
 import type { GatewayConfig, ProviderSettings } from "./config";
 import { providerFetch } from "./http-transport";
-import { OfflineEmbeddingModel, OfflineLanguageModel } from "./offline-model";
+import { OfflineEmbeddingModel, OfflineLanguageModel } from "./offline";
 import type { ModelTarget } from "./types";
 
 type Factory = {

@@ -7,12 +7,18 @@ import { providerNames, type ModelRole, type ModelTarget, type ProviderName, typ
 export interface RoleRoutes {
   /** Fallback chain per tier; `default` serves tiers without their own entry. */
   tiers: Partial<Record<Tier | "default", ModelTarget[]>>;
-  /** A stronger or longer-context chain for large requests. */
-  long?: { minInputTokens: number; chain: ModelTarget[] };
+  /**
+   * Stronger or longer-context chains for large requests, per tier. A tier escalates only to the
+   * chain listed under its own name: there is no `default` here, so a tier left out (free, by
+   * default) keeps its own chain however long the request, and never reaches paid-tier models.
+   */
+  long?: { minInputTokens: number; tiers: Partial<Record<Tier, ModelTarget[]>> };
 }
 export type RouteTable = Record<ModelRole, RoleRoutes>;
 
 const t = (provider: ProviderName, model: string): ModelTarget => ({ provider, model });
+
+const longChat = [t("google", "gemini-2.5-pro"), t("openai", "gpt-4.1"), t("compatible", "*")];
 
 /** `compatible:*` is whatever model OPENAI_COMPATIBLE_MODEL names. */
 export const defaultRoutes: RouteTable = {
@@ -21,7 +27,8 @@ export const defaultRoutes: RouteTable = {
       free: [t("openai", "gpt-4.1-mini"), t("google", "gemini-2.5-flash-lite"), t("compatible", "*")],
       default: [t("openai", "gpt-4.1"), t("google", "gemini-2.5-flash"), t("compatible", "*")],
     },
-    long: { minInputTokens: 32_000, chain: [t("google", "gemini-2.5-pro"), t("openai", "gpt-4.1"), t("compatible", "*")] },
+    // The free chain's models already take a million tokens of context: free requests stay on it.
+    long: { minInputTokens: 32_000, tiers: { pro: longChat, enterprise: longChat } },
   },
   analysis: {
     tiers: {
@@ -42,14 +49,22 @@ export const offlineTargets = {
 const targetSchema = z.object({ provider: z.enum(providerNames), model: z.string().min(1) });
 const roleRoutesSchema = z.object({
   tiers: z.partialRecord(z.enum([...planTiers, "default"]), z.array(targetSchema).min(1)),
-  long: z.object({ minInputTokens: z.number().int().positive(), chain: z.array(targetSchema).min(1) }).optional(),
+  long: z
+    .strictObject({
+      minInputTokens: z.number().int().positive(),
+      tiers: z.partialRecord(z.enum(planTiers), z.array(targetSchema).min(1), {
+        error: 'give long requests a chain per plan tier, e.g. "tiers": {"pro": [...]}; tiers not listed do not escalate',
+      }),
+    })
+    .optional(),
 });
 const routeOverrideSchema = z.partialRecord(z.enum(["chat", "analysis", "title", "embedding"]), roleRoutesSchema);
 
 export function routesFromEnv(raw: string | undefined): RouteTable {
   if (!raw?.trim()) return defaultRoutes;
   const parsed = routeOverrideSchema.safeParse(JSON.parse(raw));
-  if (!parsed.success) throw new Error(`KEEL_ROUTES is not valid: ${parsed.error.issues[0]?.message ?? "bad shape"}`);
+  const issue = parsed.error?.issues[0];
+  if (!parsed.success) throw new Error(`KEEL_ROUTES is not valid: ${issue ? `${issue.path.join(".")}: ${issue.message}` : "bad shape"}`);
   return { ...defaultRoutes, ...parsed.data };
 }
 
@@ -69,10 +84,8 @@ export interface ChainInput {
 export function resolveChain(routes: RouteTable, input: ChainInput): ModelTarget[] {
   if (input.providers.length === 0) return [input.role === "embedding" ? offlineTargets.embedding : offlineTargets.language];
   const roleRoutes = routes[input.role];
-  const base =
-    roleRoutes.long && input.estimatedInputTokens >= roleRoutes.long.minInputTokens
-      ? roleRoutes.long.chain
-      : (roleRoutes.tiers[input.tier] ?? roleRoutes.tiers.default ?? []);
+  const long = roleRoutes.long && input.estimatedInputTokens >= roleRoutes.long.minInputTokens ? roleRoutes.long.tiers[input.tier] : undefined;
+  const base = long ?? roleRoutes.tiers[input.tier] ?? roleRoutes.tiers.default ?? [];
   const preference = (p: ProviderName) => input.providers.indexOf(p);
   const compatibleModel = input.role === "embedding" ? input.compatibleModels.embedding : input.compatibleModels.language;
   return base

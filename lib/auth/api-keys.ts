@@ -1,8 +1,8 @@
 // Tenant API keys for /api/v1: shown once, stored as sha256, listed by prefix, revocable.
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, isNull } from "drizzle-orm";
-import { apiKeys, type ApiKey } from "@/db/schema";
-import type { Db } from "@/db/client";
+import { apiKeys, users, type ApiKey } from "@/db/schema";
+import type { Db, Tx } from "@/db/client";
 import { withSystem, withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
 import { TtlCache } from "@/lib/ai/ttl-cache";
@@ -11,6 +11,7 @@ import { processSingleton } from "@/lib/process-singleton";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { hasRole } from "@/lib/tenancy/roles";
 import { recordAudit } from "@/lib/tenancy/audit";
+import type { LostRightsReason } from "@/lib/tenancy/invitations";
 
 const KEY_PREFIX = "keel_";
 
@@ -22,9 +23,15 @@ function requireKeyManager(ctx: TenantContext): void {
   if (!hasRole(ctx.role, "admin")) throw new KeelError("forbidden", "Only owners and admins can manage API keys.");
 }
 
-export type ApiKeySummary = Pick<ApiKey, "id" | "name" | "prefix" | "createdAt" | "lastUsedAt" | "revokedAt">;
+export type NewApiKeySummary = Pick<ApiKey, "id" | "name" | "prefix" | "createdAt" | "lastUsedAt" | "revokedAt">;
 
-export async function createApiKey(ctx: TenantContext, name: string): Promise<{ key: string; summary: ApiKeySummary }> {
+export interface ApiKeySummary extends NewApiKeySummary {
+  createdBy: string | null;
+  /** Null when the creator's account is gone or they are no longer a member (their keys were revoked then). */
+  creatorName: string | null;
+}
+
+export async function createApiKey(ctx: TenantContext, name: string): Promise<{ key: string; summary: NewApiKeySummary }> {
   requireKeyManager(ctx);
   const key = `${KEY_PREFIX}${randomBytes(24).toString("base64url")}`;
   const prefix = key.slice(0, KEY_PREFIX.length + 6);
@@ -70,8 +77,12 @@ export function listApiKeys(ctx: TenantContext): Promise<ApiKeySummary[]> {
           createdAt: apiKeys.createdAt,
           lastUsedAt: apiKeys.lastUsedAt,
           revokedAt: apiKeys.revokedAt,
+          createdBy: apiKeys.createdBy,
+          // Row-level security shows users who are members of this tenant: a former member's name is null.
+          creatorName: users.name,
         })
         .from(apiKeys)
+        .leftJoin(users, eq(users.id, apiKeys.createdBy))
         .where(eq(apiKeys.tenantId, ctx.tenantId))
         .orderBy(desc(apiKeys.createdAt)),
     { userId: ctx.userId },
@@ -95,6 +106,40 @@ export async function revokeApiKey(ctx: TenantContext, id: string): Promise<void
     },
     { userId: ctx.userId },
   );
+  for (const hash of hashes) verifiedKeys.delete(hash);
+}
+
+/**
+ * Revokes the active keys `creatorId` created in the tenant, inside the caller's transaction (the
+ * one that removes them or takes away their admin role), each audited and announced so every
+ * process drops it from its verified-key cache when the transaction commits. Returns the key
+ * hashes, for forgetVerifiedApiKeys once committed.
+ */
+export async function revokeApiKeysCreatedBy(
+  tx: Tx,
+  input: { tenantId: string; creatorId: string; actorUserId: string; reason: LostRightsReason },
+): Promise<string[]> {
+  const revoked = await tx
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.tenantId, input.tenantId), eq(apiKeys.createdBy, input.creatorId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id, keyHash: apiKeys.keyHash, prefix: apiKeys.prefix });
+  for (const key of revoked) {
+    await recordAudit(tx, {
+      tenantId: input.tenantId,
+      actorUserId: input.actorUserId,
+      action: "api_key.revoked",
+      targetType: "api_key",
+      targetId: key.id,
+      metadata: { reason: input.reason, createdBy: input.creatorId, prefix: key.prefix },
+    });
+    await announceInvalidation(tx, "api_key", key.keyHash);
+  }
+  return revoked.map((key) => key.keyHash);
+}
+
+/** Drops keys from this process's cache at once (others hear the announcement). */
+export function forgetVerifiedApiKeys(hashes: readonly string[]): void {
   for (const hash of hashes) verifiedKeys.delete(hash);
 }
 

@@ -6,6 +6,7 @@ import type { TenantContext } from "@/lib/tenancy/context";
 import { findMembershipRole } from "@/lib/tenancy/members";
 import { hasRole } from "@/lib/tenancy/roles";
 import { auth } from "./index";
+import { findOperator, type OperatorContext } from "./operator";
 
 export interface GuardOptions {
   /** The least role the caller needs (default: any member). */
@@ -37,4 +38,12 @@ export async function requireTenant(options: GuardOptions = {}): Promise<TenantC
     throw new KeelError("forbidden", `This needs the ${options.role} role or higher.`);
   }
   return { userId, tenantId, role };
+}
+
+/** The guard in front of every operator page and action: 401 without a session, else 404 for non-operators. */
+export async function requireOperator(): Promise<OperatorContext> {
+  const { userId } = await requireUser();
+  const operator = await findOperator(userId);
+  if (!operator) throw new KeelError("not_found", "This page does not exist.");
+  return operator;
 }

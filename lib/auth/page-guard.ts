@@ -1,8 +1,9 @@
 // Pages use the same guard as actions and routes, turning refusals into navigation.
-import { redirect } from "next/navigation";
+import { notFound, redirect } from "next/navigation";
 import { isKeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
-import { requireTenant, requireUser } from "./guard";
+import { requireOperator, requireTenant, requireUser } from "./guard";
+import type { OperatorContext } from "./operator";
 
 export async function requirePageTenant(): Promise<TenantContext> {
   try {
@@ -20,6 +21,17 @@ export async function requirePageUser(): Promise<{ userId: string; tenantId: str
     return await requireUser();
   } catch (error) {
     if (isKeelError(error) && error.code === "unauthenticated") redirect("/sign-in");
+    throw error;
+  }
+}
+
+/** Operator pages: sign in first; to anyone who is not an operator they do not exist. */
+export async function requirePageOperator(): Promise<OperatorContext> {
+  try {
+    return await requireOperator();
+  } catch (error) {
+    if (isKeelError(error) && error.code === "unauthenticated") redirect("/sign-in");
+    if (isKeelError(error) && error.code === "not_found") notFound();
     throw error;
   }
 }

@@ -2,7 +2,8 @@
 // Who may call each action is visible where it is declared: `tenantAction(schema, { role }, fn)`.
 import { redirect, unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
-import { requireTenant, requireUser, type GuardOptions } from "@/lib/auth/guard";
+import { requireOperator, requireTenant, requireUser, type GuardOptions } from "@/lib/auth/guard";
+import type { OperatorContext } from "@/lib/auth/operator";
 import { isKeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
 import type { ActionState } from "./action-state";
@@ -72,4 +73,9 @@ export function tenantAction<S extends z.ZodType>(
   handler: (input: z.infer<S>, ctx: TenantContext) => Promise<ActionState | void>,
 ) {
   return guardedAction(schema, () => requireTenant(options), handler);
+}
+
+/** For platform operators (KEEL_OPERATOR_EMAILS) only: anyone else is told the page does not exist. */
+export function operatorAction<S extends z.ZodType>(schema: S, handler: (input: z.infer<S>, operator: OperatorContext) => Promise<ActionState | void>) {
+  return guardedAction(schema, requireOperator, handler);
 }

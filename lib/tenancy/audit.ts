@@ -6,6 +6,7 @@ import type { Tx } from "@/db/client";
 export type AuditAction =
   | "tenant.created"
   | "tenant.renamed"
+  | "tenant.plan_changed"
   | "invitation.created"
   | "invitation.revoked"
   | "invitation.accepted"
@@ -14,7 +15,9 @@ export type AuditAction =
   | "member.left"
   | "api_key.created"
   | "api_key.revoked"
-  | "ai_settings.changed";
+  | "ai_settings.changed"
+  | "ai_settings.webhook_secret_created"
+  | "ai_settings.webhook_secret_rotated";
 
 export async function recordAudit(tx: Tx, entry: Omit<NewAuditEntry, "id" | "createdAt" | "action"> & { action: AuditAction }): Promise<void> {
   await tx.insert(auditLog).values(entry);

@@ -91,6 +91,45 @@ export async function revokeInvitation(ctx: TenantContext, invitationId: string,
   );
 }
 
+/** Why someone's rights went away: recorded with what was revoked because of it. */
+export type LostRightsReason = "creator_removed" | "creator_left" | "creator_demoted";
+
+/**
+ * Revokes the still-pending invitation links `creatorId` made in the tenant, inside the caller's
+ * transaction (the one that removes or demotes them), each with its own audit entry. A link must
+ * not outlive its creator's right to hand it out.
+ */
+export async function revokeInvitationsCreatedBy(
+  tx: Tx,
+  input: { tenantId: string; creatorId: string; actorUserId: string; reason: LostRightsReason },
+  now = new Date(),
+): Promise<number> {
+  const revoked = await tx
+    .update(invitations)
+    .set({ revokedAt: now })
+    .where(
+      and(
+        eq(invitations.tenantId, input.tenantId),
+        eq(invitations.createdBy, input.creatorId),
+        isNull(invitations.acceptedAt),
+        isNull(invitations.revokedAt),
+        gt(invitations.expiresAt, now),
+      ),
+    )
+    .returning({ id: invitations.id });
+  for (const { id } of revoked) {
+    await recordAudit(tx, {
+      tenantId: input.tenantId,
+      actorUserId: input.actorUserId,
+      action: "invitation.revoked",
+      targetType: "invitation",
+      targetId: id,
+      metadata: { reason: input.reason, createdBy: input.creatorId },
+    });
+  }
+  return revoked.length;
+}
+
 export interface InvitationPreview {
   tenantId: string;
   tenantName: string;

@@ -1,13 +1,16 @@
 // Members of a tenant: listing, role changes and removal, with the rule that a tenant always
 // keeps at least one owner. Owner rows are locked first so two concurrent demotions cannot
-// both pass the check.
+// both pass the check. Whoever loses the admin role (or leaves) loses what they handed out too:
+// their pending invitation links and their API keys, in the same transaction.
 import { and, asc, eq } from "drizzle-orm";
 import { memberships, users, type MemberRole } from "@/db/schema";
 import type { Tx } from "@/db/client";
 import { withTenant } from "@/db/scope";
+import { forgetVerifiedApiKeys, revokeApiKeysCreatedBy } from "@/lib/auth/api-keys";
 import { KeelError } from "@/lib/errors";
 import type { TenantContext } from "./context";
 import { recordAudit } from "./audit";
+import { revokeInvitationsCreatedBy, type LostRightsReason } from "./invitations";
 import { hasRole } from "./roles";
 
 export interface Member {
@@ -51,13 +54,23 @@ async function lockOwnersAndFind(tx: Tx, tenantId: string, userId: string) {
 
 const lastOwnerMessage = "A workspace needs at least one owner. Make someone else an owner first.";
 
+/**
+ * Someone lost the right to invite and to manage API keys (removed, left, or no longer an admin):
+ * what they handed out goes with it, in the same transaction. Returns revoked key hashes.
+ */
+async function revokeWhatTheyCreated(tx: Tx, ctx: TenantContext, userId: string, reason: LostRightsReason): Promise<string[]> {
+  const input = { tenantId: ctx.tenantId, creatorId: userId, actorUserId: ctx.userId, reason };
+  await revokeInvitationsCreatedBy(tx, input);
+  return revokeApiKeysCreatedBy(tx, input);
+}
+
 export async function changeMemberRole(ctx: TenantContext, userId: string, role: MemberRole): Promise<void> {
   if (!hasRole(ctx.role, "admin")) throw new KeelError("forbidden", "Only owners and admins can change roles.");
-  await withTenant(
+  const revokedKeys = await withTenant(
     ctx.tenantId,
     async (tx) => {
       const { ownerCount, target } = await lockOwnersAndFind(tx, ctx.tenantId, userId);
-      if (target.role === role) return;
+      if (target.role === role) return [];
       if ((target.role === "owner" || role === "owner") && ctx.role !== "owner") {
         throw new KeelError("forbidden", "Only owners can make owners or change an owner's role.");
       }
@@ -74,16 +87,19 @@ export async function changeMemberRole(ctx: TenantContext, userId: string, role:
         targetId: userId,
         metadata: { from: target.role, to: role },
       });
+      const losesManagement = hasRole(target.role, "admin") && !hasRole(role, "admin");
+      return losesManagement ? revokeWhatTheyCreated(tx, ctx, userId, "creator_demoted") : [];
     },
     { userId: ctx.userId },
   );
+  forgetVerifiedApiKeys(revokedKeys);
 }
 
 /** Removes a member; anyone may remove themselves (leave), admins remove others. */
 export async function removeMember(ctx: TenantContext, userId: string): Promise<void> {
   const leaving = userId === ctx.userId;
   if (!leaving && !hasRole(ctx.role, "admin")) throw new KeelError("forbidden", "Only owners and admins can remove members.");
-  await withTenant(
+  const revokedKeys = await withTenant(
     ctx.tenantId,
     async (tx) => {
       const { ownerCount, target } = await lockOwnersAndFind(tx, ctx.tenantId, userId);
@@ -98,9 +114,12 @@ export async function removeMember(ctx: TenantContext, userId: string): Promise<
         targetId: userId,
         metadata: { role: target.role },
       });
+      // Whatever their role now: links or keys kept from an earlier admin role go too.
+      return revokeWhatTheyCreated(tx, ctx, userId, leaving ? "creator_left" : "creator_removed");
     },
     { userId: ctx.userId },
   );
+  forgetVerifiedApiKeys(revokedKeys);
 }
 
 /** The caller's current role in the tenant, or null when they are not (or no longer) a member. */

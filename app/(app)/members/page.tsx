@@ -92,6 +92,9 @@ export default async function MembersPage() {
             <h2 id="pending-heading" className="mb-3 text-lg font-semibold">
               Pending invitations
             </h2>
+            <p className="mb-3 text-sm text-slate-600">
+              A link is withdrawn when whoever created it leaves the workspace, is removed, or is no longer an owner or admin.
+            </p>
             {invitations.length === 0 ? (
               <p className="text-sm text-slate-600">No pending invitations.</p>
             ) : (

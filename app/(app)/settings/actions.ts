@@ -1,7 +1,8 @@
 "use server";
 import { revalidatePath } from "next/cache";
 import { getGateway } from "@/lib/ai";
-import { aiSettingsSchema, dismissNotice, updateAiSettings } from "@/lib/ai/ai-settings";
+import { z } from "zod";
+import { aiSettingsSchema, dismissNotice, rotateWebhookSecret, updateAiSettings } from "@/lib/ai/ai-settings";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { tenantAction } from "@/lib/http/tenant-action";
 import { apiKeyIdSchema, apiKeyNameSchema, noticeIdSchema, renameTenantSchema } from "@/lib/tenancy/schemas";
@@ -14,10 +15,21 @@ export const renameTenantAction = tenantAction(renameTenantSchema, { role: "admi
 });
 
 export const updateAiSettingsAction = tenantAction(aiSettingsSchema, { role: "admin" }, async (input, ctx) => {
-  await updateAiSettings(ctx, input);
+  const { webhookSecret } = await updateAiSettings(ctx, input);
   getGateway().forgetTenant(ctx.tenantId);
   revalidatePath("/settings");
-  return { ok: true, message: "AI limits saved. They apply from the next request." };
+  return {
+    ok: true,
+    message: "AI limits saved. They apply from the next request.",
+    // The first webhook URL gets a signing secret, shown this once.
+    result: webhookSecret ? { webhookSecret } : undefined,
+  };
+});
+
+export const rotateWebhookSecretAction = tenantAction(z.object({}), { role: "admin" }, async (_input, ctx) => {
+  const webhookSecret = await rotateWebhookSecret(ctx);
+  revalidatePath("/settings");
+  return { ok: true, message: "New signing secret created.", result: { webhookSecret } };
 });
 
 export const createApiKeyAction = tenantAction(apiKeyNameSchema, { role: "admin" }, async ({ name }, ctx) => {

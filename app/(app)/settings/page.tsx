@@ -2,21 +2,28 @@ import Link from "next/link";
 import type { Metadata } from "next";
 import { AiLimitsForm } from "@/components/ai/ai-limits-form";
 import { ApiKeyForm } from "@/components/ai/api-key-form";
+import { WebhookSecretForm } from "@/components/ai/webhook-secret-form";
 import { SingleFieldForm } from "@/components/ui/single-field-form";
 import { ActionForm } from "@/components/ui/action-form";
 import { PageHeader } from "@/components/ui/empty-state";
 import { getGateway } from "@/lib/ai";
 import { getAiProfile } from "@/lib/ai/ai-settings";
+import { formatUsd } from "@/lib/ai/usage-report";
 import { listApiKeys } from "@/lib/auth/api-keys";
 import { requirePageTenant } from "@/lib/auth/page-guard";
 import { runtimeSummary } from "@/lib/config/runtime-summary";
 import { hasRole } from "@/lib/tenancy/roles";
 import { getTenant } from "@/lib/tenancy/tenants";
-import { createApiKeyAction, renameTenantAction, revokeApiKeyAction, updateAiSettingsAction } from "./actions";
+import { createApiKeyAction, renameTenantAction, revokeApiKeyAction, rotateWebhookSecretAction, updateAiSettingsAction } from "./actions";
 
 export const metadata: Metadata = { title: "Settings" };
 
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
+const number = new Intl.NumberFormat("en");
+const tokensText = (n: number | null) => (n === null ? "no limit" : `${number.format(n)} tokens`);
+const creatorLabel = (key: { createdBy: string | null; creatorName: string | null }) =>
+  key.creatorName ?? (key.createdBy ? "a former member" : "a deleted account");
+const usdText = (n: number | null) => (n === null ? "no limit" : formatUsd(n));
 
 function Section({ id, title, children }: { id: string; title: string; children: React.ReactNode }) {
   return (
@@ -73,23 +80,50 @@ export default async function SettingsPage() {
       {isAdmin ? (
         <>
           <Section id="limits-heading" title="AI limits">
+            <dl className="mb-4 grid grid-cols-[auto_1fr_1fr] gap-x-6 gap-y-1 text-sm" data-testid="limits-summary">
+              <dt className="text-slate-500">Monthly</dt>
+              <dd className="text-slate-500">Tokens</dd>
+              <dd className="text-slate-500">Spending</dd>
+              <dt className="text-slate-500">
+                Plan allowance (<span className="capitalize">{profile.plan}</span>)
+              </dt>
+              <dd>{tokensText(profile.allowance.monthlyTokens)}</dd>
+              <dd>{usdText(profile.allowance.monthlyMicroUsd)}</dd>
+              <dt className="text-slate-500">Your limit</dt>
+              <dd>{profile.ownTokenLimit === null ? "the plan's" : tokensText(profile.ownTokenLimit)}</dd>
+              <dd>{profile.ownMicroUsdLimit === null ? "the plan's" : usdText(profile.ownMicroUsdLimit)}</dd>
+              <dt className="font-medium">In force</dt>
+              <dd className="font-medium">{tokensText(profile.tokenLimit)}</dd>
+              <dd className="font-medium">{usdText(profile.microUsdLimit)}</dd>
+            </dl>
             <AiLimitsForm
               action={updateAiSettingsAction}
+              allowance={{ plan: profile.plan, tokens: tokensText(profile.allowance.monthlyTokens), usd: usdText(profile.allowance.monthlyMicroUsd) }}
               values={{
-                monthlyTokenLimit: profile.tokenLimit === null ? "" : String(profile.tokenLimit),
-                monthlyUsdLimit: profile.microUsdLimit === null ? "" : String(profile.microUsdLimit / 1_000_000),
+                monthlyTokenLimit: profile.ownTokenLimit === null ? "" : String(profile.ownTokenLimit),
+                monthlyUsdLimit: profile.ownMicroUsdLimit === null ? "" : String(profile.ownMicroUsdLimit / 1_000_000),
                 memberMonthlyTokenCap: profile.memberTokenCap === null ? "" : String(profile.memberTokenCap),
                 softLimitPercent: String(profile.softLimitPercent),
                 downgradeAtSoftLimit: profile.downgradeAtSoftLimit,
                 warningWebhookUrl: profile.warningWebhookUrl ?? "",
               }}
             />
+            {profile.warningWebhookUrl ? (
+              <div className="mt-4 border-t border-slate-200 pt-4">
+                <h3 className="mb-2 text-sm font-semibold">Webhook signing secret</h3>
+                <WebhookSecretForm action={rotateWebhookSecretAction} secretSet={profile.webhookSecretSet} />
+              </div>
+            ) : null}
           </Section>
 
           <Section id="keys-heading" title="API keys">
             <p className="mb-3 text-sm text-slate-600">
               For the OpenAI-compatible API at <code className="font-mono">/api/v1</code> (chat completions, embeddings, models). Same limits, cache and
               metering as the app.
+            </p>
+            <p className="mb-3 text-sm text-slate-600" data-testid="api-key-lifetime">
+              A key stops working when the person who created it leaves this workspace, is removed, or is no longer an owner or admin. Create keys for
+              long-lived integrations from an account that will keep that role.
             </p>
             <ApiKeyForm action={createApiKeyAction} />
             {keys.length > 0 ? (
@@ -99,7 +133,8 @@ export default async function SettingsPage() {
                     <span>
                       <span className="font-medium">{key.name}</span> <code className="font-mono text-slate-600">{key.prefix}…</code>
                       <span className="block text-xs text-slate-500">
-                        created {dateFormat.format(key.createdAt)} · {key.lastUsedAt ? `last used ${dateFormat.format(key.lastUsedAt)}` : "never used"}
+                        created {dateFormat.format(key.createdAt)} by {creatorLabel(key)} ·{" "}
+                        {key.lastUsedAt ? `last used ${dateFormat.format(key.lastUsedAt)}` : "never used"}
                         {key.revokedAt ? ` · revoked ${dateFormat.format(key.revokedAt)}` : ""}
                       </span>
                     </span>

@@ -10,7 +10,17 @@ export const metadata: Metadata = { title: "Usage" };
 
 const number = new Intl.NumberFormat("en");
 
-function Meter({ label, used, limit, format }: { label: string; used: number; limit: number | null; format: (n: number) => string }) {
+interface MeterProps {
+  label: string;
+  used: number;
+  limit: number | null;
+  format: (n: number) => string;
+  plan: string;
+  allowance: number | null;
+  own: number | null;
+}
+
+function Meter({ label, used, limit, format, plan, allowance, own }: MeterProps) {
   const share = limit ? Math.min(100, Math.round((used / limit) * 100)) : null;
   return (
     <div className="rounded-lg border border-slate-200 bg-white p-4">
@@ -23,6 +33,10 @@ function Meter({ label, used, limit, format }: { label: string; used: number; li
           <div className={`h-2 rounded ${share >= 80 ? "bg-amber-500" : "bg-indigo-500"}`} style={{ width: `${share}%` }} />
         </div>
       ) : null}
+      <p className="mt-2 text-xs text-slate-500">
+        Plan allowance (<span className="capitalize">{plan}</span>): {allowance === null ? "no limit" : format(allowance)} · your limit:{" "}
+        {own === null ? "the plan's" : format(own)}
+      </p>
     </div>
   );
 }
@@ -47,8 +61,24 @@ export default async function UsagePage() {
         description={`This month (resets ${quota.resetsAt.slice(0, 10)} UTC). Every model call is metered, including cache hits and API calls.`}
       />
       <div className="grid gap-4 sm:grid-cols-2">
-        <Meter label="Tokens" used={quota.usedTokens} limit={quota.tokenLimit} format={(n) => number.format(n)} />
-        <Meter label="Spend" used={quota.usedMicroUsd} limit={quota.microUsdLimit} format={formatUsd} />
+        <Meter
+          label="Tokens"
+          used={quota.usedTokens}
+          limit={quota.tokenLimit}
+          format={(n) => number.format(n)}
+          plan={quota.plan}
+          allowance={quota.allowance.monthlyTokens}
+          own={quota.ownTokenLimit}
+        />
+        <Meter
+          label="Spend"
+          used={quota.usedMicroUsd}
+          limit={quota.microUsdLimit}
+          format={formatUsd}
+          plan={quota.plan}
+          allowance={quota.allowance.monthlyMicroUsd}
+          own={quota.ownMicroUsdLimit}
+        />
       </div>
       <h2 className="mb-2 mt-8 text-lg font-semibold">By model, last 30 days</h2>
       {models.length === 0 ? (

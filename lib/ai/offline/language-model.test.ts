@@ -1,24 +1,8 @@
-import { cosineSimilarity, embed, embedMany, generateObject, generateText, Output, streamText } from "ai";
+import { generateText, streamText } from "ai";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
-import { countTokens } from "./tokens";
-import { embedTextOffline, OFFLINE_NO_ANSWER, OfflineEmbeddingModel, OfflineLanguageModel } from "./offline-model";
-
-const DOC = [
-  "Acme Corp was founded in 1999 by Jane Doe in Berlin.",
-  "The company makes industrial sensors for wind turbines.",
-  "Its headquarters moved to Munich in 2012.",
-  "Acme employs 450 people across Europe.",
-  "The cafeteria serves vegetarian food on Fridays.",
-  "In 2021, Acme partnered with Nordwind Energy to monitor offshore wind farms.",
-].join(" ");
-const SYSTEM = "Answer using only the context.";
-
-const briefSchema = z.object({
-  summary: z.string(),
-  keyPoints: z.array(z.string()).min(1).max(5),
-  entities: z.array(z.object({ name: z.string(), kind: z.enum(["person", "organisation", "place", "other"]) })),
-});
+import { countTokens } from "../tokens";
+import { OFFLINE_NO_ANSWER, OfflineLanguageModel } from "./index";
+import { DOC, SYSTEM } from "./sample-document";
 
 async function ask(question: string, context = DOC): Promise<string> {
   const { text } = await generateText({
@@ -37,10 +21,6 @@ async function readAll<T>(stream: ReadableStream<T>): Promise<T[]> {
     if (done) return out;
     out.push(value);
   }
-}
-
-function norm(vector: readonly number[]): number {
-  return Math.sqrt(vector.reduce((sum, v) => sum + v * v, 0));
 }
 
 describe("OfflineLanguageModel (text)", () => {
@@ -209,165 +189,5 @@ describe("OfflineLanguageModel (streaming)", () => {
     const prompt = [{ role: "user" as const, content: [{ type: "text" as const, text: "hi" }] }];
     await expect(model.doGenerate({ prompt, abortSignal: signal })).rejects.toMatchObject({ name: "AbortError" });
     await expect(model.doStream({ prompt, abortSignal: signal })).rejects.toMatchObject({ name: "AbortError" });
-  });
-});
-
-describe("OfflineLanguageModel (structured output)", () => {
-  const prompt = `Summarise this document and extract the entities.\n\n${DOC}`;
-
-  it("produces an object that validates against the zod schema (Output.object)", async () => {
-    const { output, text } = await generateText({
-      model: new OfflineLanguageModel(),
-      system: "You brief analysts.",
-      prompt,
-      output: Output.object({ schema: briefSchema }),
-    });
-    expect(briefSchema.parse(JSON.parse(text))).toEqual(output);
-    expect(output.summary.startsWith("Acme Corp was founded in 1999")).toBe(true);
-    expect(output.keyPoints.length).toBeGreaterThanOrEqual(1);
-    expect(output.keyPoints.length).toBeLessThanOrEqual(5);
-    for (const point of output.keyPoints) expect(DOC).toContain(point);
-    const names = output.entities.map((e) => e.name);
-    expect(names).toEqual(expect.arrayContaining(["Acme Corp", "Jane Doe", "Berlin"]));
-    expect(new Set(names).size).toBe(names.length);
-    for (const entity of output.entities) expect(entity.kind).toBe("person");
-  });
-
-  it("focuses string fields on the question and is deterministic", async () => {
-    const run = () =>
-      generateText({
-        model: new OfflineLanguageModel(),
-        prompt: `Where is the headquarters?\n\n${DOC}`,
-        output: Output.object({ schema: briefSchema }),
-      });
-    const first = await run();
-    expect(first.output.summary).toBe("Its headquarters moved to Munich in 2012.");
-    expect((await run()).text).toBe(first.text);
-  });
-
-  it("streams the same JSON with streamText and works with generateObject", async () => {
-    const model = new OfflineLanguageModel();
-    const generated = await generateText({ model, prompt, output: Output.object({ schema: briefSchema }) });
-    const streamed = streamText({ model, prompt, output: Output.object({ schema: briefSchema }) });
-    expect(await streamed.output).toEqual(generated.output);
-    // generateObject is deprecated in AI SDK 6 but must keep working for older call sites.
-    const legacy = await generateObject({ model, prompt, schema: briefSchema });
-    expect(legacy.object).toEqual(generated.output);
-  });
-
-  it("handles formats, bounds, nullable, tuples, recursion, enums and arrays of objects", async () => {
-    interface TreeNode {
-      label: string;
-      children: TreeNode[];
-    }
-    const tree: z.ZodType<TreeNode> = z.lazy(() => z.object({ label: z.string(), children: z.array(tree) }));
-    const schema = z.object({
-      title: z.string().min(3).max(12),
-      people: z.number().int().min(1).max(10_000),
-      score: z.number().min(0).max(1),
-      flagged: z.boolean(),
-      contact: z.email(),
-      website: z.url(),
-      note: z.string().nullable(),
-      mode: z.enum(["fast", "slow"]),
-      pair: z.tuple([z.string(), z.number()]),
-      tags: z.array(z.string()).min(2).max(3),
-      steps: z.array(z.object({ point: z.string(), weight: z.number().int().min(1).max(3) })).min(1),
-      padded: z.string().min(400),
-      tree,
-      optional: z.string().optional(),
-    });
-    const { output } = await generateText({
-      model: new OfflineLanguageModel(),
-      prompt: `Describe Acme.\n\n${DOC}`,
-      output: Output.object({ schema }),
-    });
-    expect(schema.parse(output)).toEqual(output);
-    // A number stated in the sentence about the field ("Acme employs 450 people").
-    expect(output.people).toBe(450);
-    expect(output.flagged).toBe(false);
-    expect(output.mode).toBe("fast");
-    expect(output.tags.length).toBeGreaterThanOrEqual(2);
-    expect(output.tags.length).toBeLessThanOrEqual(3);
-  });
-
-  it("emits {answer} for JSON mode without a schema", async () => {
-    const { output } = await generateText({
-      model: new OfflineLanguageModel(),
-      prompt: `Who founded Acme?\n${DOC}`,
-      output: Output.json(),
-    });
-    expect(output).toEqual({ answer: "Acme Corp was founded in 1999 by Jane Doe in Berlin." });
-  });
-
-  it("still validates with no context at all", async () => {
-    const { output } = await generateText({
-      model: new OfflineLanguageModel(),
-      prompt: "Summarise.",
-      output: Output.object({ schema: briefSchema }),
-    });
-    expect(briefSchema.parse(output)).toEqual(output);
-  });
-});
-
-describe("OfflineEmbeddingModel", () => {
-  const model = new OfflineEmbeddingModel();
-
-  it("exposes the provider metadata", () => {
-    expect(model.provider).toBe("offline");
-    expect(model.modelId).toBe("keel-offline-hash-384");
-    expect(model.maxEmbeddingsPerCall).toBe(2048);
-    expect(model.supportsParallelCalls).toBe(true);
-    expect(new OfflineEmbeddingModel({ dimensions: 64 }).modelId).toBe("keel-offline-hash-64");
-  });
-
-  it("returns deterministic unit vectors of a fixed dimension", async () => {
-    const { embedding, usage } = await embed({ model, value: "Acme makes wind turbine sensors." });
-    expect(embedding).toHaveLength(384);
-    expect(norm(embedding)).toBeCloseTo(1, 10);
-    expect((await embed({ model, value: "Acme makes wind turbine sensors." })).embedding).toEqual(embedding);
-    expect(embedTextOffline("Acme makes wind turbine sensors.")).toEqual(embedding);
-    expect(usage.tokens).toBe(countTokens("Acme makes wind turbine sensors."));
-
-    const small = await embed({ model: new OfflineEmbeddingModel({ dimensions: 64 }), value: "hello" });
-    expect(small.embedding).toHaveLength(64);
-    expect(norm(small.embedding)).toBeCloseTo(1, 10);
-  });
-
-  it("never returns a zero vector", () => {
-    for (const text of ["", "   ", "???"]) {
-      const vector = embedTextOffline(text);
-      expect(vector).toHaveLength(384);
-      expect(norm(vector)).toBeCloseTo(1, 10);
-    }
-  });
-
-  it("puts similar texts closer than unrelated ones", async () => {
-    const { embeddings } = await embedMany({
-      model,
-      values: [
-        "How do I reset my password?",
-        "Steps to reset a forgotten password",
-        "Quarterly revenue grew by twelve percent",
-        "The sensors monitor offshore wind turbines",
-        "Offshore wind turbine monitoring sensor",
-      ],
-    });
-    const [password, forgot, revenue, sensors, sensor] = embeddings;
-    if (!password || !forgot || !revenue || !sensors || !sensor) throw new Error("missing embeddings");
-    expect(cosineSimilarity(password, forgot)).toBeGreaterThan(cosineSimilarity(password, revenue));
-    expect(cosineSimilarity(sensors, sensor)).toBeGreaterThan(cosineSimilarity(sensors, revenue));
-    expect(cosineSimilarity(sensors, sensor)).toBeGreaterThan(cosineSimilarity(sensors, password));
-    expect(cosineSimilarity(sensors, sensor)).toBeGreaterThan(0.5);
-  });
-
-  it("embeds 1,000 short texts (throughput sanity check, not timed)", async () => {
-    const values = Array.from({ length: 1000 }, (_, i) => `Short note number ${i} about topic ${i % 17}.`);
-    const started = performance.now();
-    const { embeddings, usage } = await embedMany({ model, values });
-    const elapsed = performance.now() - started;
-    expect(embeddings).toHaveLength(1000);
-    expect(usage.tokens).toBeGreaterThan(0);
-    console.info(`offline embeddings: 1000 texts in ${elapsed.toFixed(0)} ms`);
   });
 });

@@ -1,0 +1,187 @@
+// The extractive corpus: the context's sentences with IDF weights, ranked and selected per question.
+import { capitalisedRuns, bareWord, mergeContainedPhrases } from "./names";
+import { capitalise, contentTerms, rawWords, splitBlocks, splitSentences, stem, STOP_WORDS } from "./text";
+
+export type SentenceSource = "system" | "message";
+
+export interface Sentence {
+  readonly index: number;
+  readonly text: string;
+  readonly terms: ReadonlySet<string>;
+  readonly source: SentenceSource;
+}
+
+interface Scored {
+  readonly sentence: Sentence;
+  readonly score: number;
+}
+
+/**
+ * A further sentence must add at least this fraction of the weight of the rarest matched question
+ * word. Keeps "Munich" for "...and where is the headquarters?" but drops sentences that only repeat
+ * a common word such as the company name.
+ */
+const MIN_GAIN_RATIO = 0.5;
+
+export class Corpus {
+  readonly sentences: readonly Sentence[];
+  private readonly documentFrequency = new Map<string, number>();
+  /**
+   * Words seen capitalised somewhere other than the start of a sentence: a capital at the start of
+   * a sentence only marks a name ("Acme employs...") if the word is capitalised elsewhere too.
+   */
+  private readonly midSentenceCapitals = new Set<string>();
+
+  constructor(parts: ReadonlyArray<{ text: string; source: SentenceSource }>) {
+    const sentences: Sentence[] = [];
+    const seen = new Set<string>();
+    for (const part of parts) {
+      for (const block of splitBlocks(part.text)) {
+        for (const text of splitSentences(block)) {
+          const terms = new Set(contentTerms(text));
+          const key = text.toLowerCase().replace(/\s+/g, " ");
+          // Sentences without content words ("OK.") cannot answer anything; duplicates (e.g. a
+          // repeated system prompt) would only crowd out distinct sentences.
+          if (terms.size === 0 || seen.has(key)) continue;
+          seen.add(key);
+          sentences.push({ index: sentences.length, text, terms, source: part.source });
+          text
+            .split(/\s+/)
+            .slice(1)
+            .map((token) => token.replace(/^[^\p{L}\p{N}]+/u, ""))
+            .filter((word) => /^\p{Lu}/u.test(word))
+            .forEach((word) => this.midSentenceCapitals.add(bareWord(word).toLowerCase()));
+        }
+      }
+    }
+    this.sentences = sentences;
+    for (const sentence of sentences) {
+      for (const term of sentence.terms) {
+        this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
+      }
+    }
+  }
+
+  get isEmpty(): boolean {
+    return this.sentences.length === 0;
+  }
+
+  /** Rarer words weigh more: a term in every sentence says little about which one answers. */
+  idf(term: string): number {
+    const df = this.documentFrequency.get(term) ?? 0;
+    // Smoothed so a single-sentence context still scores > 0.
+    return df === 0 ? 0 : Math.log((this.sentences.length + 1) / df);
+  }
+
+  score(sentence: Sentence, query: ReadonlySet<string>): number {
+    let score = 0;
+    for (const term of query) if (sentence.terms.has(term)) score += this.idf(term);
+    return score;
+  }
+
+  /** Sentences with score > 0, best first; ties go to document sentences, then to earlier ones. */
+  rank(query: ReadonlySet<string>, pool: readonly Sentence[] = this.sentences): Scored[] {
+    return pool
+      .map((sentence) => ({ sentence, score: this.score(sentence, query) }))
+      .filter((s) => s.score > 0)
+      .sort((a, b) => b.score - a.score || sourceRank(a.sentence) - sourceRank(b.sentence) || a.sentence.index - b.sentence.index);
+  }
+
+  /**
+   * Up to `max` sentences chosen greedily by how much *new* question weight each adds (so the
+   * answer covers every part of a multi-part question instead of repeating one part), returned
+   * in original order. The first pick is simply the best-scoring sentence.
+   */
+  select(query: ReadonlySet<string>, max: number, pool: readonly Sentence[] = this.sentences): Sentence[] {
+    let maxIdf = 0;
+    for (const term of query) maxIdf = Math.max(maxIdf, this.idf(term));
+    const uncovered = new Set(query);
+    const remaining = this.rank(query, pool).map((s) => s.sentence);
+    const picked: Sentence[] = [];
+    while (picked.length < max && remaining.length > 0) {
+      let bestAt = -1;
+      let bestGain = 0;
+      remaining.forEach((sentence, i) => {
+        const gain = this.score(sentence, uncovered);
+        // `remaining` is already in rank order, so strict ">" keeps the tie-breaks of rank().
+        if (gain > bestGain) {
+          bestGain = gain;
+          bestAt = i;
+        }
+      });
+      const chosen = remaining[bestAt];
+      if (!chosen || (picked.length > 0 && bestGain < maxIdf * MIN_GAIN_RATIO)) break;
+      picked.push(chosen);
+      remaining.splice(bestAt, 1);
+      for (const term of chosen.terms) uncovered.delete(term);
+    }
+    return picked.sort((a, b) => a.index - b.index);
+  }
+
+  /** Document sentences first, so fallbacks quote the material rather than the system prompt. */
+  leading(count: number): Sentence[] {
+    return [...this.sentences].sort((a, b) => sourceRank(a) - sourceRank(b) || a.index - b.index).slice(0, count);
+  }
+
+  /**
+   * Capitalised key phrases ("Acme Corp", "Jane Doe", "EU"), most relevant to `query` first.
+   * Falls back to the highest tf-idf content words when the text has no capitalised names.
+   */
+  keyPhrases(query: ReadonlySet<string>): string[] {
+    interface PhraseStat {
+      phrase: string;
+      count: number;
+      first: number;
+      relevance: number;
+    }
+    const stats = new Map<string, PhraseStat>();
+    let order = 0;
+    for (const sentence of this.sentences) {
+      const sentenceScore = this.score(sentence, query);
+      for (const phrase of this.namesIn(sentence)) {
+        const key = phrase.toLowerCase();
+        const stat = stats.get(key);
+        if (stat) {
+          stat.count += 1;
+          stat.relevance = Math.max(stat.relevance, sentenceScore);
+        } else {
+          let direct = 0;
+          for (const term of contentTerms(phrase)) if (query.has(term)) direct += this.idf(term);
+          stats.set(key, { phrase, count: 1, first: order++, relevance: sentenceScore + 2 * direct });
+        }
+      }
+    }
+    let phrases = mergeContainedPhrases([...stats.values()]);
+    if (phrases.length === 0) {
+      // No names at all (e.g. lowercase notes): use the most distinctive content words instead.
+      const tf = new Map<string, PhraseStat>();
+      for (const sentence of this.sentences) {
+        for (const word of rawWords(sentence.text)) {
+          if (STOP_WORDS.has(word) || word.length < 3 || /^\d+$/.test(word)) continue;
+          const term = stem(word);
+          const stat = tf.get(term);
+          if (stat) stat.count += 1;
+          else tf.set(term, { phrase: capitalise(word), count: 1, first: order++, relevance: query.has(term) ? 1 : 0 });
+        }
+      }
+      phrases = [...tf.entries()].map(([term, stat]) => ({ ...stat, count: stat.count * this.idf(term) }));
+    }
+    return phrases.sort((a, b) => b.relevance + b.count - (a.relevance + a.count) || a.first - b.first).map((p) => p.phrase);
+  }
+
+  /** Capitalised names within one sentence, using the corpus-wide sentence-start evidence. */
+  namesIn(sentence: Sentence): string[] {
+    return capitalisedRuns(sentence.text, this.midSentenceCapitals);
+  }
+
+  /** First-occurrence position of a phrase, for presenting selected phrases in document order. */
+  firstMention(phrase: string): number {
+    const needle = phrase.toLowerCase();
+    const hit = this.sentences.find((s) => s.text.toLowerCase().includes(needle));
+    return hit ? hit.index : Number.MAX_SAFE_INTEGER;
+  }
+}
+
+function sourceRank(sentence: Sentence): number {
+  return sentence.source === "message" ? 0 : 1;
+}

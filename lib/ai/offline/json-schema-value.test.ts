@@ -1,0 +1,103 @@
+import { generateObject, generateText, Output, streamText } from "ai";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { OfflineLanguageModel } from "./index";
+import { briefSchema, DOC } from "./sample-document";
+
+describe("OfflineLanguageModel (structured output)", () => {
+  const prompt = `Summarise this document and extract the entities.\n\n${DOC}`;
+
+  it("produces an object that validates against the zod schema (Output.object)", async () => {
+    const { output, text } = await generateText({
+      model: new OfflineLanguageModel(),
+      system: "You brief analysts.",
+      prompt,
+      output: Output.object({ schema: briefSchema }),
+    });
+    expect(briefSchema.parse(JSON.parse(text))).toEqual(output);
+    expect(output.summary.startsWith("Acme Corp was founded in 1999")).toBe(true);
+    expect(output.keyPoints.length).toBeGreaterThanOrEqual(1);
+    expect(output.keyPoints.length).toBeLessThanOrEqual(5);
+    for (const point of output.keyPoints) expect(DOC).toContain(point);
+    const names = output.entities.map((e) => e.name);
+    expect(names).toEqual(expect.arrayContaining(["Acme Corp", "Jane Doe", "Berlin"]));
+    expect(new Set(names).size).toBe(names.length);
+    for (const entity of output.entities) expect(entity.kind).toBe("person");
+  });
+
+  it("focuses string fields on the question and is deterministic", async () => {
+    const run = () =>
+      generateText({
+        model: new OfflineLanguageModel(),
+        prompt: `Where is the headquarters?\n\n${DOC}`,
+        output: Output.object({ schema: briefSchema }),
+      });
+    const first = await run();
+    expect(first.output.summary).toBe("Its headquarters moved to Munich in 2012.");
+    expect((await run()).text).toBe(first.text);
+  });
+
+  it("streams the same JSON with streamText and works with generateObject", async () => {
+    const model = new OfflineLanguageModel();
+    const generated = await generateText({ model, prompt, output: Output.object({ schema: briefSchema }) });
+    const streamed = streamText({ model, prompt, output: Output.object({ schema: briefSchema }) });
+    expect(await streamed.output).toEqual(generated.output);
+    // generateObject is deprecated in AI SDK 6 but must keep working for older call sites.
+    const legacy = await generateObject({ model, prompt, schema: briefSchema });
+    expect(legacy.object).toEqual(generated.output);
+  });
+
+  it("handles formats, bounds, nullable, tuples, recursion, enums and arrays of objects", async () => {
+    interface TreeNode {
+      label: string;
+      children: TreeNode[];
+    }
+    const tree: z.ZodType<TreeNode> = z.lazy(() => z.object({ label: z.string(), children: z.array(tree) }));
+    const schema = z.object({
+      title: z.string().min(3).max(12),
+      people: z.number().int().min(1).max(10_000),
+      score: z.number().min(0).max(1),
+      flagged: z.boolean(),
+      contact: z.email(),
+      website: z.url(),
+      note: z.string().nullable(),
+      mode: z.enum(["fast", "slow"]),
+      pair: z.tuple([z.string(), z.number()]),
+      tags: z.array(z.string()).min(2).max(3),
+      steps: z.array(z.object({ point: z.string(), weight: z.number().int().min(1).max(3) })).min(1),
+      padded: z.string().min(400),
+      tree,
+      optional: z.string().optional(),
+    });
+    const { output } = await generateText({
+      model: new OfflineLanguageModel(),
+      prompt: `Describe Acme.\n\n${DOC}`,
+      output: Output.object({ schema }),
+    });
+    expect(schema.parse(output)).toEqual(output);
+    // A number stated in the sentence about the field ("Acme employs 450 people").
+    expect(output.people).toBe(450);
+    expect(output.flagged).toBe(false);
+    expect(output.mode).toBe("fast");
+    expect(output.tags.length).toBeGreaterThanOrEqual(2);
+    expect(output.tags.length).toBeLessThanOrEqual(3);
+  });
+
+  it("emits {answer} for JSON mode without a schema", async () => {
+    const { output } = await generateText({
+      model: new OfflineLanguageModel(),
+      prompt: `Who founded Acme?\n${DOC}`,
+      output: Output.json(),
+    });
+    expect(output).toEqual({ answer: "Acme Corp was founded in 1999 by Jane Doe in Berlin." });
+  });
+
+  it("still validates with no context at all", async () => {
+    const { output } = await generateText({
+      model: new OfflineLanguageModel(),
+      prompt: "Summarise.",
+      output: Output.object({ schema: briefSchema }),
+    });
+    expect(briefSchema.parse(output)).toEqual(output);
+  });
+});

@@ -1,0 +1,168 @@
+// Words, stemming, paragraphs and sentences: the shared tokenisation of questions and context.
+// Small English stop-word list: function words plus question/instruction filler ("please",
+// "tell") that would otherwise match unrelated sentences.
+export const STOP_WORDS: ReadonlySet<string> = new Set(
+  (
+    "a about above after again against all also am an and any are as at be because been before being " +
+    "below between both but by can could did do does doing done down during each either else etc ever " +
+    "every few for from further get gets got had has have having he her here hers herself him himself his " +
+    "how however i if in into is it its itself just let me might more most much must my myself neither no " +
+    "nor not now of off on once one only or other others our ours ourselves out over own per please quite " +
+    "rather really said say says shall she should since so some such than that the their theirs them " +
+    "themselves then there these they this those though through thus to too under until up upon us use " +
+    "used using very via was we were what whatever when where whether which while who whom whose why will " +
+    "with within without would yes yet you your yours yourself yourselves tell know give show explain " +
+    "describe according many"
+  ).split(" "),
+);
+
+// Words whose trailing "." does not end a sentence.
+const ABBREVIATIONS: ReadonlySet<string> = new Set("mr mrs ms dr prof sr jr st vs fig approx dept mt ft cf al".split(" "));
+
+/**
+ * Light, deterministic suffix stripping so "sensors"/"sensor" and "pricing"/"priced"/"price"
+ * match. Deliberately crude (no dictionary): it only has to be consistent between the question
+ * and the context.
+ */
+export function stem(word: string): string {
+  let w = word;
+  if (w.length <= 3 || /\d/.test(w)) return w;
+  if (/ies$/.test(w) && w.length > 4) w = `${w.slice(0, -3)}y`;
+  else if (/(?:sses|xes|ches|shes)$/.test(w)) w = w.slice(0, -2);
+  else if (/s$/.test(w) && !/(?:ss|us|is)$/.test(w)) w = w.slice(0, -1);
+
+  if (/ied$/.test(w) && w.length > 4) return `${w.slice(0, -3)}y`;
+  const verbal = /(?:ing|ed)$/.exec(w);
+  if (verbal && w.length - verbal[0].length >= 3) {
+    w = w.slice(0, -verbal[0].length);
+    // "running" -> "runn" -> "run"
+    if (/([bdfgkmnprt])\1$/.test(w)) w = w.slice(0, -1);
+    return w;
+  }
+  if (w.length >= 4 && w.endsWith("e")) w = w.slice(0, -1);
+  return w;
+}
+
+/** Lowercased words with possessives removed; the shared tokenisation for questions and context. */
+export function rawWords(text: string): string[] {
+  return (
+    text
+      .normalize("NFKC")
+      .toLowerCase()
+      .replace(/['’]s\b/g, "")
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
+}
+
+/** Content words: stop words and single letters dropped, then stemmed. */
+export function contentTerms(text: string): string[] {
+  const terms: string[] = [];
+  for (const word of rawWords(text)) {
+    if (STOP_WORDS.has(word)) continue;
+    if (word.length === 1 && !/\d/.test(word)) continue;
+    terms.push(stem(word));
+  }
+  return terms;
+}
+
+// Words that describe the task rather than its subject ("summarise the document", "extract the
+// entities"). They are dropped from queries (not from sentences), otherwise they match the
+// instructions in a system prompt instead of the material.
+const META_TERMS: ReadonlySet<string> = new Set(
+  (
+    "summarise summarize summary summaries document documents doc docs text context passage passages extract " +
+    "entity entities list answer question provided following below above bullet bullets key point points " +
+    "overview brief briefly short detail details information info main important item items tl dr tldr"
+  )
+    .split(" ")
+    .map(stem),
+);
+
+/** Summary-style requests ("Summarise this", "TL;DR") with no subject fall back to the opening sentences. */
+export const SUMMARY_REQUEST = /\b(?:summar(?:ise|ize|y)|overview|tl;?dr|gist|recap|outline|key points?)\b/i;
+
+/** Content terms of a question or field name, without task words. */
+export function queryTerms(text: string): Set<string> {
+  return new Set(contentTerms(text).filter((term) => !META_TERMS.has(term)));
+}
+
+/** "keyPoints" / "key_points" -> "key points", so property names can be scored like questions. */
+export function splitIdentifier(name: string): string {
+  return name
+    .replace(/([\p{Ll}\d])(\p{Lu})/gu, "$1 $2")
+    .replace(/[_\-.]+/g, " ")
+    .trim();
+}
+
+// Labels that prompt templates put in front of content ("Context: ...", "Document 2: ...").
+const LEADING_LABEL =
+  /^(?:context|question|q|answer|document|doc|source|passage|excerpt|background|reference|references|snippet|chunk|text|notes?)\s*(?:\[?\d+\]?)?\s*:\s*/i;
+const BULLET = /^(?:[-*+•▪‣◦]|\d{1,3}[.)])\s+/;
+const HEADING = /^#{1,6}\s+/;
+const ENDS_CLAUSE = /[.!?…:;]["'”’)\]]*$/;
+
+/** Splits free text into paragraphs: blank lines, bullets and headings separate; wrapped lines join. */
+export function splitBlocks(text: string): string[] {
+  const blocks: string[] = [];
+  let current = "";
+  const flush = (): void => {
+    if (current.trim()) blocks.push(current.trim());
+    current = "";
+  };
+  for (const rawLine of text.replace(/\r\n?/g, "\n").split("\n")) {
+    let line = rawLine.trim();
+    if (!line) {
+      flush();
+      continue;
+    }
+    const isHeading = HEADING.test(line);
+    const isBullet = BULLET.test(line);
+    line = line.replace(HEADING, "").replace(BULLET, "").replace(LEADING_LABEL, "").trim();
+    if (!line) {
+      flush();
+      continue;
+    }
+    // A line continues the previous one when that one did not end a clause and this looks like a
+    // wrap (lowercase start, or the previous line was long prose rather than a title).
+    const continues =
+      current !== "" && !isHeading && !isBullet && !ENDS_CLAUSE.test(current) && (/^[\p{Ll}\d(]/u.test(line) || current.split(/\s+/).length >= 8);
+    if (continues) {
+      current += ` ${line}`;
+    } else {
+      flush();
+      current = line;
+    }
+    if (isHeading) flush();
+  }
+  flush();
+  return blocks;
+}
+
+/** Sentence splitter that survives abbreviations ("Dr.", "e.g."), initials ("J. Smith") and decimals. */
+export function splitSentences(block: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (const match of block.matchAll(/[.!?…]+["'”’)\]]*(?=\s|$)/g)) {
+    const end = match.index + match[0].length;
+    if (match[0].startsWith(".") && !match[0].startsWith("..")) {
+      const lastWord = /(\S+)$/.exec(block.slice(start, match.index))?.[1] ?? "";
+      const bare = lastWord.replace(/^[("'“‘[]+/, "");
+      if (ABBREVIATIONS.has(bare.toLowerCase()) || /^\p{Lu}$/u.test(bare) || /^(?:\p{L}\.)+\p{L}?$/u.test(bare)) {
+        continue;
+      }
+    }
+    const rest = block.slice(end).trimStart();
+    // Only split when the next sentence plausibly starts here.
+    if (rest && !/^[\p{Lu}\p{N}"'“‘([]/u.test(rest)) continue;
+    const sentence = block.slice(start, end).trim();
+    if (sentence) out.push(sentence);
+    start = end;
+  }
+  const tail = block.slice(start).trim();
+  if (tail) out.push(tail);
+  return out;
+}
+
+export function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -160,9 +160,12 @@ CREATE POLICY own_notifications_delete ON notifications FOR DELETE TO keel_app
   USING (tenant_id = keel_current_tenant() AND user_id = keel_current_user());--> statement-breakpoint
 CREATE POLICY system_all ON notifications FOR ALL TO keel_system USING (true) WITH CHECK (true);--> statement-breakpoint
 
--- Every tenant gets its default collection (new tenants get one at sign-up).
+-- Every tenant gets its default collection (new tenants get one at sign-up). As keel_system: row-
+-- level security is forced on tenants, so a migrating role that is not a superuser would see none.
+SET LOCAL ROLE keel_system;--> statement-breakpoint
 INSERT INTO collections (tenant_id, name, is_default) SELECT id, 'General', true FROM tenants
   ON CONFLICT DO NOTHING;--> statement-breakpoint
+RESET ROLE;--> statement-breakpoint
 
 -- Cached answers remember the retrieved chunks they were built on, so deleting a document (or a
 -- collection) can drop every cached answer that cites it.

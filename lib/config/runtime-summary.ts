@@ -19,12 +19,20 @@ function describeDatabase(env: NodeJS.ProcessEnv): string {
   }
 }
 
-export function configuredAiProviders(env: NodeJS.ProcessEnv = process.env): string[] {
+/**
+ * The configured providers by name. A self-hosted endpoint's URL (an internal host, perhaps with
+ * a token in it) is shown only where `withUrls` says so: the banner and admins, not members.
+ */
+export function describeAiProviders(options: { withUrls: boolean }, env: NodeJS.ProcessEnv = process.env): string[] {
   const providers: string[] = [];
   if (env.OPENAI_API_KEY) providers.push("OpenAI");
   if (env.GOOGLE_GENERATIVE_AI_API_KEY) providers.push("Google");
-  if (env.OPENAI_COMPATIBLE_BASE_URL) providers.push(`OpenAI-compatible (${env.OPENAI_COMPATIBLE_BASE_URL})`);
+  if (env.OPENAI_COMPATIBLE_BASE_URL) providers.push(options.withUrls ? `OpenAI-compatible (${env.OPENAI_COMPATIBLE_BASE_URL})` : "OpenAI-compatible");
   return providers;
+}
+
+export function configuredAiProviders(env: NodeJS.ProcessEnv = process.env): string[] {
+  return describeAiProviders({ withUrls: true }, env);
 }
 
 function describeInngest(env: NodeJS.ProcessEnv): string {

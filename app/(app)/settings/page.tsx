@@ -11,7 +11,7 @@ import { getAiProfile } from "@/lib/ai/ai-settings";
 import { formatUsd } from "@/lib/ai/usage-report";
 import { listApiKeys } from "@/lib/auth/api-keys";
 import { requirePageTenant } from "@/lib/auth/page-guard";
-import { runtimeSummary } from "@/lib/config/runtime-summary";
+import { describeAiProviders } from "@/lib/config/runtime-summary";
 import { hasRole } from "@/lib/tenancy/roles";
 import { getTenant } from "@/lib/tenancy/tenants";
 import { createApiKeyAction, renameTenantAction, revokeApiKeyAction, rotateWebhookSecretAction, updateAiSettingsAction } from "./actions";
@@ -40,7 +40,6 @@ export default async function SettingsPage() {
   const ctx = await requirePageTenant();
   const isAdmin = hasRole(ctx.role, "admin");
   const [tenant, profile, keys] = await Promise.all([getTenant(ctx), getAiProfile(ctx), isAdmin ? listApiKeys(ctx) : Promise.resolve([])]);
-  const runtime = runtimeSummary();
   const gateway = getGateway();
   return (
     <>
@@ -68,7 +67,7 @@ export default async function SettingsPage() {
 
       <Section id="ai-heading" title="AI providers">
         <p className="text-sm text-slate-700" data-testid="ai-providers">
-          {runtime.aiProviders.join(", ")}
+          {describeAiProviders({ withUrls: isAdmin }).join(", ") || "None configured: Keel runs on its offline model"}
         </p>
         {gateway.offline ? (
           <p className="mt-2 text-sm text-amber-800">

@@ -1,0 +1,14 @@
+import { describe, expect, it } from "vitest";
+import { describeAiProviders } from "./runtime-summary";
+
+describe("describeAiProviders", () => {
+  const env = { OPENAI_API_KEY: "sk", OPENAI_COMPATIBLE_BASE_URL: "http://10.0.0.5:8000/v1?token=abc" };
+
+  it("names a self-hosted endpoint without its URL for members", () => {
+    expect(describeAiProviders({ withUrls: false }, env)).toEqual(["OpenAI", "OpenAI-compatible"]);
+  });
+
+  it("shows the URL to admins and in the start-up banner", () => {
+    expect(describeAiProviders({ withUrls: true }, env)).toEqual(["OpenAI", "OpenAI-compatible (http://10.0.0.5:8000/v1?token=abc)"]);
+  });
+});

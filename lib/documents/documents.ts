@@ -380,3 +380,17 @@ export async function dropCachedAnswersCiting(tx: Tx, tenantId: string, chunkIds
   await tx.execute(sql`delete from ai_exact_cache where tenant_id = ${tenantId} and context_chunk_ids && array(${chunkIds})::uuid[]`);
   await tx.execute(sql`delete from ai_semantic_cache where tenant_id = ${tenantId} and context_chunk_ids && array(${chunkIds})::uuid[]`);
 }
+
+/** Bytes of originals the tenant stores now (what the storage quota counts). */
+export async function storageUsed(ctx: TenantContext): Promise<number> {
+  const [row] = await withTenant(
+    ctx.tenantId,
+    (tx) =>
+      tx
+        .select({ bytes: sql<string>`coalesce(sum(${documents.sizeBytes}), 0)` })
+        .from(documents)
+        .where(eq(documents.tenantId, ctx.tenantId)),
+    { userId: ctx.userId },
+  );
+  return Number(row?.bytes ?? 0);
+}

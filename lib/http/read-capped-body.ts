@@ -3,12 +3,18 @@
 
 /** The body as text, or null when it is (declared or actually) larger than `maxBytes`. */
 export async function readCappedText(request: Request, maxBytes: number): Promise<string | null> {
+  const bytes = await readCappedBytes(request, maxBytes);
+  return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+}
+
+/** The body's bytes, or null when it is (declared or actually) larger than `maxBytes`. */
+export async function readCappedBytes(request: Request, maxBytes: number): Promise<Uint8Array | null> {
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > maxBytes) {
     await request.body?.cancel().catch(() => {});
     return null;
   }
-  if (!request.body) return "";
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -22,5 +28,5 @@ export async function readCappedText(request: Request, maxBytes: number): Promis
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks, size).toString("utf8");
+  return new Uint8Array(Buffer.concat(chunks, size));
 }

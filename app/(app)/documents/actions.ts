@@ -1,0 +1,42 @@
+"use server";
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { startAnalysis, stopAnalysis } from "@/inngest/analysis-jobs";
+import { cancelAnalysis, deleteDocument, requestReanalysis } from "@/lib/documents/documents";
+import { tenantAction } from "@/lib/http/tenant-action";
+import { markNotificationsRead } from "@/lib/notifications/notifications";
+
+const documentIdSchema = z.object({ documentId: z.uuid("Unknown document.") });
+
+export const reanalyzeDocumentAction = tenantAction(documentIdSchema, {}, async ({ documentId }, ctx) => {
+  await startAnalysis(await requestReanalysis(ctx, documentId));
+  revalidatePath("/documents");
+  revalidatePath(`/documents/${documentId}`);
+  return { ok: true, message: "Analysis started." };
+});
+
+export const cancelAnalysisAction = tenantAction(documentIdSchema, {}, async ({ documentId }, ctx) => {
+  const { jobId } = await cancelAnalysis(ctx, documentId);
+  await stopAnalysis(ctx.tenantId, documentId, jobId);
+  revalidatePath("/documents");
+  revalidatePath(`/documents/${documentId}`);
+  return { ok: true, message: "Analysis cancelled." };
+});
+
+export const deleteDocumentAction = tenantAction(
+  documentIdSchema.extend({ from: z.enum(["list", "page"]).default("list") }),
+  {},
+  async ({ documentId, from }, ctx) => {
+    const { cancelledJobId } = await deleteDocument(ctx, documentId);
+    if (cancelledJobId) await stopAnalysis(ctx.tenantId, documentId, cancelledJobId);
+    revalidatePath("/documents");
+    if (from === "page") redirect("/documents");
+    return { ok: true, message: "Document deleted." };
+  },
+);
+
+export const markNotificationsReadAction = tenantAction(z.object({ notificationId: z.uuid().optional() }), {}, async ({ notificationId }, ctx) => {
+  await markNotificationsRead(ctx, notificationId ?? null);
+  revalidatePath("/", "layout");
+});

@@ -1,0 +1,106 @@
+// Builds Keel and starts it the way `npm start` does, on a fresh database, for the benchmarks;
+// signs a seeded user in over HTTP like a browser, and reads the server's memory from /proc.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createTestDatabase, dropTestDatabase } from "../scripts/test-database";
+
+export interface AppServer {
+  url: string;
+  /** The worker process serving requests (KEEL_WORKERS=1). */
+  workerPid(): number;
+  stop(): Promise<void>;
+}
+
+/** Points this process and the server's environment at a fresh database; returns its clean-up. */
+export async function freshDatabase(env: NodeJS.ProcessEnv, label: string): Promise<() => Promise<void>> {
+  const adminUrl = (process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL)?.trim();
+  delete env.DATABASE_URL;
+  if (adminUrl) {
+    const url = await createTestDatabase(adminUrl, label);
+    process.env.DATABASE_URL = env.DATABASE_URL = url;
+    return () => dropTestDatabase(adminUrl, url).catch(() => {});
+  }
+  const dataDir = `.data/${label}-${process.pid}`;
+  process.env.KEEL_DATA_DIR = env.KEEL_DATA_DIR = dataDir;
+  delete process.env.DATABASE_URL;
+  return async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(`${dataDir}.lock`, { force: true });
+  };
+}
+
+export function serverEnv(port: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    AUTH_SECRET: randomBytes(32).toString("base64url"),
+    AUTH_URL: `http://127.0.0.1:${port}`,
+    AUTH_TRUST_HOST: "true",
+    NEXT_TELEMETRY_DISABLED: "1",
+    NODE_ENV: "production",
+  };
+}
+
+export async function startAppServer(port: number, env: NodeJS.ProcessEnv): Promise<AppServer> {
+  const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+  if (process.env.BENCH_SKIP_BUILD !== "1") {
+    const built = await new Promise<number>((resolve) =>
+      spawn(process.execPath, [nextBin, "build"], { stdio: ["ignore", "ignore", "inherit"], env }).on("exit", (c) => resolve(c ?? 1)),
+    );
+    if (built !== 0) throw new Error("next build failed");
+  }
+  const server: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/serve.ts", "-p", String(port), "-H", "127.0.0.1"], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...env, KEEL_WORKERS: "1" },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.stdout!.on("data", (d: Buffer) => (d.toString().includes("Ready on") ? resolve() : undefined));
+    server.on("exit", () => reject(new Error("the server exited")));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    workerPid() {
+      const children = readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, "utf8").trim().split(/\s+/).map(Number);
+      return children[0] ?? server.pid!;
+    },
+    async stop() {
+      if (server.exitCode !== null) return;
+      server.kill("SIGTERM");
+      await new Promise((resolve) => server.once("exit", resolve));
+    },
+  };
+}
+
+/** Resident memory of a process, in bytes (Linux). */
+export function residentBytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
+  return Number(line?.match(/(\d+)/)?.[1] ?? 0) * 1024;
+}
+
+/** Signs in through Auth.js's credentials endpoint, as the sign-in form does; returns the cookie header. */
+export async function signInOverHttp(baseUrl: string, email: string, password: string): Promise<string> {
+  const jar = new Map<string, string>();
+  const keep = (response: Response) => {
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair] = cookie.split(";");
+      const [name, ...value] = pair!.split("=");
+      jar.set(name!.trim(), value.join("="));
+    }
+  };
+  const header = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+  const csrf = await fetch(`${baseUrl}/api/auth/csrf`);
+  keep(csrf);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const signedIn = await fetch(`${baseUrl}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: header() },
+    body: new URLSearchParams({ csrfToken, email, password, callbackUrl: `${baseUrl}/documents` }),
+  });
+  keep(signedIn);
+  if (![...jar.keys()].some((name) => name.includes("session-token"))) throw new Error(`sign-in failed (HTTP ${signedIn.status})`);
+  return header();
+}

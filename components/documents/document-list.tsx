@@ -19,6 +19,7 @@ export interface ListedDocument {
   sizeBytes: number;
   status: string;
   error: string | null;
+  collectionId: string;
   collectionName: string;
   createdAt: string;
   job: (JobState & { id: string }) | null;
@@ -28,7 +29,13 @@ export interface ListedDocument {
 const kindLabels: Record<string, string> = { pdf: "PDF", docx: "Word", markdown: "Markdown", text: "Text", html: "HTML" };
 const date = new Intl.DateTimeFormat("en", { dateStyle: "medium" });
 
-export function DocumentList({ documents, actions }: { documents: ListedDocument[]; actions: { cancel: Action; retry: Action; remove: Action } }) {
+interface DocumentListProps {
+  documents: ListedDocument[];
+  collections: { id: string; name: string }[];
+  actions: { cancel: Action; retry: Action; remove: Action; move: Action };
+}
+
+export function DocumentList({ documents, collections, actions }: DocumentListProps) {
   const router = useRouter();
   const [jobs, setJobs] = useState<Record<string, JobState & { id: string }>>({});
 
@@ -97,6 +104,22 @@ export function DocumentList({ documents, actions }: { documents: ListedDocument
                         pendingLabel="Starting…"
                         label={`Retry the analysis of ${d.name}`}
                       />
+                    ) : null}
+                    {d.canDelete && collections.length > 1 ? (
+                      <ActionForm action={actions.move} hidden={{ documentId: d.id }} submitLabel="Move" pendingLabel="Moving…" label={`Move ${d.name}`}>
+                        <select
+                          name="collectionId"
+                          defaultValue={d.collectionId}
+                          aria-label={`Collection for ${d.name}`}
+                          className="rounded-md border border-slate-300 px-1 py-1 text-sm"
+                        >
+                          {collections.map((c) => (
+                            <option key={c.id} value={c.id}>
+                              {c.name}
+                            </option>
+                          ))}
+                        </select>
+                      </ActionForm>
                     ) : null}
                     {d.canDelete ? (
                       <ActionForm

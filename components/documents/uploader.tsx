@@ -18,6 +18,8 @@ interface Upload {
 
 export interface UploaderProps {
   collections: { id: string; name: string }[];
+  /** The collection the page is filtered to: uploads go there unless the user picks another. */
+  initialCollectionId?: string;
   maxFileBytes: number;
   storage: { usedBytes: number; limitBytes: number };
 }
@@ -48,12 +50,12 @@ function send(file: File, collectionId: string, onProgress: (share: number) => v
   });
 }
 
-export function DocumentUploader({ collections, maxFileBytes, storage }: UploaderProps) {
+export function DocumentUploader({ collections, initialCollectionId, maxFileBytes, storage }: UploaderProps) {
   const router = useRouter();
   const input = useRef<HTMLInputElement>(null);
   const [uploads, setUploads] = useState<Upload[]>([]);
   const [dragging, setDragging] = useState(false);
-  const [collectionId, setCollectionId] = useState(collections[0]?.id ?? "");
+  const [collectionId, setCollectionId] = useState(initialCollectionId ?? collections[0]?.id ?? "");
   const queue = useRef<{ upload: Upload; file: File }[]>([]);
   const active = useRef(0);
 

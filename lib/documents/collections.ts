@@ -1,6 +1,6 @@
 // Collections: the retrieval namespace documents are grouped in. Every tenant has a default one.
 import { and, asc, eq, sql } from "drizzle-orm";
-import { collections, type Collection } from "@/db/schema";
+import { collections, documents, type Collection } from "@/db/schema";
 import type { Tx } from "@/db/client";
 import { withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
@@ -15,6 +15,24 @@ export function listCollections(ctx: TenantContext): Promise<Collection[]> {
         .from(collections)
         .where(eq(collections.tenantId, ctx.tenantId))
         .orderBy(sql`${collections.isDefault} desc`, asc(collections.name)),
+    { userId: ctx.userId },
+  );
+}
+
+/** The tenant's collections with how many documents each holds (for the Documents page). */
+export function listCollectionsWithCounts(ctx: TenantContext): Promise<(Collection & { documentCount: number })[]> {
+  return withTenant(
+    ctx.tenantId,
+    async (tx) => {
+      const rows = await tx
+        .select({ collection: collections, documentCount: sql<number>`count(${documents.id})::int` })
+        .from(collections)
+        .leftJoin(documents, eq(documents.collectionId, collections.id))
+        .where(eq(collections.tenantId, ctx.tenantId))
+        .groupBy(collections.id)
+        .orderBy(sql`${collections.isDefault} desc`, asc(collections.name));
+      return rows.map((r) => ({ ...r.collection, documentCount: r.documentCount }));
+    },
     { userId: ctx.userId },
   );
 }

@@ -251,9 +251,13 @@ export async function analyzeDocument(input: AnalysisInput, prepared: Prepared, 
 export async function completeAnalysis(input: AnalysisInput, analysis: DocumentAnalysis): Promise<void> {
   const document = await wantedDocument(input);
   await withTenant(input.tenantId, async (tx) => {
+    // The row lock orders this after a move to another collection (which locks it too), so the
+    // chunks go live in the collection the document is in now, not the one it was in at upload.
+    const [current] = await tx.select({ collectionId: documents.collectionId }).from(documents).where(eq(documents.id, document.id)).for("update");
+    if (!current) return;
     await tx
       .update(documentChunks)
-      .set({ active: true })
+      .set({ active: true, collectionId: current.collectionId })
       .where(and(eq(documentChunks.documentId, document.id), eq(documentChunks.version, input.version)));
     await tx.delete(documentChunks).where(and(eq(documentChunks.documentId, document.id), ne(documentChunks.version, input.version)));
     await tx

@@ -17,7 +17,11 @@ export type AuditAction =
   | "api_key.revoked"
   | "ai_settings.changed"
   | "ai_settings.webhook_secret_created"
-  | "ai_settings.webhook_secret_rotated";
+  | "ai_settings.webhook_secret_rotated"
+  | "collection.created"
+  | "collection.renamed"
+  | "collection.deleted"
+  | "document.moved";
 
 export async function recordAudit(tx: Tx, entry: Omit<NewAuditEntry, "id" | "createdAt" | "action"> & { action: AuditAction }): Promise<void> {
   await tx.insert(auditLog).values(entry);

@@ -39,7 +39,7 @@ const usageOf = (result: CompletionResult): LanguageModelV3Usage => ({
 });
 
 // Settings the gateway decides itself (provider options would tie a call to one provider).
-const ignoredSettings = ["topK", "presencePenalty", "frequencyPenalty", "seed", "headers", "providerOptions"] as const;
+const ignoredSettings = ["topK", "presencePenalty", "frequencyPenalty", "seed", "providerOptions"] as const;
 
 export class GatewayLanguageModel implements LanguageModelV3 {
   readonly specificationVersion = "v3" as const;
@@ -104,9 +104,11 @@ export class GatewayLanguageModel implements LanguageModelV3 {
         throw new GatewayError("invalid_request", `The provider tool "${tool.name}" cannot be routed through the gateway: use function tools.`);
       tools.push(tool);
     }
-    const warnings: SharedV3Warning[] = ignoredSettings
-      .filter((setting) => options[setting] !== undefined)
-      .map((setting) => ({ type: "unsupported", feature: setting, details: "Keel's gateway chooses providers and their settings itself." }));
+    // The SDK always sends its user-agent; only headers a caller set are worth a warning.
+    const callerHeaders = Object.keys(options.headers ?? {}).some((name) => name.toLowerCase() !== "user-agent");
+    const warnings: SharedV3Warning[] = [...ignoredSettings.filter((setting) => options[setting] !== undefined), ...(callerHeaders ? ["headers"] : [])].map(
+      (setting) => ({ type: "unsupported", feature: setting, details: "Keel's gateway chooses providers and their settings itself." }),
+    );
     const request: GenerateRequest = {
       role: this.role,
       prompt: options.prompt,

@@ -74,9 +74,11 @@ describe("keelModel failures", () => {
     await gateway.flush();
     const [event] = await eventsOf(tenant.tenantId);
     expect(event).toMatchObject({ status: "partial", errorCode: "client_cancelled", provider: "openai" });
-    // Billed for what had reached Keel when the caller stopped: at most a chunk more than the caller read.
+    // Billed for what had reached Keel when the caller stopped: what the caller read, plus at most
+    // the few chunks the SDK's stream buffers had read ahead; far from the whole answer.
     expect(event!.outputTokens).toBeGreaterThanOrEqual(countTokens(delivered));
-    expect(event!.outputTokens).toBeLessThanOrEqual(countTokens(delivered) + 2);
+    expect(event!.outputTokens).toBeLessThanOrEqual(countTokens(delivered) + 5);
+    expect(event!.outputTokens).toBeLessThan(countTokens(words) / 2);
     expect(await quotaRow(tenant.tenantId)).toMatchObject({ reservedTokens: 0, usedTokens: event!.inputTokens + event!.outputTokens });
   });
 
@@ -103,6 +105,7 @@ describe("keelModel and the cache", () => {
     const ask = (tools: ToolSet) => generateText({ model, prompt: "Define 'keel'.", tools });
 
     const first = await ask({ lookup });
+    await gateway.flush(); // cache entries are written with the usage batch, off the response path
     const again = await ask({ lookup });
     expect(again.text).toBe("No tool needed.");
     expect(readKeelMetadata(first.providerMetadata)).toMatchObject({ cacheHit: false, cacheStatus: "miss" });
@@ -116,11 +119,13 @@ describe("keelModel and the cache", () => {
     expect(generationRequests(servers.openai)).toHaveLength(1);
 
     await ask({ lookup, translate });
+    await gateway.flush();
     expect(generationRequests(servers.openai)).toHaveLength(2);
 
     servers.openai.setDefault({ kind: "tool-calls", calls: [{ name: "lookup", arguments: { word: "keel" } }] });
     const question = () => generateText({ model, prompt: "Look up 'keel'.", tools: { lookup } });
     expect((await question()).toolCalls).toHaveLength(1);
+    await gateway.flush();
     expect((await question()).toolCalls).toHaveLength(1);
     expect(generationRequests(servers.openai)).toHaveLength(4);
 

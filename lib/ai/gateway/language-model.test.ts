@@ -126,6 +126,32 @@ describe("keelModel with tools", () => {
   });
 });
 
+describe("the parallel-call preference", () => {
+  it("reaches OpenAI and OpenAI-compatible servers as parallel_tool_calls, and only with tools", async () => {
+    const tenant = await createTenant("Parallel calls");
+    const ctx = { tenantId: tenant.tenantId, feature: "api", cache: { noCache: true, noStore: true } };
+    const tools = [{ type: "function" as const, name: "lookup", inputSchema: { type: "object" as const, properties: {} } }];
+    const prompt = [{ role: "user" as const, content: [{ type: "text" as const, text: "Look it up" }] }];
+    const compatible = newGateway(
+      testConfig(servers.openai, servers.gemini, {
+        providers: [{ name: "compatible", apiKey: "test", baseURL: servers.openai.url }],
+        compatibleModels: { language: "local-model" },
+      }),
+    );
+    for (const gateway of [newGateway(testConfig(servers.openai, servers.gemini)), compatible]) {
+      await gateway.generate(ctx, { role: "chat", prompt, tools, parallelToolCalls: false });
+      await gateway.generate(ctx, { role: "chat", prompt, parallelToolCalls: false });
+    }
+    const bodies = generationRequests(servers.openai).map((r) => r.body as { model: string; parallel_tool_calls?: boolean });
+    expect(bodies.map((b) => [b.model, b.parallel_tool_calls])).toEqual([
+      ["gpt-4.1-mini", false],
+      ["gpt-4.1-mini", undefined],
+      ["local-model", false],
+      ["local-model", undefined],
+    ]);
+  });
+});
+
 describe("keelModel with structured output and telemetry", () => {
   const invoice = z.object({ vendor: z.string(), total: z.number() });
 

@@ -89,7 +89,7 @@ export function parseCron(spec: string): CronSchedule {
       let t = new Date(Math.floor(after.getTime() / 60_000) * 60_000 + 60_000);
       const at = (y: number, mo: number, d: number, h: number, mi: number) => new Date(Date.UTC(y, mo, d, h, mi));
       // Each skip moves to the start of the next month, day, hour or minute: a few hundred steps at most per year searched.
-      for (let guard = 0; guard < 100_000; guard++) {
+      for (let guard = 0; guard < 20_000; guard++) {
         const [y, mo, d, h, mi] = [t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate(), t.getUTCHours(), t.getUTCMinutes()];
         if (!months.values.has(mo + 1)) t = at(y, mo + 1, 1, 0, 0);
         else if (!dayMatches(t)) t = at(y, mo, d + 1, 0, 0);

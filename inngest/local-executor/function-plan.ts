@@ -90,7 +90,15 @@ export function planFunction(appId: string, raw: unknown): FunctionPlan {
   const crons = config.triggers.flatMap(({ cron: schedule, jitter }) => {
     if (schedule === undefined) return [];
     if (jitter) problems.push(new UnsupportedByLocalExecutor(`cron jitter (${schedule})`).message);
-    const cron = guarded(problems, () => parseCron(schedule), null);
+    const cron = guarded(
+      problems,
+      () => {
+        const parsed = parseCron(schedule);
+        parsed.next(new Date()); // a schedule that never fires is refused now, not at its first tick
+        return parsed;
+      },
+      null,
+    );
     return cron ? [{ schedule, cron }] : [];
   });
 

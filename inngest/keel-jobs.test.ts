@@ -7,7 +7,7 @@ import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { eq, like } from "drizzle-orm";
 import type { NextRequest } from "next/server";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { localExecutorCrons } from "@/db/schema";
 import { withSystem, withTenant } from "@/db/scope";
 import { startAnalysis, stopAnalysis } from "@/inngest/analysis-jobs";
@@ -37,6 +37,11 @@ const finishedRunOfDocument = (documentId: string) =>
     return run?.status !== "active" && run;
   });
 
+// One tenant for the document tests, made (and the database opened) before the clock starts.
+let owner: Awaited<ReturnType<typeof createTenant>>;
+beforeAll(async () => {
+  owner = await createTenant("Executor docs");
+});
 afterEach(stopExecutors);
 afterAll(async () => {
   await stopExecutors();
@@ -49,7 +54,6 @@ describe("document analysis on the local executor", () => {
   });
 
   it("takes an uploaded PDF to ready through the app's serve handler", async () => {
-    const owner = await createTenant("Executor docs");
     await startExecutor(handler, fast);
     const { document, request } = await acceptUpload(owner, {
       fileName: "plan.pdf",
@@ -70,7 +74,6 @@ describe("document analysis on the local executor", () => {
   });
 
   it("fails a file it cannot read with its reason, at once", async () => {
-    const owner = await createTenant("Executor broken");
     await startExecutor(handler, fast);
     const { document, request } = await acceptUpload(owner, { fileName: "broken.pdf", bytes: await corruptPdf(), collectionId: null });
     await startAnalysis(request);
@@ -80,7 +83,6 @@ describe("document analysis on the local executor", () => {
   });
 
   it("marks the document failed through onFailure when a failure outlasts every retry", async () => {
-    const owner = await createTenant("Executor storage");
     const { document, request } = await acceptUpload(owner, {
       fileName: "lost.pdf",
       bytes: await makePdf([{ paragraphs: paragraphs("storage") }]),
@@ -105,7 +107,6 @@ describe("document analysis on the local executor", () => {
   });
 
   it("stops a run when the analysis is cancelled (cancelOn with the job id)", async () => {
-    const owner = await createTenant("Executor cancel");
     const pages = Array.from({ length: 40 }, (_, p) => ({ heading: `Part ${p}`, paragraphs: paragraphs(`fleet ${p}`) }));
     const { document, request } = await acceptUpload(owner, { fileName: "long.pdf", bytes: await makePdf(pages), collectionId: null });
     const other = await acceptUpload(owner, { fileName: "other.pdf", bytes: await makePdf([{ paragraphs: paragraphs("other") }]), collectionId: null });

@@ -31,6 +31,13 @@ const counted = client.createFunction({ id: "counted", triggers: [{ event: event
   return { sum: a + b + c };
 });
 
+const parallel = client.createFunction({ id: "parallel", triggers: [{ event: event("parallel") }] }, async ({ event, step }) => {
+  const { key } = dataOf(event);
+  const [x, y] = await Promise.all([step.run("x", () => (count(`${key}:x`), "x")), step.run("y", () => (count(`${key}:y`), "y"))]);
+  const z = await step.run("z", () => (count(`${key}:z`), "z"));
+  return `${x}${y}${z}`;
+});
+
 const flaky = client.createFunction({ id: "flaky", retries: 3, triggers: [{ event: event("flaky") }] }, async ({ event, step, attempt }) => {
   const { key, failTimes = 0 } = dataOf(event);
   await step.run("before", () => count(`${key}:before`));
@@ -104,7 +111,7 @@ const throttled = client.createFunction(
   async ({ event }) => count(`${dataOf(event).key}:throttled`),
 );
 
-const handler = serveHandler(client, [counted, flaky, doomed, refusing, sleeper, fanOut, told, cancellable, waiting, throttled]);
+const handler = serveHandler(client, [counted, parallel, flaky, doomed, refusing, sleeper, fanOut, told, cancellable, waiting, throttled]);
 const send = (name: string, data: Record<string, unknown>) => client.send({ name: event(name), data });
 
 beforeAll(async () => {
@@ -134,6 +141,13 @@ describe("the local executor", () => {
     await finishedRun(fn("counted"), "dup");
     expect((await runsOf(fn("counted"))).filter((run) => run.event.data.key === "dup")).toHaveLength(1);
     expect(calls.get("dup:a")).toBe(1);
+  });
+
+  it("runs parallel steps the SDK plans, one request each, then goes on", async () => {
+    await startExecutor(handler);
+    await send("parallel", { key: "p1" });
+    expect(await finishedRun(fn("parallel"), "p1")).toMatchObject({ status: "completed", output: "xyz" });
+    expect([calls.get("p1:x"), calls.get("p1:y"), calls.get("p1:z")]).toEqual([1, 1, 1]);
   });
 
   it("retries a failing step with growing backoff, then succeeds without re-running earlier steps", async () => {

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { Tx } from "@/db/client";
 import { localExecutorCrons, localExecutorFunctions } from "@/db/schema";
 import { withSystem } from "@/db/scope";
+import { log } from "@/lib/observability/log";
 import { LOCAL_EXECUTOR_ORIGIN } from "./event-intake";
 import { planFunction, type FunctionPlan } from "./function-plan";
 
@@ -74,13 +75,19 @@ export async function loadPlans(tx: Tx, ids?: string[]): Promise<FunctionPlan[]>
     .select()
     .from(localExecutorFunctions)
     .where(ids ? inArray(localExecutorFunctions.id, ids) : undefined);
-  return rows.map((row) => {
+  return rows.flatMap((row) => {
     const key = `${row.appId}\n${JSON.stringify(row.config)}`;
     let plan = compiled.get(key);
     if (!plan) {
-      plan = planFunction(row.appId, row.config);
+      try {
+        plan = planFunction(row.appId, row.config);
+      } catch (error) {
+        // Another app's config this version cannot read: its events start nothing, and the log says so.
+        log.error({ err: error, functionId: row.id }, "local executor: a registered function's config is unreadable; skipping it");
+        return [];
+      }
       compiled.set(key, plan);
     }
-    return plan;
+    return [plan];
   });
 }

@@ -3,8 +3,11 @@
 // see it (with an injected clock), and a stopped executor's runs resume elsewhere without
 // re-running the steps that finished.
 import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
 import { Inngest } from "inngest";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { localExecutorRuns } from "@/db/schema";
+import { withSystem } from "@/db/scope";
 import { localExecutorClientOptions } from "@/inngest/client";
 import { eventually, finishedRun, Gates, runsOf, serveHandler, startExecutor, stopExecutors } from "@/test/local-executor-harness";
 
@@ -155,5 +158,23 @@ describe("restarts", () => {
     expect(await finishedRun(fn("resumable"), "r2")).toMatchObject({ status: "completed" });
     // Step a finished before the stop and ran once; b was cut off and ran again; c once.
     expect([calls.get("r2:a"), calls.get("r2:b"), calls.get("r2:c")]).toEqual([1, 2, 1]);
+  });
+
+  it("take over a run whose executor stopped renewing its lease (a crashed process), and drop the old result", async () => {
+    await startExecutor(handler, { settings: { leaseMs: 60_000 } });
+    await send("resumable", { key: "r3" });
+    await eventually(() => calls.get("r3:b") === 1);
+    // As if that process had died mid-step: nobody renews the lease, and it runs out.
+    await withSystem("test: let a lease run out", (tx) =>
+      tx
+        .update(localExecutorRuns)
+        .set({ leasedUntil: new Date(Date.now() - 1_000) })
+        .where(sql`${localExecutorRuns.event}->'data'->>'key' = 'r3'`),
+    );
+    await startExecutor(handler);
+    await eventually(() => calls.get("r3:b") === 2);
+    gates.open("r3");
+    expect(await finishedRun(fn("resumable"), "r3")).toMatchObject({ status: "completed" });
+    expect([calls.get("r3:a"), calls.get("r3:b"), calls.get("r3:c")]).toEqual([1, 2, 1]);
   });
 });

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { localExecutorRuns } from "@/db/schema";
 import { withSystem } from "@/db/scope";
 import { localExecutorClientOptions } from "@/inngest/client";
+import { routeEvents } from "./router";
 import { eventually, finishedRun, Gates, runsOf, serveHandler, startExecutor, stopExecutors } from "@/test/local-executor-harness";
 
 const app = `scheduling-test-${randomUUID().slice(0, 8)}`;
@@ -93,6 +94,8 @@ describe("priority", () => {
   it("runs a run with priority.run seconds of head start before older ones", async () => {
     for (const key of ["low-1", "low-2", "low-3"]) await send("prioritised", { key, priority: 0 });
     await send("prioritised", { key: "high", priority: 120 });
+    // All four queued before any is claimed (an executor of another test file may be routing too).
+    await eventually(async () => (await routeEvents(new Date()), (await runsOf(fn("prioritised"))).length === 4));
     await startExecutor(handler, { settings: { slots: 1 } });
     await eventually(() => order.length === 4);
     expect(order).toEqual(["high", "low-1", "low-2", "low-3"]);

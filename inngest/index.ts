@@ -1,6 +1,7 @@
-// Every durable function Keel serves at /api/inngest.
+// Every durable function Keel serves at /api/inngest (and the local executor runs in-process).
 import { analyzeDocumentFunction } from "./functions/analyze-document";
+import { purgeExpiredSignInAttemptsHourly } from "./functions/purge-expired-sign-in-attempts";
 import { purgeStaleInvitationsNightly } from "./functions/purge-stale-invitations";
 import { settleExpiredReservationsEvery5Minutes } from "./functions/settle-expired-reservations";
 
-export const functions = [analyzeDocumentFunction, purgeStaleInvitationsNightly, settleExpiredReservationsEvery5Minutes];
+export const functions = [analyzeDocumentFunction, purgeStaleInvitationsNightly, settleExpiredReservationsEvery5Minutes, purgeExpiredSignInAttemptsHourly];

@@ -5,3 +5,4 @@ export * from "./ai";
 export * from "./documents";
 export * from "./jobs";
 export * from "./local-executor";
+export * from "./chat";

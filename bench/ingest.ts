@@ -114,7 +114,11 @@ const { jobEvents, jobs, documents } = await import("../db/schema");
 const { eq, asc } = await import("drizzle-orm");
 const email = `ingest-${Date.now()}@example.test`;
 const password = "ingest-password-123";
-await signUp({ name: "Bench", email, password, workspaceName: "Ingest bench" }, { clientAddress: "127.0.0.1" });
+const account = await signUp({ name: "Bench", email, password, workspaceName: "Ingest bench" }, { clientAddress: "127.0.0.1" });
+// The free plan's monthly allowance is smaller than a 200-page PDF plus a 5 MB DOCX: measure the
+// pipeline on the enterprise plan (unlimited), as an operator would set it.
+const { changeTenantPlan } = await import("../lib/operator/tenant-plans");
+await changeTenantPlan({ userId: account.userId, email }, account.tenantId, "enterprise");
 
 const server = await startAppServer(PORT, env);
 const stopLive = new AbortController();

@@ -25,6 +25,7 @@ import { availableParallelism } from "node:os";
 import nextEnv from "@next/env";
 import { productionConfigProblems } from "@/lib/config/production-config";
 import { markPeerAddressAuthoritative, stampPeerAddress } from "@/lib/http/peer-address";
+import { withRequestId } from "@/lib/http/request-id";
 import { processSingletonIfCreated } from "@/lib/process-singleton";
 import { apiV1Router } from "./api-router";
 
@@ -79,7 +80,7 @@ async function startWorker(): Promise<void> {
   const server = createServer((request, response) => {
     stampPeerAddress(request);
     if (stopping) response.setHeader("connection", "close");
-    return track(api(request, response) ?? handle(request, response));
+    return withRequestId(response, () => track(api(request, response) ?? handle(request, response)));
   });
   server.listen(port, hostname, () => {
     process.send?.("ready");

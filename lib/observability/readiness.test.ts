@@ -42,7 +42,13 @@ describe("health and readiness", () => {
   }, 10_000);
 
   it("probes a configured Inngest server's address", async () => {
-    const status = await jobRunnerStatus({ INNGEST_BASE_URL: "http://127.0.0.1:9" } as NodeJS.ProcessEnv);
+    const status = await jobRunnerStatus({
+      ...process.env,
+      INNGEST_DEV: undefined,
+      INNGEST_EVENT_KEY: undefined,
+      INNGEST_SIGNING_KEY: undefined,
+      INNGEST_BASE_URL: "http://127.0.0.1:9",
+    });
     expect(status.ok).toBe(false);
     expect(status.detail).toMatch(/not reachable/);
   });

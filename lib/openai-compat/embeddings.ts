@@ -40,7 +40,7 @@ export async function handleEmbeddings(request: Request, principal: ApiKeyPrinci
         model: result.model,
         usage: { prompt_tokens: result.usage.tokens, total_tokens: result.usage.tokens },
       },
-      { headers: { "x-request-id": result.requestId, "x-keel-provider": result.provider, "x-keel-offline": String(result.offline) } },
+      { headers: { "x-keel-call-id": result.requestId, "x-keel-provider": result.provider, "x-keel-offline": String(result.offline) } },
     );
   } catch (error) {
     return errorToResponse(error);

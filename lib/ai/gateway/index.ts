@@ -17,6 +17,8 @@ import { ProviderRegistry } from "../providers";
 import { resolveChain } from "../routing";
 import { readTenantProfile, type TenantProfile } from "../tenant-profile";
 import { TtlCache } from "../ttl-cache";
+import type { Attributes } from "@opentelemetry/api";
+import { inSpan } from "@/lib/observability/tracing";
 import type { CallContext, ModelRole, ModelTarget } from "../types";
 import { embedValues } from "./embed";
 import { generateCompletion, type ValidationCheck } from "./generate";
@@ -108,7 +110,7 @@ export class Gateway implements GatewayRuntime {
   }
 
   generate(ctx: CallContext, request: GenerateRequest, validation?: ValidationCheck): Promise<CompletionResult> {
-    return generateCompletion(this, ctx, request, validation);
+    return inSpan("keel.gateway.generate", spanAttributes(ctx, request.role), () => generateCompletion(this, ctx, request, validation), completionAttributes);
   }
 
   /**
@@ -116,14 +118,52 @@ export class Gateway implements GatewayRuntime {
    * still answer with a proper HTTP error when every provider fails.
    */
   stream(ctx: CallContext, request: GenerateRequest): Promise<CompletionStream> {
-    return streamCompletion(this, ctx, request);
+    // The span covers admission up to the first token (the stream itself may outlive any request).
+    return inSpan(
+      "keel.gateway.stream",
+      spanAttributes(ctx, request.role),
+      () => streamCompletion(this, ctx, request),
+      (s) => ({
+        "keel.provider": s.provider,
+        "keel.model": s.model,
+        "keel.cache": s.cacheStatus,
+        "keel.offline": s.offline,
+        "keel.time_to_first_token_ms": s.timeToFirstTokenMs,
+      }),
+    );
   }
 
   embed(ctx: CallContext, values: string[]): Promise<EmbeddingResult> {
-    return embedValues(this, ctx, values);
+    return inSpan(
+      "keel.gateway.embed",
+      { ...spanAttributes(ctx, "embedding"), "keel.inputs": values.length },
+      () => embedValues(this, ctx, values),
+      (e) => ({
+        "keel.provider": e.provider,
+        "keel.model": e.model,
+        "keel.tokens": e.usage.tokens,
+      }),
+    );
   }
 
   generateObject<T>(ctx: CallContext, request: ObjectRequest<T>) {
     return generateValidatedObject(this, ctx, request);
   }
+}
+
+function spanAttributes(ctx: CallContext, role: string): Attributes {
+  return { "keel.tenant_id": ctx.tenantId, "keel.feature": ctx.feature, "keel.role": role, ...(ctx.requestId ? { "keel.request_id": ctx.requestId } : {}) };
+}
+
+function completionAttributes(result: CompletionResult): Attributes {
+  return {
+    "keel.provider": result.provider,
+    "keel.model": result.model,
+    "keel.cache": result.cacheStatus,
+    "keel.offline": result.offline,
+    "keel.fallbacks": result.fallbackCount,
+    "keel.input_tokens": result.usage.inputTokens,
+    "keel.output_tokens": result.usage.outputTokens,
+    "keel.cost_micro_usd": result.costMicroUsd,
+  };
 }

@@ -14,7 +14,10 @@ export function describeAnswerFailure(error: unknown): AnswerFailure {
     switch (error.code) {
       case "quota_exceeded": {
         const resets = error.quota?.resetsAt ? ` It resets on ${resetDate.format(new Date(error.quota.resetsAt))} (UTC).` : "";
-        const whose = error.quota?.limit === "member_tokens" ? "You have reached your monthly AI allowance in this workspace." : "Your workspace has reached its monthly AI quota.";
+        const whose =
+          error.quota?.limit === "member_tokens"
+            ? "You have reached your monthly AI allowance in this workspace."
+            : "Your workspace has reached its monthly AI quota.";
         return { code: "quota_exceeded", message: `${whose}${resets} An admin can raise the limit on the Usage page.` };
       }
       case "providers_unavailable":

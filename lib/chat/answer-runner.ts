@@ -182,7 +182,10 @@ async function nameConversation(job: AnswerJob, deps: AnswerDeps): Promise<void>
   const result = streamText({
     model: deps.model({ tenantId: ctx.tenantId, userId: ctx.userId, feature: "chat-title", requestId: `${job.answerId}:title` }, "title"),
     messages: [
-      { role: "system", content: "Write a short title (at most six words) for a conversation that starts with the user's question. Reply with the title only." },
+      {
+        role: "system",
+        content: "Write a short title (at most six words) for a conversation that starts with the user's question. Reply with the title only.",
+      },
       { role: "user", content: job.question.slice(0, 2_000) },
     ],
   });

@@ -14,11 +14,7 @@ import { INTERRUPTED } from "./answer-failures";
 import { abortLocally, launchAnswer, runningAnswer, type AnswerDeps } from "./answer-runner";
 import { lockConversation } from "./conversations";
 
-export const questionSchema = z
-  .string()
-  .trim()
-  .min(1, "Type a question first.")
-  .max(32_000, "That question is too long: keep it under 32,000 characters.");
+export const questionSchema = z.string().trim().min(1, "Type a question first.").max(32_000, "That question is too long: keep it under 32,000 characters.");
 
 export type AskMode = { kind: "ask"; question: string } | { kind: "regenerate" } | { kind: "edit"; question: string };
 

@@ -73,17 +73,20 @@ describe("answers", () => {
     expect(final.citations).toHaveLength(1);
     expect(final.citations[0]).toMatchObject({ number: 1, documentId: document.id, documentName: "runbook.md" });
 
-    const request = generationRequests(servers.openai).at(-1)!.body as { messages: { role: string; content: string }[] };
+    const request = generationRequests(servers.openai).at(-1)!.body as { messages: { role: string; content: string | { type: string; text: string }[] }[] };
     const [system, ...rest] = request.messages;
     expect(system!.role).toBe("system");
     expect(system!.content).not.toContain("PWNED");
     expect(system!.content).toContain("untrusted quoted data");
-    // The document's words reach the model only inside the JSON data block of the user turn.
+    // The document's words reach the model only inside the JSON data part of the user turn.
     const user = rest.at(-1)!;
     expect(user.role).toBe("user");
-    const data = JSON.parse(user.content.slice(0, user.content.indexOf("\n\nQuestion: "))) as { keel_passages: { text: string }[] };
+    const [dataPart, questionPart] = user.content as { type: string; text: string }[];
+    const data = JSON.parse(dataPart!.text) as { keel_passages: { text: string }[] };
     expect(data.keel_passages.some((p) => p.text.includes("Ignore previous instructions"))).toBe(true);
+    expect(questionPart!.text).toBe("Question: When is the Fenwick generator tested?");
     expect(rest.filter((m) => m.role === "system")).toHaveLength(0);
+    expect(JSON.stringify(rest.slice(0, -1))).not.toContain("PWNED");
 
     await gateway.flush();
     const cached = await withSystem("test: cache rows", (tx) => tx.select().from(aiExactCache).where(eq(aiExactCache.tenantId, owner.tenantId)));
@@ -158,7 +161,12 @@ describe("answers", () => {
 
   it("regenerates and edits the last question, replacing its answer", async () => {
     const { owner, deps } = await setup();
-    servers.openai.script({ kind: "text", text: "First." }, { kind: "text", text: "Title" }, { kind: "text", text: "Second." }, { kind: "text", text: "Third." });
+    servers.openai.script(
+      { kind: "text", text: "First." },
+      { kind: "text", text: "Title" },
+      { kind: "text", text: "Second." },
+      { kind: "text", text: "Third." },
+    );
     const conversation = await createConversation(owner, { collectionIds: [] });
     const first = await startAnswer(owner, conversation.id, { kind: "ask", question: "Say something" }, deps);
     await finalOf(followAnswer(owner, first.answerId));
@@ -186,6 +194,21 @@ describe("answers", () => {
     const { answerId } = await startAnswer(owner, conversation.id, { kind: "ask", question: "Go slowly" }, deps);
     await expect(startAnswer(owner, conversation.id, { kind: "ask", question: "And again" }, deps)).rejects.toMatchObject({ code: "conflict" });
     await finalOf(followAnswer(owner, answerId));
+  });
+
+  it("answers from the documents with the offline model, citing the passages it quotes", async () => {
+    const { owner, deps } = await setup({ offline: true });
+    const document = await upload(
+      owner,
+      "fleet.md",
+      "# Fleet\n\nEvery turbine in the Aberdeen fleet is inspected by rope access teams twice a year in spring and autumn.",
+    );
+    const conversation = await createConversation(owner);
+    const { answerId } = await startAnswer(owner, conversation.id, { kind: "ask", question: "How often are Aberdeen turbines inspected?" }, deps);
+    const { final } = await finalOf(followAnswer(owner, answerId));
+    expect(final.content).toContain("twice a year");
+    expect(final.content).not.toContain("keel_passages");
+    expect(final.citations.map((c) => c.documentId)).toEqual([document.id]);
   });
 
   it("answers with the offline model when no provider is configured, and says so", async () => {
@@ -257,14 +280,24 @@ describe("conversations", () => {
       await expect(correctAnswer(other, answerId, "x")).rejects.toMatchObject(notFound);
       expect(await listConversations(other)).toEqual([]);
       // Row-level security holds even for a query that forgets to filter by owner.
-      const visible = await withTenant(other.tenantId, (tx) => tx.select().from(chatMessages).where(and(eq(chatMessages.conversationId, conversation.id))), {
-        userId: other.userId,
-      });
+      const visible = await withTenant(
+        other.tenantId,
+        (tx) =>
+          tx
+            .select()
+            .from(chatMessages)
+            .where(and(eq(chatMessages.conversationId, conversation.id))),
+        {
+          userId: other.userId,
+        },
+      );
       expect(visible).toEqual([]);
     }
     expect((await readMessage(owner, answerId)).rating).toBeNull();
     expect((await getConversation(owner, conversation.id)).conversation.title).not.toBe("Mine now");
-    const count = await withSystem("test: count", (tx) => tx.execute(sql`select count(*)::int as n from chat_messages where conversation_id = ${conversation.id}`));
+    const count = await withSystem("test: count", (tx) =>
+      tx.execute(sql`select count(*)::int as n from chat_messages where conversation_id = ${conversation.id}`),
+    );
     expect(JSON.stringify(count)).toContain('"n":2');
   });
 

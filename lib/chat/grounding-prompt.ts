@@ -52,12 +52,54 @@ export function groundedMessages(question: string, passages: GroundingPassage[],
           keel_passages: passages.map((p, i) => ({ n: i + 1, document: p.documentName, page: p.page, text: p.text })),
         })
       : null;
-  messages.push({ role: "user", content: data ? `${data}\n\nQuestion: ${question}` : question });
+  messages.push(
+    data
+      ? {
+          role: "user",
+          content: [
+            { type: "text", text: data },
+            { type: "text", text: `Question: ${question}` },
+          ],
+        }
+      : { role: "user", content: question },
+  );
   return messages;
 }
 
-/** The passages an answer actually cites, by the [n] markers in its text (in order of first use). */
+/** A span this long, word for word from a passage, means the answer quotes it. */
+const QUOTED_SPAN = 60;
+
+/**
+ * The passages an answer cites: by its [n] markers, or, for an answer with none (an extractive
+ * model such as the offline one quotes instead of citing), by the passages it quotes verbatim.
+ */
 export function citationsIn(answer: string, passages: GroundingPassage[]): Citation[] {
+  const marked = markedCitations(answer, passages);
+  if (marked.length > 0 || /\[\d{1,3}\]/.test(answer)) return marked;
+  const normalize = (text: string) => text.replace(/\s+/g, " ").trim();
+  const said = normalize(answer);
+  const quoted: Citation[] = [];
+  passages.forEach((passage, i) => {
+    const sentences = normalize(passage.text)
+      .split(/(?<=[.!?])\s+/)
+      .filter((sentence) => sentence.length >= QUOTED_SPAN);
+    if (sentences.some((sentence) => said.includes(sentence))) quoted.push(citation(i + 1, passage));
+  });
+  return quoted;
+}
+
+function citation(number: number, passage: GroundingPassage): Citation {
+  return {
+    number,
+    documentId: passage.documentId,
+    documentName: passage.documentName,
+    chunkIndex: passage.chunkIndex,
+    page: passage.page,
+    excerpt: passage.text.slice(0, 280),
+  };
+}
+
+function markedCitations(answer: string, passages: GroundingPassage[]): Citation[] {
   const seen = new Set<number>();
   const cited: Citation[] = [];
   for (const match of answer.matchAll(/\[(\d{1,3})\]/g)) {
@@ -65,14 +107,7 @@ export function citationsIn(answer: string, passages: GroundingPassage[]): Citat
     const passage = passages[number - 1];
     if (!passage || seen.has(number)) continue;
     seen.add(number);
-    cited.push({
-      number,
-      documentId: passage.documentId,
-      documentName: passage.documentName,
-      chunkIndex: passage.chunkIndex,
-      page: passage.page,
-      excerpt: passage.text.slice(0, 280),
-    });
+    cited.push(citation(number, passage));
   }
   return cited.sort((a, b) => a.number - b.number);
 }

@@ -168,10 +168,20 @@ export function ChatView({ conversationId, initialMessages, actions }: { convers
                 {m.content ? <AnswerMarkdown text={m.content} citations={m.citations} /> : null}
                 {m.status === "stopped" ? <p className="mt-1 text-xs text-slate-500">Stopped.</p> : null}
                 {m.status === "failed" ? (
-                  <div role="alert" className="mt-1 flex flex-wrap items-center gap-2 text-sm text-red-700" data-testid="answer-error" data-code={m.errorCode ?? ""}>
+                  <div
+                    role="alert"
+                    className="mt-1 flex flex-wrap items-center gap-2 text-sm text-red-700"
+                    data-testid="answer-error"
+                    data-code={m.errorCode ?? ""}
+                  >
                     <span>{m.error ?? "This answer failed."}</span>
                     {m.id === last?.id ? (
-                      <button type="button" disabled={busy} onClick={() => void send({ kind: "regenerate" })} className="rounded border border-red-300 px-2 py-0.5">
+                      <button
+                        type="button"
+                        disabled={busy}
+                        onClick={() => void send({ kind: "regenerate" })}
+                        className="rounded border border-red-300 px-2 py-0.5"
+                      >
                         Retry
                       </button>
                     ) : null}
@@ -251,7 +261,11 @@ export function ChatView({ conversationId, initialMessages, actions }: { convers
             Stop
           </button>
         ) : (
-          <button type="submit" disabled={!draft.trim()} className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-60">
+          <button
+            type="submit"
+            disabled={!draft.trim()}
+            className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
+          >
             Send
           </button>
         )}
@@ -270,7 +284,13 @@ function EditQuestion({ initial, onSave, onCancel }: { initial: string; onSave(q
         if (text.trim()) onSave(text.trim());
       }}
     >
-      <textarea value={text} onChange={(e) => setText(e.target.value)} rows={3} aria-label="Edit your question" className="min-w-72 rounded border border-slate-300 p-1" />
+      <textarea
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        rows={3}
+        aria-label="Edit your question"
+        className="min-w-72 rounded border border-slate-300 p-1"
+      />
       <div className="flex gap-2">
         <button type="submit" className="rounded bg-indigo-600 px-2 py-1 text-xs text-white">
           Save and resend

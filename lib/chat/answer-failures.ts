@@ -9,7 +9,10 @@ export interface AnswerFailure {
 
 const resetDate = new Intl.DateTimeFormat("en", { dateStyle: "long", timeZone: "UTC" });
 
-export function describeAnswerFailure(error: unknown): AnswerFailure {
+export function describeAnswerFailure(thrown: unknown): AnswerFailure {
+  // The AI SDK may wrap the gateway's error: look down the cause chain for it.
+  let error = thrown;
+  for (let depth = 0; depth < 4 && !isGatewayError(error) && error instanceof Error && error.cause !== undefined; depth++) error = error.cause;
   if (isGatewayError(error)) {
     switch (error.code) {
       case "quota_exceeded": {

@@ -3,7 +3,7 @@
 // not to the request that started it: a browser that goes away changes nothing, and whoever opens
 // the conversation follows the rest. Stopping aborts the model call; what was written is kept (and
 // the gateway bills what was delivered).
-import { streamText, type LanguageModel } from "ai";
+import { generateText, streamText, type LanguageModel } from "ai";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { chatMessages, conversations, type AnswerDetails } from "@/db/schema";
@@ -35,6 +35,8 @@ export interface AnswerJob {
   /** null: every collection; []: no documents. */
   collectionIds: string[] | null;
   nameConversation: boolean;
+  /** Regenerating: ask the model again rather than replay a cached answer. */
+  fresh: boolean;
 }
 
 type Follower = (text: string, done: boolean) => void;
@@ -141,12 +143,18 @@ async function writeAnswer(job: AnswerJob, answer: RunningAnswer, deps: AnswerDe
       contextChunkIds: grounded ? passages.map((p) => p.chunkId) : undefined,
       promptVersion: GROUNDED_PROMPT_VERSION,
       signal: answer.controller.signal,
+      ...(job.fresh ? { cache: { noCache: true } } : {}),
     };
+    // streamText reports a failed call here rather than by throwing from the text stream.
+    let streamError: unknown = null;
     const result = streamText({
       model: deps.model(call, "chat"),
       messages: groundedMessages(job.question, passages, job.history, grounded),
       abortSignal: answer.controller.signal,
       experimental_telemetry: { isEnabled: true, functionId: "keel.chat.answer" },
+      onError: ({ error }) => {
+        streamError ??= error;
+      },
     });
     for await (const delta of result.textStream) {
       answer.text += delta;
@@ -154,6 +162,7 @@ async function writeAnswer(job: AnswerJob, answer: RunningAnswer, deps: AnswerDe
       if (Date.now() - lastSave >= SAVE_EVERY_MS && answer.text.length > saved) await save();
     }
     if (answer.controller.signal.aborted) throw answer.controller.signal.reason ?? new Error("stopped");
+    if (streamError) throw streamError;
     const details = deps.details(await result.providerMetadata);
     await save({ status: "complete", citations: citationsIn(answer.text, passages), details });
   } catch (error) {
@@ -179,7 +188,7 @@ const titleSchema = z
 /** Names a new conversation from its first question through the gateway's title role. */
 async function nameConversation(job: AnswerJob, deps: AnswerDeps): Promise<void> {
   const { ctx } = job;
-  const result = streamText({
+  const result = await generateText({
     model: deps.model({ tenantId: ctx.tenantId, userId: ctx.userId, feature: "chat-title", requestId: `${job.answerId}:title` }, "title"),
     messages: [
       {
@@ -189,7 +198,7 @@ async function nameConversation(job: AnswerJob, deps: AnswerDeps): Promise<void>
       { role: "user", content: job.question.slice(0, 2_000) },
     ],
   });
-  const parsed = titleSchema.safeParse((await result.text).slice(0, 400));
+  const parsed = titleSchema.safeParse(result.text.slice(0, 400));
   const title = parsed.success ? parsed.data.slice(0, 80) : job.question.replace(/\s+/g, " ").slice(0, 60);
   await withTenant(
     ctx.tenantId,

@@ -1,7 +1,7 @@
 // Asking, regenerating, editing the last question, stopping, following and rating answers. Each
 // entry point checks the conversation or message belongs to the caller (row-level security scopes
 // it to them as well), so another person's id is simply not found.
-import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import { chatMessages, conversations, type ChatMessage } from "@/db/schema";
 import type { Tx } from "@/db/client";
@@ -73,11 +73,10 @@ export async function startAnswer(ctx: TenantContext, conversationId: string, mo
       const lastIndex = messages.findLastIndex((m) => m.role === "user");
       const last = messages[lastIndex];
       if (!last) throw new KeelError("conflict", "There is no question to answer again yet.");
-      // What followed the last question (its answer) is replaced by the new one.
-      await tx.delete(chatMessages).where(and(eq(chatMessages.conversationId, conversation.id), gt(chatMessages.createdAt, last.createdAt)));
-      await tx
-        .delete(chatMessages)
-        .where(and(eq(chatMessages.conversationId, conversation.id), eq(chatMessages.createdAt, last.createdAt), eq(chatMessages.role, "assistant")));
+      // What followed the last question (its answer) is replaced by the new one. By id: timestamps
+      // come back to JavaScript at millisecond precision, coarser than the database keeps them.
+      const after = messages.slice(lastIndex + 1).map((m) => m.id);
+      if (after.length > 0) await tx.delete(chatMessages).where(and(eq(chatMessages.conversationId, conversation.id), inArray(chatMessages.id, after)));
       if (mode.kind === "edit") {
         const [edited] = await tx.update(chatMessages).set({ content: question!, updatedAt: new Date() }).where(eq(chatMessages.id, last.id)).returning();
         userMessage = edited ?? last;
@@ -118,6 +117,7 @@ export async function startAnswer(ctx: TenantContext, conversationId: string, mo
       history: prepared.history,
       collectionIds: prepared.collectionIds,
       nameConversation: prepared.nameConversation,
+      fresh: mode.kind === "regenerate",
     },
     deps,
   );

@@ -73,7 +73,10 @@ describe("answers", () => {
     expect(final.citations).toHaveLength(1);
     expect(final.citations[0]).toMatchObject({ number: 1, documentId: document.id, documentName: "runbook.md" });
 
-    const request = generationRequests(servers.openai).at(-1)!.body as { messages: { role: string; content: string | { type: string; text: string }[] }[] };
+    type Sent = { messages: { role: string; content: string | { type: string; text: string }[] }[] };
+    const request = generationRequests(servers.openai)
+      .map((r) => r.body as Sent)
+      .find((body) => Array.isArray(body.messages.at(-1)?.content))!;
     const [system, ...rest] = request.messages;
     expect(system!.role).toBe("system");
     expect(system!.content).not.toContain("PWNED");

@@ -1,7 +1,7 @@
 // A person's conversations within the tenant: list (with title search), create, rename, choose
 // what answers are grounded in, delete. Row-level security limits every query to the caller's own
 // conversations in the active tenant; the queries say so too, so a foreign id is simply not found.
-import { and, asc, desc, eq, ilike, sql } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { chatMessages, collections, conversations, type ChatMessage, type Conversation } from "@/db/schema";
 import type { Tx } from "@/db/client";
@@ -62,7 +62,7 @@ async function ownCollections(tx: Tx, ctx: TenantContext, ids: string[]): Promis
   const rows = await tx
     .select({ id: collections.id })
     .from(collections)
-    .where(and(eq(collections.tenantId, ctx.tenantId), sql`${collections.id} = any(${ids}::uuid[])`));
+    .where(and(eq(collections.tenantId, ctx.tenantId), inArray(collections.id, ids)));
   if (rows.length !== new Set(ids).size) throw new KeelError("not_found", "One of those collections does not exist.");
   return rows.map((r) => r.id);
 }

@@ -66,8 +66,8 @@ export function groundedMessages(question: string, passages: GroundingPassage[],
   return messages;
 }
 
-/** A span this long, word for word from a passage, means the answer quotes it. */
-const QUOTED_SPAN = 60;
+/** A sentence of the answer this long, found word for word in a passage, means the answer quotes it. */
+const QUOTED_SPAN = 40;
 
 /**
  * The passages an answer cites: by its [n] markers, or, for an answer with none (an extractive
@@ -77,13 +77,13 @@ export function citationsIn(answer: string, passages: GroundingPassage[]): Citat
   const marked = markedCitations(answer, passages);
   if (marked.length > 0 || /\[\d{1,3}\]/.test(answer)) return marked;
   const normalize = (text: string) => text.replace(/\s+/g, " ").trim();
-  const said = normalize(answer);
+  const quotes = normalize(answer)
+    .split(/(?<=[.!?])\s+/)
+    .filter((sentence) => sentence.length >= QUOTED_SPAN);
   const quoted: Citation[] = [];
   passages.forEach((passage, i) => {
-    const sentences = normalize(passage.text)
-      .split(/(?<=[.!?])\s+/)
-      .filter((sentence) => sentence.length >= QUOTED_SPAN);
-    if (sentences.some((sentence) => said.includes(sentence))) quoted.push(citation(i + 1, passage));
+    const source = normalize(passage.text);
+    if (quotes.some((sentence) => source.includes(sentence))) quoted.push(citation(i + 1, passage));
   });
   return quoted;
 }

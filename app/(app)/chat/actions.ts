@@ -118,11 +118,15 @@ export const newConversationAction = tenantAction(z.object({}), {}, async (_inpu
   redirect(`/chat/${conversation.id}`);
 });
 
-export const renameConversationAction = tenantAction(z.object({ conversationId: z.uuid(), title: conversationTitleSchema }), {}, async ({ conversationId, title }, ctx) => {
-  await renameConversation(ctx, conversationId, title);
-  revalidatePath("/chat", "layout");
-  return { ok: true, message: "Renamed." };
-});
+export const renameConversationAction = tenantAction(
+  z.object({ conversationId: z.uuid(), title: conversationTitleSchema }),
+  {},
+  async ({ conversationId, title }, ctx) => {
+    await renameConversation(ctx, conversationId, title);
+    revalidatePath("/chat", "layout");
+    return { ok: true, message: "Renamed." };
+  },
+);
 
 export const deleteConversationAction = tenantAction(z.object({ conversationId: z.uuid() }), {}, async ({ conversationId }, ctx) => {
   const { streamingMessageIds } = await deleteConversation(ctx, conversationId);

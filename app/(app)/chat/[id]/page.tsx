@@ -34,7 +34,8 @@ function quotaBanner(quota: Awaited<ReturnType<typeof getQuotaStatus>>): { level
   ];
   const share = Math.max(...shares);
   const resets = resetDate.format(new Date(quota.resetsAt));
-  if (share >= 1) return { level: "hard", text: `Your workspace has used its AI quota for this month. New answers are refused until it resets on ${resets} (UTC).` };
+  if (share >= 1)
+    return { level: "hard", text: `Your workspace has used its AI quota for this month. New answers are refused until it resets on ${resets} (UTC).` };
   if (share * 100 >= quota.softLimitPercent)
     return { level: "soft", text: `Your workspace has used ${Math.floor(share * 100)}% of this month's AI quota. It resets on ${resets} (UTC).` };
   return null;
@@ -82,8 +83,21 @@ export default async function ConversationPage({
           <details className="text-sm">
             <summary className="cursor-pointer text-indigo-700">Rename or delete</summary>
             <div className="mt-2 flex flex-col gap-2">
-              <ActionForm action={renameConversationAction} hidden={{ conversationId: conversation.id }} submitLabel="Rename" pendingLabel="Saving…" label="Rename conversation">
-                <input name="title" defaultValue={conversation.title} maxLength={120} required aria-label="Title" className="rounded-md border border-slate-300 px-2 py-1" />
+              <ActionForm
+                action={renameConversationAction}
+                hidden={{ conversationId: conversation.id }}
+                submitLabel="Rename"
+                pendingLabel="Saving…"
+                label="Rename conversation"
+              >
+                <input
+                  name="title"
+                  defaultValue={conversation.title}
+                  maxLength={120}
+                  required
+                  aria-label="Title"
+                  className="rounded-md border border-slate-300 px-2 py-1"
+                />
               </ActionForm>
               <ActionForm
                 action={deleteConversationAction}

@@ -81,8 +81,14 @@ export const chatMessages = pgTable(
     /** Why an answer failed, in words a person can act on; with a code for the UI (quota, provider). */
     error: text("error"),
     errorCode: text("error_code"),
-    citations: jsonb("citations").$type<Citation[]>().notNull().default(sql`'[]'::jsonb`),
-    details: jsonb("details").$type<AnswerDetails>().notNull().default(sql`'{}'::jsonb`),
+    citations: jsonb("citations")
+      .$type<Citation[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    details: jsonb("details")
+      .$type<AnswerDetails>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     /** +1 thumbs up, -1 thumbs down. */
     rating: integer("rating"),
     /** The person's correction, kept beside the original answer. */

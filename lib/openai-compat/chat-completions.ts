@@ -12,7 +12,12 @@ import { chatCompletionRequestSchema } from "./schemas";
 import { parseJsonRequest } from "./with-api-key";
 
 function keelHeaders(result: { requestId: string; provider: string; cacheStatus: string; offline: boolean }): Record<string, string> {
-  return { "x-keel-call-id": result.requestId, "x-keel-provider": result.provider, "x-keel-cache": result.cacheStatus, "x-keel-offline": String(result.offline) };
+  return {
+    "x-keel-call-id": result.requestId,
+    "x-keel-provider": result.provider,
+    "x-keel-cache": result.cacheStatus,
+    "x-keel-offline": String(result.offline),
+  };
 }
 
 /** The assistant's message: OpenAI sends null content beside tool calls when there was no text. */

@@ -34,13 +34,25 @@ function jsonStrings(value: JSONValue | undefined): string[] {
   return [];
 }
 
+/** The string leaves of a text part that is a JSON object, or null when it is not one. */
+function jsonData(text: string): string[] | null {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith("{") || !trimmed.endsWith("}")) return null;
+  try {
+    return jsonStrings(JSON.parse(trimmed) as JSONValue);
+  } catch {
+    return null;
+  }
+}
+
 function messageTexts(message: LanguageModelV3Message): { context: string[]; all: string[] } {
   switch (message.role) {
     case "system":
       return { context: [message.content], all: [message.content] };
     case "user": {
       const texts = message.content.flatMap((part) => (part.type === "text" ? [part.text] : []));
-      return { context: texts, all: texts };
+      // A part that is a JSON document (retrieved passages sent as quoted data) contributes its prose.
+      return { context: texts.flatMap((text) => jsonData(text) ?? [text]), all: texts };
     }
     case "assistant": {
       const context: string[] = [];

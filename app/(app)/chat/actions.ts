@@ -1,0 +1,154 @@
+"use server";
+// Chat's server actions. Asking returns the answer as a stream of text (React serialises the
+// ReadableStream to the browser as it is written); following does the same for an answer already
+// being written (after a reload, or in another tab), wherever it is being written.
+import { revalidatePath } from "next/cache";
+import { redirect, unstable_rethrow } from "next/navigation";
+import { z } from "zod";
+import { requireTenant } from "@/lib/auth/guard";
+import {
+  correctAnswer,
+  correctionSchema,
+  followAnswer,
+  questionSchema,
+  rateAnswer,
+  readMessage,
+  startAnswer,
+  stopAnswer,
+  stopDeletedAnswers,
+  type AskMode,
+} from "@/lib/chat/answers";
+import { answerDeps } from "@/lib/chat/answer-deps";
+import { conversationTitleSchema, createConversation, deleteConversation, renameConversation, setGrounding } from "@/lib/chat/conversations";
+import { isKeelError } from "@/lib/errors";
+import { tenantAction } from "@/lib/http/tenant-action";
+import { log } from "@/lib/observability/log";
+import type { TenantContext } from "@/lib/tenancy/context";
+
+export type StreamedAnswer = { ok: true; answerId: string; text: ReadableStream<string> } | { ok: false; message: string; code?: string };
+
+async function guarded(run: (ctx: TenantContext) => Promise<StreamedAnswer>): Promise<StreamedAnswer> {
+  try {
+    const ctx = await requireTenant();
+    return await run(ctx);
+  } catch (error) {
+    unstable_rethrow(error);
+    if (isKeelError(error)) return { ok: false, message: error.message, code: error.code };
+    if (error instanceof z.ZodError) return { ok: false, message: error.issues[0]?.message ?? "Check what you typed." };
+    log.error({ err: error }, "chat action failed");
+    return { ok: false, message: "Something went wrong on our side. Please try again." };
+  }
+}
+
+/** The answer's new text as deltas, until it is no longer being written (or the browser leaves). */
+function textStream(ctx: TenantContext, answerId: string): ReadableStream<string> {
+  const stop = new AbortController();
+  let sent = 0;
+  let updates: AsyncGenerator<{ text: string }> | null = null;
+  return new ReadableStream<string>({
+    async pull(controller) {
+      updates ??= followAnswer(ctx, answerId, stop.signal);
+      const next = await updates.next();
+      if (next.done) return controller.close();
+      const { text } = next.value;
+      // A follower may start after text it never saw (a reload): the first update carries it all.
+      if (text.length > sent) controller.enqueue(text.slice(sent));
+      sent = Math.max(sent, text.length);
+    },
+    cancel() {
+      // The browser went away: stop following. The answer itself goes on being written.
+      stop.abort();
+      void updates?.return(undefined);
+    },
+  });
+}
+
+const askSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("ask"), question: questionSchema }),
+  z.object({ kind: z.literal("regenerate") }),
+  z.object({ kind: z.literal("edit"), question: questionSchema }),
+]);
+
+export async function askAction(conversationId: string, mode: AskMode): Promise<StreamedAnswer> {
+  return guarded(async (ctx) => {
+    const parsedMode = askSchema.parse(mode);
+    const { answerId } = await startAnswer(ctx, z.string().parse(conversationId), parsedMode, answerDeps());
+    return { ok: true, answerId, text: textStream(ctx, answerId) };
+  });
+}
+
+export async function followAnswerAction(answerId: string): Promise<StreamedAnswer> {
+  return guarded(async (ctx) => {
+    const id = z.string().parse(answerId);
+    // Checks it is the caller's before any stream starts.
+    await readMessage(ctx, id);
+    return { ok: true, answerId: id, text: textStream(ctx, id) };
+  });
+}
+
+export async function stopAnswerAction(answerId: string): Promise<{ ok: boolean; message?: string }> {
+  try {
+    const ctx = await requireTenant();
+    await stopAnswer(ctx, z.string().parse(answerId));
+    return { ok: true };
+  } catch (error) {
+    unstable_rethrow(error);
+    return { ok: false, message: isKeelError(error) ? error.message : "Could not stop the answer." };
+  }
+}
+
+export async function rateAnswerAction(answerId: string, rating: -1 | 1 | null): Promise<{ ok: boolean; message?: string }> {
+  try {
+    const ctx = await requireTenant();
+    await rateAnswer(ctx, z.string().parse(answerId), z.union([z.literal(-1), z.literal(1), z.null()]).parse(rating));
+    return { ok: true };
+  } catch (error) {
+    unstable_rethrow(error);
+    return { ok: false, message: isKeelError(error) ? error.message : "Could not save your rating." };
+  }
+}
+
+export const correctAnswerAction = tenantAction(z.object({ messageId: z.uuid(), correction: correctionSchema }), {}, async ({ messageId, correction }, ctx) => {
+  await correctAnswer(ctx, messageId, correction);
+  return { ok: true, message: "Thanks: your correction is saved beside the answer." };
+});
+
+export const newConversationAction = tenantAction(z.object({}), {}, async (_input, ctx) => {
+  const conversation = await createConversation(ctx);
+  redirect(`/chat/${conversation.id}`);
+});
+
+export const renameConversationAction = tenantAction(
+  z.object({ conversationId: z.uuid(), title: conversationTitleSchema }),
+  {},
+  async ({ conversationId, title }, ctx) => {
+    await renameConversation(ctx, conversationId, title);
+    revalidatePath("/chat", "layout");
+    return { ok: true, message: "Renamed." };
+  },
+);
+
+export const deleteConversationAction = tenantAction(z.object({ conversationId: z.uuid() }), {}, async ({ conversationId }, ctx) => {
+  const { streamingMessageIds } = await deleteConversation(ctx, conversationId);
+  await stopDeletedAnswers(ctx, streamingMessageIds);
+  revalidatePath("/chat", "layout");
+  redirect("/chat");
+});
+
+const groundingFormSchema = z.object({
+  conversationId: z.uuid(),
+  mode: z.enum(["all", "none", "some"]),
+  collectionIds: z.array(z.uuid()).max(50).default([]),
+});
+
+export async function setGroundingAction(input: z.input<typeof groundingFormSchema>): Promise<{ ok: boolean; message?: string }> {
+  try {
+    const ctx = await requireTenant();
+    const { conversationId, mode, collectionIds } = groundingFormSchema.parse(input);
+    await setGrounding(ctx, conversationId, mode === "all" ? null : mode === "none" ? [] : collectionIds);
+    return { ok: true };
+  } catch (error) {
+    unstable_rethrow(error);
+    return { ok: false, message: isKeelError(error) ? error.message : "Could not change the documents used." };
+  }
+}

@@ -1,0 +1,113 @@
+// Chat end to end on the production build with nothing configured (the offline model): a new
+// conversation, a question answered from an uploaded document with its source linked to the
+// passage, the answer's details, feedback, a reload that keeps everything, title search, rename,
+// delete, collections to ground in; and another tenant's person gets a 404 for the conversation.
+import { expect, test, type Page } from "@playwright/test";
+import { dropFiles, waitForStatus } from "./pages/documents";
+import { person, signUp } from "./pages/keel";
+
+test.describe.configure({ mode: "serial" });
+
+const owner = person("Cora");
+const outsider = person("Ivo");
+let page: Page;
+let conversationUrl = "";
+
+test.beforeAll(async ({ browser }) => {
+  page = await (await browser.newContext()).newPage();
+  await signUp(page, owner, `Chat ${Date.now().toString(36)}`);
+});
+
+test("answers a question from an uploaded document, citing the passage it used", async () => {
+  await page.goto("/documents");
+  await dropFiles(page, [
+    {
+      name: "maintenance.md",
+      mimeType: "text/markdown",
+      bytes: new TextEncoder().encode(
+        "# Maintenance\n\nEvery turbine in the Aberdeen fleet is inspected by rope access teams twice a year, in spring and in autumn.\n\nGearboxes are replaced after twelve years of service.",
+      ),
+    },
+  ]);
+  await waitForStatus(page, "maintenance.md", "ready");
+
+  await page.goto("/chat");
+  await page.getByRole("button", { name: "New conversation" }).click();
+  await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+  conversationUrl = page.url();
+  const box = page.getByLabel("Your question");
+  await box.fill("How often are the Aberdeen turbines inspected?");
+  await box.press("Shift+Enter");
+  await box.pressSequentially("Answer briefly.");
+  await expect(box).toHaveValue("How often are the Aberdeen turbines inspected?\nAnswer briefly.");
+  await box.press("Enter");
+
+  const answer = page.getByTestId("assistant-message").last();
+  await expect(answer).toHaveAttribute("data-status", "complete", { timeout: 30_000 });
+  await expect(answer).toContainText("twice a year");
+  await expect(answer.getByTestId("answer-details")).toContainText("offline model");
+  await expect(answer.getByTestId("citations")).toContainText("maintenance.md");
+  // The conversation is named after its first question.
+  await expect(page.getByTestId("conversation-title")).not.toHaveText("New conversation", { timeout: 15_000 });
+
+  // Feedback is kept.
+  await answer.getByRole("button", { name: "Good answer" }).click();
+  await expect(answer.getByRole("button", { name: "Good answer" })).toHaveAttribute("aria-pressed", "true");
+
+  // The source opens the document at the cited passage.
+  await answer.getByTestId("citations").getByRole("link").first().click();
+  await expect(page).toHaveURL(/\/documents\/[0-9a-f-]{36}\?chunk=\d+#chunk-\d+$/);
+});
+
+test("keeps the conversation across a reload, and finds, renames and deletes it", async () => {
+  await page.goto(conversationUrl);
+  await expect(page.getByTestId("user-message").first()).toContainText("How often are the Aberdeen turbines inspected?");
+  await expect(page.getByTestId("assistant-message").last()).toContainText("twice a year");
+  await expect(page.getByRole("button", { name: "Good answer" })).toHaveAttribute("aria-pressed", "true");
+
+  await page.getByText("Rename or delete").click();
+  await page.getByLabel("Title").fill("Turbine inspections");
+  await page.getByRole("button", { name: "Rename", exact: true }).click();
+  await expect(page.getByTestId("conversation-title")).toHaveText("Turbine inspections");
+
+  await page.getByLabel("Search conversations by title").fill("inspections");
+  await page.getByLabel("Search conversations by title").press("Enter");
+  await expect(page.getByTestId("conversation-list")).toContainText("Turbine inspections");
+  await page.getByLabel("Search conversations by title").fill("no such title");
+  await page.getByLabel("Search conversations by title").press("Enter");
+  await expect(page.getByText("No conversation has that in its title.")).toBeVisible();
+});
+
+test("answers without documents when grounding is off", async () => {
+  await page.goto(conversationUrl);
+  await page.getByLabel("No documents").check();
+  await expect(page.getByTestId("grounding-picker")).toHaveAttribute("aria-busy", "false");
+  await page.reload();
+  await expect(page.getByLabel("No documents")).toBeChecked();
+  await page.getByLabel("Your question").fill("How often are the Aberdeen turbines inspected?");
+  await page.getByRole("button", { name: "Send" }).click();
+  const answer = page.getByTestId("assistant-message").last();
+  await expect(answer).toHaveAttribute("data-status", "complete", { timeout: 30_000 });
+  // Nothing from the documents reached the model, so nothing from them is in the answer.
+  await expect(answer).not.toContainText("twice a year");
+  await expect(answer.getByTestId("citations")).toHaveCount(0);
+});
+
+test("another tenant's person gets a 404 for the conversation", async ({ browser }) => {
+  const other = await (await browser.newContext()).newPage();
+  await signUp(other, outsider, `Other ${Date.now().toString(36)}`);
+  const response = await other.goto(conversationUrl);
+  expect(response?.status()).toBe(404);
+  await other.goto("/chat");
+  await expect(other.getByText("No conversations yet.")).toBeVisible();
+});
+
+test("deletes the conversation", async () => {
+  await page.goto(conversationUrl);
+  page.once("dialog", (dialog) => void dialog.accept());
+  await page.getByText("Rename or delete").click();
+  await page.getByRole("button", { name: "Delete conversation" }).click();
+  await expect(page).toHaveURL(/\/chat$/);
+  const response = await page.goto(conversationUrl);
+  expect(response?.status()).toBe(404);
+});

@@ -109,6 +109,15 @@ export const documentChunks = pgTable(
     contentHash: text("content_hash").notNull(),
     embedding: vector("embedding", { dimensions: EMBEDDING_DIMENSIONS }),
     embeddingModel: text("embedding_model"),
+    /** `contentHash` when `embedding` was computed: differing, the vector is stale (lib/documents/reembed). */
+    embeddedHash: text("embedded_hash"),
+    /**
+     * Blue/green re-embedding: the next vector, written beside the live one and swapped in for the
+     * whole document at once when all of its chunks have one (lib/documents/reembed/switch-over.ts).
+     */
+    nextEmbedding: vector("next_embedding", { dimensions: EMBEDDING_DIMENSIONS }),
+    nextEmbeddingModel: text("next_embedding_model"),
+    nextEmbeddedHash: text("next_embedded_hash"),
     /** True for the document's active version only: what retrieval searches. */
     active: boolean("active").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -119,6 +128,9 @@ export const documentChunks = pgTable(
       .on(t.tenantId, t.collectionId)
       .where(sql`${t.active}`),
     index("document_chunks_embedding_idx").using("hnsw", t.embedding.op("vector_cosine_ops")),
+    index("document_chunks_shadow_idx")
+      .on(t.tenantId, t.documentId)
+      .where(sql`${t.nextEmbedding} is not null`),
   ],
 );
 export type DocumentChunk = typeof documentChunks.$inferSelect;

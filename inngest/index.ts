@@ -1,6 +1,14 @@
 // Every durable function Keel serves at /api/inngest.
 import { analyzeDocumentFunction } from "./functions/analyze-document";
 import { purgeStaleInvitationsNightly } from "./functions/purge-stale-invitations";
+import { reembedFunction } from "./functions/reembed";
+import { scheduleReembedsEvery15Minutes } from "./functions/schedule-reembeds";
 import { settleExpiredReservationsEvery5Minutes } from "./functions/settle-expired-reservations";
 
-export const functions = [analyzeDocumentFunction, purgeStaleInvitationsNightly, settleExpiredReservationsEvery5Minutes];
+export const functions = [
+  analyzeDocumentFunction,
+  purgeStaleInvitationsNightly,
+  settleExpiredReservationsEvery5Minutes,
+  reembedFunction,
+  scheduleReembedsEvery15Minutes,
+];

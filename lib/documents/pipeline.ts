@@ -14,6 +14,7 @@ import { notifyIn } from "@/lib/notifications/notifications";
 import { getBlobStore } from "@/lib/storage";
 import { analyzeWhole, SECTION_TOKENS, summarizeSection, type SectionSummary } from "./analysis";
 import { chunkSegments, chunkSettingsFromEnv } from "./chunk";
+import { embeddingInput } from "./embedding-input";
 import { DocumentRejected } from "./errors";
 import { extractDocument } from "./extract";
 import { detectLanguage } from "./language";
@@ -139,6 +140,7 @@ export async function extractAndChunk(input: AnalysisInput): Promise<Prepared> {
             tokenCount: sql`excluded.token_count`,
             embedding: sql`case when ${documentChunks.contentHash} = excluded.content_hash then ${documentChunks.embedding} end`,
             embeddingModel: sql`case when ${documentChunks.contentHash} = excluded.content_hash then ${documentChunks.embeddingModel} end`,
+            embeddedHash: sql`case when ${documentChunks.contentHash} = excluded.content_hash then ${documentChunks.embeddedHash} end`,
             contentHash: sql`excluded.content_hash`,
           },
         });
@@ -168,7 +170,7 @@ export async function embedBatch(input: AnalysisInput, batch: IndexRange, progre
   const document = await wantedDocument(input);
   const pending = await withTenant(input.tenantId, (tx) =>
     tx
-      .select({ id: documentChunks.id, content: documentChunks.content, heading: documentChunks.heading })
+      .select({ id: documentChunks.id, content: documentChunks.content, heading: documentChunks.heading, contentHash: documentChunks.contentHash })
       .from(documentChunks)
       .where(
         and(
@@ -181,14 +183,12 @@ export async function embedBatch(input: AnalysisInput, batch: IndexRange, progre
       .orderBy(asc(documentChunks.chunkIndex)),
   );
   if (pending.length > 0) {
-    // The heading travels with the text, so a passage is found by the section it belongs to too.
-    const texts = pending.map((c) => (c.heading && !c.content.startsWith(c.heading) ? `${c.heading}\n${c.content}` : c.content));
-    const result = await getGateway().embed(callContext(document, "document-embedding"), texts);
+    const result = await getGateway().embed(callContext(document, "document-embedding"), pending.map(embeddingInput));
     await withTenant(input.tenantId, async (tx) => {
       for (const [i, chunk] of pending.entries()) {
         await tx
           .update(documentChunks)
-          .set({ embedding: sql`${vectorLiteral(result.embeddings[i]!)}::vector`, embeddingModel: result.model })
+          .set({ embedding: sql`${vectorLiteral(result.embeddings[i]!)}::vector`, embeddingModel: result.model, embeddedHash: chunk.contentHash })
           .where(eq(documentChunks.id, chunk.id));
       }
     });

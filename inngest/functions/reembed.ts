@@ -82,7 +82,10 @@ export const reembedFunction = inngest.createFunction(
           await step.sleep(`batch-wait-${round}-${poll}`, `${batchPollDelaySeconds(run.settings, poll)}s`);
           finished = (await step.run(`batch-poll-${round}-${poll}`, () => stage(staged, () => pollReembedBatch(run, submitted)))).finished;
         }
-        await step.run(`batch-apply-${round}`, () => stage(staged, () => applyReembedBatch(run, submitted, finished)));
+        const applied = await step.run(`batch-apply-${round}`, () => stage(staged, () => applyReembedBatch(run, submitted, finished)));
+        // A batch that did not do all it was given (expired, failed lines, given up on): the rest
+        // goes online rather than into another batch that may fare the same.
+        if (applied.failed > 0) break;
       }
     }
 

@@ -3,7 +3,9 @@
 // never leaves one on two models — checked after every step and by a poller throughout the run —
 // a second run writes nothing, a run killed mid-batch resumes without writing anything twice, a
 // failed run can be rolled back, and one tenant's run never touches another's chunks.
+import { InngestTestEngine } from "@inngest/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scheduleReembedsEvery15Minutes } from "@/inngest/functions/schedule-reembeds";
 import { getGateway } from "@/lib/ai";
 import { fakeEmbedding, startFakeOpenAI } from "@/test/fakes/fake-llm-server";
 import { createTenant } from "@/test/fixtures";
@@ -24,6 +26,7 @@ import {
 import { embeddingInput } from "../embedding-input";
 import { requestReembed, rollbackReembed } from "./lifecycle";
 import { estimateReembed } from "./plan";
+import { tenantsWithStaleEmbeddings } from "./schedule";
 
 type Owner = Awaited<ReturnType<typeof createTenant>>;
 let fake: Awaited<ReturnType<typeof startFakeOpenAI>>;
@@ -285,5 +288,34 @@ describe("scopes and tenants", () => {
     const notice = (await notificationsOf(b.userId)).find((n) => n.kind === "embeddings.reembedded");
     expect(notice).toMatchObject({ title: "Re-embedding finished", link: "/settings#reembed-heading" });
     await getGateway().flush();
+  });
+});
+
+describe("the 15-minute schedule", () => {
+  it("finds the tenants with stale chunks across tenants and sends each its own event, skipping tenants with a run under way", async () => {
+    await switchToFakeOpenAI(fake.url, SMALL);
+    // A is on the configured model; B is not (its last run used another).
+    expect((await activeEmbeddingState(a.tenantId)).every((d) => d.models[0] === SMALL)).toBe(true);
+    const stale = await tenantsWithStaleEmbeddings();
+    expect(stale).toContain(b.tenantId);
+    expect(stale).not.toContain(a.tenantId);
+
+    const engine = new InngestTestEngine({ function: scheduleReembedsEvery15Minutes });
+    const { ctx, result } = await engine.execute({ steps: [{ id: "request-tenant-reembeds", handler: () => ({ ids: [] }) }] });
+    expect(result).toMatchObject({ tenants: stale.length });
+    const [, events] = ctx.step.sendEvent.mock.calls.find(([id]) => id === "request-tenant-reembeds") as [
+      string,
+      Array<{ id: string; name: string; data: unknown }>,
+    ];
+    const forB = events.find((e) => (e.data as { tenantId: string }).tenantId === b.tenantId);
+    expect(forB).toMatchObject({ name: "embeddings/reembed.requested", data: { tenantId: b.tenantId, scope: { kind: "tenant" } } });
+    expect(forB!.id).toMatch(new RegExp(`^reembed-${b.tenantId}-\\d+$`));
+    expect(events.some((e) => (e.data as { tenantId: string }).tenantId === a.tenantId)).toBe(false);
+
+    // A run asked for (queued) holds the tenant back from the schedule until it ends.
+    await requestReembed(b, { kind: "tenant" });
+    expect(await tenantsWithStaleEmbeddings()).not.toContain(b.tenantId);
+    await rollbackReembed(b);
+    expect(await tenantsWithStaleEmbeddings()).toContain(b.tenantId);
   });
 });

@@ -245,16 +245,65 @@ export async function analyzeDocument(input: AnalysisInput, prepared: Prepared, 
 }
 
 /**
+ * Before a version goes live: chunks embedded by another model than the tenant's embedding model
+ * now (the configuration changed during the analysis) are embedded again, so the version is
+ * searchable on one model only. Returns that model.
+ */
+async function alignVersionEmbeddings(input: AnalysisInput, document: Document): Promise<string> {
+  const [target] = await getGateway().chainFor(input.tenantId, "embedding");
+  const model = target!.model;
+  const unaligned = await withTenant(input.tenantId, (tx) =>
+    tx
+      .select({ id: documentChunks.id, content: documentChunks.content, heading: documentChunks.heading, contentHash: documentChunks.contentHash })
+      .from(documentChunks)
+      .where(
+        and(
+          eq(documentChunks.documentId, document.id),
+          eq(documentChunks.version, input.version),
+          sql`(${documentChunks.embedding} is null or ${documentChunks.embeddingModel} is distinct from ${model})`,
+        ),
+      )
+      .orderBy(asc(documentChunks.chunkIndex)),
+  );
+  for (let i = 0; i < unaligned.length; i += EMBEDDING_BATCH) {
+    const batch = unaligned.slice(i, i + EMBEDDING_BATCH);
+    const result = await getGateway().embed(callContext(document, "document-embedding"), batch.map(embeddingInput));
+    await withTenant(input.tenantId, async (tx) => {
+      for (const [j, chunk] of batch.entries()) {
+        await tx
+          .update(documentChunks)
+          .set({ embedding: sql`${vectorLiteral(result.embeddings[j]!)}::vector`, embeddingModel: result.model, embeddedHash: chunk.contentHash })
+          .where(eq(documentChunks.id, chunk.id));
+      }
+    });
+  }
+  return model;
+}
+
+/**
  * Makes the new version the searchable one, in one transaction: its chunks become active, older
  * versions go, the analysis is stored, the job succeeds and the uploader is told.
  */
 export async function completeAnalysis(input: AnalysisInput, analysis: DocumentAnalysis): Promise<void> {
   const document = await wantedDocument(input);
+  const model = await alignVersionEmbeddings(input, document);
   await withTenant(input.tenantId, async (tx) => {
     // The row lock orders this after a move to another collection (which locks it too), so the
     // chunks go live in the collection the document is in now, not the one it was in at upload.
     const [current] = await tx.select({ collectionId: documents.collectionId }).from(documents).where(eq(documents.id, document.id)).for("update");
     if (!current) return;
+    const [unaligned] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(documentChunks)
+      .where(
+        and(
+          eq(documentChunks.documentId, document.id),
+          eq(documentChunks.version, input.version),
+          sql`(${documentChunks.embedding} is null or ${documentChunks.embeddingModel} is distinct from ${model})`,
+        ),
+      );
+    // The embedding model changed again meanwhile: this step runs again (retried) and realigns.
+    if (Number(unaligned?.n ?? 0) > 0) throw new Error("The embedding model changed while the analysis completed; retrying.");
     await tx
       .update(documentChunks)
       .set({ active: true, collectionId: current.collectionId })

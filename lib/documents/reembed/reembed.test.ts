@@ -23,7 +23,9 @@ import {
   watchEmbeddings,
   type DocumentEmbeddingState,
 } from "@/test/reembed-harness";
+import { acceptUpload } from "../documents";
 import { embeddingInput } from "../embedding-input";
+import { completeAnalysis, embedBatch, extractAndChunk } from "../pipeline";
 import { requestReembed, rollbackReembed } from "./lifecycle";
 import { estimateReembed } from "./plan";
 import { tenantsWithStaleEmbeddings } from "./schedule";
@@ -288,6 +290,27 @@ describe("scopes and tenants", () => {
     const notice = (await notificationsOf(b.userId)).find((n) => n.kind === "embeddings.reembedded");
     expect(notice).toMatchObject({ title: "Re-embedding finished", link: "/settings#reembed-heading" });
     await getGateway().flush();
+  });
+});
+
+describe("an analysis during a model change", () => {
+  it("goes live on one model: chunks embedded by the previous model are embedded again before the switch", async () => {
+    await switchToOfflineModels();
+    const text = Array.from({ length: 90 }, (_, i) => `Line ${i} of the golf report covers rotor speed, blade pitch and grid frequency in detail.`).join(
+      "\n\n",
+    );
+    const { document, request } = await acceptUpload(a, { fileName: "golf.md", bytes: new TextEncoder().encode(`# Golf\n\n${text}`), collectionId: null });
+    const prepared = await extractAndChunk(request);
+    expect(prepared.chunkCount).toBeGreaterThan(1);
+    await embedBatch(request, [0, 0], { index: 0, count: 2, chunkCount: prepared.chunkCount });
+    await switchToFakeOpenAI(fake.url, SMALL);
+    await embedBatch(request, [1, prepared.chunkCount - 1], { index: 1, count: 2, chunkCount: prepared.chunkCount });
+    const version = (await chunkRows(a.tenantId)).filter((c) => c.documentId === document.id);
+    expect(new Set(version.map((c) => c.embeddingModel))).toEqual(new Set([OFFLINE, SMALL]));
+
+    await completeAnalysis(request, { summary: "Golf.", keyPoints: [], entities: [], language: "en" });
+    const live = (await activeEmbeddingState(a.tenantId)).find((d) => d.documentId === document.id);
+    expect(live).toMatchObject({ models: [SMALL], missing: 0, chunks: prepared.chunkCount });
   });
 });
 

@@ -38,15 +38,17 @@ export class ReembedCannotContinue extends Error {
 }
 
 /**
- * Inside a writing transaction: the run's job, share-locked so a rollback (which updates the job
- * row) waits for this write to commit, or this write sees the rollback and stops.
+ * Inside a writing transaction: the run's job, locked first (before documents and chunks), so a
+ * rollback (which updates the job row) waits for this write to commit, or this write sees the
+ * rollback and stops. Locked for update, not share: the write updates the job's progress later in
+ * the same transaction, and upgrading a share lock while a rollback waits would deadlock.
  */
 export async function lockWantedJob(tx: Tx, run: Pick<ReembedRun, "tenantId" | "jobId">): Promise<Job> {
   const [job] = await tx
     .select()
     .from(jobs)
     .where(and(eq(jobs.id, run.jobId), eq(jobs.tenantId, run.tenantId)))
-    .for("share");
+    .for("update");
   if (!job || !ACTIVE.includes(job.status as (typeof ACTIVE)[number])) throw new ReembedStopped("The re-embedding was cancelled or rolled back.");
   return job;
 }

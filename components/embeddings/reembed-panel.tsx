@@ -41,9 +41,9 @@ export function ReembedPanel({ model, stale, cost, onlineCost, usesBatch, partia
           <p>
             <span className="font-medium">{summary}</span> use another model or changed since they were embedded.
           </p>
-          <p className="mt-1 text-slate-600">
-            Re-embedding them costs about <span className="font-medium">{cost}</span>
-            {usesBatch ? ` through the provider's batch API (online: ${onlineCost}); batches can take up to a day` : ""}.
+          <p className="mt-1 text-slate-600" data-testid="reembed-cost">
+            Estimated cost: <span className="font-medium">{cost}</span>
+            {usesBatch ? ` through the provider's batch API (online: ${onlineCost}); a batch can take up to a day.` : ""}
           </p>
           {!running ? (
             <div className="mt-3">
@@ -52,7 +52,7 @@ export function ReembedPanel({ model, stale, cost, onlineCost, usesBatch, partia
                 submitLabel={`Re-embed ${plural(stale.chunks, "passage")}`}
                 pendingLabel="Starting…"
                 variant="primary"
-                confirmMessage={`Re-embed ${summary} with ${model} for about ${cost}?`}
+                confirmMessage={`Re-embed ${summary} with ${model}? Estimated cost: ${cost}.`}
                 label="Start re-embedding"
               />
             </div>

@@ -34,6 +34,8 @@ const tokensText = (n: number | null) => (n === null ? "no limit" : `${number.fo
 const creatorLabel = (key: { createdBy: string | null; creatorName: string | null }) =>
   key.creatorName ?? (key.createdBy ? "a former member" : "a deleted account");
 const usdText = (n: number | null) => (n === null ? "no limit" : formatUsd(n));
+/** Re-embedding a few passages costs fractions of a cent: say so rather than "$0.0000". */
+const costText = (microUsd: number) => (microUsd > 0 && microUsd < 100 ? "< $0.0001" : formatUsd(microUsd));
 
 function Section({ id, title, children }: { id: string; title: string; children: React.ReactNode }) {
   return (
@@ -52,8 +54,8 @@ function ReembedSection({ estimate }: { estimate: ReembedEstimate }) {
     <ReembedPanel
       model={estimate.target.model}
       stale={{ chunks: estimate.chunks, tokens: estimate.tokens, documents: estimate.documents }}
-      cost={formatUsd(estimate.costMicroUsd)}
-      onlineCost={formatUsd(estimate.onlineCostMicroUsd)}
+      cost={costText(estimate.costMicroUsd)}
+      onlineCost={costText(estimate.onlineCostMicroUsd)}
       usesBatch={estimate.usesBatch}
       partialChunks={estimate.partialChunks}
       job={job ? { id: job.id, status: job.status, stage: job.stage, done: job.done, total: job.total, message: job.message } : null}

@@ -7,6 +7,7 @@ import type { EmbeddingModelV3, LanguageModelV3, SharedV3ProviderOptions } from 
 import type { GatewayConfig, ProviderSettings } from "./config";
 import { providerFetch } from "./http-transport";
 import { OfflineEmbeddingModel, OfflineLanguageModel } from "./offline";
+import type { GenerateRequest } from "./gateway/types";
 import type { ModelTarget } from "./types";
 
 type Factory = {
@@ -76,6 +77,16 @@ export class ProviderRegistry {
       this.embeddingModels.set(key, model);
     }
     return model;
+  }
+
+  /** Request settings that only exist as provider options (each provider reads its own key). */
+  languageOptions(target: ModelTarget, request: Pick<GenerateRequest, "parallelToolCalls" | "tools">): SharedV3ProviderOptions | undefined {
+    if (request.parallelToolCalls === undefined || !request.tools?.length) return undefined;
+    if (target.provider === "openai") return { openai: { parallelToolCalls: request.parallelToolCalls } };
+    // The compatible provider copies unknown options of its own key into the request body.
+    if (target.provider === "compatible") return { compatible: { parallel_tool_calls: request.parallelToolCalls } };
+    // Gemini has no such switch; the offline model never calls more than one tool.
+    return undefined;
   }
 
   /** Every stored vector has the deployment's dimension; ask each provider for exactly that. */

@@ -61,8 +61,8 @@ describe("POST /v1/chat/completions", () => {
     const invalid = await call({ model: "keel-chat", messages: [] });
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toMatchObject({ error: { type: "invalid_request_error", param: "messages" } });
-    const tools = await call({ model: "keel-chat", messages, tools: [{ type: "function" }] });
-    expect(await tools.json()).toMatchObject({ error: { code: "unsupported_parameter", param: "tools" } });
+    const functions = await call({ model: "keel-chat", messages, functions: [{ name: "f" }] });
+    expect(await functions.json()).toMatchObject({ error: { code: "unsupported_parameter", param: "functions" } });
 
     servers.openai.setDefault({ kind: "status", status: 503 });
     servers.gemini.setDefault({ kind: "status", status: 500 });

@@ -4,6 +4,8 @@
  * then done after `pollsBeforeDone` reads), list batches, cancel one, download its output file.
  * Each output line is what /v1/embeddings would have answered for that line's body.
  */
+import { isRecord } from "./fake-server-core";
+
 export interface FakeBatchOptions {
   /** Reads that still find the batch in progress before it is done (default 1). */
   pollsBeforeDone?: number;
@@ -44,10 +46,6 @@ type ErrorBody = (status: number, message: string) => unknown;
 
 let sequence = 0;
 const nextId = (prefix: string) => `${prefix}_fake${++sequence}`;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** The named parts of a multipart/form-data body (text parts only, which is all a JSONL upload has). */
 function multipartParts(body: string, contentType: string): Map<string, { filename: string | null; value: string }> {

@@ -6,7 +6,7 @@ import type { CachedCompletion } from "@/db/schema";
 import { exactCacheKey, semanticScopeKey } from "../cache";
 import type { CallRecord } from "../meter";
 import { priceOf } from "../pricing";
-import { promptCharacters, textMessages, type TextMessage } from "../prompt-text";
+import { promptCharacters, textMessages, toolCharacters, type TextMessage } from "../prompt-text";
 import { admit, type Admission, type AdmitInput, type Reservation } from "../quota";
 import { isGatewayError } from "../errors";
 import { recordCall } from "./records";
@@ -28,12 +28,15 @@ export interface Prepared {
 export async function prepareCall(rt: GatewayRuntime, ctx: CallContext, request: GenerateRequest): Promise<Prepared> {
   const started = performance.now();
   const requestId = ctx.requestId ?? randomUUID();
-  const estimatedInputTokens = countTokens(promptCharacters(request.prompt));
+  const estimatedInputTokens = countTokens(promptCharacters(request.prompt)) + countTokens(toolCharacters(request.tools));
   const profile = await rt.profile(ctx.tenantId);
   const chain = rt.chainForProfile(profile, request.role, estimatedInputTokens);
   const maxOutputTokens = request.maxOutputTokens ?? rt.config.defaultMaxOutputTokens[request.role];
 
-  // Cacheable: text-only prompts whose private context (if any) is identified by chunk ids.
+  // Cacheable: text-only prompts whose private context (if any) is identified by chunk ids. A
+  // prompt carrying tool calls or results is not: a tool result is fresh outside data, like
+  // retrieved context without ids. Tool definitions are part of the key, so an answer given with
+  // one set of tools is never replayed for another; answers that call tools are never stored.
   const messages = textMessages(request.prompt);
   const cacheable = messages !== null && ctx.contextChunkIds !== null;
   const readCache = cacheable && !ctx.cache?.noCache;
@@ -43,7 +46,16 @@ export async function prepareCall(rt: GatewayRuntime, ctx: CallContext, request:
     role: request.role,
     target: chain[0]!,
     promptVersion: ctx.promptVersion ?? rt.config.promptVersion,
-    params: { maxOutputTokens, temperature: request.temperature, topP: request.topP, stop: request.stopSequences, format: request.responseFormat },
+    params: {
+      maxOutputTokens,
+      temperature: request.temperature,
+      topP: request.topP,
+      stop: request.stopSequences,
+      format: request.responseFormat,
+      tools: request.tools,
+      toolChoice: request.toolChoice,
+      parallelToolCalls: request.parallelToolCalls,
+    },
     contextChunkIds: ctx.contextChunkIds ?? undefined,
   };
   const key = cacheable ? exactCacheKey({ ...keyInput, messages: messages! }) : null;
@@ -115,7 +127,13 @@ export async function admitCall(rt: GatewayRuntime, ctx: CallContext, input: Adm
   }
 }
 
-export function callOptions(request: GenerateRequest, maxOutputTokens: number, abortSignal: AbortSignal): LanguageModelV3CallOptions {
+export function callOptions(
+  rt: GatewayRuntime,
+  target: ModelTarget,
+  request: GenerateRequest,
+  maxOutputTokens: number,
+  abortSignal: AbortSignal,
+): LanguageModelV3CallOptions {
   return {
     prompt: request.prompt,
     maxOutputTokens,
@@ -123,6 +141,9 @@ export function callOptions(request: GenerateRequest, maxOutputTokens: number, a
     topP: request.topP,
     stopSequences: request.stopSequences,
     responseFormat: request.responseFormat,
+    tools: request.tools,
+    toolChoice: request.toolChoice,
+    providerOptions: rt.registry.languageOptions(target, request),
     abortSignal,
   };
 }

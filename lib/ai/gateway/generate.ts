@@ -1,4 +1,5 @@
 // A whole (non-streaming) completion through every stage.
+import type { LanguageModelV3ToolCall } from "@ai-sdk/provider";
 import type { ValidationOutcome } from "@/db/schema";
 import { costMicroUsd } from "../pricing";
 import { countTokens } from "../tokens";
@@ -30,16 +31,19 @@ export async function generateCompletion(
   }
   try {
     const outcome = await runChain(rt, prepared.chain, totalTimeout(rt), ctx.signal, async (target, signal) =>
-      rt.registry.languageModel(target).doGenerate(callOptions(request, prepared.maxOutputTokens, signal)),
+      rt.registry.languageModel(target).doGenerate(callOptions(rt, target, request, prepared.maxOutputTokens, signal)),
     );
     const text = outcome.value.content.map((part) => (part.type === "text" ? part.text : "")).join("");
+    // Provider-executed calls (none are routed here) would come with their results: keep only calls for the caller.
+    const toolCalls = outcome.value.content.filter((part) => part.type === "tool-call" && !part.providerExecuted) as LanguageModelV3ToolCall[];
     const usage = {
       inputTokens: outcome.value.usage.inputTokens.total ?? prepared.estimatedInputTokens,
-      outputTokens: outcome.value.usage.outputTokens.total ?? countTokens(text),
+      outputTokens: outcome.value.usage.outputTokens.total ?? countTokens([text, ...toolCalls.map((call) => call.input)].join(" ")),
     };
     const result: CompletionResult = {
       requestId: prepared.requestId,
       text,
+      toolCalls,
       finishReason: outcome.value.finishReason.unified,
       usage,
       provider: outcome.target.provider,
@@ -63,7 +67,10 @@ export async function generateCompletion(
       timeToFirstTokenMs: Math.round(performance.now() - prepared.started),
       validation: validation ? (valid ? validation.ok : validation.bad) : null,
       // Only complete, valid answers are worth replaying.
-      cacheWrites: prepared.cacheWrites && result.finishReason === "stop" && valid ? { ...prepared.cacheWrites, completion: toCached(result) } : null,
+      cacheWrites:
+        prepared.cacheWrites && result.finishReason === "stop" && toolCalls.length === 0 && valid
+          ? { ...prepared.cacheWrites, completion: toCached(result) }
+          : null,
     });
     return result;
   } catch (error) {

@@ -5,6 +5,7 @@
 //   provider-chain.ts     retries, backoff, fallback, circuit breaker
 //   generate.ts / stream.ts / embed.ts / structured-output.ts   the kinds of call
 //   records.ts            what the meter is told about each call
+//   language-model.ts     the whole path as an AI SDK LanguageModelV3 (keelModel)
 import { invalidationEpoch, listenForInvalidations, onInvalidation } from "@/db/invalidation";
 import type { Db } from "@/db/client";
 import { withTenant } from "@/db/scope";
@@ -24,6 +25,8 @@ import { generateValidatedObject, type ObjectRequest } from "./structured-output
 import type { CompletionResult, CompletionStream, EmbeddingResult, GatewayDeps, GatewayRuntime, GenerateRequest } from "./types";
 
 export type { CompletionResult, CompletionStream, EmbeddingResult, GatewayDeps, GatewayStreamPart, GenerateRequest } from "./types";
+export { GatewayLanguageModel, type GatewayCalls } from "./language-model";
+export { readKeelMetadata, type KeelAnswerMetadata } from "./answer-metadata";
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -80,6 +80,7 @@ export function hitResult(prepared: Prepared, hit: NonNullable<Prepared["hit"]>)
   return {
     requestId: prepared.requestId,
     text: hit.completion.text,
+    toolCalls: [],
     finishReason: hit.completion.finishReason,
     usage: { inputTokens: 0, outputTokens: 0 },
     provider: hit.completion.provider as ProviderName,

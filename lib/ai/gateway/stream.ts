@@ -1,7 +1,7 @@
 // A streamed completion through every stage. Failures before the first token fall back to the next
 // provider transparently; after it, the stream ends with an `error` part and the partial answer is
 // metered.
-import type { LanguageModelV3StreamPart } from "@ai-sdk/provider";
+import type { LanguageModelV3StreamPart, LanguageModelV3ToolCall } from "@ai-sdk/provider";
 import { timeoutsFor } from "../config";
 import { GatewayError } from "../errors";
 import { costMicroUsd } from "../pricing";
@@ -34,7 +34,7 @@ export async function streamCompletion(rt: GatewayRuntime, ctx: CallContext, req
       // while `live` lets the consumer cancel whichever attempt won.
       const attemptController = linkedController(signal);
       live.signal.addEventListener("abort", () => attemptController.abort(live.signal.reason), { once: true });
-      const { stream } = await rt.registry.languageModel(target).doStream(callOptions(request, prepared.maxOutputTokens, attemptController.signal));
+      const { stream } = await rt.registry.languageModel(target).doStream(callOptions(rt, target, request, prepared.maxOutputTokens, attemptController.signal));
       const reader = stream.getReader();
       const buffered: LanguageModelV3StreamPart[] = [];
       try {
@@ -43,7 +43,7 @@ export async function streamCompletion(rt: GatewayRuntime, ctx: CallContext, req
           if (done) break;
           if (value.type === "error") throw value.error;
           buffered.push(value);
-          if ((value.type === "text-delta" && value.delta.length > 0) || value.type === "finish") break;
+          if (isFirstToken(value)) break;
         }
       } catch (error) {
         attemptController.abort();
@@ -62,15 +62,18 @@ export async function streamCompletion(rt: GatewayRuntime, ctx: CallContext, req
   const { reader, buffered, controller } = opened.value;
   const idleMs = timeoutsFor(rt.config, target.provider).idleMs;
   let text = "";
+  const toolCalls: LanguageModelV3ToolCall[] = [];
   let usage: { input?: number; output?: number } = {};
   let finishReason = "stop";
   let settled = false;
 
   const summary = (status: "ok" | "partial", errorCode: string | null): CompletionResult => {
-    const tokens = { inputTokens: usage.input ?? prepared.estimatedInputTokens, outputTokens: usage.output ?? countTokens(text) };
+    const delivered = [text, ...toolCalls.map((call) => call.input)].join(" ");
+    const tokens = { inputTokens: usage.input ?? prepared.estimatedInputTokens, outputTokens: usage.output ?? countTokens(delivered) };
     const result: CompletionResult = {
       requestId: prepared.requestId,
       text,
+      toolCalls: [...toolCalls],
       finishReason: status === "ok" ? finishReason : "error",
       usage: tokens,
       provider: target.provider,
@@ -94,30 +97,47 @@ export async function streamCompletion(rt: GatewayRuntime, ctx: CallContext, req
         fallbackCount,
         attempts,
         timeToFirstTokenMs,
-        cacheWrites: status === "ok" && prepared.cacheWrites && finishReason === "stop" ? { ...prepared.cacheWrites, completion: toCached(result) } : null,
+        cacheWrites:
+          status === "ok" && prepared.cacheWrites && finishReason === "stop" && toolCalls.length === 0
+            ? { ...prepared.cacheWrites, completion: toCached(result) }
+            : null,
       });
     }
     return result;
   };
 
-  const absorb = (part: LanguageModelV3StreamPart): string | null => {
-    if (part.type === "text-delta") {
-      text += part.delta;
-      return part.delta;
+  /** Takes in a provider part; returns what the consumer should see of it, if anything. */
+  const absorb = (part: LanguageModelV3StreamPart): GatewayStreamPart | null => {
+    switch (part.type) {
+      case "text-delta":
+        text += part.delta;
+        return part.delta ? { type: "text-delta", text: part.delta } : null;
+      case "tool-input-start":
+        return part.providerExecuted ? null : { type: "tool-input-start", id: part.id, toolName: part.toolName };
+      case "tool-input-delta":
+        return { type: "tool-input-delta", id: part.id, delta: part.delta };
+      case "tool-input-end":
+        return { type: "tool-input-end", id: part.id };
+      case "tool-call":
+        if (part.providerExecuted) return null;
+        toolCalls.push(part);
+        return { type: "tool-call", toolCall: part };
+      case "finish":
+        usage = { input: part.usage.inputTokens.total, output: part.usage.outputTokens.total };
+        finishReason = part.finishReason.unified;
+        return null;
+      case "error":
+        throw part.error;
+      default:
+        return null;
     }
-    if (part.type === "finish") {
-      usage = { input: part.usage.inputTokens.total, output: part.usage.outputTokens.total };
-      finishReason = part.finishReason.unified;
-    }
-    if (part.type === "error") throw part.error;
-    return null;
   };
 
   const parts = new ReadableStream<GatewayStreamPart>({
     start: (sink) => {
       for (const part of buffered) {
-        const delta = absorb(part);
-        if (delta) sink.enqueue({ type: "text-delta", text: delta });
+        const forwarded = absorb(part);
+        if (forwarded) sink.enqueue(forwarded);
       }
     },
     pull: async (sink) => {
@@ -136,9 +156,9 @@ export async function streamCompletion(rt: GatewayRuntime, ctx: CallContext, req
             sink.close();
             return;
           }
-          const delta = absorb(next.value);
-          if (delta) {
-            sink.enqueue({ type: "text-delta", text: delta });
+          const forwarded = absorb(next.value);
+          if (forwarded) {
+            sink.enqueue(forwarded);
             return;
           }
         } catch (error) {
@@ -175,6 +195,11 @@ export async function streamCompletion(rt: GatewayRuntime, ctx: CallContext, req
     timeToFirstTokenMs,
     parts,
   };
+}
+
+/** Once this much has reached the consumer, falling back to another provider would repeat or contradict it. */
+function isFirstToken(part: LanguageModelV3StreamPart): boolean {
+  return (part.type === "text-delta" && part.delta.length > 0) || part.type === "tool-input-start" || part.type === "tool-call" || part.type === "finish";
 }
 
 function replayHit(rt: GatewayRuntime, ctx: CallContext, request: GenerateRequest, prepared: Prepared, hit: NonNullable<Prepared["hit"]>): CompletionStream {

@@ -1,5 +1,11 @@
 // The gateway's vocabulary: what call sites send and get back, and what the stages share.
-import type { LanguageModelV3CallOptions, LanguageModelV3Prompt } from "@ai-sdk/provider";
+import type {
+  LanguageModelV3CallOptions,
+  LanguageModelV3FunctionTool,
+  LanguageModelV3Prompt,
+  LanguageModelV3ToolCall,
+  LanguageModelV3ToolChoice,
+} from "@ai-sdk/provider";
 import type { CacheStatus } from "@/db/schema";
 import type { Db } from "@/db/client";
 import type { CircuitBreaker } from "../circuit-breaker";
@@ -18,11 +24,21 @@ export interface GenerateRequest {
   topP?: number;
   stopSequences?: string[];
   responseFormat?: LanguageModelV3CallOptions["responseFormat"];
+  /**
+   * Function tools the model may call. Only function tools: a provider's own tools (web search…)
+   * would not survive a fallback to another provider.
+   */
+  tools?: LanguageModelV3FunctionTool[];
+  toolChoice?: LanguageModelV3ToolChoice;
+  /** `false` asks for at most one tool call per answer (OpenAI and compatible providers honour it). */
+  parallelToolCalls?: boolean;
 }
 
 export interface CompletionResult {
   requestId: string;
   text: string;
+  /** Calls the model asked for, as the provider sent them (ids and provider metadata kept). */
+  toolCalls: LanguageModelV3ToolCall[];
   finishReason: string;
   usage: TokenUsage;
   provider: ProviderName;
@@ -36,6 +52,11 @@ export interface CompletionResult {
 
 export type GatewayStreamPart =
   | { type: "text-delta"; text: string }
+  /** A tool call's arguments as they stream; `tool-call` follows with the whole call. */
+  | { type: "tool-input-start"; id: string; toolName: string }
+  | { type: "tool-input-delta"; id: string; delta: string }
+  | { type: "tool-input-end"; id: string }
+  | { type: "tool-call"; toolCall: LanguageModelV3ToolCall }
   | { type: "finish"; result: CompletionResult }
   /** The provider failed after tokens were sent; `partial` is what was delivered and metered. */
   | { type: "error"; error: GatewayError; partial: CompletionResult };

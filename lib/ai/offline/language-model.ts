@@ -9,6 +9,7 @@ import type {
   LanguageModelV3GenerateResult,
   LanguageModelV3StreamPart,
   LanguageModelV3StreamResult,
+  LanguageModelV3ToolCall,
   LanguageModelV3Usage,
 } from "@ai-sdk/provider";
 import { countTokens } from "../tokens";
@@ -17,6 +18,7 @@ import { Corpus } from "./corpus";
 import { extractiveAnswer } from "./extractive-answer";
 import { structuredAnswer } from "./json-schema-value";
 import { parsePrompt } from "./prompt";
+import { offlineToolCall } from "./tool-call";
 
 export interface OfflineLanguageModelOptions {
   /** Defaults to "keel-offline-extractive". */
@@ -27,6 +29,8 @@ export interface OfflineLanguageModelOptions {
 
 interface Completion {
   readonly text: string;
+  /** Set when the tool choice demanded a call: then it is the whole answer. */
+  readonly toolCall: LanguageModelV3ToolCall | null;
   readonly finishReason: LanguageModelV3FinishReason;
   readonly usage: LanguageModelV3Usage;
 }
@@ -34,6 +38,11 @@ interface Completion {
 /** Splits text into word pieces that keep their trailing whitespace, so they concatenate back exactly. */
 function wordPieces(text: string): string[] {
   return text.match(/\s+|\S+\s*/g) ?? [];
+}
+
+/** Arguments stream in pieces like a real model's, about one token each, concatenating back exactly. */
+function jsonPieces(json: string): string[] {
+  return json.match(/[^",:{}[\]\s]+\s*|[",:{}[\]]\s*|\s+/g) ?? [];
 }
 
 /**
@@ -62,7 +71,11 @@ export class OfflineLanguageModel implements LanguageModelV3 {
     const format = options.responseFormat;
     let text: string;
     let unified: LanguageModelV3FinishReason["unified"] = "stop";
-    if (format?.type === "json") {
+    const toolCall = offlineToolCall(options, parsed);
+    if (toolCall) {
+      text = "";
+      unified = "tool-calls";
+    } else if (format?.type === "json") {
       // JSON must stay parseable, so maxOutputTokens and stop sequences are not applied here.
       text = structuredAnswer(corpus, parsed.question, format.schema);
     } else {
@@ -82,9 +95,10 @@ export class OfflineLanguageModel implements LanguageModelV3 {
       }
     }
     const inputTokens = parsed.allText.reduce((sum, t) => sum + countTokens(t), 0);
-    const outputTokens = countTokens(text);
+    const outputTokens = countTokens(toolCall ? toolCall.input : text);
     return {
       text,
+      toolCall,
       finishReason: { unified, raw: unified },
       usage: {
         inputTokens: { total: inputTokens, noCache: inputTokens, cacheRead: 0, cacheWrite: 0 },
@@ -95,9 +109,9 @@ export class OfflineLanguageModel implements LanguageModelV3 {
 
   async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
     if (options.abortSignal?.aborted) throw abortError(options.abortSignal);
-    const { text, finishReason, usage } = this.complete(options);
+    const { text, toolCall, finishReason, usage } = this.complete(options);
     return {
-      content: [{ type: "text", text }],
+      content: toolCall ? [toolCall] : [{ type: "text", text }],
       finishReason,
       usage,
       warnings: [],
@@ -108,15 +122,21 @@ export class OfflineLanguageModel implements LanguageModelV3 {
   async doStream(options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
     const signal = options.abortSignal;
     if (signal?.aborted) throw abortError(signal);
-    const { text, finishReason, usage } = this.complete(options);
+    const { text, toolCall, finishReason, usage } = this.complete(options);
     const id = "text-0";
-    const parts: LanguageModelV3StreamPart[] = [
-      { type: "stream-start", warnings: [] },
-      { type: "text-start", id },
-      ...wordPieces(text).map((delta): LanguageModelV3StreamPart => ({ type: "text-delta", id, delta })),
-      { type: "text-end", id },
-      { type: "finish", finishReason, usage },
-    ];
+    const answer: LanguageModelV3StreamPart[] = toolCall
+      ? [
+          { type: "tool-input-start", id: toolCall.toolCallId, toolName: toolCall.toolName },
+          ...jsonPieces(toolCall.input).map((delta): LanguageModelV3StreamPart => ({ type: "tool-input-delta", id: toolCall.toolCallId, delta })),
+          { type: "tool-input-end", id: toolCall.toolCallId },
+          toolCall,
+        ]
+      : [
+          { type: "text-start", id },
+          ...wordPieces(text).map((delta): LanguageModelV3StreamPart => ({ type: "text-delta", id, delta })),
+          { type: "text-end", id },
+        ];
+    const parts: LanguageModelV3StreamPart[] = [{ type: "stream-start", warnings: [] }, ...answer, { type: "finish", finishReason, usage }];
     const delay = this.tokenDelayMs;
     let next = 0;
     let deltasSent = 0;
@@ -141,7 +161,8 @@ export class OfflineLanguageModel implements LanguageModelV3 {
       async pull(controller) {
         const part = parts[next];
         if (finished || !part) return;
-        if (part.type === "text-delta" && delay > 0 && deltasSent > 0) {
+        const isDelta = part.type === "text-delta" || part.type === "tool-input-delta";
+        if (isDelta && delay > 0 && deltasSent > 0) {
           try {
             await sleep(delay, signal);
           } catch (error) {
@@ -155,7 +176,7 @@ export class OfflineLanguageModel implements LanguageModelV3 {
         }
         controller.enqueue(part);
         next += 1;
-        if (part.type === "text-delta") deltasSent += 1;
+        if (isDelta) deltasSent += 1;
         if (next === parts.length) {
           cleanup();
           controller.close();

@@ -1,0 +1,84 @@
+// A gateway stream as OpenAI's Chat Completions server-sent events: text deltas, tool-call deltas
+// (the first chunk of a call names it with empty arguments, later ones carry only its index and
+// argument pieces), the finish reason, optional usage, then [DONE]; or an error event after a
+// mid-answer failure.
+import type { CompletionResult, CompletionStream, GatewayStreamPart } from "@/lib/ai/gateway";
+import { gatewayErrorBody } from "./errors";
+
+export const finishReasons: Record<string, string> = { stop: "stop", length: "length", "content-filter": "content_filter", "tool-calls": "tool_calls" };
+
+export const usageOf = (result: CompletionResult) => ({
+  prompt_tokens: result.usage.inputTokens,
+  completion_tokens: result.usage.outputTokens,
+  total_tokens: result.usage.inputTokens + result.usage.outputTokens,
+});
+
+export function chatCompletionEvents(stream: CompletionStream, options: { id: string; created: number; includeUsage: boolean }): ReadableStream<Uint8Array> {
+  const { id, created, includeUsage } = options;
+  const encoder = new TextEncoder();
+  const frame = (payload: unknown) => encoder.encode(`data: ${JSON.stringify(payload)}\n\n`);
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null) =>
+    frame({ id, object: "chat.completion.chunk", created, model: stream.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
+  let roleSent = false;
+  /** The first delta of the answer also says who speaks. */
+  const delta = (fields: Record<string, unknown>) => {
+    if (roleSent) return fields;
+    roleSent = true;
+    return { role: "assistant", ...("content" in fields ? {} : { content: null }), ...fields };
+  };
+  // Calls are numbered in the order they start; the provider's ids key them meanwhile.
+  const callIndex = new Map<string, number>();
+  const startCall = (callId: string, toolName: string) => {
+    const index = callIndex.size;
+    callIndex.set(callId, index);
+    return chunk(delta({ tool_calls: [{ index, id: callId, type: "function", function: { name: toolName, arguments: "" } }] }), null);
+  };
+  const argumentsChunk = (index: number, piece: string) => chunk(delta({ tool_calls: [{ index, function: { arguments: piece } }] }), null);
+
+  const frames = (part: GatewayStreamPart): Uint8Array[] => {
+    switch (part.type) {
+      case "text-delta":
+        return [chunk(delta({ content: part.text }), null)];
+      case "tool-input-start":
+        return [startCall(part.id, part.toolName)];
+      case "tool-input-delta": {
+        const index = callIndex.get(part.id);
+        return index === undefined || !part.delta ? [] : [argumentsChunk(index, part.delta)];
+      }
+      case "tool-input-end":
+        return [];
+      case "tool-call":
+        // A provider that sends whole calls without streaming their arguments first.
+        if (callIndex.has(part.toolCall.toolCallId)) return [];
+        return [startCall(part.toolCall.toolCallId, part.toolCall.toolName), argumentsChunk(callIndex.size - 1, part.toolCall.input)];
+      case "finish":
+        return [
+          chunk({}, finishReasons[part.result.finishReason] ?? "stop"),
+          ...(includeUsage ? [frame({ id, object: "chat.completion.chunk", created, model: stream.model, choices: [], usage: usageOf(part.result) })] : []),
+          encoder.encode("data: [DONE]\n\n"),
+        ];
+      case "error":
+        return [frame(gatewayErrorBody(part.error))];
+    }
+  };
+
+  const reader = stream.parts.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(sink) {
+      // Read until something can be sent: a pull that enqueues nothing is not called again.
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) {
+          sink.close();
+          return;
+        }
+        const out = frames(value);
+        for (const bytes of out) sink.enqueue(bytes);
+        if (out.length > 0) return;
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}

@@ -47,9 +47,11 @@ export const switchToFakeOpenAI = (url: string, model?: string) =>
     KEEL_ROUTES: model ? JSON.stringify({ embedding: { tiers: { default: [{ provider: "openai", model }] } } }) : undefined,
   });
 
-export const setReembedEnv = (env: { stepChunks?: number; batchMinChunks?: number }) => {
+export const setReembedEnv = (env: { stepChunks?: number; batchMinChunks?: number; maxSteps?: number | null }) => {
   if (env.stepChunks !== undefined) process.env.KEEL_REEMBED_STEP_CHUNKS = String(env.stepChunks);
   if (env.batchMinChunks !== undefined) process.env.KEEL_REEMBED_BATCH_MIN_CHUNKS = String(env.batchMinChunks);
+  if (env.maxSteps === null) delete process.env.KEEL_REEMBED_MAX_STEPS;
+  else if (env.maxSteps !== undefined) process.env.KEEL_REEMBED_MAX_STEPS = String(env.maxSteps);
 };
 
 export async function restoreGatewayEnv(): Promise<void> {
@@ -94,12 +96,12 @@ export async function runReembed(data: { tenantId: string; scope: ReembedScope; 
         }
       : undefined,
   });
-  const { result, error } = await engine.execute({
+  const { result, error, ctx } = await engine.execute({
     events: [{ id: options.eventId ?? randomUUID(), name: "embeddings/reembed.requested", data, ts: Date.now() }],
     steps: options.mocks,
   });
   await getGateway().flush();
-  return { result, error };
+  return { result, error, ctx };
 }
 
 /** Mocks for every provider-batch wait of the first rounds, so step.sleep returns at once. */

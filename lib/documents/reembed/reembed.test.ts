@@ -293,6 +293,39 @@ describe("scopes and tenants", () => {
   });
 });
 
+describe("a run with more to do than one run's steps", () => {
+  it("hands its job to a fresh run, which carries on where it stopped and finishes the job", async () => {
+    await switchToOfflineModels();
+    const c = await createTenant("Re-embed C");
+    await analysedDocument(c, "hotel", 3);
+    await switchToFakeOpenAI(fake.url, SMALL);
+    setReembedEnv({ stepChunks: 1, maxSteps: 2 });
+    try {
+      const chunks = (await chunkRows(c.tenantId)).length;
+      const first = await runReembed({ tenantId: c.tenantId, scope: { kind: "tenant" } }, { mocks: [{ id: "hand-over", handler: () => ({ ids: [] }) }] });
+      expect(first.result).toEqual({ reembedded: true, handedOver: true });
+      const [job] = await reembedJobs(c.tenantId);
+      expect(job).toMatchObject({ status: "running", done: 2, total: chunks });
+      const [, handedOver] = first.ctx.step.sendEvent.mock.calls.find(([id]) => id === "hand-over") as [
+        string,
+        { name: string; data: Record<string, unknown> },
+      ];
+      expect(handedOver).toEqual({
+        name: "embeddings/reembed.requested",
+        data: { tenantId: c.tenantId, scope: { kind: "tenant" }, jobId: job!.id, mode: "auto" },
+      });
+
+      setReembedEnv({ maxSteps: null });
+      const second = await runReembed(handedOver.data as Parameters<typeof runReembed>[0]);
+      expect(second.error).toBeUndefined();
+      expect(await reembedJobs(c.tenantId)).toEqual([expect.objectContaining({ id: job!.id, status: "succeeded", done: chunks, total: chunks })]);
+      expect((await activeEmbeddingState(c.tenantId)).every((d) => d.models.length === 1 && d.models[0] === SMALL)).toBe(true);
+    } finally {
+      setReembedEnv({ stepChunks: 2, maxSteps: null });
+    }
+  });
+});
+
 describe("an analysis during a model change", () => {
   it("goes live on one model: chunks embedded by the previous model are embedded again before the switch", async () => {
     await switchToOfflineModels();

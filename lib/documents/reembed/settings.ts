@@ -31,7 +31,7 @@ function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: numb
 export function reembedSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ReembedSettings {
   return {
     chunksPerStep: whole(env, "KEEL_REEMBED_STEP_CHUNKS", defaultReembedSettings.chunksPerStep, 1, 2_048),
-    maxOnlineSteps: defaultReembedSettings.maxOnlineSteps,
+    maxOnlineSteps: whole(env, "KEEL_REEMBED_MAX_STEPS", defaultReembedSettings.maxOnlineSteps, 1, 900),
     batchMinChunks: whole(env, "KEEL_REEMBED_BATCH_MIN_CHUNKS", defaultReembedSettings.batchMinChunks, 1, 100_000_000),
     batchMaxRequests: whole(env, "KEEL_REEMBED_BATCH_MAX_REQUESTS", defaultReembedSettings.batchMaxRequests, 1, 50_000),
     batchPollSeconds: whole(env, "KEEL_REEMBED_BATCH_POLL_SECONDS", defaultReembedSettings.batchPollSeconds, 1, 900),

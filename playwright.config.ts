@@ -39,7 +39,7 @@ export default defineConfig({
   webServer: {
     command: "npx tsx e2e/serve.ts",
     url: `http://127.0.0.1:${port}/sign-in`,
-    timeout: 300_000,
+    timeout: 600_000,
     reuseExistingServer: false,
     stdout: "pipe",
     stderr: "pipe",

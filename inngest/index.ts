@@ -1,5 +1,6 @@
-// Every durable function Keel serves at /api/inngest.
+// Every durable function Keel serves at /api/inngest (and the local executor runs in-process).
 import { analyzeDocumentFunction } from "./functions/analyze-document";
+import { purgeExpiredSignInAttemptsHourly } from "./functions/purge-expired-sign-in-attempts";
 import { purgeStaleInvitationsNightly } from "./functions/purge-stale-invitations";
 import { reembedFunction } from "./functions/reembed";
 import { scheduleReembedsEvery15Minutes } from "./functions/schedule-reembeds";
@@ -9,6 +10,7 @@ export const functions = [
   analyzeDocumentFunction,
   purgeStaleInvitationsNightly,
   settleExpiredReservationsEvery5Minutes,
+  purgeExpiredSignInAttemptsHourly,
   reembedFunction,
   scheduleReembedsEvery15Minutes,
 ];

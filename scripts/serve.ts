@@ -17,6 +17,8 @@
 //   KEEL_WORKERS  number of workers (default: one per core with PostgreSQL; always 1 on embedded
 //                 PGlite, whose data directory only one process may open)
 //   PORT, HOSTNAME (or -p / -H)   where to listen (default 0.0.0.0:3000)
+// - Without an Inngest server (INNGEST_DEV, INNGEST_BASE_URL or Inngest keys), each worker runs
+//   the local executor for the app's jobs (inngest/local-executor/); SIGTERM stops it too.
 import cluster from "node:cluster";
 import { createServer } from "node:http";
 import { availableParallelism } from "node:os";
@@ -83,6 +85,13 @@ async function startWorker(): Promise<void> {
     process.send?.("ready");
     if (dev) console.log(`keel: Ready on http://${hostname}:${port} (development)`);
   });
+  // Without an Inngest server configured, every worker also runs jobs: the local executor, started
+  // once the app is ready (inngest/job-runtime.ts). The workers share its queue in the database.
+  const { startKeelLocalExecutor } = await import("@/inngest/local-executor/app");
+  const executor = startKeelLocalExecutor();
+  if (executor && (dev || cluster.worker?.id === 1)) {
+    console.log('keel: jobs run on the local executor, in-process (production uses an Inngest server; see README, "Jobs")');
+  }
 
   // Ctrl-C reaches every process of the group; the primary turns it into an orderly SIGTERM. In
   // development there is no primary: Ctrl-C stops this process the same orderly way.
@@ -94,6 +103,9 @@ async function startWorker(): Promise<void> {
   process.on("SIGTERM", () => {
     if (stopping) return;
     stopping = true;
+    // The executor takes no new work; the step in flight may finish within the grace period, else
+    // its run is given back for another worker (or the next start) to take up.
+    const executorStopped = executor?.stop(GRACE_MS);
     // Accept nothing new; let requests in flight finish, closing each connection once idle.
     server.close(() => void finish());
     const idle = setInterval(() => server.closeIdleConnections(), 100);
@@ -102,7 +114,7 @@ async function startWorker(): Promise<void> {
     async function finish() {
       clearInterval(idle);
       clearTimeout(deadline);
-      await Promise.allSettled([...inFlight]);
+      await Promise.allSettled([...inFlight, executorStopped]);
       // Write the meter's last usage records, including those of calls cut off just now (if the
       // database is unreachable, they go to the spill file and the next start writes them).
       await processSingletonIfCreated<{ close(deadlineMs: number): Promise<void> }>("ai:gateway")?.close(10_000);

@@ -4,4 +4,6 @@ export * from "./audit";
 export * from "./ai";
 export * from "./documents";
 export * from "./jobs";
+export * from "./local-executor";
+export * from "./chat";
 export * from "./embeddings";

@@ -1,11 +1,13 @@
 // What this process is wired to, from the environment alone (nothing is opened): for the
 // start-up banner and the settings page.
 import { engineConfigFromEnv } from "@/db/client";
+import { jobRuntime } from "@/inngest/job-runtime";
 
 export interface RuntimeSummary {
   database: string;
   aiProviders: string[];
-  inngest: string;
+  /** Who runs the durable functions: an Inngest server, or the local executor. */
+  jobs: string;
 }
 
 function describeDatabase(env: NodeJS.ProcessEnv): string {
@@ -35,17 +37,6 @@ export function configuredAiProviders(env: NodeJS.ProcessEnv = process.env): str
   return describeAiProviders({ withUrls: true }, env);
 }
 
-function describeInngest(env: NodeJS.ProcessEnv): string {
-  const dev = env.INNGEST_DEV;
-  if (dev && dev !== "0") {
-    // INNGEST_DEV may itself be the Dev Server's URL (the SDK's convention).
-    const url = env.INNGEST_BASE_URL || (dev.startsWith("http") ? dev : "http://localhost:8288");
-    return `Inngest Dev Server (${url})`;
-  }
-  if (env.INNGEST_EVENT_KEY || env.INNGEST_SIGNING_KEY) return `Inngest Cloud${env.INNGEST_BASE_URL ? ` / self-hosted at ${env.INNGEST_BASE_URL}` : ""}`;
-  return "not configured (no INNGEST_DEV, INNGEST_EVENT_KEY or INNGEST_SIGNING_KEY)";
-}
-
 export function runtimeSummary(env: NodeJS.ProcessEnv = process.env): RuntimeSummary {
   const providers = configuredAiProviders(env);
   return {
@@ -54,16 +45,12 @@ export function runtimeSummary(env: NodeJS.ProcessEnv = process.env): RuntimeSum
       providers.length > 0
         ? providers
         : ["none configured: Keel runs offline (set OPENAI_API_KEY, GOOGLE_GENERATIVE_AI_API_KEY or OPENAI_COMPATIBLE_BASE_URL)"],
-    inngest: describeInngest(env),
+    jobs: jobRuntime(env).description,
   };
 }
 
 export function formatBanner(summary: RuntimeSummary): string {
-  return [
-    "┌─ Keel",
-    `│ database:     ${summary.database}`,
-    `│ AI providers: ${summary.aiProviders.join(", ")}`,
-    `│ Inngest:      ${summary.inngest}`,
-    "└─",
-  ].join("\n");
+  return ["┌─ Keel", `│ database:     ${summary.database}`, `│ AI providers: ${summary.aiProviders.join(", ")}`, `│ jobs:         ${summary.jobs}`, "└─"].join(
+    "\n",
+  );
 }

@@ -1,0 +1,61 @@
+// Who runs Keel's durable functions, decided once from the environment:
+// - an Inngest server (Cloud, self-hosted, or the Dev Server) when one is configured: Keel sends it
+//   events and it calls /api/inngest, which serves as usual;
+// - otherwise the local executor (inngest/local-executor/): events go into the database and the
+//   executor runs them in-process against the same serve() handler; /api/inngest then refuses
+//   every request, since nothing would check who is calling.
+
+export type JobRuntime = { kind: "inngest-server"; description: string } | { kind: "local-executor"; description: string };
+
+/** `INNGEST_DEV` as the SDK reads it: a boolean, or the Dev Server's URL. */
+function devServer(value: string | undefined): { on: boolean; url?: string } {
+  const text = value?.trim();
+  if (!text || /^(0|false|no|off)$/i.test(text)) return { on: false };
+  if (/^(1|true|yes|on)$/i.test(text)) return { on: true };
+  return { on: true, url: text };
+}
+
+export function jobRuntime(env: NodeJS.ProcessEnv = process.env): JobRuntime {
+  const dev = devServer(env.INNGEST_DEV);
+  const baseUrl = env.INNGEST_BASE_URL?.trim();
+  if (dev.on) return { kind: "inngest-server", description: `Inngest Dev Server (${baseUrl || dev.url || "http://localhost:8288"})` };
+  if (env.INNGEST_EVENT_KEY?.trim() || env.INNGEST_SIGNING_KEY?.trim()) {
+    return { kind: "inngest-server", description: `Inngest Cloud${baseUrl ? ` / self-hosted at ${baseUrl}` : ""}` };
+  }
+  if (baseUrl) return { kind: "inngest-server", description: `Inngest server at ${baseUrl}` };
+  return {
+    kind: "local-executor",
+    description:
+      "local executor (in-process, queue in the database); production uses an Inngest server: set INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY, or INNGEST_DEV=1 for the Dev Server",
+  };
+}
+
+export interface LocalExecutorSettings {
+  /** Multiplies step.sleep durations and retry backoff (tests run them at a fraction). */
+  sleepScale: number;
+  /** How often to look for work when no notification arrives (ms). */
+  pollMs: number;
+  /** How long a claimed run stays leased without a heartbeat (ms). */
+  leaseMs: number;
+  /** Requests this process makes at once. */
+  slots: number;
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, integer: boolean): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new Error(`${name} must be a positive ${integer ? "integer" : "number"}, not "${raw}"`);
+  }
+  return value;
+}
+
+export function localExecutorSettings(env: NodeJS.ProcessEnv = process.env): LocalExecutorSettings {
+  return {
+    sleepScale: positive(env, "KEEL_LOCAL_EXECUTOR_SLEEP_SCALE", 1, false),
+    pollMs: positive(env, "KEEL_LOCAL_EXECUTOR_POLL_MS", 1_000, true),
+    leaseMs: positive(env, "KEEL_LOCAL_EXECUTOR_LEASE_MS", 60_000, true),
+    slots: positive(env, "KEEL_LOCAL_EXECUTOR_SLOTS", 4, true),
+  };
+}

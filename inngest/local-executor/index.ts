@@ -1,0 +1,202 @@
+// The local executor: runs Keel's Inngest functions when no Inngest server is configured, by
+// speaking Inngest's executor protocol to the app's own serve() handler, in-process. One per app
+// process; they share the work through the database (see the modules beside this one):
+//   registry    PUT (in-band sync) → the functions, stored for every executor to route to
+//   router      stored events → new runs, and cancellations
+//   cron-store  due schedules → one run per tick across all executors
+//   run-store   due runs → claimed under a lease → saved back only while the lease holds
+//   protocol + run-state   one request to the handler, and what its answer does to the run
+// It wakes on NOTIFY (new events, runs saved by others) and polls as the fallback.
+import { randomUUID } from "node:crypto";
+import { subscribeToChannel } from "@/db/channels";
+import { log, withLogContext } from "@/lib/observability/log";
+import { localExecutorSettings, type LocalExecutorSettings } from "../job-runtime";
+import { fireDueCrons, nextCronAt } from "./cron-store";
+import { LOCAL_EXECUTOR_CHANNEL } from "./event-store";
+import type { FunctionPlan } from "./function-plan";
+import { execute } from "./protocol";
+import { readRegistration, saveRegistration, type ServeHandler } from "./registry";
+import { routeEvents } from "./router";
+import { advance } from "./run-state";
+import { claimRuns, deleteOldWork, nextDueAt, releaseLeases, renewLease, saveRun, type ClaimedRun } from "./run-store";
+
+export type { ServeHandler } from "./registry";
+
+export interface LocalExecutorOptions {
+  /** The serve() handler to call, in-process. */
+  handler: ServeHandler;
+  settings?: Partial<LocalExecutorSettings>;
+  /** The clock (tests inject one to drive crons). */
+  now?: () => Date;
+  random?: () => number;
+}
+
+export interface LocalExecutor {
+  readonly id: string;
+  /** Registers the handler's functions and starts taking work. */
+  start(): Promise<void>;
+  /** Takes no more work; lets requests in flight finish within `graceMs`, then gives their runs back. */
+  stop(options?: { graceMs?: number }): Promise<void>;
+  /** Looks for work now instead of at the next poll. */
+  wake(): void;
+  /** This executor's app's functions, once started. */
+  functions(): FunctionPlan[];
+}
+
+interface InFlight {
+  run: ClaimedRun;
+  abandoned: boolean;
+  done: Promise<void>;
+}
+
+const HOUR = 3_600_000;
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+export function createLocalExecutor(options: LocalExecutorOptions): LocalExecutor {
+  const settings: LocalExecutorSettings = { ...localExecutorSettings(), ...options.settings };
+  const clock = options.now ?? (() => new Date());
+  const random = options.random ?? Math.random;
+  const id = randomUUID();
+  const inFlight = new Map<string, InFlight>();
+  let plans = new Map<string, FunctionPlan>();
+  let signal = deferred();
+  let stopping = false;
+  let loop: Promise<void> | null = null;
+  let unsubscribe: (() => void) | null = null;
+
+  const wake = () => signal.resolve();
+
+  async function runOnce(entry: InFlight): Promise<void> {
+    const { run } = entry;
+    const plan = plans.get(run.functionId)!;
+    const heartbeat = setInterval(() => {
+      renewLease(run.id, run.leaseToken, new Date(clock().getTime() + settings.leaseMs)).catch((error: unknown) =>
+        log.warn({ err: error, runId: run.id }, "local executor: could not renew a lease"),
+      );
+    }, settings.leaseMs / 3);
+    try {
+      const stepId = run.planned[0] ?? "step";
+      const { outcome, requestVersion } = await withLogContext({ job: `${run.functionId}/${run.id}` }, () =>
+        execute(options.handler, {
+          functionId: run.functionId,
+          stepUrl: plan.stepUrl,
+          stepId,
+          runId: run.id,
+          event: run.event,
+          steps: run.steps,
+          stack: run.stack,
+          attempt: run.attempt,
+          maxAttempts: run.maxAttempts,
+          requestVersion: run.requestVersion,
+        }),
+      );
+      if (entry.abandoned) return;
+      const now = clock();
+      const state = { status: "active" as const, steps: run.steps, stack: run.stack, planned: run.planned, attempt: run.attempt, runAt: now };
+      const next = advance(state, outcome, { now, maxAttempts: run.maxAttempts, sleepScale: settings.sleepScale, random });
+      const saved = await saveRun(run, plan, next, requestVersion, now);
+      const fields = { functionId: run.functionId, runId: run.id, attempt: next.attempt };
+      if (saved === "cancelled") log.info(fields, "local executor: run cancelled; it stopped before its next step");
+      else if (saved === "lease-lost") log.warn(fields, "local executor: lost the run's lease; its result was dropped");
+      else if (next.status === "failed") log.error({ ...fields, failure: next.error }, `local executor: run failed: ${next.error?.message}`);
+      else if (next.status === "completed") log.info(fields, "local executor: run completed");
+      else if (outcome.kind === "retry" || next.attempt > run.attempt) log.warn({ ...fields, retryAt: next.runAt }, "local executor: will retry");
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  function begin(run: ClaimedRun): void {
+    const entry: InFlight = { run, abandoned: false, done: Promise.resolve() };
+    entry.done = runOnce(entry)
+      .catch((error: unknown) => log.error({ err: error, runId: run.id }, "local executor: a request failed; the run is retried when its lease expires"))
+      .finally(() => {
+        inFlight.delete(run.leaseToken);
+        wake();
+      });
+    inFlight.set(run.leaseToken, entry);
+  }
+
+  /** Waits for a wake-up, the next due run or cron, or the poll interval, whichever comes first. */
+  async function idle(): Promise<void> {
+    let wait = settings.pollMs;
+    if (inFlight.size < settings.slots) {
+      const now = clock();
+      const ids = [...plans.keys()];
+      const dues = (await Promise.all([nextDueAt(ids, now), nextCronAt(ids)])).filter((d): d is Date => d !== null && d > now);
+      for (const due of dues) wait = Math.min(wait, due.getTime() - now.getTime());
+    }
+    await Promise.race([signal.promise, delay(wait)]);
+  }
+
+  async function work(): Promise<void> {
+    let lastCleanup = 0;
+    while (!stopping) {
+      signal = deferred();
+      let more = false;
+      try {
+        const now = clock();
+        const routed = await routeEvents(now);
+        await fireDueCrons(plans, now);
+        const free = settings.slots - inFlight.size;
+        const claimed = stopping ? [] : await claimRuns([...plans.keys()], free, now, settings.leaseMs);
+        for (const run of claimed) begin(run);
+        more = routed > 0 || (free > 0 && claimed.length === free);
+        if (now.getTime() - lastCleanup > HOUR) {
+          lastCleanup = now.getTime();
+          await deleteOldWork(now);
+        }
+        if (!more) await idle();
+      } catch (error) {
+        log.error({ err: error }, "local executor: a pass failed; trying again shortly");
+        await Promise.race([signal.promise, delay(settings.pollMs)]);
+      }
+    }
+  }
+
+  return {
+    id,
+    functions: () => [...plans.values()],
+    wake,
+    async start() {
+      if (loop) return;
+      const registration = await readRegistration(options.handler);
+      const registered = await saveRegistration(registration, clock());
+      plans = new Map(registered.map((plan) => [plan.id, plan]));
+      for (const plan of registered) {
+        if (plan.unsupported) log.error({ functionId: plan.id }, `local executor: every run of ${plan.id} will fail: ${plan.unsupported}`);
+      }
+      void subscribeToChannel(LOCAL_EXECUTOR_CHANNEL, { onMessage: wake, onListen: wake }).then((stopListening) => {
+        if (stopping) stopListening();
+        else unsubscribe = stopListening;
+      });
+      loop = work();
+      log.info(
+        { executor: id, app: registration.appId, functions: registered.map((p) => p.id) },
+        "local executor: started (runs jobs in-process with its queue in the database; production uses an Inngest server)",
+      );
+    },
+    async stop({ graceMs = 30_000 } = {}) {
+      if (stopping) return;
+      stopping = true;
+      unsubscribe?.();
+      wake();
+      await loop;
+      const finished = Promise.allSettled([...inFlight.values()].map((entry) => entry.done)).then(() => true);
+      if (!(await Promise.race([finished, delay(graceMs).then(() => false)]))) {
+        const left = [...inFlight.values()];
+        for (const entry of left) entry.abandoned = true;
+        await releaseLeases(left.map((entry) => entry.run.leaseToken));
+        log.warn({ runs: left.map((entry) => entry.run.id) }, "local executor: stopped mid-step; the runs were given back to be picked up again");
+      }
+      log.info({ executor: id }, "local executor: stopped");
+    },
+  };
+}

@@ -1,0 +1,206 @@
+// Runs in the database: created by routing, claimed under a lease by one executor at a time, and
+// saved back only while that lease still holds. Claiming skips rows another executor has locked
+// (FOR UPDATE SKIP LOCKED) and runs whose concurrency key is at its limit; a per-key advisory lock
+// makes the count and the new lease one decision across every process.
+import { randomUUID } from "node:crypto";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import type { Tx } from "@/db/client";
+import { rawRows } from "@/db/raw-rows";
+import { localExecutorEvents, localExecutorRuns, type LocalEvent, type LocalExecutorRun } from "@/db/schema";
+import { withSystem } from "@/db/scope";
+import { insertEvents, notifyExecutors } from "./event-store";
+import { FUNCTION_FAILED_EVENT, type FunctionPlan } from "./function-plan";
+import type { SerializedError } from "./protocol";
+import type { RunState } from "./run-state";
+
+export type ClaimedRun = LocalExecutorRun & { leaseToken: string };
+
+/** Starts `plan` for `event`, once however often the event is routed. Returns the run id if new. */
+export async function createRun(tx: Tx, plan: FunctionPlan, event: LocalEvent, now: Date, eventId = event.id): Promise<string | null> {
+  const concurrency = plan.concurrency(event);
+  const refused = plan.unsupported ? { name: "UnsupportedByLocalExecutor", message: plan.unsupported } : null;
+  const [created] = await tx
+    .insert(localExecutorRuns)
+    .values({
+      functionId: plan.id,
+      eventId,
+      event,
+      maxAttempts: plan.maxAttempts,
+      priority: plan.priority(event),
+      concurrencyKeys: concurrency.map((c) => c.key),
+      concurrencyLimits: concurrency.map((c) => c.limit),
+      runAt: now,
+      ...(refused ? { status: "failed" as const, error: refused, finishedAt: now } : {}),
+    })
+    .onConflictDoNothing()
+    .returning({ id: localExecutorRuns.id });
+  if (created && refused) await emitFailure(tx, plan, created.id, event, refused, now);
+  return created?.id ?? null;
+}
+
+/** `inngest/function.failed`, which starts the function's `onFailure` handler. */
+async function emitFailure(tx: Tx, plan: FunctionPlan, runId: string, event: LocalEvent, error: SerializedError, now: Date): Promise<void> {
+  if (plan.isFailureHandler) return;
+  await insertEvents(tx, [{ id: randomUUID(), name: FUNCTION_FAILED_EVENT, data: { function_id: plan.id, run_id: runId, error, event }, ts: now.getTime() }]);
+}
+
+/**
+ * Up to `limit` due runs of `functionIds`, leased until `now + leaseMs`. Priority orders the queue
+ * as if a run had been enqueued that many seconds earlier.
+ */
+export function claimRuns(functionIds: string[], limit: number, now: Date, leaseMs: number): Promise<ClaimedRun[]> {
+  if (functionIds.length === 0 || limit <= 0) return Promise.resolve([]);
+  const at = now.toISOString();
+  return withSystem("local executor: claim due runs", async (tx) => {
+    const saturated = (key: string) =>
+      sql`(select count(*) from local_executor_runs o where o.concurrency_keys @> array[${key}]::text[] and o.leased_until >= ${at}::timestamptz)`;
+    const candidates = await rawRows<{ id: string; concurrency_keys: string[]; concurrency_limits: number[] }>(
+      tx,
+      sql`select r.id, r.concurrency_keys, r.concurrency_limits from local_executor_runs r
+          where r.status = 'active' and r.function_id in (${sql.join(
+            functionIds.map((id) => sql`${id}`),
+            sql`, `,
+          )})
+            and r.run_at <= ${at}::timestamptz and (r.leased_until is null or r.leased_until < ${at}::timestamptz)
+            and not exists (select 1 from unnest(r.concurrency_keys, r.concurrency_limits) as c(key, lim)
+                            where (select count(*) from local_executor_runs o where o.concurrency_keys @> array[c.key] and o.leased_until >= ${at}::timestamptz) >= c.lim)
+          order by r.run_at - make_interval(secs => r.priority), r.created_at
+          limit ${limit * 4}
+          for update of r skip locked`,
+    );
+    const claimed: ClaimedRun[] = [];
+    for (const candidate of candidates) {
+      if (claimed.length >= limit) break;
+      let free = true;
+      for (const [index, key] of candidate.concurrency_keys.entries()) {
+        // Another executor deciding on this key right now: leave the run to it, or to the next pass.
+        const [lock] = await rawRows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(hashtextextended(${key}, 7204113002)) as locked`);
+        const [count] = lock?.locked ? await rawRows<{ count: string | number }>(tx, sql`select ${saturated(key)} as count`) : [];
+        if (!count || Number(count.count) >= candidate.concurrency_limits[index]!) {
+          free = false;
+          break;
+        }
+      }
+      if (!free) continue;
+      const [run] = await tx
+        .update(localExecutorRuns)
+        .set({ leaseToken: randomUUID(), leasedUntil: new Date(now.getTime() + leaseMs), updatedAt: now })
+        .where(eq(localExecutorRuns.id, candidate.id))
+        .returning();
+      if (run) claimed.push(run as ClaimedRun);
+    }
+    return claimed;
+  });
+}
+
+export async function renewLease(runId: string, leaseToken: string, until: Date): Promise<void> {
+  await withSystem("local executor: renew a lease", (tx) =>
+    tx
+      .update(localExecutorRuns)
+      .set({ leasedUntil: until })
+      .where(and(eq(localExecutorRuns.id, runId), eq(localExecutorRuns.leaseToken, leaseToken))),
+  );
+}
+
+/** Gives runs back (an executor stopping mid-request): another executor takes them at once. */
+export async function releaseLeases(leaseTokens: string[]): Promise<void> {
+  if (leaseTokens.length === 0) return;
+  await withSystem("local executor: release leases", async (tx) => {
+    await tx.update(localExecutorRuns).set({ leaseToken: null, leasedUntil: null }).where(inArray(localExecutorRuns.leaseToken, leaseTokens));
+    await notifyExecutors(tx);
+  });
+}
+
+export type SaveResult = "saved" | "lease-lost" | "cancelled";
+
+/** Stores the run's next state if this executor still holds its lease and the run is still active. */
+export function saveRun(run: ClaimedRun, plan: FunctionPlan, next: RunState, requestVersion: number | null, now: Date): Promise<SaveResult> {
+  return withSystem("local executor: save a run's progress", async (tx) => {
+    const finished = next.status !== "active";
+    const [saved] = await tx
+      .update(localExecutorRuns)
+      .set({
+        status: next.status,
+        steps: next.steps,
+        stack: next.stack,
+        planned: next.planned,
+        attempt: next.attempt,
+        runAt: next.runAt,
+        requestVersion,
+        output: next.status === "completed" ? (next.output ?? null) : null,
+        error: next.error ?? null,
+        leaseToken: null,
+        leasedUntil: null,
+        updatedAt: now,
+        finishedAt: finished ? now : null,
+      })
+      .where(and(eq(localExecutorRuns.id, run.id), eq(localExecutorRuns.leaseToken, run.leaseToken), eq(localExecutorRuns.status, "active")))
+      .returning({ id: localExecutorRuns.id });
+    if (!saved) {
+      // Cancelled while the step ran: its result is dropped and the lease let go.
+      const [cancelled] = await tx
+        .update(localExecutorRuns)
+        .set({ leaseToken: null, leasedUntil: null })
+        .where(and(eq(localExecutorRuns.id, run.id), eq(localExecutorRuns.leaseToken, run.leaseToken)))
+        .returning({ status: localExecutorRuns.status });
+      return cancelled ? "cancelled" : "lease-lost";
+    }
+    if (next.status === "failed" && next.error) await emitFailure(tx, plan, run.id, run.event, next.error, now);
+    await notifyExecutors(tx);
+    return "saved";
+  });
+}
+
+/** Cancels the active runs of `plan` that `cancelEvent` matches; a step in flight finishes, nothing after it runs. */
+export async function cancelRuns(
+  tx: Tx,
+  plan: FunctionPlan,
+  cancellation: FunctionPlan["cancellations"][number],
+  cancelEvent: LocalEvent,
+  now: Date,
+): Promise<number> {
+  const active = await tx
+    .select({ id: localExecutorRuns.id, event: localExecutorRuns.event })
+    .from(localExecutorRuns)
+    .where(and(eq(localExecutorRuns.functionId, plan.id), eq(localExecutorRuns.status, "active")));
+  const ids = active.filter((run) => cancellation.matches(run.event, cancelEvent)).map((run) => run.id);
+  if (ids.length === 0) return 0;
+  const cancelled = await tx
+    .update(localExecutorRuns)
+    .set({
+      status: "cancelled",
+      planned: [],
+      updatedAt: now,
+      finishedAt: now,
+      error: { name: "Cancelled", message: `Cancelled by the event ${cancelEvent.name} (${cancelEvent.id})` },
+    })
+    .where(and(inArray(localExecutorRuns.id, ids), eq(localExecutorRuns.status, "active")))
+    .returning({ id: localExecutorRuns.id });
+  return cancelled.length;
+}
+
+/** When the earliest run of `functionIds` not leased now falls due (null when none waits). */
+export async function nextDueAt(functionIds: string[], now: Date): Promise<Date | null> {
+  if (functionIds.length === 0) return null;
+  const [row] = await withSystem("local executor: next due run", (tx) =>
+    rawRows<{ at: string | Date | null }>(
+      tx,
+      sql`select min(run_at) as at from local_executor_runs
+          where status = 'active' and function_id in (${sql.join(
+            functionIds.map((id) => sql`${id}`),
+            sql`, `,
+          )})
+            and (leased_until is null or leased_until < ${now.toISOString()}::timestamptz)`,
+    ),
+  );
+  return row?.at ? new Date(row.at) : null;
+}
+
+/** Finished runs and routed events are kept a week, for looking into what happened. */
+export async function deleteOldWork(now: Date): Promise<void> {
+  const cutoff = new Date(now.getTime() - 7 * 86_400_000);
+  await withSystem("local executor: delete week-old runs and events", async (tx) => {
+    await tx.delete(localExecutorRuns).where(and(lt(localExecutorRuns.finishedAt, cutoff)));
+    await tx.delete(localExecutorEvents).where(lt(localExecutorEvents.routedAt, cutoff));
+  });
+}

@@ -1,0 +1,75 @@
+// Helpers for tests of the local executor: executors with test-speed settings, the runs it stored,
+// waiting for a condition, and gates a step can wait on.
+import { eq } from "drizzle-orm";
+import type { NextRequest } from "next/server";
+import { serve } from "inngest/next";
+import type { Inngest, InngestFunction } from "inngest";
+import { localExecutorRuns } from "@/db/schema";
+import { withSystem } from "@/db/scope";
+import { createLocalExecutor, type LocalExecutor, type LocalExecutorOptions } from "@/inngest/local-executor";
+
+export const testSettings = { sleepScale: 0.01, pollMs: 200, leaseMs: 5_000, slots: 4 };
+
+/** The real serve() handler for `functions`, as the executor calls it. */
+export function serveHandler(client: Inngest.Any, functions: InngestFunction.Any[]): LocalExecutorOptions["handler"] {
+  const handler = serve({ client, functions });
+  return (request) => handler(request as NextRequest, undefined);
+}
+
+const started = new Set<LocalExecutor>();
+
+export async function startExecutor(handler: LocalExecutorOptions["handler"], options: Omit<LocalExecutorOptions, "handler"> = {}): Promise<LocalExecutor> {
+  const executor = createLocalExecutor({ handler, ...options, settings: { ...testSettings, ...options.settings } });
+  await executor.start();
+  started.add(executor);
+  return executor;
+}
+
+export async function stopExecutors(): Promise<void> {
+  await Promise.all([...started].map((executor) => executor.stop({ graceMs: 5_000 })));
+  started.clear();
+}
+
+export function runsOf(functionId: string) {
+  return withSystem("test: read the local executor's runs", (tx) => tx.select().from(localExecutorRuns).where(eq(localExecutorRuns.functionId, functionId)));
+}
+
+/** Polls `check` until it returns something other than undefined/false. */
+export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** A run of `functionId` in a final state whose event has `data.key === key`. */
+export function finishedRun(functionId: string, key: string, timeoutMs?: number) {
+  return eventually(async () => (await runsOf(functionId)).find((run) => run.event.data.key === key && run.status !== "active"), timeoutMs);
+}
+
+/** Promises a step can wait on, opened by the test. */
+export class Gates {
+  private readonly gates = new Map<string, { promise: Promise<void>; open: () => void }>();
+
+  private gate(key: string) {
+    let gate = this.gates.get(key);
+    if (!gate) {
+      let open!: () => void;
+      const promise = new Promise<void>((resolve) => (open = resolve));
+      gate = { promise, open };
+      this.gates.set(key, gate);
+    }
+    return gate;
+  }
+
+  wait(key: string): Promise<void> {
+    return this.gate(key).promise;
+  }
+
+  open(key: string): void {
+    this.gate(key).open();
+  }
+}

@@ -2,6 +2,7 @@
 // the tenant it belongs to, so functions run every side effect in that tenant's scope.
 import { eventType } from "inngest";
 import { z } from "zod";
+import { reembedScopeSchema } from "@/lib/documents/reembed/types";
 
 const tenantScoped = { tenantId: z.uuid() };
 
@@ -18,4 +19,18 @@ export const documentAnalysisRequested = eventType("document/analysis.requested"
 /** Someone cancelled a running analysis. */
 export const documentAnalysisCancelled = eventType("document/analysis.cancelled", {
   schema: z.object({ ...tenantScoped, documentId: z.uuid(), jobId: z.uuid() }),
+});
+
+/**
+ * Re-embed what is stale in a scope (one document, a collection, the whole tenant): sent by the
+ * 15-minute schedule per tenant, by an admin from Settings (with the job already made), or by a run
+ * handing over to a fresh one.
+ */
+export const embeddingsReembedRequested = eventType("embeddings/reembed.requested", {
+  schema: z.object({ ...tenantScoped, scope: reembedScopeSchema, jobId: z.uuid().optional(), mode: z.enum(["auto", "online"]).optional() }),
+});
+
+/** An admin rolled a re-embedding back (or cancelled it): its run stops. */
+export const embeddingsReembedCancelled = eventType("embeddings/reembed.cancelled", {
+  schema: z.object({ ...tenantScoped, jobId: z.uuid() }),
 });

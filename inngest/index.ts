@@ -2,6 +2,15 @@
 import { analyzeDocumentFunction } from "./functions/analyze-document";
 import { purgeExpiredSignInAttemptsHourly } from "./functions/purge-expired-sign-in-attempts";
 import { purgeStaleInvitationsNightly } from "./functions/purge-stale-invitations";
+import { reembedFunction } from "./functions/reembed";
+import { scheduleReembedsEvery15Minutes } from "./functions/schedule-reembeds";
 import { settleExpiredReservationsEvery5Minutes } from "./functions/settle-expired-reservations";
 
-export const functions = [analyzeDocumentFunction, purgeStaleInvitationsNightly, settleExpiredReservationsEvery5Minutes, purgeExpiredSignInAttemptsHourly];
+export const functions = [
+  analyzeDocumentFunction,
+  purgeStaleInvitationsNightly,
+  settleExpiredReservationsEvery5Minutes,
+  purgeExpiredSignInAttemptsHourly,
+  reembedFunction,
+  scheduleReembedsEvery15Minutes,
+];

@@ -23,7 +23,16 @@ import { corruptPdf, makePdf } from "@/test/document-fixtures";
 import { documentState } from "@/test/documents-harness";
 import { createTenant } from "@/test/fixtures";
 import { quotaRow } from "@/test/gateway-harness";
-import { eventually, runsOf, startExecutor, stopExecutors } from "@/test/local-executor-harness";
+import { eventually, runsOf, serveHandler, startExecutor, stopExecutors } from "@/test/local-executor-harness";
+import { inngest } from "@/inngest/client";
+import { functions } from "@/inngest/index";
+import { scheduleReembedsEvery15Minutes } from "@/inngest/functions/schedule-reembeds";
+import { startReembed } from "@/inngest/reembed-jobs";
+import { jobs } from "@/db/schema";
+import { requestReembed } from "@/lib/documents/reembed/lifecycle";
+import { startFakeOpenAI } from "@/test/fakes/fake-llm-server";
+import { usageOf } from "@/test/documents-harness";
+import { chunkRows, restoreGatewayEnv, setReembedEnv, switchToFakeOpenAI } from "@/test/reembed-harness";
 
 const handler = (request: Request) => inngestHandler(request as NextRequest, undefined);
 // Retry backoff (10 s, 20 s, 40 s, 80 s) at a thousandth.
@@ -146,7 +155,13 @@ describe("crons on the local executor", () => {
     // A clock of its own, so the schedules start from it.
     await withSystem("test: forget cron times", (tx) => tx.delete(localExecutorCrons).where(like(localExecutorCrons.functionId, "keel-%")));
     let now = new Date("2031-03-01T10:03:00Z");
-    const executor = await startExecutor(handler, { ...fast, now: () => now });
+    // Without the re-embedding schedule: at the quarter hour it would re-embed the tenants of test
+    // files running beside this one (they share the database). Its tests are in lib/documents/reembed.
+    const cronHandler = serveHandler(
+      inngest,
+      functions.filter((fn) => fn !== scheduleReembedsEvery15Minutes),
+    );
+    const executor = await startExecutor(cronHandler, { ...fast, now: () => now });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await runsOf("keel-settle-expired-quota-reservations")).toHaveLength(0);
     expect(await quotaRow(tenant.tenantId)).toMatchObject({ reservedTokens: 900, usedTokens: 0 });
@@ -171,5 +186,45 @@ describe("crons on the local executor", () => {
       tx.select().from(localExecutorCrons).where(eq(localExecutorCrons.functionId, "keel-settle-expired-quota-reservations")),
     );
     expect(next!.nextAt.toISOString()).toBe("2031-03-01T10:20:00.000Z");
+  });
+});
+
+describe("re-embedding on the local executor", () => {
+  it("re-embeds a tenant asked for in Settings through a provider batch: durable sleeps between polls, one run per tenant", async () => {
+    const fake = await startFakeOpenAI({ batches: { pollsBeforeDone: 1 } });
+    process.env.KEEL_REEMBED_BATCH_POLL_SECONDS = "1";
+    try {
+      // Without the re-embedding schedule, as above: only the run this test asks for.
+      await startExecutor(
+        serveHandler(
+          inngest,
+          functions.filter((fn) => fn !== scheduleReembedsEvery15Minutes),
+        ),
+        fast,
+      );
+      const { document, request } = await acceptUpload(owner, {
+        fileName: "reembed.pdf",
+        bytes: await makePdf([{ heading: "Re-embed", paragraphs: paragraphs("blade") }]),
+        collectionId: null,
+      });
+      await startAnalysis(request);
+      await eventually(async () => (await documentState(document.id)).document?.status === "ready");
+
+      await switchToFakeOpenAI(fake.url);
+      setReembedEnv({ batchMinChunks: 1 });
+      const reembed = await requestReembed(owner, { kind: "tenant" });
+      expect(await startReembed(reembed)).toBe(true);
+      const run = await eventually(async () => (await runsOf("keel-reembed")).find((r) => r.event.data.jobId === reembed.jobId && r.status !== "active"));
+      expect(run).toMatchObject({ status: "completed", concurrencyKeys: [`fn:keel-reembed:"${owner.tenantId}"`], concurrencyLimits: [1] });
+      const [job] = await withSystem("test: the re-embed job", (tx) => tx.select().from(jobs).where(eq(jobs.id, reembed.jobId)));
+      expect(job).toMatchObject({ status: "succeeded", stage: "ready" });
+      expect((await chunkRows(owner.tenantId)).every((c) => c.embeddingModel === "text-embedding-3-small" && c.nextEmbedding === null)).toBe(true);
+      expect(fake.batches!.batches.size).toBe(1);
+      expect((await usageOf(owner.tenantId)).some((u) => u.feature === "document-reembedding" && u.priceTier === "batch" && u.status === "ok")).toBe(true);
+    } finally {
+      delete process.env.KEEL_REEMBED_BATCH_POLL_SECONDS;
+      await restoreGatewayEnv();
+      await fake.close();
+    }
   });
 });

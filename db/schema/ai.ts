@@ -1,6 +1,23 @@
 // The gateway's state: tenant AI settings, quotas with reservations, metering, caches, API keys.
 // Money is stored in micro-USD (bigint) so totals reconcile exactly.
-import { bigint, boolean, date, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, vector } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  vector,
+} from "drizzle-orm/pg-core";
 import { users } from "./auth";
 import { tenants } from "./tenancy";
 
@@ -113,6 +130,9 @@ export const validationOutcomes = ["pass", "repaired", "failed"] as const;
 export type ValidationOutcome = (typeof validationOutcomes)[number];
 export const validationOutcome = pgEnum("validation_outcome", validationOutcomes);
 
+export const priceTiers = ["standard", "batch"] as const;
+export type PriceTier = (typeof priceTiers)[number];
+
 /** One row per model call (append-only); `request_id` makes writes idempotent. */
 export const usageEvents = pgTable(
   "usage_events",
@@ -140,9 +160,15 @@ export const usageEvents = pgTable(
     status: callStatus("status").notNull(),
     errorCode: text("error_code"),
     validation: validationOutcome("validation"),
+    /** "batch" when a provider's batch API (about half price) served the call. */
+    priceTier: text("price_tier").$type<PriceTier>().notNull().default("standard"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("usage_events_request_idx").on(t.tenantId, t.requestId), index("usage_events_tenant_created_idx").on(t.tenantId, t.createdAt)],
+  (t) => [
+    uniqueIndex("usage_events_request_idx").on(t.tenantId, t.requestId),
+    index("usage_events_tenant_created_idx").on(t.tenantId, t.createdAt),
+    check("usage_events_price_tier_check", sql`${t.priceTier} IN ('standard', 'batch')`),
+  ],
 );
 export type UsageEvent = typeof usageEvents.$inferSelect;
 export type NewUsageEvent = typeof usageEvents.$inferInsert;

@@ -113,6 +113,15 @@ export const documentChunks = pgTable(
     /** Stored inline (STORAGE MAIN, migration 0010): a scan must not fetch each vector from TOAST. */
     embedding: vector("embedding", { dimensions: EMBEDDING_DIMENSIONS }),
     embeddingModel: text("embedding_model"),
+    /** `contentHash` when `embedding` was computed: differing, the vector is stale (lib/documents/reembed). */
+    embeddedHash: text("embedded_hash"),
+    /**
+     * Blue/green re-embedding: the next vector, written beside the live one and swapped in for the
+     * whole document at once when all of its chunks have one (lib/documents/reembed/switch-over.ts).
+     */
+    nextEmbedding: vector("next_embedding", { dimensions: EMBEDDING_DIMENSIONS }),
+    nextEmbeddingModel: text("next_embedding_model"),
+    nextEmbeddedHash: text("next_embedded_hash"),
     /** True for the document's active version only: what retrieval searches. */
     active: boolean("active").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -136,6 +145,9 @@ export const documentChunks = pgTable(
     index("document_chunks_search_text_idx")
       .using("gin", t.searchText)
       .where(sql`${t.active}`),
+    index("document_chunks_shadow_idx")
+      .on(t.tenantId, t.documentId)
+      .where(sql`${t.nextEmbedding} is not null`),
   ],
 );
 export type DocumentChunk = typeof documentChunks.$inferSelect;

@@ -6,3 +6,4 @@ export * from "./documents";
 export * from "./jobs";
 export * from "./local-executor";
 export * from "./chat";
+export * from "./embeddings";

@@ -14,6 +14,7 @@ import { notifyIn } from "@/lib/notifications/notifications";
 import { getBlobStore } from "@/lib/storage";
 import { analyzeWhole, SECTION_TOKENS, summarizeSection, type SectionSummary } from "./analysis";
 import { chunkSegments, chunkSettingsFromEnv } from "./chunk";
+import { embeddingInput } from "./embedding-input";
 import { DocumentRejected } from "./errors";
 import { extractDocument } from "./extract";
 import { detectLanguage } from "./language";
@@ -139,6 +140,7 @@ export async function extractAndChunk(input: AnalysisInput): Promise<Prepared> {
             tokenCount: sql`excluded.token_count`,
             embedding: sql`case when ${documentChunks.contentHash} = excluded.content_hash then ${documentChunks.embedding} end`,
             embeddingModel: sql`case when ${documentChunks.contentHash} = excluded.content_hash then ${documentChunks.embeddingModel} end`,
+            embeddedHash: sql`case when ${documentChunks.contentHash} = excluded.content_hash then ${documentChunks.embeddedHash} end`,
             contentHash: sql`excluded.content_hash`,
           },
         });
@@ -168,7 +170,7 @@ export async function embedBatch(input: AnalysisInput, batch: IndexRange, progre
   const document = await wantedDocument(input);
   const pending = await withTenant(input.tenantId, (tx) =>
     tx
-      .select({ id: documentChunks.id, content: documentChunks.content, heading: documentChunks.heading })
+      .select({ id: documentChunks.id, content: documentChunks.content, heading: documentChunks.heading, contentHash: documentChunks.contentHash })
       .from(documentChunks)
       .where(
         and(
@@ -181,14 +183,12 @@ export async function embedBatch(input: AnalysisInput, batch: IndexRange, progre
       .orderBy(asc(documentChunks.chunkIndex)),
   );
   if (pending.length > 0) {
-    // The heading travels with the text, so a passage is found by the section it belongs to too.
-    const texts = pending.map((c) => (c.heading && !c.content.startsWith(c.heading) ? `${c.heading}\n${c.content}` : c.content));
-    const result = await getGateway().embed(callContext(document, "document-embedding"), texts);
+    const result = await getGateway().embed(callContext(document, "document-embedding"), pending.map(embeddingInput));
     await withTenant(input.tenantId, async (tx) => {
       for (const [i, chunk] of pending.entries()) {
         await tx
           .update(documentChunks)
-          .set({ embedding: sql`${vectorLiteral(result.embeddings[i]!)}::vector`, embeddingModel: result.model })
+          .set({ embedding: sql`${vectorLiteral(result.embeddings[i]!)}::vector`, embeddingModel: result.model, embeddedHash: chunk.contentHash })
           .where(eq(documentChunks.id, chunk.id));
       }
     });
@@ -245,16 +245,65 @@ export async function analyzeDocument(input: AnalysisInput, prepared: Prepared, 
 }
 
 /**
+ * Before a version goes live: chunks embedded by another model than the tenant's embedding model
+ * now (the configuration changed during the analysis) are embedded again, so the version is
+ * searchable on one model only. Returns that model.
+ */
+async function alignVersionEmbeddings(input: AnalysisInput, document: Document): Promise<string> {
+  const [target] = await getGateway().chainFor(input.tenantId, "embedding");
+  const model = target!.model;
+  const unaligned = await withTenant(input.tenantId, (tx) =>
+    tx
+      .select({ id: documentChunks.id, content: documentChunks.content, heading: documentChunks.heading, contentHash: documentChunks.contentHash })
+      .from(documentChunks)
+      .where(
+        and(
+          eq(documentChunks.documentId, document.id),
+          eq(documentChunks.version, input.version),
+          sql`(${documentChunks.embedding} is null or ${documentChunks.embeddingModel} is distinct from ${model})`,
+        ),
+      )
+      .orderBy(asc(documentChunks.chunkIndex)),
+  );
+  for (let i = 0; i < unaligned.length; i += EMBEDDING_BATCH) {
+    const batch = unaligned.slice(i, i + EMBEDDING_BATCH);
+    const result = await getGateway().embed(callContext(document, "document-embedding"), batch.map(embeddingInput));
+    await withTenant(input.tenantId, async (tx) => {
+      for (const [j, chunk] of batch.entries()) {
+        await tx
+          .update(documentChunks)
+          .set({ embedding: sql`${vectorLiteral(result.embeddings[j]!)}::vector`, embeddingModel: result.model, embeddedHash: chunk.contentHash })
+          .where(eq(documentChunks.id, chunk.id));
+      }
+    });
+  }
+  return model;
+}
+
+/**
  * Makes the new version the searchable one, in one transaction: its chunks become active, older
  * versions go, the analysis is stored, the job succeeds and the uploader is told.
  */
 export async function completeAnalysis(input: AnalysisInput, analysis: DocumentAnalysis): Promise<void> {
   const document = await wantedDocument(input);
+  const model = await alignVersionEmbeddings(input, document);
   await withTenant(input.tenantId, async (tx) => {
     // The row lock orders this after a move to another collection (which locks it too), so the
     // chunks go live in the collection the document is in now, not the one it was in at upload.
     const [current] = await tx.select({ collectionId: documents.collectionId }).from(documents).where(eq(documents.id, document.id)).for("update");
     if (!current) return;
+    const [unaligned] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(documentChunks)
+      .where(
+        and(
+          eq(documentChunks.documentId, document.id),
+          eq(documentChunks.version, input.version),
+          sql`(${documentChunks.embedding} is null or ${documentChunks.embeddingModel} is distinct from ${model})`,
+        ),
+      );
+    // The embedding model changed again meanwhile: this step runs again (retried) and realigns.
+    if (Number(unaligned?.n ?? 0) > 0) throw new Error("The embedding model changed while the analysis completed; retrying.");
     await tx
       .update(documentChunks)
       .set({ active: true, collectionId: current.collectionId })

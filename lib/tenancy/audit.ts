@@ -21,7 +21,9 @@ export type AuditAction =
   | "collection.created"
   | "collection.renamed"
   | "collection.deleted"
-  | "document.moved";
+  | "document.moved"
+  | "embeddings.reembed_requested"
+  | "embeddings.reembed_rolled_back";
 
 export async function recordAudit(tx: Tx, entry: Omit<NewAuditEntry, "id" | "createdAt" | "action"> & { action: AuditAction }): Promise<void> {
   await tx.insert(auditLog).values(entry);

@@ -8,5 +8,6 @@
  */
 export { fakeEmbedding } from "./fake-embeddings";
 export type { FakeLlmServer, FakeStep, FakeToolCall, RecordedRequest } from "./fake-server-core";
-export { startFakeOpenAI } from "./fake-openai-dialect";
+export { startFakeOpenAI, type FakeOpenAIOptions } from "./fake-openai-dialect";
+export type { FakeBatchApi, FakeBatchOptions } from "./fake-openai-batches";
 export { startFakeGemini } from "./fake-gemini-dialect";

@@ -1,6 +1,8 @@
 // The fake's OpenAI-compatible dialect: chat completions (text and tool calls, JSON and SSE),
-// embeddings and models, in the shapes the official clients parse.
+// embeddings, models, and (fake-openai-batches.ts) Files + Batches, in the shapes the official clients parse.
+import type { ServerResponse } from "node:http";
 import { fakeEmbedding, parseDimensions, toBase64Float32 } from "./fake-embeddings";
+import { FakeBatchApi, type FakeBatchOptions } from "./fake-openai-batches";
 import {
   argumentPieces,
   countWords,
@@ -105,6 +107,28 @@ function openAIRenderer(body: Record<string, unknown>): GenerationRenderer {
   };
 }
 
+/** The answer to one /embeddings request body (also what each line of an embeddings batch gets). */
+function embeddingsReply(body: unknown): { status: number; body: unknown } {
+  const b = isRecord(body) ? body : {};
+  const inputs = typeof b.input === "string" ? [b.input] : Array.isArray(b.input) ? b.input.map((v) => (typeof v === "string" ? v : JSON.stringify(v))) : null;
+  const dims = parseDimensions(b.dimensions);
+  if (inputs === null || dims === null) return { status: 400, body: openAIError(400, "Invalid 'input' or 'dimensions' (fake).") };
+  const base64 = b.encoding_format === "base64";
+  const tokens = inputs.reduce((n, s) => n + countWords(s), 0);
+  return {
+    status: 200,
+    body: {
+      object: "list",
+      data: inputs.map((text, index) => {
+        const vector = fakeEmbedding(text, dims);
+        return { object: "embedding", index, embedding: base64 ? toBase64Float32(vector) : vector };
+      }),
+      model: typeof b.model === "string" ? b.model : "text-embedding-fake",
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    },
+  };
+}
+
 const openAIHandler: Handler = async (ctx) => {
   const { method, route, body, res } = ctx;
 
@@ -115,25 +139,8 @@ const openAIHandler: Handler = async (ctx) => {
   }
 
   if (method === "POST" && route === "/embeddings") {
-    const b = isRecord(body) ? body : {};
-    const inputs =
-      typeof b.input === "string" ? [b.input] : Array.isArray(b.input) ? b.input.map((v) => (typeof v === "string" ? v : JSON.stringify(v))) : null;
-    const dims = parseDimensions(b.dimensions);
-    if (inputs === null || dims === null) {
-      sendJson(res, 400, openAIError(400, "Invalid 'input' or 'dimensions' (fake)."));
-      return;
-    }
-    const base64 = b.encoding_format === "base64";
-    const tokens = inputs.reduce((n, s) => n + countWords(s), 0);
-    sendJson(res, 200, {
-      object: "list",
-      data: inputs.map((text, index) => {
-        const vector = fakeEmbedding(text, dims);
-        return { object: "embedding", index, embedding: base64 ? toBase64Float32(vector) : vector };
-      }),
-      model: typeof b.model === "string" ? b.model : "text-embedding-fake",
-      usage: { prompt_tokens: tokens, total_tokens: tokens },
-    });
+    const reply = embeddingsReply(body);
+    sendJson(res, reply.status, reply.body);
     return;
   }
 
@@ -150,6 +157,23 @@ const openAIHandler: Handler = async (ctx) => {
   sendJson(res, 404, openAIError(404, `Unknown route ${method} ${route} (fake).`));
 };
 
-export function startFakeOpenAI(): Promise<FakeLlmServer> {
-  return startServer("/v1", openAIHandler);
+export interface FakeOpenAIOptions {
+  /** The Files + Batches API (on by default); `false` answers its routes 404, as a server without it does. */
+  batches?: FakeBatchOptions | false;
+}
+
+export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeLlmServer & { batches: FakeBatchApi | null }> {
+  const batches = options.batches === false ? null : new FakeBatchApi(options.batches, embeddingsReply, openAIError);
+  const server = await startServer("/v1", async (ctx) => {
+    const reply = batches?.handle(ctx.method, ctx.route, ctx.body, ctx.req.headers["content-type"] ?? "");
+    if (reply) return reply.text === undefined ? sendJson(ctx.res, reply.status, reply.body) : sendText(ctx.res, reply.status, reply.text);
+    await openAIHandler(ctx);
+  });
+  return { ...server, batches };
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  if (res.destroyed || res.headersSent) return;
+  res.writeHead(status, { "content-type": "application/octet-stream", "content-length": Buffer.byteLength(text).toString() });
+  res.end(text);
 }

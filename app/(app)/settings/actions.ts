@@ -7,6 +7,9 @@ import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { tenantAction } from "@/lib/http/tenant-action";
 import { apiKeyIdSchema, apiKeyNameSchema, noticeIdSchema, renameTenantSchema } from "@/lib/tenancy/schemas";
 import { renameTenant } from "@/lib/tenancy/tenants";
+import { startReembed, stopReembeds } from "@/inngest/reembed-jobs";
+import { requestReembed, rollbackReembed } from "@/lib/documents/reembed/lifecycle";
+import { cancelRolledBackBatches } from "@/lib/documents/reembed/provider-batch";
 
 export const renameTenantAction = tenantAction(renameTenantSchema, { role: "admin" }, async ({ name }, ctx) => {
   await renameTenant(ctx, name);
@@ -46,4 +49,22 @@ export const revokeApiKeyAction = tenantAction(apiKeyIdSchema, { role: "admin" }
 export const dismissNoticeAction = tenantAction(noticeIdSchema, { role: "admin" }, async ({ noticeId }, ctx) => {
   await dismissNotice(ctx, noticeId);
   revalidatePath("/", "layout");
+});
+
+/** A tenant-wide re-embedding, after the admin saw its size and cost on the page and confirmed. */
+export const startReembedAction = tenantAction(z.object({}), { role: "admin" }, async (_input, ctx) => {
+  const started = await startReembed(await requestReembed(ctx, { kind: "tenant" }));
+  revalidatePath("/settings");
+  return started
+    ? { ok: true, message: "Re-embedding started." }
+    : { ok: false, message: "Keel could not start the re-embedding: its job service did not answer. Try again in a moment." };
+});
+
+/** Stops a re-embedding and discards its partial new set; documents keep the vectors they have. */
+export const rollbackReembedAction = tenantAction(z.object({}), { role: "admin" }, async (_input, ctx) => {
+  const rolledBack = await rollbackReembed(ctx);
+  await stopReembeds(ctx.tenantId, rolledBack.cancelledJobIds);
+  await cancelRolledBackBatches(ctx.tenantId, rolledBack.batches);
+  revalidatePath("/settings");
+  return { ok: true, message: `Rolled back: ${rolledBack.discardedChunks} new vectors discarded.` };
 });

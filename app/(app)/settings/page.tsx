@@ -3,18 +3,28 @@ import type { Metadata } from "next";
 import { AiLimitsForm } from "@/components/ai/ai-limits-form";
 import { ApiKeyForm } from "@/components/ai/api-key-form";
 import { WebhookSecretForm } from "@/components/ai/webhook-secret-form";
+import { ReembedPanel } from "@/components/embeddings/reembed-panel";
 import { SingleFieldForm } from "@/components/ui/single-field-form";
 import { ActionForm } from "@/components/ui/action-form";
 import { PageHeader } from "@/components/ui/empty-state";
-import { getGateway } from "@/lib/ai";
+import { getGateway, isGatewayError } from "@/lib/ai";
 import { getAiProfile } from "@/lib/ai/ai-settings";
 import { formatUsd } from "@/lib/ai/usage-report";
 import { listApiKeys } from "@/lib/auth/api-keys";
 import { requirePageTenant } from "@/lib/auth/page-guard";
 import { describeAiProviders } from "@/lib/config/runtime-summary";
+import { estimateReembed, type ReembedEstimate } from "@/lib/documents/reembed/plan";
 import { hasRole } from "@/lib/tenancy/roles";
 import { getTenant } from "@/lib/tenancy/tenants";
-import { createApiKeyAction, renameTenantAction, revokeApiKeyAction, rotateWebhookSecretAction, updateAiSettingsAction } from "./actions";
+import {
+  createApiKeyAction,
+  renameTenantAction,
+  revokeApiKeyAction,
+  rollbackReembedAction,
+  rotateWebhookSecretAction,
+  startReembedAction,
+  updateAiSettingsAction,
+} from "./actions";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -24,6 +34,8 @@ const tokensText = (n: number | null) => (n === null ? "no limit" : `${number.fo
 const creatorLabel = (key: { createdBy: string | null; creatorName: string | null }) =>
   key.creatorName ?? (key.createdBy ? "a former member" : "a deleted account");
 const usdText = (n: number | null) => (n === null ? "no limit" : formatUsd(n));
+/** Re-embedding a few passages costs fractions of a cent: say so rather than "$0.0000". */
+const costText = (microUsd: number) => (microUsd > 0 && microUsd < 100 ? "< $0.0001" : formatUsd(microUsd));
 
 function Section({ id, title, children }: { id: string; title: string; children: React.ReactNode }) {
   return (
@@ -36,10 +48,31 @@ function Section({ id, title, children }: { id: string; title: string; children:
   );
 }
 
+function ReembedSection({ estimate }: { estimate: ReembedEstimate }) {
+  const job = estimate.latestJob;
+  return (
+    <ReembedPanel
+      model={estimate.target.model}
+      stale={{ chunks: estimate.chunks, tokens: estimate.tokens, documents: estimate.documents }}
+      cost={costText(estimate.costMicroUsd)}
+      onlineCost={costText(estimate.onlineCostMicroUsd)}
+      usesBatch={estimate.usesBatch}
+      partialChunks={estimate.partialChunks}
+      job={job ? { id: job.id, status: job.status, stage: job.stage, done: job.done, total: job.total, message: job.message } : null}
+      actions={{ start: startReembedAction, rollback: rollbackReembedAction }}
+    />
+  );
+}
+
 export default async function SettingsPage() {
   const ctx = await requirePageTenant();
   const isAdmin = hasRole(ctx.role, "admin");
-  const [tenant, profile, keys] = await Promise.all([getTenant(ctx), getAiProfile(ctx), isAdmin ? listApiKeys(ctx) : Promise.resolve([])]);
+  const [tenant, profile, keys, reembed] = await Promise.all([
+    getTenant(ctx),
+    getAiProfile(ctx),
+    isAdmin ? listApiKeys(ctx) : Promise.resolve([]),
+    isAdmin ? estimateReembed(ctx).catch((error: unknown) => (isGatewayError(error) ? error.message : Promise.reject(error))) : Promise.resolve(null),
+  ]);
   const gateway = getGateway();
   return (
     <>
@@ -113,6 +146,10 @@ export default async function SettingsPage() {
                 <WebhookSecretForm action={rotateWebhookSecretAction} secretSet={profile.webhookSecretSet} />
               </div>
             ) : null}
+          </Section>
+
+          <Section id="reembed-heading" title="Embeddings">
+            {typeof reembed === "string" ? <p className="text-sm text-amber-800">{reembed}</p> : reembed ? <ReembedSection estimate={reembed} /> : null}
           </Section>
 
           <Section id="keys-heading" title="API keys">

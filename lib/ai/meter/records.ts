@@ -1,5 +1,5 @@
 // What the meter writes: one call's record, and the row keel_record_usage reads for it.
-import type { CacheStatus, CachedCompletion, CallStatus, ValidationOutcome } from "@/db/schema";
+import type { CacheStatus, CachedCompletion, CallStatus, PriceTier, ValidationOutcome } from "@/db/schema";
 import { storableText } from "@/lib/text/storable";
 import { vectorLiteral } from "../cache";
 import type { Reservation } from "../quota";
@@ -26,6 +26,8 @@ export interface CallRecord {
   status: CallStatus;
   errorCode: string | null;
   validation: ValidationOutcome | null;
+  /** "batch" when a provider's batch API served the call at its lower price; absent: standard. */
+  priceTier?: PriceTier;
   /** Settled with this call's actual spend (released when it spent nothing). */
   reservation: Reservation | null;
   /** Retrieved chunks the answer was built on (cache rows remember them for invalidation). */
@@ -74,6 +76,7 @@ export function toUsageRow(r: CallRecord, first: boolean) {
     status: r.status,
     error_code: r.errorCode,
     validation: r.validation,
+    price_tier: r.priceTier ?? "standard",
     reservation_id: r.reservation?.id ?? null,
     period_start: r.reservation?.periodStart ?? null,
     member_charged: r.reservation?.memberCharged ?? false,

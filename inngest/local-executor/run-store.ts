@@ -46,7 +46,8 @@ async function emitFailure(tx: Tx, plan: FunctionPlan, runId: string, event: Loc
 
 /**
  * Up to `limit` due runs of `functionIds`, leased until `now + leaseMs`. Priority orders the queue
- * as if a run had been enqueued that many seconds earlier.
+ * as if a run had been enqueued that many seconds earlier; runs routed together keep the order their
+ * events were sent in (first in, first out).
  */
 export function claimRuns(functionIds: string[], limit: number, now: Date, leaseMs: number): Promise<ClaimedRun[]> {
   if (functionIds.length === 0 || limit <= 0) return Promise.resolve([]);
@@ -64,7 +65,7 @@ export function claimRuns(functionIds: string[], limit: number, now: Date, lease
             and r.run_at <= ${at}::timestamptz and (r.leased_until is null or r.leased_until < ${at}::timestamptz)
             and not exists (select 1 from unnest(r.concurrency_keys, r.concurrency_limits) as c(key, lim)
                             where (select count(*) from local_executor_runs o where o.concurrency_keys @> array[c.key] and o.leased_until >= ${at}::timestamptz) >= c.lim)
-          order by r.run_at - make_interval(secs => r.priority), r.created_at
+          order by r.run_at - make_interval(secs => r.priority), case when jsonb_typeof(r.event->'ts') = 'number' then (r.event->>'ts')::numeric end nulls last, r.created_at
           limit ${limit * 4}
           for update of r skip locked`,
     );

@@ -42,7 +42,9 @@ describe("quota reservations", () => {
     const limit = estimate * 5 + Math.floor(estimate / 2);
     await setLimits(tenant, { monthlyTokenLimit: limit });
     fixedAnswer(300);
-    const gateway = newGateway(testConfig(servers.openai, servers.gemini));
+    // Timeouts well above the answer's delay: on a loaded machine a timed-out attempt would be
+    // retried, and the provider would see one request more than was admitted.
+    const gateway = newGateway(testConfig(servers.openai, servers.gemini, { timeouts: { firstTokenMs: 10_000, idleMs: 10_000, totalMs: 20_000 } }));
     const ctx = { tenantId: tenant.tenantId, feature: "api", cache: { noCache: true, noStore: true } };
     const request = { role: "chat" as const, prompt: userPrompt("race"), maxOutputTokens: MAX_OUTPUT };
 

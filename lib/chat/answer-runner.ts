@@ -15,7 +15,7 @@ import { storableText } from "@/lib/text/storable";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { announce, onChatSignal } from "./answer-channel";
 import { describeAnswerFailure } from "./answer-failures";
-import { citationsIn, GROUNDED_PROMPT_VERSION, groundedMessages, type GroundingPassage, type HistoryTurn } from "./grounding-prompt";
+import { citationsIn, GROUNDED_PROMPT_VERSION, groundedPrompt, type GroundingPassage, type HistoryTurn } from "./grounding-prompt";
 
 export interface AnswerDeps {
   /** The gateway as an AI SDK model for this call (route, cache, quota, fallback, metering). */
@@ -149,7 +149,7 @@ async function writeAnswer(job: AnswerJob, answer: RunningAnswer, deps: AnswerDe
     let streamError: unknown = null;
     const result = streamText({
       model: deps.model(call, "chat"),
-      messages: groundedMessages(job.question, passages, job.history, grounded),
+      ...groundedPrompt(job.question, passages, job.history, grounded),
       abortSignal: answer.controller.signal,
       experimental_telemetry: { isEnabled: true, functionId: "keel.chat.answer" },
       onError: ({ error }) => {
@@ -190,16 +190,13 @@ async function nameConversation(job: AnswerJob, deps: AnswerDeps): Promise<void>
   const { ctx } = job;
   const result = await generateText({
     model: deps.model({ tenantId: ctx.tenantId, userId: ctx.userId, feature: "chat-title", requestId: `${job.answerId}:title` }, "title"),
-    messages: [
-      {
-        role: "system",
-        content: "Write a short title (at most six words) for a conversation that starts with the user's question. Reply with the title only.",
-      },
-      { role: "user", content: job.question.slice(0, 2_000) },
-    ],
+    system: "Write a short title (at most six words) for a conversation that starts with the user's question. Reply with the title only.",
+    prompt: job.question.slice(0, 2_000),
   });
-  const parsed = titleSchema.safeParse(result.text.slice(0, 400));
-  const title = parsed.success ? parsed.data.slice(0, 80) : job.question.replace(/\s+/g, " ").slice(0, 60);
+  // The offline model only quotes context, so it cannot write a title: the question names it then.
+  const offline = deps.details(result.providerMetadata).offline === true;
+  const parsed = offline ? null : titleSchema.safeParse(result.text.slice(0, 400));
+  const title = parsed?.success ? parsed.data.slice(0, 80) : job.question.replace(/\s+/g, " ").trim().slice(0, 60);
   await withTenant(
     ctx.tenantId,
     (tx) =>

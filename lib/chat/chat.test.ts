@@ -12,6 +12,7 @@ import { addMember, createTenant } from "@/test/fixtures";
 import { runAnalysis } from "@/test/documents-harness";
 import { eventsOf, generationRequests, newGateway, setLimits, startFakeProvidersForFile, testConfig } from "@/test/gateway-harness";
 import { answerDetails, retrievePassages } from "./answer-deps";
+import { answerTextStream } from "./answer-stream";
 import type { AnswerDeps } from "./answer-runner";
 import { correctAnswer, followAnswer, rateAnswer, readMessage, startAnswer, stopAnswer, type AnswerUpdate } from "./answers";
 import { announce } from "./answer-channel";
@@ -212,6 +213,24 @@ describe("answers", () => {
     expect(final.content).toContain("twice a year");
     expect(final.content).not.toContain("keel_passages");
     expect(final.citations.map((c) => c.documentId)).toEqual([document.id]);
+    // The offline model cannot write titles: the question names the conversation.
+    await expect.poll(async () => (await getConversation(owner, conversation.id)).conversation.title).toBe("How often are Aberdeen turbines inspected?");
+  });
+
+  it("streams the answer's text to the browser as deltas that add up to it, and then ends", async () => {
+    const { owner, deps } = await setup();
+    servers.openai.script({ kind: "text", text: "alpha beta gamma delta epsilon", chunkDelayMs: 20 });
+    const conversation = await createConversation(owner, { collectionIds: [] });
+    const { answerId } = await startAnswer(owner, conversation.id, { kind: "ask", question: "Greek letters" }, deps);
+    const reader = answerTextStream(owner, answerId).getReader();
+    let text = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    expect(text).toBe("alpha beta gamma delta epsilon");
+    expect((await readMessage(owner, answerId)).status).toBe("complete");
   });
 
   it("answers with the offline model when no provider is configured, and says so", async () => {

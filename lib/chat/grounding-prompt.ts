@@ -36,8 +36,14 @@ const SYSTEM_UNGROUNDED = ["You are Keel, a helpful assistant for a team.", "Wri
 export const HISTORY_TURNS = 12;
 const HISTORY_CHARS = 24_000;
 
-export function groundedMessages(question: string, passages: GroundingPassage[], history: HistoryTurn[], grounded: boolean): ModelMessage[] {
-  const messages: ModelMessage[] = [{ role: "system", content: grounded ? SYSTEM_GROUNDED : SYSTEM_UNGROUNDED }];
+export interface GroundedPrompt {
+  /** Given to the SDK as `system`, never mixed into the messages. */
+  system: string;
+  messages: ModelMessage[];
+}
+
+export function groundedPrompt(question: string, passages: GroundingPassage[], history: HistoryTurn[], grounded: boolean): GroundedPrompt {
+  const messages: ModelMessage[] = [];
   let budget = HISTORY_CHARS;
   const kept: HistoryTurn[] = [];
   for (const turn of history.slice(-HISTORY_TURNS).reverse()) {
@@ -63,7 +69,7 @@ export function groundedMessages(question: string, passages: GroundingPassage[],
         }
       : { role: "user", content: question },
   );
-  return messages;
+  return { system: grounded ? SYSTEM_GROUNDED : SYSTEM_UNGROUNDED, messages };
 }
 
 /** A sentence of the answer this long, found word for word in a passage, means the answer quotes it. */

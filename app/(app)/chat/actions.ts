@@ -9,7 +9,6 @@ import { requireTenant } from "@/lib/auth/guard";
 import {
   correctAnswer,
   correctionSchema,
-  followAnswer,
   questionSchema,
   rateAnswer,
   readMessage,
@@ -19,6 +18,7 @@ import {
   type AskMode,
 } from "@/lib/chat/answers";
 import { answerDeps } from "@/lib/chat/answer-deps";
+import { answerTextStream } from "@/lib/chat/answer-stream";
 import { conversationTitleSchema, createConversation, deleteConversation, renameConversation, setGrounding } from "@/lib/chat/conversations";
 import { isKeelError } from "@/lib/errors";
 import { tenantAction } from "@/lib/http/tenant-action";
@@ -40,29 +40,6 @@ async function guarded(run: (ctx: TenantContext) => Promise<StreamedAnswer>): Pr
   }
 }
 
-/** The answer's new text as deltas, until it is no longer being written (or the browser leaves). */
-function textStream(ctx: TenantContext, answerId: string): ReadableStream<string> {
-  const stop = new AbortController();
-  let sent = 0;
-  let updates: AsyncGenerator<{ text: string }> | null = null;
-  return new ReadableStream<string>({
-    async pull(controller) {
-      updates ??= followAnswer(ctx, answerId, stop.signal);
-      const next = await updates.next();
-      if (next.done) return controller.close();
-      const { text } = next.value;
-      // A follower may start after text it never saw (a reload): the first update carries it all.
-      if (text.length > sent) controller.enqueue(text.slice(sent));
-      sent = Math.max(sent, text.length);
-    },
-    cancel() {
-      // The browser went away: stop following. The answer itself goes on being written.
-      stop.abort();
-      void updates?.return(undefined);
-    },
-  });
-}
-
 const askSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("ask"), question: questionSchema }),
   z.object({ kind: z.literal("regenerate") }),
@@ -73,7 +50,7 @@ export async function askAction(conversationId: string, mode: AskMode): Promise<
   return guarded(async (ctx) => {
     const parsedMode = askSchema.parse(mode);
     const { answerId } = await startAnswer(ctx, z.string().parse(conversationId), parsedMode, answerDeps());
-    return { ok: true, answerId, text: textStream(ctx, answerId) };
+    return { ok: true, answerId, text: answerTextStream(ctx, answerId) };
   });
 }
 
@@ -82,7 +59,7 @@ export async function followAnswerAction(answerId: string): Promise<StreamedAnsw
     const id = z.string().parse(answerId);
     // Checks it is the caller's before any stream starts.
     await readMessage(ctx, id);
-    return { ok: true, answerId: id, text: textStream(ctx, id) };
+    return { ok: true, answerId: id, text: answerTextStream(ctx, id) };
   });
 }
 

@@ -134,7 +134,8 @@ describe.runIf(inject("testDatabaseUrl"))("a database outage", () => {
       }
     };
     const load = Promise.all([0, 1, 2, 3, 4].map(worker));
-    await sleep(1_000);
+    // Under way before the cut (however slow the machine): some calls done, their records queued.
+    for (let waited = 0; completed.length <= 10 && waited < 20_000; waited += 50) await sleep(50);
     const beforeCut = completed.length;
 
     proxy.cut(); // records of the calls that just completed are still lingering in the queue

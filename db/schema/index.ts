@@ -4,3 +4,4 @@ export * from "./audit";
 export * from "./ai";
 export * from "./documents";
 export * from "./jobs";
+export * from "./billing";

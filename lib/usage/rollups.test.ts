@@ -11,7 +11,7 @@ import { settleExpiredReservations } from "@/lib/ai/quota";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { addMember, createTenant } from "@/test/fixtures";
 import { newGateway, startFakeProvidersForFile, testConfig, userPrompt } from "@/test/gateway-harness";
-import { dayOf, insertEvents, latencyBucket, makeEvents, ownPeriodOf, readEvents } from "@/test/usage-events";
+import { dayOf, insertEvents, latencyBucket, makeEvents, ownPeriodOf, readEvents, type Totals } from "@/test/usage-events";
 
 const servers = startFakeProvidersForFile();
 
@@ -28,32 +28,37 @@ beforeAll(async () => {
   keyOfA = (await createApiKey(a, "integration")).summary.id;
 });
 
+const modelCounters = [
+  "requests",
+  "errors",
+  "partials",
+  "inputTokens",
+  "outputTokens",
+  "costMicroUsd",
+  "savedMicroUsd",
+  "cacheExact",
+  "cacheSemantic",
+  "fallbackCalls",
+  "fallbacks",
+  "attempts",
+  "latencyMsSum",
+  "latencyMsMax",
+  "ttftMsSum",
+  "ttftCount",
+  "validationPass",
+  "validationRepaired",
+  "validationFailed",
+] as const;
+type ModelRollup = Record<(typeof modelCounters)[number], number> & { latencyBuckets: number[] };
+
 function expectedModelRollups(events: UsageEvent[]) {
-  const rows = new Map<string, Record<string, unknown>>();
+  const rows = new Map<string, ModelRollup>();
   for (const e of events) {
     const key = [ownPeriodOf(e), dayOf(e), e.provider, e.model, e.feature].join("|");
-    const r = (rows.get(key) ?? {
-      requests: 0,
-      errors: 0,
-      partials: 0,
-      inputTokens: 0,
-      outputTokens: 0,
-      costMicroUsd: 0,
-      savedMicroUsd: 0,
-      cacheExact: 0,
-      cacheSemantic: 0,
-      fallbackCalls: 0,
-      fallbacks: 0,
-      attempts: 0,
-      latencyMsSum: 0,
-      latencyMsMax: 0,
-      latencyBuckets: Array(11).fill(0),
-      ttftMsSum: 0,
-      ttftCount: 0,
-      validationPass: 0,
-      validationRepaired: 0,
-      validationFailed: 0,
-    }) as Record<string, number> & { latencyBuckets: number[] };
+    const r = rows.get(key) ?? {
+      ...(Object.fromEntries(modelCounters.map((c) => [c, 0])) as Record<(typeof modelCounters)[number], number>),
+      latencyBuckets: Array<number>(11).fill(0),
+    };
     r.requests++;
     r.errors += e.status === "error" ? 1 : 0;
     r.partials += e.status === "partial" ? 1 : 0;
@@ -68,7 +73,7 @@ function expectedModelRollups(events: UsageEvent[]) {
     r.attempts += e.attempts;
     r.latencyMsSum += e.latencyMs;
     r.latencyMsMax = Math.max(r.latencyMsMax, e.latencyMs);
-    r.latencyBuckets[latencyBucket(e.latencyMs)]!++;
+    r.latencyBuckets[latencyBucket(e.latencyMs)]! += 1;
     r.ttftMsSum += e.timeToFirstTokenMs ?? 0;
     r.ttftCount += e.timeToFirstTokenMs === null ? 0 : 1;
     r.validationPass += e.validation === "pass" ? 1 : 0;
@@ -80,17 +85,17 @@ function expectedModelRollups(events: UsageEvent[]) {
 }
 
 function expectedActorRollups(events: UsageEvent[]) {
-  const rows = new Map<string, Record<string, number>>();
+  const rows = new Map<string, Totals>();
   for (const e of events) {
     const key = [ownPeriodOf(e), dayOf(e), e.userId, e.apiKeyId, e.feature].join("|");
     const r = rows.get(key) ?? { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, costMicroUsd: 0, savedMicroUsd: 0, cacheHits: 0 };
-    r.requests!++;
-    r.errors! += e.status === "error" ? 1 : 0;
-    r.inputTokens! += e.inputTokens;
-    r.outputTokens! += e.outputTokens;
-    r.costMicroUsd! += e.costMicroUsd;
-    r.savedMicroUsd! += e.savedMicroUsd;
-    r.cacheHits! += e.cacheStatus === "exact" || e.cacheStatus === "semantic" ? 1 : 0;
+    r.requests++;
+    r.errors += e.status === "error" ? 1 : 0;
+    r.inputTokens += e.inputTokens;
+    r.outputTokens += e.outputTokens;
+    r.costMicroUsd += e.costMicroUsd;
+    r.savedMicroUsd += e.savedMicroUsd;
+    r.cacheHits += e.cacheStatus === "exact" || e.cacheStatus === "semantic" ? 1 : 0;
     rows.set(key, r);
   }
   return rows;

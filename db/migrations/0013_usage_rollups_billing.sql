@@ -31,7 +31,6 @@ CREATE TABLE "billing_periods" (
 CREATE TABLE "usage_actor_rollups" (
 	"tenant_id" uuid NOT NULL,
 	"period_start" date NOT NULL,
-	"day" date NOT NULL,
 	"user_id" uuid,
 	"api_key_id" uuid,
 	"feature" text NOT NULL,
@@ -42,7 +41,7 @@ CREATE TABLE "usage_actor_rollups" (
 	"cost_micro_usd" bigint NOT NULL,
 	"saved_micro_usd" bigint NOT NULL,
 	"cache_hits" integer NOT NULL,
-	CONSTRAINT "usage_actor_rollups_key" UNIQUE NULLS NOT DISTINCT("tenant_id","period_start","day","user_id","api_key_id","feature")
+	CONSTRAINT "usage_actor_rollups_key" UNIQUE NULLS NOT DISTINCT("tenant_id","period_start","user_id","api_key_id","feature")
 );
 --> statement-breakpoint
 CREATE TABLE "usage_late_events" (
@@ -51,6 +50,21 @@ CREATE TABLE "usage_late_events" (
 	"period_start" date NOT NULL,
 	"own_period" date NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "usage_member_days" (
+	"tenant_id" uuid NOT NULL,
+	"user_id" uuid NOT NULL,
+	"period_start" date NOT NULL,
+	"day" date NOT NULL,
+	"requests" integer NOT NULL,
+	"errors" integer NOT NULL,
+	"input_tokens" bigint NOT NULL,
+	"output_tokens" bigint NOT NULL,
+	"cost_micro_usd" bigint NOT NULL,
+	"saved_micro_usd" bigint NOT NULL,
+	"cache_hits" integer NOT NULL,
+	CONSTRAINT "usage_member_days_tenant_id_user_id_period_start_day_pk" PRIMARY KEY("tenant_id","user_id","period_start","day")
 );
 --> statement-breakpoint
 CREATE TABLE "usage_rollups" (
@@ -88,6 +102,7 @@ ALTER TABLE "billing_periods" ADD CONSTRAINT "billing_periods_tenant_id_tenants_
 ALTER TABLE "usage_actor_rollups" ADD CONSTRAINT "usage_actor_rollups_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "usage_late_events" ADD CONSTRAINT "usage_late_events_event_id_usage_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."usage_events"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "usage_late_events" ADD CONSTRAINT "usage_late_events_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "usage_member_days" ADD CONSTRAINT "usage_member_days_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "usage_rollups" ADD CONSTRAINT "usage_rollups_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "usage_actor_rollups_user_idx" ON "usage_actor_rollups" USING btree ("tenant_id","user_id","period_start");--> statement-breakpoint
 CREATE INDEX "usage_late_events_period_idx" ON "usage_late_events" USING btree ("tenant_id","period_start");--> statement-breakpoint
@@ -105,6 +120,11 @@ ALTER TABLE usage_actor_rollups FORCE ROW LEVEL SECURITY;--> statement-breakpoin
 CREATE POLICY tenant_isolation ON usage_actor_rollups FOR ALL TO keel_app
   USING (tenant_id = keel_current_tenant()) WITH CHECK (tenant_id = keel_current_tenant());--> statement-breakpoint
 CREATE POLICY system_all ON usage_actor_rollups FOR ALL TO keel_system USING (true) WITH CHECK (true);--> statement-breakpoint
+ALTER TABLE usage_member_days ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
+ALTER TABLE usage_member_days FORCE ROW LEVEL SECURITY;--> statement-breakpoint
+CREATE POLICY tenant_isolation ON usage_member_days FOR ALL TO keel_app
+  USING (tenant_id = keel_current_tenant()) WITH CHECK (tenant_id = keel_current_tenant());--> statement-breakpoint
+CREATE POLICY system_all ON usage_member_days FOR ALL TO keel_system USING (true) WITH CHECK (true);--> statement-breakpoint
 ALTER TABLE usage_late_events ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE usage_late_events FORCE ROW LEVEL SECURITY;--> statement-breakpoint
 CREATE POLICY tenant_isolation ON usage_late_events FOR ALL TO keel_app
@@ -126,7 +146,7 @@ CREATE POLICY system_all ON billing_lines FOR ALL TO keel_system USING (true) WI
 -- still removes its rows: ON DELETE CASCADE runs as the table owner.
 REVOKE UPDATE, DELETE, TRUNCATE ON usage_events, usage_late_events, billing_periods, billing_lines FROM keel_app, keel_system;--> statement-breakpoint
 -- Rollups are written by the trigger below only (as the inserting role): never deleted by the app.
-REVOKE DELETE, TRUNCATE ON usage_rollups, usage_actor_rollups FROM keel_app, keel_system;--> statement-breakpoint
+REVOKE DELETE, TRUNCATE ON usage_rollups, usage_actor_rollups, usage_member_days FROM keel_app, keel_system;--> statement-breakpoint
 
 -- One lock per tenant between billing a batch of events and closing a period: inserts take it
 -- shared (they never wait on each other), a close takes it exclusively. So a close waits for
@@ -141,14 +161,14 @@ CREATE FUNCTION keel_billing_lock_key(p_tenant uuid) RETURNS integer LANGUAGE sq
 -- keel_record_usage, the expiry sweep, a backfill): in the same transaction, so they always equal
 -- the events. A statement-level trigger sees the inserted rows at once (a transition table, only
 -- the rows actually inserted: ON CONFLICT DO NOTHING skips are not in it), so a batch of 500
--- events costs one lock, one lookup and two grouped upserts. Rollup keys are upserted in sorted
+-- events costs one lock, one lookup and three grouped upserts. Rollup keys are upserted in sorted
 -- order, so concurrent batches lock rollup rows in the same order and cannot deadlock.
 CREATE FUNCTION keel_roll_up_usage() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
   PERFORM pg_advisory_xact_lock_shared(7204113, keel_billing_lock_key(t.tenant_id))
     FROM (SELECT DISTINCT i.tenant_id FROM inserted i ORDER BY i.tenant_id) t;
 
-  WITH closed AS (
+  WITH closed AS MATERIALIZED (
     SELECT t.tenant_id, (SELECT max(b.period_start) FROM billing_periods b WHERE b.tenant_id = t.tenant_id) AS through
     FROM (SELECT DISTINCT i.tenant_id FROM inserted i) t
   ), events AS (
@@ -196,20 +216,35 @@ BEGIN
       ttft_ms_sum = r.ttft_ms_sum + excluded.ttft_ms_sum, ttft_count = r.ttft_count + excluded.ttft_count,
       validation_pass = r.validation_pass + excluded.validation_pass, validation_repaired = r.validation_repaired + excluded.validation_repaired,
       validation_failed = r.validation_failed + excluded.validation_failed
+  ), by_actor AS (
+    INSERT INTO usage_actor_rollups AS a (tenant_id, period_start, user_id, api_key_id, feature, requests, errors,
+        input_tokens, output_tokens, cost_micro_usd, saved_micro_usd, cache_hits)
+    SELECT b.tenant_id, b.period_start, b.user_id, b.api_key_id, b.feature, count(*), count(*) FILTER (WHERE b.status = 'error'),
+           sum(b.input_tokens), sum(b.output_tokens), sum(b.cost_micro_usd), sum(b.saved_micro_usd),
+           count(*) FILTER (WHERE b.cache_status IN ('exact', 'semantic'))
+    FROM billed b
+    GROUP BY b.tenant_id, b.period_start, b.user_id, b.api_key_id, b.feature
+    ORDER BY b.tenant_id, b.period_start, b.user_id, b.api_key_id, b.feature
+    ON CONFLICT (tenant_id, period_start, user_id, api_key_id, feature) DO UPDATE SET
+      requests = a.requests + excluded.requests, errors = a.errors + excluded.errors,
+      input_tokens = a.input_tokens + excluded.input_tokens, output_tokens = a.output_tokens + excluded.output_tokens,
+      cost_micro_usd = a.cost_micro_usd + excluded.cost_micro_usd, saved_micro_usd = a.saved_micro_usd + excluded.saved_micro_usd,
+      cache_hits = a.cache_hits + excluded.cache_hits
   )
-  INSERT INTO usage_actor_rollups AS a (tenant_id, period_start, day, user_id, api_key_id, feature, requests, errors,
+  INSERT INTO usage_member_days AS m (tenant_id, user_id, period_start, day, requests, errors,
       input_tokens, output_tokens, cost_micro_usd, saved_micro_usd, cache_hits)
-  SELECT b.tenant_id, b.period_start, b.day, b.user_id, b.api_key_id, b.feature, count(*), count(*) FILTER (WHERE b.status = 'error'),
+  SELECT b.tenant_id, b.user_id, b.period_start, b.day, count(*), count(*) FILTER (WHERE b.status = 'error'),
          sum(b.input_tokens), sum(b.output_tokens), sum(b.cost_micro_usd), sum(b.saved_micro_usd),
          count(*) FILTER (WHERE b.cache_status IN ('exact', 'semantic'))
   FROM billed b
-  GROUP BY b.tenant_id, b.period_start, b.day, b.user_id, b.api_key_id, b.feature
-  ORDER BY b.tenant_id, b.period_start, b.day, b.user_id, b.api_key_id, b.feature
-  ON CONFLICT (tenant_id, period_start, day, user_id, api_key_id, feature) DO UPDATE SET
-    requests = a.requests + excluded.requests, errors = a.errors + excluded.errors,
-    input_tokens = a.input_tokens + excluded.input_tokens, output_tokens = a.output_tokens + excluded.output_tokens,
-    cost_micro_usd = a.cost_micro_usd + excluded.cost_micro_usd, saved_micro_usd = a.saved_micro_usd + excluded.saved_micro_usd,
-    cache_hits = a.cache_hits + excluded.cache_hits;
+  WHERE b.user_id IS NOT NULL
+  GROUP BY b.tenant_id, b.user_id, b.period_start, b.day
+  ORDER BY b.tenant_id, b.user_id, b.period_start, b.day
+  ON CONFLICT (tenant_id, user_id, period_start, day) DO UPDATE SET
+    requests = m.requests + excluded.requests, errors = m.errors + excluded.errors,
+    input_tokens = m.input_tokens + excluded.input_tokens, output_tokens = m.output_tokens + excluded.output_tokens,
+    cost_micro_usd = m.cost_micro_usd + excluded.cost_micro_usd, saved_micro_usd = m.saved_micro_usd + excluded.saved_micro_usd,
+    cache_hits = m.cache_hits + excluded.cache_hits;
   RETURN NULL;
 END $$;--> statement-breakpoint
 CREATE TRIGGER usage_events_roll_up AFTER INSERT ON usage_events
@@ -238,12 +273,21 @@ INSERT INTO usage_rollups (tenant_id, period_start, day, provider, model, featur
                width_bucket(u.latency_ms, ARRAY[100, 250, 500, 1000, 2000, 5000, 10000, 20000, 30000, 60000]) AS bucket
         FROM usage_events u) e
   GROUP BY e.tenant_id, e.own_period, e.day, e.provider, e.model, e.feature;--> statement-breakpoint
-INSERT INTO usage_actor_rollups (tenant_id, period_start, day, user_id, api_key_id, feature, requests, errors,
+INSERT INTO usage_actor_rollups (tenant_id, period_start, user_id, api_key_id, feature, requests, errors,
     input_tokens, output_tokens, cost_micro_usd, saved_micro_usd, cache_hits)
-  SELECT e.tenant_id, date_trunc('month', e.created_at AT TIME ZONE 'UTC')::date, (e.created_at AT TIME ZONE 'UTC')::date,
-         e.user_id, e.api_key_id, e.feature, count(*), count(*) FILTER (WHERE e.status = 'error'),
+  SELECT e.tenant_id, date_trunc('month', e.created_at AT TIME ZONE 'UTC')::date, e.user_id, e.api_key_id, e.feature,
+         count(*), count(*) FILTER (WHERE e.status = 'error'),
          sum(e.input_tokens), sum(e.output_tokens), sum(e.cost_micro_usd), sum(e.saved_micro_usd),
          count(*) FILTER (WHERE e.cache_status IN ('exact', 'semantic'))
   FROM usage_events e
-  GROUP BY e.tenant_id, 2, 3, e.user_id, e.api_key_id, e.feature;--> statement-breakpoint
+  GROUP BY e.tenant_id, 2, e.user_id, e.api_key_id, e.feature;--> statement-breakpoint
+INSERT INTO usage_member_days (tenant_id, user_id, period_start, day, requests, errors,
+    input_tokens, output_tokens, cost_micro_usd, saved_micro_usd, cache_hits)
+  SELECT e.tenant_id, e.user_id, date_trunc('month', e.created_at AT TIME ZONE 'UTC')::date, (e.created_at AT TIME ZONE 'UTC')::date,
+         count(*), count(*) FILTER (WHERE e.status = 'error'),
+         sum(e.input_tokens), sum(e.output_tokens), sum(e.cost_micro_usd), sum(e.saved_micro_usd),
+         count(*) FILTER (WHERE e.cache_status IN ('exact', 'semantic'))
+  FROM usage_events e
+  WHERE e.user_id IS NOT NULL
+  GROUP BY e.tenant_id, e.user_id, 3, 4;--> statement-breakpoint
 RESET ROLE;

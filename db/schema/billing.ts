@@ -53,7 +53,11 @@ export const usageRollups = pgTable(
 export type UsageRollup = typeof usageRollups.$inferSelect;
 export type NewUsageRollup = typeof usageRollups.$inferInsert;
 
-/** Per tenant, billing period, day, member, API key and feature: who spends. Null member: a job; null key: the app. */
+/**
+ * Per tenant, billing period, member, API key and feature: who spends (the admin's breakdowns, a
+ * member's own totals). No day: a period's worth is a few rows per member. Null member: a job;
+ * null key: the app.
+ */
 export const usageActorRollups = pgTable(
   "usage_actor_rollups",
   {
@@ -61,7 +65,6 @@ export const usageActorRollups = pgTable(
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
     periodStart: date("period_start", { mode: "string" }).notNull(),
-    day: date("day", { mode: "string" }).notNull(),
     userId: uuid("user_id"),
     apiKeyId: uuid("api_key_id"),
     feature: text("feature").notNull(),
@@ -74,12 +77,34 @@ export const usageActorRollups = pgTable(
     cacheHits: integer("cache_hits").notNull(),
   },
   (t) => [
-    unique("usage_actor_rollups_key").on(t.tenantId, t.periodStart, t.day, t.userId, t.apiKeyId, t.feature).nullsNotDistinct(),
+    unique("usage_actor_rollups_key").on(t.tenantId, t.periodStart, t.userId, t.apiKeyId, t.feature).nullsNotDistinct(),
     index("usage_actor_rollups_user_idx").on(t.tenantId, t.userId, t.periodStart),
   ],
 );
 export type UsageActorRollup = typeof usageActorRollups.$inferSelect;
 export type NewUsageActorRollup = typeof usageActorRollups.$inferInsert;
+
+/** Per tenant, member, billing period and day: a member's own usage by day. Events with no member are not here. */
+export const usageMemberDays = pgTable(
+  "usage_member_days",
+  {
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull(),
+    periodStart: date("period_start", { mode: "string" }).notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    requests: integer("requests").notNull(),
+    errors: integer("errors").notNull(),
+    inputTokens: micros("input_tokens").notNull(),
+    outputTokens: micros("output_tokens").notNull(),
+    costMicroUsd: micros("cost_micro_usd").notNull(),
+    savedMicroUsd: micros("saved_micro_usd").notNull(),
+    cacheHits: integer("cache_hits").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId, t.periodStart, t.day] })],
+);
+export type UsageMemberDay = typeof usageMemberDays.$inferSelect;
 
 /** Events that arrived after their own month was closed, and the period that billed them instead. */
 export const usageLateEvents = pgTable(

@@ -28,14 +28,19 @@ export async function getMemberUsageReport(ctx: TenantContext, periodStart: stri
   return withTenant(
     ctx.tenantId,
     async (tx) => {
-      const rows = await rawRows<FigureColumns & { day: string; feature: string }>(
+      const byFeatureRows = await rawRows<FigureColumns & { feature: string }>(
         tx,
-        sql`select day::text as day, feature, sum(requests) as requests, sum(errors) as errors, sum(input_tokens) as input_tokens,
-                   sum(output_tokens) as output_tokens, sum(cost_micro_usd) as cost_micro_usd, sum(saved_micro_usd) as saved_micro_usd,
-                   sum(cache_hits) as cache_hits
+        sql`select feature, sum(requests) as requests, sum(errors) as errors, sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens,
+                   sum(cost_micro_usd) as cost_micro_usd, sum(saved_micro_usd) as saved_micro_usd, sum(cache_hits) as cache_hits
             from usage_actor_rollups
             where tenant_id = ${ctx.tenantId}::uuid and user_id = ${ctx.userId}::uuid and period_start = ${periodStart}::date
-            group by day, feature`,
+            group by feature`,
+      );
+      const dayRows = await rawRows<FigureColumns & { day: string }>(
+        tx,
+        sql`select day::text as day, requests, errors, input_tokens, output_tokens, cost_micro_usd, saved_micro_usd, cache_hits
+            from usage_member_days
+            where tenant_id = ${ctx.tenantId}::uuid and user_id = ${ctx.userId}::uuid and period_start = ${periodStart}::date`,
       );
       const [period] = await rawRows<{ member_token_cap: string | number | null }>(
         tx,
@@ -52,10 +57,14 @@ export async function getMemberUsageReport(ctx: TenantContext, periodStart: stri
       const counted = own?.countedTokens ?? 0;
       const reserved = own?.reservedTokens ?? 0;
 
-      const withFigures = rows.map((r) => ({ ...r, figures: figuresOf(r) }));
+      const features = byFeatureRows.map((r) => ({ feature: r.feature, figures: figuresOf(r) }));
       const totals = emptyFigures();
-      for (const r of withFigures) addFigures(totals, r.figures);
-      const { byDay, late } = splitDays(periodStart, daysOf(periodStart), withFigures);
+      for (const r of features) addFigures(totals, r.figures);
+      const { byDay, late } = splitDays(
+        periodStart,
+        daysOf(periodStart),
+        dayRows.map((r) => ({ day: r.day, figures: figuresOf(r) })),
+      );
       return {
         kind: "member" as const,
         periodStart,
@@ -63,7 +72,7 @@ export async function getMemberUsageReport(ctx: TenantContext, periodStart: stri
         totals,
         byDay,
         byFeature: groupFigures(
-          withFigures,
+          features,
           (r) => r.feature,
           (r) => ({ feature: r.feature }),
           (r) => r.figures,

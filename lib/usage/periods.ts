@@ -17,9 +17,9 @@ export async function listUsagePeriods(ctx: TenantContext, now = new Date()): Pr
         tx,
         own
           ? sql`with recursive p(s) as (
-                  select min(period_start) from usage_actor_rollups where tenant_id = ${ctx.tenantId}::uuid and user_id = ${ctx.userId}::uuid
+                  select min(period_start) from usage_member_days where tenant_id = ${ctx.tenantId}::uuid and user_id = ${ctx.userId}::uuid
                   union all
-                  select (select min(period_start) from usage_actor_rollups
+                  select (select min(period_start) from usage_member_days
                           where tenant_id = ${ctx.tenantId}::uuid and user_id = ${ctx.userId}::uuid and period_start > p.s)
                   from p where p.s is not null)
                 select s::text as period_start from p where s is not null`

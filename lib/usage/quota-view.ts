@@ -19,6 +19,9 @@ export interface QuotaView {
   plan: PlanTier;
   allowance: PlanAllowance;
   downgradeAtSoftLimit: boolean;
+  /** What the tenant set itself (null: the plan's allowance applies). */
+  ownTokenLimit: number | null;
+  ownMicroUsdLimit: number | null;
 }
 
 interface QuotaRow {
@@ -51,6 +54,8 @@ export async function readQuotaView(tx: Tx, tenantId: string, periodStart: strin
     plan: profile.plan,
     allowance: profile.allowance,
     downgradeAtSoftLimit: profile.downgradeAtSoftLimit,
+    ownTokenLimit: profile.ownTokenLimit,
+    ownMicroUsdLimit: profile.ownMicroUsdLimit,
   };
 }
 

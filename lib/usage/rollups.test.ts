@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { usageActorRollups, usageRollups, type UsageEvent } from "@/db/schema";
+import { usageActorRollups, usageMemberDays, usageRollups, type UsageEvent } from "@/db/schema";
 import { withSystem, withTenant } from "@/db/scope";
 import { settleExpiredReservations } from "@/lib/ai/quota";
 import { createApiKey } from "@/lib/auth/api-keys";
@@ -84,10 +84,10 @@ function expectedModelRollups(events: UsageEvent[]) {
   return rows;
 }
 
-function expectedActorRollups(events: UsageEvent[]) {
+function expectedActorRollups(events: UsageEvent[], keyOf: (e: UsageEvent) => string) {
   const rows = new Map<string, Totals>();
   for (const e of events) {
-    const key = [ownPeriodOf(e), dayOf(e), e.userId, e.apiKeyId, e.feature].join("|");
+    const key = keyOf(e);
     const r = rows.get(key) ?? { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, costMicroUsd: 0, savedMicroUsd: 0, cacheHits: 0 };
     r.requests++;
     r.errors += e.status === "error" ? 1 : 0;
@@ -105,14 +105,14 @@ async function actualRollups(tenantId: string) {
   return withTenant(tenantId, async (tx) => {
     const models = await tx.select().from(usageRollups);
     const actors = await tx.select().from(usageActorRollups);
+    const memberDays = await tx.select().from(usageMemberDays);
     return {
       models: new Map(
         models.map(({ tenantId: _t, periodStart, day, provider, model, feature, ...r }) => [[periodStart, day, provider, model, feature].join("|"), r]),
       ),
-      actors: new Map(
-        actors.map(({ tenantId: _t, periodStart, day, userId, apiKeyId, feature, ...r }) => [[periodStart, day, userId, apiKeyId, feature].join("|"), r]),
-      ),
-      tenants: new Set([...models, ...actors].map((r) => r.tenantId)),
+      actors: new Map(actors.map(({ tenantId: _t, periodStart, userId, apiKeyId, feature, ...r }) => [[periodStart, userId, apiKeyId, feature].join("|"), r])),
+      memberDays: new Map(memberDays.map(({ tenantId: _t, periodStart, userId, day, ...r }) => [[periodStart, userId, day].join("|"), r])),
+      tenants: new Set([...models, ...actors, ...memberDays].map((r) => r.tenantId)),
     };
   });
 }
@@ -122,7 +122,13 @@ async function expectReconciled(tenantId: string) {
   const actual = await actualRollups(tenantId);
   expect(actual.tenants).toEqual(new Set(events.length > 0 ? [tenantId] : []));
   expect(actual.models).toEqual(expectedModelRollups(events));
-  expect(actual.actors).toEqual(expectedActorRollups(events));
+  expect(actual.actors).toEqual(expectedActorRollups(events, (e) => [ownPeriodOf(e), e.userId, e.apiKeyId, e.feature].join("|")));
+  expect(actual.memberDays).toEqual(
+    expectedActorRollups(
+      events.filter((e) => e.userId !== null),
+      (e) => [ownPeriodOf(e), e.userId, dayOf(e)].join("|"),
+    ),
+  );
   return events;
 }
 

@@ -37,10 +37,11 @@ try {
   const closed = await closeDueBillingPeriods();
   const closeTime = seconds(closing);
   await owner`vacuum analyze`;
-  const [counts] = await owner<{ events: string; rollups: string; actors: string }[]>`
-    select (select count(*) from usage_events) as events, (select count(*) from usage_rollups) as rollups, (select count(*) from usage_actor_rollups) as actors`;
+  const [counts] = await owner<{ events: string; rollups: string; actors: string; days: string }[]>`
+    select (select count(*) from usage_events) as events, (select count(*) from usage_rollups) as rollups,
+           (select count(*) from usage_actor_rollups) as actors, (select count(*) from usage_member_days) as days`;
   console.log(
-    `seeded ${counts!.events} events for ${tenants.length} tenants in ${seedTime} (rollups kept by the trigger: ${counts!.rollups} + ${counts!.actors} rows); ` +
+    `seeded ${counts!.events} events for ${tenants.length} tenants in ${seedTime} (rollups kept by the trigger: ${counts!.rollups} by day/model/feature, ${counts!.actors} by member/key/feature, ${counts!.days} by member/day); ` +
       `closed ${closed.periods} past periods in ${closeTime}`,
   );
 
@@ -67,7 +68,7 @@ try {
     ["  report: current period", (t) => getAdminUsageReport(ctxOf(t), current)],
     ["  report: last (closed) period", (t) => getAdminUsageReport(ctxOf(t), previous)],
     ["  period picker", (t) => listUsagePeriods(ctxOf(t))],
-    ["  invoice: current (open, from rollups)", (t) => getInvoice(ctxOf(t), current)],
+    ["invoice: current (open, from rollups)", (t) => getInvoice(ctxOf(t), current)],
     ["invoice: last period (closed snapshot)", (t) => getInvoice(ctxOf(t), previous)],
     ["CSV export: last period", async (t) => (await invoiceCsvResponse(ctxOf(t), monthOf(previous))).text()],
     ["CSV export: current period", async (t) => (await invoiceCsvResponse(ctxOf(t), monthOf(current))).text()],

@@ -1,6 +1,5 @@
 // The Usage page for owners and admins: the period against its limits, what was spent by day,
 // model, feature, member and API key, what the cache saved, output quality and the invoice.
-import type { Invoice } from "@/lib/billing/invoice";
 import { formatCount, formatDay, formatPercent, formatUsd } from "@/lib/usage/format";
 import type { AdminUsageReport } from "@/lib/usage/report";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -37,7 +36,7 @@ function Section({ id, title, children }: { id: string; title: string; children:
   );
 }
 
-export function AdminUsage({ report, invoice, planLine }: { report: AdminUsageReport; invoice: Invoice; planLine: { tokens: string; usd: string } }) {
+export function AdminUsage({ report, planLine }: { report: AdminUsageReport; planLine: { tokens: string; usd: string } }) {
   const { totals, quota, forecast } = report;
   const empty = totals.requests === 0;
   return (
@@ -183,7 +182,7 @@ export function AdminUsage({ report, invoice, planLine }: { report: AdminUsageRe
       )}
 
       <div className="mt-8">
-        <InvoiceSection invoice={invoice} />
+        <InvoiceSection invoice={report.invoice} />
       </div>
     </>
   );

@@ -115,6 +115,7 @@ describe("CSV export", () => {
       // The page, the invoice and the CSV agree, and all of them equal the events.
       const report = await getAdminUsageReport(owner, "2025-09-01");
       const invoice = await getInvoice(owner, "2025-09-01");
+      expect(report.invoice).toEqual(invoice); // the page's invoice is the CSV's
       const expected = totalsOf(stored);
       expect(pickTotals(report.totals)).toEqual(expected);
       expect(invoice.totals.costMicroUsd).toBe(expected.costMicroUsd);

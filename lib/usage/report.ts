@@ -4,6 +4,7 @@
 import { sql } from "drizzle-orm";
 import { rawRows } from "@/db/raw-rows";
 import { withTenant } from "@/db/scope";
+import { readInvoice, type Invoice } from "@/lib/billing/invoice";
 import { daysOf, periodOf } from "@/lib/billing/periods";
 import { KeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
@@ -29,6 +30,8 @@ export interface AdminUsageReport {
   periodStart: string;
   isCurrent: boolean;
   closed: boolean;
+  /** The period's invoice (the snapshot once closed), as the CSV export has it. */
+  invoice: Invoice;
   totals: UsageFigures;
   /** Every day of the period, zeros included. */
   byDay: DayUsage[];
@@ -126,14 +129,17 @@ export async function getAdminUsageReport(ctx: TenantContext, periodStart: strin
             where a.tenant_id = ${ctx.tenantId}::uuid and a.period_start = ${periodStart}::date
             group by a.user_id, a.api_key_id, u.name, k.name, k.prefix, k.revoked_at`,
       );
-      const [closed] = await rawRows<{ one: number }>(
-        tx,
-        sql`select 1 as one from billing_periods where tenant_id = ${ctx.tenantId}::uuid and period_start = ${periodStart}::date`,
-      );
       const quota = await readQuotaView(tx, ctx.tenantId, periodStart, isCurrent, now);
       const memberCaps = quota.memberTokenCap === null ? [] : await readMemberCapUsage(tx, ctx.tenantId, periodStart);
 
       const rows = rollups.map((r) => ({ ...r, figures: figuresOf(r) }));
+      // The invoice from the rows just read (or the closed period's snapshot): the page and the CSV use the same code.
+      const invoice = await readInvoice(
+        tx,
+        ctx.tenantId,
+        periodStart,
+        rows.map((r) => ({ provider: r.provider, model: r.model, feature: r.feature, late: r.day < periodStart, ...r.figures })),
+      );
       const totals = emptyFigures();
       for (const r of rows) addFigures(totals, r.figures);
       const { byDay, late } = splitDays(periodStart, daysOf(periodStart), rows);
@@ -151,7 +157,8 @@ export async function getAdminUsageReport(ctx: TenantContext, periodStart: strin
         kind: "admin" as const,
         periodStart,
         isCurrent,
-        closed: closed !== undefined,
+        closed: invoice.status === "closed",
+        invoice,
         totals,
         byDay,
         byModel: groupFigures(

@@ -4,7 +4,6 @@ import { PageHeader } from "@/components/ui/empty-state";
 import { AdminUsage } from "@/components/usage/admin-usage";
 import { MemberUsage } from "@/components/usage/member-usage";
 import { PeriodPicker } from "@/components/usage/period-picker";
-import { getInvoice } from "@/lib/billing/invoice";
 import { addMonths, periodLabel, periodOf, periodParamSchema } from "@/lib/billing/periods";
 import { requirePageTenant } from "@/lib/auth/page-guard";
 import { formatCount, formatUsd } from "@/lib/usage/format";
@@ -43,7 +42,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
     );
   }
 
-  const [report, invoice] = await Promise.all([getAdminUsageReport(ctx, selected, now), getInvoice(ctx, selected)]);
+  const report = await getAdminUsageReport(ctx, selected, now);
   const { quota } = report;
   const planLine = {
     tokens: `Plan (${quota.plan}): ${limitText(quota.allowance.monthlyTokens, tokensText)} · your limit: ${quota.ownTokenLimit === null ? "the plan's" : tokensText(quota.ownTokenLimit)}.`,
@@ -64,7 +63,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
           </Link>
         </p>
       </div>
-      <AdminUsage report={report} invoice={invoice} planLine={planLine} />
+      <AdminUsage report={report} planLine={planLine} />
     </>
   );
 }

@@ -11,7 +11,7 @@ import { BreakdownChart, DailyUsageChart } from "./usage-charts";
 export const dailyPoints = (days: AdminUsageReport["byDay"]) =>
   days.map(({ day, inputTokens, outputTokens, costMicroUsd }) => ({ day, inputTokens, outputTokens, costMicroUsd }));
 const tokens = (f: { inputTokens: number; outputTokens: number }) => f.inputTokens + f.outputTokens;
-const memberLabel = (m: { userId: string | null; name: string | null }) => (m.userId === null ? "Background jobs" : (m.name ?? "Former member"));
+const memberLabel = (m: { userId: string | null; name: string | null }) => (m.userId === null ? "No member (API keys, jobs)" : (m.name ?? "Former member"));
 const keyLabel = (k: { name: string | null; prefix: string | null; revoked: boolean }) =>
   `${k.name ?? "Deleted key"}${k.prefix ? ` (${k.prefix}…)` : ""}${k.revoked ? ", revoked" : ""}`;
 
@@ -39,6 +39,10 @@ function Section({ id, title, children }: { id: string; title: string; children:
 export function AdminUsage({ report, planLine }: { report: AdminUsageReport; planLine: { tokens: string; usd: string } }) {
   const { totals, quota, forecast } = report;
   const empty = totals.requests === 0;
+  // Charts show spend when there is any; with only free calls (the offline model, cache hits), tokens.
+  const unit = totals.costMicroUsd > 0 ? "usd" : "tokens";
+  const measure = (f: { costMicroUsd: number; inputTokens: number; outputTokens: number }) => (unit === "usd" ? f.costMicroUsd : tokens(f));
+  const chartLabel = (by: string) => `${unit === "usd" ? "Cost" : "Tokens"} by ${by}`;
   return (
     <>
       <div className="grid gap-4 lg:grid-cols-2">
@@ -125,14 +129,14 @@ export function AdminUsage({ report, planLine }: { report: AdminUsageReport; pla
           </Section>
 
           <Section id="by-feature" title="By feature">
-            <BreakdownChart label="Cost by feature" unit="usd" points={report.byFeature.map((f) => ({ label: f.feature, value: f.costMicroUsd }))} />
+            <BreakdownChart label={chartLabel("feature")} unit={unit} points={report.byFeature.map((f) => ({ label: f.feature, value: measure(f) }))} />
             <div className="mt-3">
               <BreakdownTable caption="Feature" testId="usage-by-feature" rows={report.byFeature.map((f) => ({ ...f, key: f.feature, label: f.feature }))} />
             </div>
           </Section>
 
           <Section id="by-member" title="By member">
-            <BreakdownChart label="Cost by member" unit="usd" points={report.byMember.map((m) => ({ label: memberLabel(m), value: m.costMicroUsd }))} />
+            <BreakdownChart label={chartLabel("member")} unit={unit} points={report.byMember.map((m) => ({ label: memberLabel(m), value: measure(m) }))} />
             <div className="mt-3">
               <BreakdownTable
                 caption="Member"
@@ -156,9 +160,9 @@ export function AdminUsage({ report, planLine }: { report: AdminUsageReport; pla
             ) : (
               <>
                 <BreakdownChart
-                  label="Cost by API key"
-                  unit="usd"
-                  points={report.byApiKey.map((k) => ({ label: k.name ?? k.apiKeyId, value: k.costMicroUsd }))}
+                  label={chartLabel("API key")}
+                  unit={unit}
+                  points={report.byApiKey.map((k) => ({ label: k.name ?? k.apiKeyId, value: measure(k) }))}
                 />
                 <div className="mt-3">
                   <BreakdownTable caption="API key" testId="usage-by-key" rows={report.byApiKey.map((k) => ({ ...k, key: k.apiKeyId, label: keyLabel(k) }))} />

@@ -89,9 +89,14 @@ test("each user sees only their own tenant's members", async () => {
 test("a member cannot see admin pages, and a removed member loses access at once", async () => {
   // Carol is a plain member in Alpha.
   await switchTenant(carolPage, alpha);
+  // Usage shows her own calls only; the audit log and the workspace's invoice are not hers to see.
   await carolPage.goto("/usage");
+  await expect(carolPage.getByRole("heading", { name: "Your usage" })).toBeVisible();
+  await expect(carolPage.getByTestId("usage-table")).toHaveCount(0);
+  await carolPage.goto("/audit");
   await expect(alertOf(carolPage)).toContainText("owners and admins only");
-  await expect(carolPage.getByRole("link", { name: "Usage" })).toHaveCount(0);
+  await expect(carolPage.getByRole("link", { name: "Audit log" })).toHaveCount(0);
+  expect((await carolPage.request.get(`/api/billing/${new Date().toISOString().slice(0, 7)}/csv`)).status()).toBe(403);
 
   // Alice removes Carol from Alpha; Carol's next request is refused and she lands on her workspaces.
   await alicePage.goto("/members");

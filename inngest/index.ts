@@ -1,5 +1,6 @@
 // Every durable function Keel serves at /api/inngest (and the local executor runs in-process).
 import { analyzeDocumentFunction } from "./functions/analyze-document";
+import { closeBillingPeriodsDaily } from "./functions/close-billing-periods";
 import { purgeExpiredSignInAttemptsHourly } from "./functions/purge-expired-sign-in-attempts";
 import { purgeStaleInvitationsNightly } from "./functions/purge-stale-invitations";
 import { reembedFunction } from "./functions/reembed";
@@ -13,4 +14,5 @@ export const functions = [
   purgeExpiredSignInAttemptsHourly,
   reembedFunction,
   scheduleReembedsEvery15Minutes,
+  closeBillingPeriodsDaily,
 ];

@@ -58,7 +58,7 @@ describe("/api/inngest", () => {
     process.env.INNGEST_DEV = "1";
     const response = await GET(request("GET"));
     expect(response.status).toBe(200);
-    // Six functions, two of them (analyze-document, reembed) with an onFailure handler, which Inngest counts as one more each.
-    expect(await response.json()).toMatchObject({ function_count: 8 });
+    // Seven functions, two of them (analyze-document, reembed) with an onFailure handler, which Inngest counts as one more each.
+    expect(await response.json()).toMatchObject({ function_count: 9 });
   });
 });

@@ -23,9 +23,11 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   const nav: NavItem[] = [
     { href: "/chat", label: "Chat" },
     { href: "/documents", label: "Documents" },
-    ...(hasRole(ctx.role, "admin") ? [{ href: "/usage", label: "Usage" }] : []),
+    // Members see their own usage there; owners and admins the workspace's, and the audit log.
+    { href: "/usage", label: "Usage" },
     { href: "/members", label: "Members" },
     { href: "/settings", label: "Settings" },
+    ...(hasRole(ctx.role, "admin") ? [{ href: "/audit", label: "Audit log" }] : []),
   ];
 
   const bellItems = inbox.items.map((n) => ({

@@ -17,7 +17,7 @@ export const auditLog = pgTable(
     metadata: jsonb("metadata").$type<Record<string, string | number | boolean | null>>().notNull().default({}),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("audit_log_tenant_created_idx").on(t.tenantId, t.createdAt)],
+  (t) => [index("audit_log_tenant_created_idx").on(t.tenantId, t.createdAt), index("audit_log_tenant_action_idx").on(t.tenantId, t.action, t.createdAt)],
 );
 export type AuditEntry = typeof auditLog.$inferSelect;
 export type NewAuditEntry = typeof auditLog.$inferInsert;

@@ -7,3 +7,4 @@ export * from "./jobs";
 export * from "./local-executor";
 export * from "./chat";
 export * from "./embeddings";
+export * from "./billing";

@@ -12,6 +12,7 @@ import { recordAudit } from "@/lib/tenancy/audit";
 import { hasRole } from "@/lib/tenancy/roles";
 import { newWebhookSecret } from "@/lib/webhooks/signature";
 import { resolveWebhookTarget, UnsafeWebhookUrlError, webhookUrlProblem, type WebhookTargetOptions } from "@/lib/webhooks/webhook-target";
+import { auditAiSettingsChanges, defaultAiSettings } from "./ai-settings-audit";
 import { applyLimitsToCurrentPeriod } from "./period-limits";
 import { planAllowances, type PlanAllowance } from "./plans";
 import { currentPeriod } from "./quota-period";
@@ -97,7 +98,15 @@ export async function updateAiSettings(
       if (Object.keys(tooHigh).length > 0) throw new KeelError("invalid_input", "Limits cannot exceed your plan's allowance.", tooHigh);
 
       const [existing] = await tx
-        .select({ secret: tenantAiSettings.warningWebhookSecret })
+        .select({
+          secret: tenantAiSettings.warningWebhookSecret,
+          monthlyTokenLimit: tenantAiSettings.monthlyTokenLimit,
+          monthlyMicroUsdLimit: tenantAiSettings.monthlyMicroUsdLimit,
+          memberMonthlyTokenCap: tenantAiSettings.memberMonthlyTokenCap,
+          softLimitPercent: tenantAiSettings.softLimitPercent,
+          downgradeAtSoftLimit: tenantAiSettings.downgradeAtSoftLimit,
+          warningWebhookUrl: tenantAiSettings.warningWebhookUrl,
+        })
         .from(tenantAiSettings)
         .where(eq(tenantAiSettings.tenantId, ctx.tenantId))
         .for("update");
@@ -119,7 +128,9 @@ export async function updateAiSettings(
         .onConflictDoUpdate({ target: tenantAiSettings.tenantId, set: values });
       // Every process's gateway drops its cached profile, so the new limits apply from the next call.
       await applyLimitsToCurrentPeriod(tx, ctx.tenantId);
-      await recordAudit(tx, { tenantId: ctx.tenantId, actorUserId: ctx.userId, action: "ai_settings.changed", targetType: "tenant", targetId: ctx.tenantId });
+      const { secret: _secret, ...before } = existing ?? { secret: null, ...defaultAiSettings };
+      const { warningWebhookSecret: _newSecret, updatedAt: _updatedAt, ...after } = values;
+      await auditAiSettingsChanges(tx, ctx, before, after);
       if (createdSecret) {
         await recordAudit(tx, {
           tenantId: ctx.tenantId,

@@ -66,7 +66,7 @@ test("keeps the conversation across a reload, and finds, renames and deletes it"
   await expect(page.getByRole("button", { name: "Good answer" })).toHaveAttribute("aria-pressed", "true");
 
   await page.getByText("Rename or delete").click();
-  await page.getByLabel("Title").fill("Turbine inspections");
+  await page.getByLabel("Title", { exact: true }).fill("Turbine inspections");
   await page.getByRole("button", { name: "Rename", exact: true }).click();
   await expect(page.getByTestId("conversation-title")).toHaveText("Turbine inspections");
 

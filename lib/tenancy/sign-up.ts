@@ -17,10 +17,19 @@ import { insertTenantWithOwner, isUniqueViolation } from "./tenants";
 const hour = 60 * 60_000;
 
 /** Sign-up attempts per address (IPv6: per /64) and hour, whether or not the email was free. */
+/** Sign-ups allowed per address (group) per hour: KEEL_SIGNUPS_PER_ADDRESS_PER_HOUR, default 10. */
+function signUpsPerHour(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.KEEL_SIGNUPS_PER_ADDRESS_PER_HOUR?.trim();
+  if (!raw) return 10;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`KEEL_SIGNUPS_PER_ADDRESS_PER_HOUR must be a whole number of at least 1, not "${raw}"`);
+  return value;
+}
+
 export const signUpPolicy = {
   name: "signup-address",
-  freeAttempts: 10,
-  maxAttempts: 10,
+  freeAttempts: signUpsPerHour(),
+  maxAttempts: signUpsPerHour(),
   windowMs: hour,
   lockMs: hour,
   delayStepMs: 0,

@@ -24,7 +24,7 @@ const batchListSchema = z.object({ data: z.array(batchSchema), has_more: z.boole
 
 /**
  * A Batch API call that failed. `unavailable` says the provider (or the server standing in for it)
- * does not offer the API at all — no route, not implemented, unreachable — so callers go online.
+ * does not offer the API at all — 404, 501 or no connection — so callers go online.
  */
 export class BatchApiError extends Error {
   constructor(

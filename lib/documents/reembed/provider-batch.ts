@@ -1,7 +1,7 @@
 // Tenant-wide runs above a size use the provider's batch API (OpenAI's, about half price): submit
 // the pending chunks as one batch, poll it durably (the function sleeps between polls), then store
 // its vectors as shadows and switch the documents that are complete. When the API is unavailable
-// (no such route, not implemented, unreachable, or any error creating the batch) the run goes on
+// (404, 501, no connection, or any error creating the batch) the run goes on
 // online. Each step is idempotent: the batch row is named by the job and round, so a replay finds
 // the row (and, through the batch's metadata, a batch whose creation was not remembered); the
 // usage event is named by the row, so collecting twice charges once.

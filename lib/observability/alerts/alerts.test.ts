@@ -1,0 +1,218 @@
+// Alerts: an episode opens once when a metric crosses its alert line, stays one episode while the
+// metric hovers, resolves once under the warn line; its owners and admins are told in the app, and
+// each end reaches the tenant's signed webhook exactly once, even with evaluations racing and a
+// receiver that fails first. Another tenant sees none of it.
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { alertEpisodes, notifications } from "@/db/schema";
+import { withTenant } from "@/db/scope";
+import { updateAiSettings } from "@/lib/ai/ai-settings";
+import { stateFor, type MetricReading, type MetricThreshold, type ObservabilityReport } from "@/lib/observability/metric-types";
+import { verifyWebhookSignature } from "@/lib/webhooks/signature";
+import type { ResolvedAddress } from "@/lib/webhooks/webhook-target";
+import { addMember, createTenant } from "@/test/fixtures";
+import { alertTransitions, evaluateTenantAlerts, listAlertEpisodes, MAX_DELIVERY_ATTEMPTS, tenantsToEvaluate, type ReadObservability } from ".";
+
+const errorRateLine: MetricThreshold = { alert: 0.02, warn: 0.016, direction: "above" };
+const availabilityLine: MetricThreshold = { alert: 0.95, warn: 0.97, direction: "below" };
+
+function reading(key: string, value: number | null, threshold: MetricThreshold | null = errorRateLine): MetricReading {
+  return { key, layer: "infrastructure", label: key, unit: "ratio", value, threshold, state: stateFor(value, threshold), history: [] };
+}
+
+describe("alert transitions", () => {
+  it("opens on alert only, keeps one episode while warn, resolves on ok or when the metric disappears", () => {
+    expect(alertTransitions([reading("e", 0.01), reading("w", 0.018)], []).open).toEqual([]);
+    expect(alertTransitions([reading("e", 0.03)], []).open.map((r) => r.key)).toEqual(["e"]);
+    const open = [{ id: "1", metricKey: "e", peakValue: 0.03 }];
+    expect(alertTransitions([reading("e", 0.05)], open)).toMatchObject({ open: [], resolve: [], newPeaks: [{ value: 0.05 }] });
+    expect(alertTransitions([reading("e", 0.018)], open)).toMatchObject({ open: [], resolve: [], newPeaks: [] });
+    expect(alertTransitions([reading("e", 0.001)], open).resolve).toEqual([{ episode: open[0], value: 0.001 }]);
+    expect(alertTransitions([], open).resolve).toEqual([{ episode: open[0], value: null }]);
+    // "below" metrics: availability falling under its line is the alert, and the peak is the lowest.
+    const down = [{ id: "2", metricKey: "a", peakValue: 0.9 }];
+    expect(alertTransitions([reading("a", 0.5, availabilityLine)], down).newPeaks).toEqual([{ episode: down[0], value: 0.5 }]);
+    expect(alertTransitions([reading("a", 0.99, availabilityLine)], down).resolve).toHaveLength(1);
+    // A metric without a line never alerts, whatever its value.
+    expect(alertTransitions([reading("tokens", 1e9, null)], []).open).toEqual([]);
+  });
+});
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+let server: Server;
+let port = 0;
+const received: Received[] = [];
+let failNext = 0;
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+    request.on("end", () => {
+      received.push({ headers: request.headers, body });
+      if (failNext > 0) {
+        failNext--;
+        response.writeHead(503).end();
+      } else response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+beforeEach(() => {
+  received.length = 0;
+  failNext = 0;
+});
+
+const resolvesTo = (address: string) => async (): Promise<ResolvedAddress[]> => [{ address, family: 4 }];
+const toReceiver = { resolveHost: resolvesTo("127.0.0.1"), allowAddress: (address: string) => address === "127.0.0.1", allowHttp: true };
+
+async function tenantWithWebhook(name: string) {
+  const owner = await createTenant(name);
+  const { webhookSecret } = await updateAiSettings(
+    owner,
+    {
+      monthlyTokenLimit: null,
+      monthlyUsdLimit: null,
+      memberMonthlyTokenCap: null,
+      softLimitPercent: 80,
+      downgradeAtSoftLimit: false,
+      warningWebhookUrl: `http://hooks.keel.test:${port}/alerts`,
+    },
+    { resolveHost: resolvesTo("93.184.215.14"), allowHttp: true },
+  );
+  return { owner, secret: webhookSecret! };
+}
+
+/** A reader that reports what the test says the error rate is now. */
+function scriptedReader(values: { current: number | null }): ReadObservability {
+  return async (scope, { now }): Promise<ObservabilityReport> => ({
+    scope,
+    window: { from: new Date(now.getTime() - 3_600_000).toISOString(), to: now.toISOString() },
+    metrics: [reading("infrastructure.error_rate", values.current)],
+  });
+}
+
+const alertEvents = () =>
+  received.map(
+    (r) =>
+      JSON.parse(r.body) as {
+        id: string;
+        type: string;
+        tenantId: string;
+        alert: { metric: string; openedValue: number; peakValue: number; resolvedValue: number | null };
+      },
+  );
+
+describe("alert episodes", () => {
+  it("fire once, stay one episode while the rate hovers, resolve once; admins are told, members are not, webhooks go once each", async () => {
+    const { owner, secret } = await tenantWithWebhook("Alerting");
+    const admin = await addMember(owner, "admin");
+    const member = await addMember(owner, "member");
+    const errorRate = { current: 0.004 as number | null };
+    const read = scriptedReader(errorRate);
+    let now = new Date();
+    const tick = async () => {
+      now = new Date(now.getTime() + 60_000);
+      return evaluateTenantAlerts(owner.tenantId, read, now, toReceiver);
+    };
+
+    expect(await tick()).toMatchObject({ opened: [], resolved: [] });
+    errorRate.current = 0.25;
+    expect(await tick()).toMatchObject({ opened: ["infrastructure.error_rate"], resolved: [] });
+    errorRate.current = 0.4;
+    expect(await tick()).toMatchObject({ opened: [], resolved: [] });
+    errorRate.current = 0.018; // under the alert line, over the warn line: still the same episode
+    expect(await tick()).toMatchObject({ opened: [], resolved: [] });
+    errorRate.current = 0.003;
+    expect(await tick()).toMatchObject({ opened: [], resolved: ["infrastructure.error_rate"] });
+    expect(await tick()).toMatchObject({ opened: [], resolved: [] });
+
+    const episodes = await listAlertEpisodes(owner.tenantId);
+    expect(episodes).toHaveLength(1);
+    expect(episodes[0]).toMatchObject({ openedValue: 0.25, peakValue: 0.4, resolvedValue: 0.003, webhook: { opened: "sent", resolved: "sent" } });
+
+    expect(alertEvents().map((e) => e.type)).toEqual(["alert.opened", "alert.resolved"]);
+    expect(alertEvents()[1]).toMatchObject({ tenantId: owner.tenantId, alert: { metric: "infrastructure.error_rate", peakValue: 0.4, resolvedValue: 0.003 } });
+    for (const delivery of received) expect(verifyWebhookSignature(secret, String(delivery.headers["keel-signature"]), delivery.body)).toBe(true);
+
+    const noticesOf = (person: { tenantId: string; userId: string }) =>
+      withTenant(person.tenantId, (tx) => tx.select({ kind: notifications.kind, title: notifications.title }).from(notifications), { userId: person.userId });
+    for (const person of [owner, admin]) {
+      expect((await noticesOf(person)).map((n) => n.kind).sort()).toEqual(["alert.opened", "alert.resolved"]);
+    }
+    expect(await noticesOf(member)).toEqual([]);
+  });
+
+  it("open once when evaluations race, and send each end once", async () => {
+    const { owner } = await tenantWithWebhook("Racing");
+    const read = scriptedReader({ current: 0.5 });
+    const now = new Date();
+    const results = await Promise.all(Array.from({ length: 6 }, () => evaluateTenantAlerts(owner.tenantId, read, now, toReceiver)));
+    expect(results.flatMap((r) => r.opened)).toEqual(["infrastructure.error_rate"]);
+    expect(await withTenant(owner.tenantId, (tx) => tx.select().from(alertEpisodes))).toHaveLength(1);
+    expect(alertEvents().map((e) => e.type)).toEqual(["alert.opened"]);
+  });
+
+  it("retry a failed delivery with the same event id until it goes through, and give up after the last attempt", async () => {
+    const { owner } = await tenantWithWebhook("Flaky receiver");
+    const errorRate = { current: 0.5 as number | null };
+    const read = scriptedReader(errorRate);
+    failNext = 2;
+    const first = await evaluateTenantAlerts(owner.tenantId, read, new Date(), toReceiver);
+    expect(first.delivery.notSent).toEqual([expect.objectContaining({ end: "opened", reason: expect.stringMatching(/503/) })]);
+    expect((await listAlertEpisodes(owner.tenantId))[0]!.webhook.opened).toMatch(/^retrying: .*503/);
+    await evaluateTenantAlerts(owner.tenantId, read, new Date(), toReceiver);
+    const third = await evaluateTenantAlerts(owner.tenantId, read, new Date(), toReceiver);
+    expect(third.delivery.sent).toEqual([expect.objectContaining({ end: "opened" })]);
+    expect(new Set(alertEvents().map((e) => e.id)).size).toBe(1);
+    expect(alertEvents()).toHaveLength(3);
+    await evaluateTenantAlerts(owner.tenantId, read, new Date(), toReceiver);
+    expect(alertEvents()).toHaveLength(3);
+
+    // A receiver that never answers well: the resolved end is given up after the last attempt.
+    errorRate.current = 0;
+    failNext = 1_000;
+    for (let i = 0; i < MAX_DELIVERY_ATTEMPTS + 3; i++) await evaluateTenantAlerts(owner.tenantId, read, new Date(), toReceiver);
+    expect(alertEvents().filter((e) => e.type === "alert.resolved")).toHaveLength(MAX_DELIVERY_ATTEMPTS);
+    expect((await listAlertEpisodes(owner.tenantId))[0]!.webhook.resolved).toMatch(new RegExp(`Gave up after ${MAX_DELIVERY_ATTEMPTS} attempts`));
+  });
+
+  it("without a webhook, episodes still open and resolve and the page says nothing was sent", async () => {
+    const owner = await createTenant("No hook");
+    const errorRate = { current: 0.5 as number | null };
+    await evaluateTenantAlerts(owner.tenantId, scriptedReader(errorRate), new Date(), toReceiver);
+    errorRate.current = null;
+    await evaluateTenantAlerts(owner.tenantId, scriptedReader(errorRate), new Date(), toReceiver);
+    const [episode] = await listAlertEpisodes(owner.tenantId);
+    expect(episode).toMatchObject({ resolvedValue: null, webhook: { opened: "No webhook set in Settings.", resolved: "No webhook set in Settings." } });
+    expect(received).toEqual([]);
+  });
+
+  it("are invisible to another tenant, and the tenants to evaluate include any with an open episode", async () => {
+    const { owner } = await tenantWithWebhook("Owner of the alert");
+    const other = await createTenant("Bystander");
+    await evaluateTenantAlerts(owner.tenantId, scriptedReader({ current: 0.9 }), new Date(), toReceiver);
+    expect(await listAlertEpisodes(other.tenantId)).toEqual([]);
+    expect(await withTenant(other.tenantId, (tx) => tx.select().from(alertEpisodes))).toEqual([]);
+    expect(await withTenant(other.tenantId, (tx) => tx.select().from(alertEpisodes).where(eq(alertEpisodes.tenantId, owner.tenantId)))).toEqual([]);
+    const updated = await withTenant(other.tenantId, (tx) =>
+      tx
+        .update(alertEpisodes)
+        .set({ resolvedAt: new Date() })
+        .where(and(eq(alertEpisodes.tenantId, owner.tenantId)))
+        .returning(),
+    );
+    expect(updated).toEqual([]);
+    expect(await tenantsToEvaluate(new Date())).toContain(owner.tenantId);
+  });
+});

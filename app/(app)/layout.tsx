@@ -10,6 +10,7 @@ import { getGateway } from "@/lib/ai";
 import { listNotices } from "@/lib/ai/ai-settings";
 import { requirePageTenant } from "@/lib/auth/page-guard";
 import { listNotifications } from "@/lib/notifications/notifications";
+import { countOpenAlerts } from "@/lib/observability/alerts";
 import { hasRole, roleLabels } from "@/lib/tenancy/roles";
 import { getTenant, listTenantsOfUser } from "@/lib/tenancy/tenants";
 import { signOutAction, switchTenantAction } from "./actions";
@@ -18,7 +19,14 @@ import { dismissNoticeAction } from "./settings/actions";
 
 export default async function AppLayout({ children }: { children: ReactNode }) {
   const ctx = await requirePageTenant();
-  const [tenant, myTenants, notices, inbox] = await Promise.all([getTenant(ctx), listTenantsOfUser(ctx.userId), listNotices(ctx), listNotifications(ctx)]);
+  const isAdmin = hasRole(ctx.role, "admin");
+  const [tenant, myTenants, notices, inbox, openAlerts] = await Promise.all([
+    getTenant(ctx),
+    listTenantsOfUser(ctx.userId),
+    listNotices(ctx),
+    listNotifications(ctx),
+    isAdmin ? countOpenAlerts(ctx.tenantId) : Promise.resolve(0),
+  ]);
   const offline = getGateway().offline;
   const nav: NavItem[] = [
     { href: "/chat", label: "Chat" },
@@ -88,6 +96,14 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
               <NavLinks items={nav} />
             </nav>
             <main id="main" className="min-w-0 flex-1">
+              {openAlerts > 0 ? (
+                <div role="alert" className="mb-4 rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-900" data-testid="open-alerts">
+                  {openAlerts === 1 ? "1 alert is open" : `${openAlerts} alerts are open`} in this workspace.{" "}
+                  <Link href="/observability" className="font-medium underline">
+                    See observability
+                  </Link>
+                </div>
+              ) : null}
               {notices.map((notice) => (
                 <div
                   key={notice.id}

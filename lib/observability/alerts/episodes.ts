@@ -1,6 +1,6 @@
 // Alert episodes in the database: applying one evaluation's transitions for a tenant (in that
 // tenant's scope), telling its owners and admins in the app, and listing episodes for the page.
-import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { alertEpisodes, memberships, type AlertEpisode } from "@/db/schema";
 import type { Tx } from "@/db/client";
 import { withTenant, type ScopeOptions } from "@/db/scope";
@@ -163,4 +163,18 @@ export async function listAlertEpisodes(tenantId: string, limit = 50, options: P
 function deliveryState(settledAt: Date | null, error: string | null): string {
   if (!settledAt) return error ? `retrying: ${error}` : "pending";
   return error ?? "sent";
+}
+
+/** How many of the tenant's alerts are open now (the app's banner for owners and admins). */
+export async function countOpenAlerts(tenantId: string, options: Pick<ScopeOptions, "db"> = {}): Promise<number> {
+  const [row] = await withTenant(
+    tenantId,
+    (tx) =>
+      tx
+        .select({ open: count() })
+        .from(alertEpisodes)
+        .where(and(eq(alertEpisodes.tenantId, tenantId), isNull(alertEpisodes.resolvedAt))),
+    options,
+  );
+  return row?.open ?? 0;
 }

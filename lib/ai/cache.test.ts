@@ -1,5 +1,6 @@
 // Caches are per tenant: tenant B never receives tenant A's answer, exact or semantic.
 import { describe, expect, it } from "vitest";
+import { semanticScopeKey } from "./cache";
 import { baseGatewayConfig } from "./config";
 import { createTenant } from "@/test/fixtures";
 import { eventsOf, generationRequests, newGateway, testConfig, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
@@ -127,5 +128,19 @@ describe("semantic cache", () => {
       { role: "chat", prompt: userPrompt("What is the refund policy for annual plans?", "Another document entirely.") },
     );
     expect(other.cacheStatus).toBe("miss");
+  });
+
+  it("keys the scope by the embedding model, so vectors of a previous model never match after a change", () => {
+    const input = {
+      role: "chat" as const,
+      target: { provider: "openai" as const, model: "gpt-4o-mini" },
+      promptVersion: "v1",
+      params: { temperature: 0 },
+      contextChunkIds: undefined,
+      system: "Answer from the handbook.",
+    };
+    const before = semanticScopeKey({ ...input, embeddingModel: "openai:text-embedding-3-small" });
+    expect(semanticScopeKey({ ...input, embeddingModel: "openai:text-embedding-3-small" })).toBe(before);
+    expect(semanticScopeKey({ ...input, embeddingModel: "openai:text-embedding-3-large" })).not.toBe(before);
   });
 });

@@ -33,9 +33,13 @@ export function exactCacheKey(input: CacheKeyInput): string {
   return createHash("sha256").update(material).digest("hex");
 }
 
-/** Everything but the question itself: a semantic hit must share all of it. */
-export function semanticScopeKey(input: Omit<CacheKeyInput, "messages"> & { system: string }): string {
-  return exactCacheKey({ ...input, messages: [{ role: "system", text: input.system }] });
+/**
+ * Everything but the question itself: a semantic hit must share all of it, including the model that
+ * embedded the question (vectors of two embedding models share no space, so after a model change
+ * the old entries must not match).
+ */
+export function semanticScopeKey(input: Omit<CacheKeyInput, "messages"> & { system: string; embeddingModel: string }): string {
+  return exactCacheKey({ ...input, messages: [{ role: "system", text: input.system }], params: { ...input.params, embeddingModel: input.embeddingModel } });
 }
 
 export const vectorLiteral = (embedding: readonly number[]) => `[${embedding.join(",")}]`;

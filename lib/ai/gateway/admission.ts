@@ -65,8 +65,9 @@ export async function prepareCall(rt: GatewayRuntime, ctx: CallContext, request:
   const question = messages ? singleTurnQuestion(messages) : null;
   let semantic: { scopeKey: string; embedding: number[] } | null = null;
   if (cacheable && threshold !== undefined && question && (readCache || writeCache)) {
-    const { embeddings } = await rt.embed({ ...ctx, feature: "semantic-cache", requestId: `${requestId}:semantic-key`, cache: undefined }, [question.text]);
-    semantic = { scopeKey: semanticScopeKey({ ...keyInput, system: question.system }), embedding: embeddings[0]! };
+    const embedded = await rt.embed({ ...ctx, feature: "semantic-cache", requestId: `${requestId}:semantic-key`, cache: undefined }, [question.text]);
+    const embeddingModel = `${embedded.provider}:${embedded.model}`;
+    semantic = { scopeKey: semanticScopeKey({ ...keyInput, system: question.system, embeddingModel }), embedding: embedded.embeddings[0]! };
   }
 
   // Priced at the chain's dearest model, since a fallback may end up serving the call.

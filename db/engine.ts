@@ -32,7 +32,7 @@ export interface Database {
 export async function openDatabase(config: EngineConfig): Promise<Database> {
   const database = config.kind === "postgres" ? await openPostgres(config.url, config.maxConnections) : await openPglite(config.dataDir);
   try {
-    await applyMigrations(database);
+    await applyMigrations(database, config);
   } catch (error) {
     await database.close();
     throw error;

@@ -37,6 +37,12 @@ test.afterAll(async () => {
 /** The last answer on the page. */
 const lastAnswer = () => page.getByTestId("assistant-message").last();
 
+async function newConversation() {
+  await page.goto("/chat");
+  await page.getByRole("button", { name: "New conversation" }).click();
+  await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+}
+
 async function ask(question: string) {
   await page.getByLabel("Your question").fill(question);
   await page.getByLabel("Your question").press("Enter");
@@ -58,9 +64,7 @@ test("streams the answer token by token, cites the uploaded document at its pass
   const answer = `Rope access teams inspect the Aberdeen turbines twice a year [1]. ${words("detail", 24)} end-of-answer`;
   server.primary.script({ kind: "text", text: answer, chunkDelayMs: 120, usage: { input: 120, output: 40 } });
   server.primary.setDefault({ kind: "text", text: "Aberdeen inspections" });
-  await page.goto("/chat");
-  await page.getByRole("button", { name: "New conversation" }).click();
-  await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+  await newConversation();
   await ask("How often are the Aberdeen turbines inspected?");
 
   // Partial text while the answer is still being written: tokens arrive incrementally.
@@ -97,8 +101,7 @@ test("streams the answer token by token, cites the uploaded document at its pass
 
 test("stop ends the answer mid-stream and keeps what was written", async () => {
   server.primary.script({ kind: "text", text: `Stopping soon ${words("s", 80)} never-shown`, chunkDelayMs: 120 });
-  await page.getByRole("button", { name: "New conversation" }).click();
-  await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+  await newConversation();
   await ask("Talk for a long while, please.");
   await expect(lastAnswer()).toContainText("s3");
   await page.getByRole("button", { name: "Stop" }).click();
@@ -116,8 +119,7 @@ test("stop ends the answer mid-stream and keeps what was written", async () => {
 
 test("a reload mid-answer shows the text so far, then follows the rest", async () => {
   server.primary.script({ kind: "text", text: `Reloaded ${words("r", 40)} finished-at-last`, chunkDelayMs: 150 });
-  await page.getByRole("button", { name: "New conversation" }).click();
-  await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+  await newConversation();
   await ask("Tell me something long enough to reload during.");
   await expect(lastAnswer()).toContainText("r4");
   await page.reload();
@@ -134,8 +136,7 @@ test("with the primary provider failing, the fallback answers and the footer say
   server.primary.setDefault({ kind: "status", status: 503, message: "primary is down" });
   server.fallback.script({ kind: "text", text: "The fallback provider answers this one.", chunkDelayMs: 20 });
   server.fallback.setDefault({ kind: "text", text: "Fallback title" });
-  await page.getByRole("button", { name: "New conversation" }).click();
-  await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+  await newConversation();
   await ask("Who answers when the primary is down?");
   await expect(lastAnswer()).toHaveAttribute("data-status", "complete", { timeout: 30_000 });
   await expect(lastAnswer()).toContainText("The fallback provider answers this one.");

@@ -5,7 +5,7 @@
 // own process, so each test scripts what the "model" says; only the paid APIs are fake.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import { startFakeOpenAI, type FakeLlmServer } from "../test/fakes/fake-llm-server";
 import { createTestDatabase, dropTestDatabase } from "../scripts/test-database";
 
@@ -78,7 +78,8 @@ export async function startProviderServer(port: number): Promise<ProviderServer>
     await stop();
     throw error;
   }
-  // Keep the server's log readable in the test output without blocking its pipe.
-  server.stdout!.resume();
+  // The server's log goes to a file beside the test results, for when a test fails.
+  mkdirSync("test-results", { recursive: true });
+  server.stdout!.pipe(createWriteStream("test-results/provider-server.log"));
   return { url: `http://127.0.0.1:${port}`, primary, fallback, stop };
 }

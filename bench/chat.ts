@@ -75,6 +75,9 @@ await closeDatabase();
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
+/** BENCH_DUMP=1 prints one action response, to see what the server sends. */
+let dumpNext = process.env.BENCH_DUMP === "1";
+
 interface ChatSample {
   ok: boolean;
   firstTokenMs: number;
@@ -106,6 +109,10 @@ function timedPost(url: string, body: string, headers: Record<string, string>): 
           }
         });
         response.on("end", () => {
+          if (dumpNext && headers["next-action"]) {
+            dumpNext = false;
+            process.stderr.write(`one action response (${response.statusCode}, ${JSON.stringify(response.headers)}):\n${text.slice(0, 3000)}\n`);
+          }
           const ok = response.statusCode === 200 && seen === TOKENS && text.includes(`kq${TOKENS - 1}`);
           resolve({ ok, firstTokenMs: first - started, tokensPerSecond: last > first ? ((seen - 1) / (last - first)) * 1000 : NaN, words: seen });
         });

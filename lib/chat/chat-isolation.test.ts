@@ -73,16 +73,18 @@ async function expectEverythingNotFound(
 describe("chat isolation", () => {
   it("a conversation of another user or another tenant is not found through every entry point, whatever id goes where", async () => {
     const owner = await createTenant("Chat isolation");
-    const config = testConfig(servers.openai, servers.gemini);
+    // Timeouts long enough for the answer being written to outlast every probe (on PGlite too,
+    // where all of them queue on one connection).
+    const config = testConfig(servers.openai, servers.gemini, { timeouts: { firstTokenMs: 60_000, idleMs: 60_000, totalMs: 120_000 } });
     const gateway = newGateway(config, { sleep: async () => {}, random: () => 0.5 });
     const deps: AnswerDeps = { model: (call, role) => keelModel(call, role, gateway), retrieve: retrievePassages, details: answerDetails };
 
     // The owner: a finished answer in one conversation, an answer still being written in another.
-    const slow = Array.from({ length: 40 }, (_, i) => `w${i}`).join(" ");
+    const slow = Array.from({ length: 600 }, (_, i) => `w${i}`).join(" ");
     servers.openai.script(
       { kind: "text", text: "Secret answer." },
       { kind: "text", text: "Secret plans" },
-      { kind: "text", text: slow, chunkDelayMs: 60 },
+      { kind: "text", text: slow, chunkDelayMs: 100 },
       { kind: "text", text: "Other title" },
     );
     const conversation = await createConversation(owner, { collectionIds: [] });
@@ -119,10 +121,14 @@ describe("chat isolation", () => {
     expect(await deleteConversation(stranger, strangerConversation.id)).toEqual({ streamingMessageIds: [] });
     await stopDeletedAnswers(stranger, []);
 
-    // Nothing of the owner's changed: the answer being written was neither stopped nor cut short.
+    // Nothing of the owner's changed: the answer being written is still being written (no one
+    // else's stop reached it), and its owner can stop it.
+    const during = await readMessage(owner, streaming.answerId);
+    expect(during.status).toBe("streaming");
+    await stopAnswer(owner, streaming.answerId);
     const written = await finalOf(followAnswer(owner, streaming.answerId));
-    expect(written.status).toBe("complete");
-    expect(written.content).toBe(slow);
+    expect(written.status).toBe("stopped");
+    expect(written.content).toMatch(/^w0 w1 w2/);
     const { conversation: after, messages } = await getConversation(owner, conversation.id);
     expect(after.title).toBe("Secret plans");
     expect(after.collectionIds).toEqual([]);
@@ -131,7 +137,7 @@ describe("chat isolation", () => {
       ["assistant", "Secret answer.", null, null],
     ]);
     expect((await listConversations(owner)).map((c) => c.id).sort()).toEqual([conversation.id, busy.id].sort());
-  });
+  }, 120_000);
 
   it("malformed ids are not found, never a database error", async () => {
     const owner = await createTenant("Chat malformed ids");

@@ -91,7 +91,14 @@ function timedPost(url: string, body: string, headers: Record<string, string>): 
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { agent, host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { "content-length": Buffer.byteLength(body), ...headers } },
+      {
+        agent,
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: "POST",
+        headers: { "content-length": Buffer.byteLength(body), ...headers },
+      },
       (response) => {
         let text = "";
         let seen = 0;

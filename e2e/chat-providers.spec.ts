@@ -55,7 +55,9 @@ test("streams the answer token by token, cites the uploaded document at its pass
     {
       name: "fleet.md",
       mimeType: "text/markdown",
-      bytes: new TextEncoder().encode("# Fleet\n\nEvery turbine in the Aberdeen fleet is inspected by rope access teams twice a year, in spring and in autumn."),
+      bytes: new TextEncoder().encode(
+        "# Fleet\n\nEvery turbine in the Aberdeen fleet is inspected by rope access teams twice a year, in spring and in autumn.",
+      ),
     },
   ]);
   await waitForStatus(page, "fleet.md", "ready");

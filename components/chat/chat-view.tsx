@@ -164,7 +164,10 @@ export function ChatView({ conversationId, initialMessages, actions }: { convers
                 )}
               </li>
             ) : (
-              <li key={m.id} className="rounded-lg border border-slate-200 bg-white px-3 py-2" data-testid="assistant-message"
+              <li
+                key={m.id}
+                className="rounded-lg border border-slate-200 bg-white px-3 py-2"
+                data-testid="assistant-message"
                 data-status={m.status}
                 data-message-id={m.id}
               >

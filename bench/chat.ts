@@ -80,6 +80,8 @@ let dumpNext = process.env.BENCH_DUMP === "1";
 
 interface ChatSample {
   ok: boolean;
+  /** Until the response's first byte (through Keel: the action has returned the stream). */
+  firstByteMs: number;
   firstTokenMs: number;
   tokensPerSecond: number;
   words: number;
@@ -104,8 +106,10 @@ function timedPost(url: string, body: string, headers: Record<string, string>): 
         let seen = 0;
         let first = -1;
         let last = -1;
+        let firstByte = -1;
         response.setEncoding("utf8");
         response.on("data", (chunk: string) => {
+          if (firstByte < 0) firstByte = performance.now();
           text += chunk;
           const words = text.match(/kq\d+/g)?.length ?? 0;
           if (words > seen) {
@@ -121,7 +125,13 @@ function timedPost(url: string, body: string, headers: Record<string, string>): 
             process.stderr.write(`one action response (${response.statusCode}, ${JSON.stringify(response.headers)}):\n${text.slice(0, 3000)}\n`);
           }
           const ok = response.statusCode === 200 && seen === TOKENS && text.includes(`kq${TOKENS - 1}`);
-          resolve({ ok, firstTokenMs: first - started, tokensPerSecond: last > first ? ((seen - 1) / (last - first)) * 1000 : NaN, words: seen });
+          resolve({
+            ok,
+            firstByteMs: firstByte - started,
+            firstTokenMs: first - started,
+            tokensPerSecond: last > first ? ((seen - 1) / (last - first)) * 1000 : NaN,
+            words: seen,
+          });
         });
         response.on("error", reject);
       },
@@ -209,7 +219,7 @@ console.log(
       .join(" ")}`,
 );
 console.log(
-  `${"scenario".padEnd(22)} ${"TTFT direct".padStart(11)} ${"TTFT Keel".padStart(9)} ${"ratio".padStart(7)} ${"tok/s direct".padStart(12)} ${"tok/s Keel".padStart(10)} ${"ratio".padStart(7)}`,
+  `${"scenario".padEnd(22)} ${"TTFT direct".padStart(11)} ${"TTFT Keel".padStart(9)} ${"ratio".padStart(7)} ${"Keel 1st byte".padStart(13)} ${"tok/s direct".padStart(12)} ${"tok/s Keel".padStart(10)} ${"ratio".padStart(7)}`,
 );
 for (const [label, r] of results ?? []) {
   const ttftDirect = perRoundMedian(r.direct, (s) => s.firstTokenMs);
@@ -217,8 +227,13 @@ for (const [label, r] of results ?? []) {
   const rateDirect = perRoundMedian(r.direct, (s) => s.tokensPerSecond);
   const rateKeel = perRoundMedian(r.keel, (s) => s.tokensPerSecond);
   console.log(
-    `${label.padEnd(22)} ${f(ttftDirect, 2).padStart(11)} ${f(ttftKeel, 2)} ${(ttftKeel / ttftDirect).toFixed(2).padStart(7)} ${f(rateDirect).padStart(12)} ${f(rateKeel).padStart(10)} ${(rateKeel / rateDirect).toFixed(2).padStart(7)}`,
+    `${label.padEnd(22)} ${f(ttftDirect, 2).padStart(11)} ${f(ttftKeel, 2)} ${(ttftKeel / ttftDirect).toFixed(2).padStart(7)} ${f(
+      perRoundMedian(r.keel, (s) => s.firstByteMs),
+      2,
+    ).padStart(13)} ${f(rateDirect).padStart(12)} ${f(rateKeel).padStart(10)} ${(rateKeel / rateDirect).toFixed(2).padStart(7)}`,
   );
 }
-console.log("TTFT in ms (median per chat); tokens/s per chat; ratio = through Keel / direct.");
+console.log(
+  "TTFT and Keel's first byte (the action has returned; the model call is under way) in ms, median per chat; tokens/s per chat; ratio = through Keel / direct.",
+);
 process.exit(0);

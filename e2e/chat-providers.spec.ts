@@ -17,7 +17,7 @@ const owner = person("Pia");
 let server: ProviderServer;
 let page: Page;
 
-/** Words `first` … `first + count - 1`, as the fake streams them (one SSE chunk each). */
+/** `label0 label1 …`: words the fake streams one SSE chunk at a time. */
 const words = (label: string, count: number) => Array.from({ length: count }, (_, i) => `${label}${i}`).join(" ");
 
 /** A valid structured analysis, for the document's analysis step (which goes to the primary). */
@@ -120,7 +120,7 @@ test("stop ends the answer mid-stream and keeps what was written", async () => {
 });
 
 test("a reload mid-answer shows the text so far, then follows the rest", async () => {
-  server.primary.script({ kind: "text", text: `Reloaded ${words("r", 40)} finished-at-last`, chunkDelayMs: 150 });
+  server.primary.script({ kind: "text", text: `Reloaded ${words("r", 60)} finished-at-last`, chunkDelayMs: 150 });
   await newConversation();
   await ask("Tell me something long enough to reload during.");
   await expect(lastAnswer()).toContainText("r4");
@@ -131,7 +131,7 @@ test("a reload mid-answer shows the text so far, then follows the rest", async (
   await expect(lastAnswer()).not.toContainText("finished-at-last");
   // Then the rest, live.
   await expect(lastAnswer()).toHaveAttribute("data-status", "complete", { timeout: 30_000 });
-  await expect(lastAnswer()).toContainText("r39 finished-at-last");
+  await expect(lastAnswer()).toContainText("r59 finished-at-last");
 });
 
 test("with the primary provider failing, the fallback answers and the footer says so", async () => {

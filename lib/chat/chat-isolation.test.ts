@@ -93,6 +93,7 @@ describe("chat isolation", () => {
     await expect.poll(async () => (await getConversation(owner, conversation.id)).conversation.title).toBe("Secret plans");
     const busy = await createConversation(owner, { collectionIds: [] });
     const streaming = await startAnswer(owner, busy.id, { kind: "ask", question: "Talk slowly" }, deps);
+    await expect.poll(async () => (await readMessage(owner, streaming.answerId)).content, { timeout: 20_000 }).toMatch(/^w0 /);
 
     const member = await addMember(owner, "member");
     const admin = await addMember(owner, "admin");
@@ -128,7 +129,7 @@ describe("chat isolation", () => {
     await stopAnswer(owner, streaming.answerId);
     const written = await finalOf(followAnswer(owner, streaming.answerId));
     expect(written.status).toBe("stopped");
-    expect(written.content).toMatch(/^w0 w1 w2/);
+    expect(written.content).toMatch(/^w0 /);
     const { conversation: after, messages } = await getConversation(owner, conversation.id);
     expect(after.title).toBe("Secret plans");
     expect(after.collectionIds).toEqual([]);

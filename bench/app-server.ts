@@ -50,7 +50,9 @@ export async function startAppServer(port: number, env: NodeJS.ProcessEnv): Prom
     );
     if (built !== 0) throw new Error("next build failed");
   }
-  const server: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/serve.ts", "-p", String(port), "-H", "127.0.0.1"], {
+  // BENCH_SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server (its worker inherits them).
+  const nodeFlags = (process.env.BENCH_SERVER_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+  const server: ChildProcess = spawn(process.execPath, [...nodeFlags, "--import", "tsx", "scripts/serve.ts", "-p", String(port), "-H", "127.0.0.1"], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...env, KEEL_WORKERS: "1" },
   });

@@ -1,15 +1,17 @@
 // Chat end to end on the production build with nothing configured (the offline model): a new
 // conversation, a question answered from an uploaded document with its source linked to the
 // passage, the answer's details, feedback, a reload that keeps everything, title search, rename,
-// delete, collections to ground in; and another tenant's person gets a 404 for the conversation.
+// delete, collections to ground in; and someone else (another tenant's person, a colleague in the
+// same workspace) gets a 404 for the conversation, and the actions refuse them the owner's answer.
 import { expect, test, type Page } from "@playwright/test";
 import { dropFiles, waitForStatus } from "./pages/documents";
-import { person, signUp } from "./pages/keel";
+import { createInvitation, person, signUp } from "./pages/keel";
 
 test.describe.configure({ mode: "serial" });
 
 const owner = person("Cora");
 const outsider = person("Ivo");
+const teammate = person("Tess");
 let page: Page;
 let conversationUrl = "";
 
@@ -93,13 +95,71 @@ test("answers without documents when grounding is off", async () => {
   await expect(answer.getByTestId("citations")).toHaveCount(0);
 });
 
-test("another tenant's person gets a 404 for the conversation", async ({ browser }) => {
+test("another tenant's person gets a 404 for the conversation, and their actions cannot reach its answer", async ({ browser }) => {
+  await page.goto(conversationUrl);
+  const ownerAnswerId = await page.getByTestId("assistant-message").first().getAttribute("data-message-id");
+  expect(ownerAnswerId).toMatch(/^[0-9a-f-]{36}$/);
+
   const other = await (await browser.newContext()).newPage();
   await signUp(other, outsider, `Other ${Date.now().toString(36)}`);
   const response = await other.goto(conversationUrl);
   expect(response?.status()).toBe(404);
+  // A malformed id is a 404 too, not a server error.
+  expect((await other.goto("/chat/not-a-conversation"))?.status()).toBe(404);
   await other.goto("/chat");
   await expect(other.getByText("No conversations yet.")).toBeVisible();
+
+  // The outsider answers a question of their own, then sends the owner's answer id to the real
+  // server actions: the rating (the request rewritten on its way) and the correction form.
+  await other.getByRole("button", { name: "New conversation" }).click();
+  await expect(other).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+  await other.getByLabel("Your question").fill("Anything about turbines?");
+  await other.getByLabel("Your question").press("Enter");
+  const theirs = other.getByTestId("assistant-message").last();
+  await expect(theirs).toHaveAttribute("data-status", "complete", { timeout: 30_000 });
+  const theirId = (await theirs.getAttribute("data-message-id"))!;
+  let rewritten = 0;
+  await other.route(
+    (url) => url.pathname.startsWith("/chat/"),
+    async (route) => {
+      const request = route.request();
+      const body = request.postData();
+      if (request.method() !== "POST" || !request.headers()["next-action"] || !body?.includes(theirId)) return route.continue();
+      rewritten++;
+      await route.continue({ postData: body.replaceAll(theirId, ownerAnswerId!) });
+    },
+  );
+  await theirs.getByRole("button", { name: "Bad answer" }).click();
+  await expect(theirs.getByRole("alert")).toContainText("That message does not exist.");
+  expect(rewritten).toBe(1);
+  await other.unroute((url) => url.pathname.startsWith("/chat/"));
+
+  await theirs.getByRole("button", { name: "Correct this answer" }).click();
+  await theirs.locator('input[name="messageId"]').evaluate((input, id) => ((input as HTMLInputElement).value = id), ownerAnswerId!);
+  await theirs.getByLabel("Corrected answer").fill("Taken over.");
+  await theirs.getByRole("button", { name: "Save correction" }).click();
+  await expect(theirs.getByRole("form", { name: "Correct this answer" }).getByRole("alert")).toContainText("That message does not exist.");
+
+  // The owner's answer is as it was: still rated good, no correction.
+  await page.reload();
+  const answer = page.getByTestId("assistant-message").first();
+  await expect(answer.getByRole("button", { name: "Good answer" })).toHaveAttribute("aria-pressed", "true");
+  await expect(answer.getByRole("button", { name: "Bad answer" })).toHaveAttribute("aria-pressed", "false");
+  await expect(answer.getByTestId("correction")).toHaveCount(0);
+});
+
+test("another member of the same workspace gets a 404 for the conversation", async ({ browser }) => {
+  const link = await createInvitation(page, "admin");
+  const colleague = await (await browser.newContext()).newPage();
+  await colleague.goto(link);
+  await colleague.getByLabel("Your name").fill(teammate.name);
+  await colleague.getByLabel("Email").fill(teammate.email);
+  await colleague.getByLabel("Password").fill(teammate.password);
+  await colleague.getByRole("button", { name: "Create account and join" }).click();
+  await expect(colleague).toHaveURL(/\/members$/);
+  expect((await colleague.goto(conversationUrl))?.status()).toBe(404);
+  await colleague.goto("/chat");
+  await expect(colleague.getByText("No conversations yet.")).toBeVisible();
 });
 
 test("deletes the conversation", async () => {

@@ -164,7 +164,13 @@ export function ChatView({ conversationId, initialMessages, actions }: { convers
                 )}
               </li>
             ) : (
-              <li key={m.id} className="rounded-lg border border-slate-200 bg-white px-3 py-2" data-testid="assistant-message" data-status={m.status}>
+              <li
+                key={m.id}
+                className="rounded-lg border border-slate-200 bg-white px-3 py-2"
+                data-testid="assistant-message"
+                data-status={m.status}
+                data-message-id={m.id}
+              >
                 {m.content ? <AnswerMarkdown text={m.content} citations={m.citations} /> : null}
                 {m.status === "stopped" ? <p className="mt-1 text-xs text-slate-500">Stopped.</p> : null}
                 {m.status === "failed" ? (

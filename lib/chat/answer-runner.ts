@@ -107,7 +107,11 @@ async function writeAnswer(job: AnswerJob, answer: RunningAnswer, deps: AnswerDe
   const grounded = job.collectionIds === null || job.collectionIds.length > 0;
   let saved = 0;
   let lastSave = 0;
-  const save = async (final?: Partial<typeof chatMessages.$inferInsert>) => {
+  // Saves of the text so far run beside the stream, one at a time, rather than in its loop: the
+  // model's deltas (and this process's followers) never wait on the database, whose latency grows
+  // with load. The final save waits for the one in flight, so it is always the last write.
+  let inFlight: Promise<void> | null = null;
+  const write = async (final?: Partial<typeof chatMessages.$inferInsert>) => {
     const content = storableText(answer.text);
     saved = answer.text.length;
     lastSave = Date.now();
@@ -123,6 +127,16 @@ async function writeAnswer(job: AnswerJob, answer: RunningAnswer, deps: AnswerDe
       { userId: ctx.userId },
     );
   };
+  const saveSoon = () => {
+    if (inFlight) return;
+    inFlight = write()
+      .catch((error: unknown) => log.warn({ err: error, messageId: job.answerId }, "chat: saving the text so far failed"))
+      .finally(() => (inFlight = null));
+  };
+  const save = async (final: Partial<typeof chatMessages.$inferInsert>) => {
+    await inFlight;
+    await write(final);
+  };
   const tell = (done: boolean) => {
     for (const follower of answer.followers) follower(answer.text, done);
   };
@@ -130,7 +144,7 @@ async function writeAnswer(job: AnswerJob, answer: RunningAnswer, deps: AnswerDe
   // Saves at least every few seconds even while the model is silent, so other processes can tell
   // a slow answer from one whose process died.
   const heartbeat = setInterval(() => {
-    if (Date.now() - lastSave >= HEARTBEAT_MS) void save().catch((error: unknown) => log.warn({ err: error }, "chat: heartbeat save failed"));
+    if (Date.now() - lastSave >= HEARTBEAT_MS) saveSoon();
   }, HEARTBEAT_MS);
   let passages: GroundingPassage[] = [];
   try {
@@ -159,7 +173,7 @@ async function writeAnswer(job: AnswerJob, answer: RunningAnswer, deps: AnswerDe
     for await (const delta of result.textStream) {
       answer.text += delta;
       tell(false);
-      if (Date.now() - lastSave >= SAVE_EVERY_MS && answer.text.length > saved) await save();
+      if (Date.now() - lastSave >= SAVE_EVERY_MS && answer.text.length > saved) saveSoon();
     }
     if (answer.controller.signal.aborted) throw answer.controller.signal.reason ?? new Error("stopped");
     if (streamError) throw streamError;

@@ -1,7 +1,7 @@
 // Asking, regenerating, editing the last question, stopping, following and rating answers. Each
 // entry point checks the conversation or message belongs to the caller (row-level security scopes
 // it to them as well), so another person's id is simply not found.
-import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lt } from "drizzle-orm";
 import { z } from "zod";
 import { chatMessages, conversations, type ChatMessage } from "@/db/schema";
 import type { Tx } from "@/db/client";
@@ -234,17 +234,4 @@ export async function correctAnswer(ctx: TenantContext, messageId: string, corre
     if (message.role !== "assistant" || message.status === "streaming") throw new KeelError("conflict", "Wait for the answer to finish before correcting it.");
     await tx.update(chatMessages).set({ correction: text }).where(eq(chatMessages.id, message.id));
   });
-}
-
-/** The newest answer being written in a conversation, if any (the page follows it on load). */
-export async function streamingAnswerIn(ctx: TenantContext, conversationId: string): Promise<string | null> {
-  const [row] = await scoped(ctx, (tx) =>
-    tx
-      .select({ id: chatMessages.id })
-      .from(chatMessages)
-      .where(and(eq(chatMessages.conversationId, conversationId), eq(chatMessages.status, "streaming"), sql`${chatMessages.role} = 'assistant'`))
-      .orderBy(desc(chatMessages.createdAt))
-      .limit(1),
-  );
-  return row?.id ?? null;
 }

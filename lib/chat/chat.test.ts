@@ -112,6 +112,23 @@ describe("answers", () => {
     expect(texts.at(-1)).toBe(final.content);
   });
 
+  it("saves the text so far while the answer streams, for followers in other processes", async () => {
+    const { owner, deps } = await setup();
+    const words = Array.from({ length: 30 }, (_, i) => `part${i}`).join(" ");
+    servers.openai.script({ kind: "text", text: words, chunkDelayMs: 40 });
+    const conversation = await createConversation(owner, { collectionIds: [] });
+    const { answerId } = await startAnswer(owner, conversation.id, { kind: "ask", question: "Say it in parts" }, deps);
+    // The row, as another process reads it: partial text while still streaming.
+    await expect
+      .poll(async () => {
+        const row = await readMessage(owner, answerId);
+        return row.status === "streaming" && row.content.startsWith("part0") && !row.content.includes("part29");
+      })
+      .toBe(true);
+    const { final } = await finalOf(followAnswer(owner, answerId));
+    expect(final.content).toBe(words);
+  });
+
   it("follows an answer written by another process through the saved row and its announcements", async () => {
     const { owner } = await setup();
     const conversation = await createConversation(owner, { collectionIds: [] });

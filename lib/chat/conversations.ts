@@ -72,7 +72,9 @@ export interface ConversationWithMessages {
   messages: ChatMessage[];
 }
 
-export function getConversation(ctx: TenantContext, conversationId: string): Promise<ConversationWithMessages> {
+// Async so a malformed id rejects like any other unknown one (a synchronous throw escaped the
+// page's `.catch` and became a 500 instead of a 404).
+export async function getConversation(ctx: TenantContext, conversationId: string): Promise<ConversationWithMessages> {
   if (!z.uuid().safeParse(conversationId).success) throw notFound();
   return scoped(ctx, async (tx) => {
     const [conversation] = await tx.select().from(conversations).where(owned(ctx, conversationId));

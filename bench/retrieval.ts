@@ -46,6 +46,7 @@ try {
   const { retrieve, retrievalConfigFromEnv } = await import("../lib/rag");
   const { searchChunks } = await import("../lib/rag/search-chunks");
   const { EMBEDDING_DIMENSIONS } = await import("../db/schema/ai");
+  const { getGateway } = await import("../lib/ai");
   await getDatabase();
   const config = retrievalConfigFromEnv();
 
@@ -53,6 +54,7 @@ try {
   const [probe] = await owner<{ id: string }[]>`insert into tenants (name, slug, plan) values ('probe', 'bench-probe', 'enterprise') returning id`;
   await owner`insert into collections (tenant_id, name, is_default) values (${probe!.id}, 'General', true)`;
   const { embeddingModel } = await retrieve({ tenantId: probe!.id }, "which model embeds queries", { mode: "vector" });
+  await getGateway().flush(); // its usage event first, or the meter writes it for a deleted tenant
   await owner`delete from tenants where id = ${probe!.id}`;
 
   const rng = random(20_261_130);

@@ -6,8 +6,8 @@
 -- of the query's own that is not leakproof, and `@@` (ts_match_vq) is not leakproof, so as
 -- keel_app the planner may not use the GIN index for `search_text @@ query`: a word the tenant's
 -- chunks do not contain was looked for by reading the whole table (644 ms with 200,000 chunks; the
--- same search through this function, 0.4 ms). keel_system's policy is `true`, which leaves nothing to order `@@` after, so the index
--- is usable there.
+-- same search through this function, 0.4 ms). keel_system's policy is `true`, which leaves
+-- nothing to order `@@` after, so the index is usable there.
 --
 -- Why it stays inside the tenant: it runs as keel_system (SECURITY DEFINER, owned by that role,
 -- which owns no table and cannot bypass row-level security) and takes the tenant from the

@@ -17,7 +17,8 @@ export interface RetrievalConfig {
 }
 
 export const defaultRetrievalConfig: RetrievalConfig = {
-  defaultMode: "hybrid",
+  // Vector: the mode that meets the latency target at every tenant size (README, "Retrieval").
+  defaultMode: "vector",
   exactMaxChunks: 10_000,
   efSearch: 100,
   maxScanTuples: 20_000,

@@ -3,10 +3,11 @@
 // gateway's offline embedding model. Tenant B never sees tenant A's chunks, even asking for A's
 // canary sentence word for word, in either mode; collections filter inside the search; the query's
 // embedding is metered; bad input is refused before anything is embedded.
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { collections, usageEvents } from "@/db/schema";
-import { withSystem, withTenant } from "@/db/scope";
+import { rawRows } from "@/db/raw-rows";
+import { collections, documentChunks, usageEvents } from "@/db/schema";
+import { withSystem, withTenant, withUser } from "@/db/scope";
 import { getGateway } from "@/lib/ai";
 import { acceptUpload } from "@/lib/documents/documents";
 import { isKeelError } from "@/lib/errors";
@@ -79,6 +80,46 @@ describe("canary isolation", () => {
     const [collectionOfA] = await withTenant(tenantA.tenantId, (tx) => tx.select().from(collections).where(eq(collections.isDefault, true)));
     const refused = await retrieve(tenantB, CANARY, { collections: [collectionOfA!.id] }).catch((e: unknown) => e);
     expect(isKeelError(refused) && refused.code).toBe("not_found");
+  });
+});
+
+// Hybrid mode's full-text side runs as keel_system (migration 0014) so that it can use the GIN
+// index; these hold it to the tenant of the transaction, whatever it is asked.
+describe("keel_text_matches (hybrid's full-text side)", () => {
+  const matches = (terms: string[]) =>
+    sql`select id, rank from keel_text_matches(${`{${terms.join(",")}}`}::text[], null::uuid[], 'keel-offline-hash-384', 80, 10)`;
+  const chunkIdsOf = async (owner: Owner, documentId: string) =>
+    (await withTenant(owner.tenantId, (tx) => tx.select({ id: documentChunks.id }).from(documentChunks).where(eq(documentChunks.documentId, documentId)))).map(
+      (c) => c.id,
+    );
+
+  it("finds A's canary for A, and nothing of A's for B asking with the canary's own words", async () => {
+    const canaryChunks = await chunkIdsOf(tenantA, canaryDocumentId);
+    const forA = await withTenant(tenantA.tenantId, (tx) => rawRows<{ id: string }>(tx, matches(["marigold", "qx7", "4419"])));
+    expect(forA.map((r) => r.id)).toEqual(canaryChunks);
+    const forB = await withTenant(tenantB.tenantId, (tx) => rawRows<{ id: string }>(tx, matches(["marigold", "qx7", "4419", "heron", "cobalt", "ledger"])));
+    const chunksOfB = new Set((await Promise.all(documentsOfB.map((d) => chunkIdsOf(tenantB, d)))).flat());
+    // B's own chunks that mention cobalt or the ledger, and nothing else.
+    expect(forB.length).toBeGreaterThan(0);
+    for (const row of forB) expect(chunksOfB.has(row.id)).toBe(true);
+  });
+
+  it("refuses to run outside a tenant's scope (the tenant never comes from a parameter)", async () => {
+    const refused = await withUser(tenantA.userId, (tx) => rawRows(tx, matches(["marigold"]))).catch((e: unknown) => e);
+    expect(String((refused as Error).cause)).toMatch(/no tenant in scope/);
+  });
+
+  it("is a definer function owned by keel_system, with its search_path pinned, that only keel_app may call", async () => {
+    const [row] = await withSystem("test: read the function's definition", (tx) =>
+      rawRows<{ definer: boolean; owner: string; config: string[]; app: boolean; public: boolean }>(
+        tx,
+        sql`select p.prosecdef as definer, pg_get_userbyid(p.proowner) as owner, p.proconfig as config,
+                   has_function_privilege('keel_app', p.oid, 'EXECUTE') as app,
+                   exists (select 1 from aclexplode(p.proacl) a where a.grantee = 0) as public
+            from pg_proc p where p.proname = 'keel_text_matches'`,
+      ),
+    );
+    expect(row).toEqual({ definer: true, owner: "keel_system", config: ["search_path=public, pg_temp"], app: true, public: false });
   });
 });
 

@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { rawRows } from "@/db/raw-rows";
 import { STOP_WORDS } from "@/lib/ai/offline/text";
-import { scopeCondition, type SearchScope } from "./scope";
+import { uuidArray, type SearchScope } from "./scope";
 
 const MAX_TERMS = 24;
 const MAX_TERM_LENGTH = 64;
@@ -43,24 +43,19 @@ export const TEXT_CANDIDATES = 240;
  * long chunks discounted (normalisation 1). PostgreSQL has no index-ordered ranking, so ranking
  * reads every candidate's tsvector: candidates are capped per term, which keeps every match of a
  * rare term (the ones worth finding) and a sample of a common term's, whose matches say little.
+ *
+ * The search itself is keel_text_matches (migration 0014), which runs as keel_system and takes the
+ * tenant from the transaction's scope: under keel_app's row-level security `@@` is not leakproof,
+ * so the GIN index could not be used and a rare word meant reading every chunk of the tenant.
  */
 export async function textMatches(tx: Tx, scope: SearchScope, terms: readonly string[], limit: number): Promise<TextMatch[]> {
   if (terms.length === 0) return [];
   const perTerm = Math.ceil(TEXT_CANDIDATES / terms.length);
-  // One branch per term with the term as its own parameter: the search's custom plans (size-scope.ts)
-  // see each term, so a rare one is looked up in the GIN index and a common one, whose matches are
-  // everywhere, by reading the scope until enough are found.
-  const branches = terms.map(
-    (term) => sql`(select c.id from document_chunks c where ${scopeCondition(scope)} and c.search_text @@ to_tsquery('simple', ${term}) limit ${perTerm})`,
-  );
+  const collections = scope.collectionIds ? uuidArray(scope.collectionIds) : sql`null::uuid[]`;
+  const array = `{${terms.map((t) => `"${t.replace(/[\\"]/g, "\\$&")}"`).join(",")}}`;
   const rows = await rawRows<TextMatch>(
     tx,
-    sql`with matched as materialized (${sql.join(branches, sql` union `)})
-        select c.id, ts_rank(c.search_text, to_tsquery('simple', ${terms.join(" | ")}), 1) as rank
-        from matched m join document_chunks c on c.id = m.id
-        where ${scopeCondition(scope)}
-        order by rank desc, c.id
-        limit ${limit}`,
+    sql`select id, rank from keel_text_matches(${array}::text[], ${collections}, ${scope.embeddingModel}, ${perTerm}::int, ${limit}::int)`,
   );
   return rows.map((r) => ({ id: r.id, rank: Number(r.rank) }));
 }

@@ -107,8 +107,11 @@ function openAIRenderer(body: Record<string, unknown>): GenerationRenderer {
   };
 }
 
+/** What the fake embeds a text as: by default a hash of it (fake-embeddings.ts). */
+export type FakeEmbedder = (text: string, dimensions: number) => number[];
+
 /** The answer to one /embeddings request body (also what each line of an embeddings batch gets). */
-function embeddingsReply(body: unknown): { status: number; body: unknown } {
+function embeddingsReply(body: unknown, embed: FakeEmbedder = fakeEmbedding): { status: number; body: unknown } {
   const b = isRecord(body) ? body : {};
   const inputs = typeof b.input === "string" ? [b.input] : Array.isArray(b.input) ? b.input.map((v) => (typeof v === "string" ? v : JSON.stringify(v))) : null;
   const dims = parseDimensions(b.dimensions);
@@ -120,7 +123,7 @@ function embeddingsReply(body: unknown): { status: number; body: unknown } {
     body: {
       object: "list",
       data: inputs.map((text, index) => {
-        const vector = fakeEmbedding(text, dims);
+        const vector = embed(text, dims);
         return { object: "embedding", index, embedding: base64 ? toBase64Float32(vector) : vector };
       }),
       model: typeof b.model === "string" ? b.model : "text-embedding-fake",
@@ -129,45 +132,55 @@ function embeddingsReply(body: unknown): { status: number; body: unknown } {
   };
 }
 
-const openAIHandler: Handler = async (ctx) => {
-  const { method, route, body, res } = ctx;
+const openAIHandler =
+  (embed: FakeEmbedder): Handler =>
+  async (ctx) => {
+    const { method, route, body, res } = ctx;
 
-  if (method === "POST" && route === "/chat/completions") {
-    const b = isRecord(body) ? body : {};
-    await playStep(ctx, ctx.nextStep(), openAIRenderer(b), b.stream === true);
-    return;
-  }
+    if (method === "POST" && route === "/chat/completions") {
+      const b = isRecord(body) ? body : {};
+      await playStep(ctx, ctx.nextStep(), openAIRenderer(b), b.stream === true);
+      return;
+    }
 
-  if (method === "POST" && route === "/embeddings") {
-    const reply = embeddingsReply(body);
-    sendJson(res, reply.status, reply.body);
-    return;
-  }
+    if (method === "POST" && route === "/embeddings") {
+      const reply = embeddingsReply(body, embed);
+      sendJson(res, reply.status, reply.body);
+      return;
+    }
 
-  if (method === "GET" && route === "/models") {
-    sendJson(res, 200, { object: "list", data: OPENAI_MODELS.map((id) => ({ id, object: "model", created: 1700000000, owned_by: "fake" })) });
-    return;
-  }
-  const modelMatch = method === "GET" ? /^\/models\/(.+)$/.exec(route) : null;
-  if (modelMatch?.[1] !== undefined && OPENAI_MODELS.includes(decodeURIComponent(modelMatch[1]))) {
-    sendJson(res, 200, { id: decodeURIComponent(modelMatch[1]), object: "model", created: 1700000000, owned_by: "fake" });
-    return;
-  }
+    if (method === "GET" && route === "/models") {
+      sendJson(res, 200, { object: "list", data: OPENAI_MODELS.map((id) => ({ id, object: "model", created: 1700000000, owned_by: "fake" })) });
+      return;
+    }
+    const modelMatch = method === "GET" ? /^\/models\/(.+)$/.exec(route) : null;
+    if (modelMatch?.[1] !== undefined && OPENAI_MODELS.includes(decodeURIComponent(modelMatch[1]))) {
+      sendJson(res, 200, { id: decodeURIComponent(modelMatch[1]), object: "model", created: 1700000000, owned_by: "fake" });
+      return;
+    }
 
-  sendJson(res, 404, openAIError(404, `Unknown route ${method} ${route} (fake).`));
-};
+    sendJson(res, 404, openAIError(404, `Unknown route ${method} ${route} (fake).`));
+  };
 
 export interface FakeOpenAIOptions {
   /** The Files + Batches API (on by default); `false` answers its routes 404, as a server without it does. */
   batches?: FakeBatchOptions | false;
+  /**
+   * How texts are embedded (default: a hash of the text). The retrieval benchmark answers its
+   * queries with vectors near its generated clusters, so the real gateway path serves them.
+   */
+  embed?: FakeEmbedder;
 }
 
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeLlmServer & { batches: FakeBatchApi | null }> {
-  const batches = options.batches === false ? null : new FakeBatchApi(options.batches, embeddingsReply, openAIError);
+  const embed = options.embed ?? fakeEmbedding;
+  const reply = (body: unknown) => embeddingsReply(body, embed);
+  const handler = openAIHandler(embed);
+  const batches = options.batches === false ? null : new FakeBatchApi(options.batches, reply, openAIError);
   const server = await startServer("/v1", async (ctx) => {
     const reply = batches?.handle(ctx.method, ctx.route, ctx.body, ctx.req.headers["content-type"] ?? "");
     if (reply) return reply.text === undefined ? sendJson(ctx.res, reply.status, reply.body) : sendText(ctx.res, reply.status, reply.text);
-    await openAIHandler(ctx);
+    await handler(ctx);
   });
   return { ...server, batches };
 }

@@ -8,3 +8,4 @@ export * from "./local-executor";
 export * from "./chat";
 export * from "./embeddings";
 export * from "./billing";
+export * from "./observability";

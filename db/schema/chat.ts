@@ -96,13 +96,6 @@ export const chatMessages = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    index("chat_messages_conversation_idx").on(t.conversationId, t.createdAt),
-    index("chat_messages_tenant_feedback_idx").on(t.tenantId, t.createdAt),
-    // The operators' observability view: every tenant's recent answers (migration 0015).
-    index("chat_messages_answers_created_idx")
-      .on(t.createdAt)
-      .where(sql`${t.role} = 'assistant'`),
-  ],
+  (t) => [index("chat_messages_conversation_idx").on(t.conversationId, t.createdAt), index("chat_messages_tenant_feedback_idx").on(t.tenantId, t.createdAt)],
 );
 export type ChatMessage = typeof chatMessages.$inferSelect;

@@ -1,9 +1,10 @@
-// Chat answers: how many finished, how many completed, how many people corrected (a thumbs-down or
-// an edited answer), per chart day and over the last 24 hours. Counted on the answer's day.
+// Chat answers: how many ended, how many completed, how many people corrected (a thumbs-down or an
+// edited answer), per chart day and over the last 24 hours, from the hourly counts migration 0015
+// keeps (chat rows themselves are private to their authors, even from admins).
 import { sql } from "drizzle-orm";
 import type { Tx } from "@/db/engine";
 import { rawRows } from "@/db/raw-rows";
-import { chatMessages } from "@/db/schema";
+import { chatAnswerHours } from "@/db/schema";
 import type { TenantFilter } from "./scope";
 import type { Windows } from "./windows";
 
@@ -23,24 +24,22 @@ export interface AnswerData {
 const empty = (): AnswerFigures => ({ finished: 0, complete: 0, corrected: 0 });
 
 export async function readAnswerData(tx: Tx, filter: TenantFilter, windows: Windows): Promise<AnswerData> {
-  const m = chatMessages;
+  const h = chatAnswerHours;
   const rows = await rawRows<{ day: string; inWindow: boolean; finished: string | number; complete: string | number; corrected: string | number }>(
     tx,
-    sql`select to_char(${m.createdAt} at time zone 'UTC', 'YYYY-MM-DD') as day, ${m.createdAt} >= ${windows.day.from}::timestamptz as "inWindow",
-               count(*) filter (where ${m.status} <> 'streaming') as finished, count(*) filter (where ${m.status} = 'complete') as complete,
-               count(*) filter (where ${m.status} = 'complete' and (${m.rating} = -1 or ${m.correction} is not null)) as corrected
-        from ${m}
-        where ${filter(sql`${m.tenantId}`)} and ${m.role} = 'assistant'
-          and ${m.createdAt} >= least(${`${windows.historyDays[0]}T00:00:00Z`}::timestamptz, ${windows.day.from}::timestamptz)
-          and ${m.createdAt} <= ${windows.now.toISOString()}::timestamptz
+    sql`select to_char(${h.hour} at time zone 'UTC', 'YYYY-MM-DD') as day, ${h.hour} >= ${windows.day.from}::timestamptz as "inWindow",
+               sum(${h.finished}) as finished, sum(${h.complete}) as complete, sum(${h.corrected}) as corrected
+        from ${h}
+        where ${filter(sql`${h.tenantId}`)}
+          and ${h.hour} >= least(${`${windows.historyDays[0]}T00:00:00Z`}::timestamptz, ${windows.day.from}::timestamptz)
+          and ${h.hour} <= ${windows.now.toISOString()}::timestamptz
         group by 1, 2`,
   );
   const byDay = new Map(windows.historyDays.map((day) => [day, empty()]));
   const lastDay = empty();
   for (const row of rows) {
     const figures = { finished: Number(row.finished), complete: Number(row.complete), corrected: Number(row.corrected) };
-    const day = byDay.get(row.day);
-    for (const target of [day, row.inWindow ? lastDay : undefined]) {
+    for (const target of [byDay.get(row.day), row.inWindow ? lastDay : undefined]) {
       if (!target) continue;
       target.finished += figures.finished;
       target.complete += figures.complete;

@@ -1,7 +1,8 @@
 // The observability page's figures (issue 11, point 4): the seed's four layers, each metric with its
-// threshold, state and a 14-day chart, computed from stored data only — the usage rollups (daily and
-// five-minute), the per-day actor rollup, the jobs table and chat answers — plus the circuit
-// breakers of this process's gateway (they live in memory: no instance shares them).
+// threshold, state and a 14-day chart, computed from stored data only — migration 0015's rollups
+// (usage per provider by five minutes and by day, weekly active users, answers per hour) and the
+// jobs table — plus the circuit breakers of this process's gateway (they live in memory: no
+// instance shares them).
 //   usage-data.ts    daily and recent usage rollups, summed per provider
 //   jobs-data.ts     queue depth, durations, busy time, outcomes
 //   answers-data.ts  answers ended, completed, corrected
@@ -18,7 +19,7 @@ import { infrastructureReadings } from "./infrastructure";
 import { readJobData } from "./jobs-data";
 import { llmReadings } from "./llm";
 import { qualityReadings } from "./quality";
-import { inAnswerScope, inScope } from "./scope";
+import { inScope } from "./scope";
 import { readUsageData } from "./usage-data";
 import { addDays, windowsAt } from "./windows";
 
@@ -49,7 +50,7 @@ export async function readObservability(scope: ObservabilityScope, options: Read
       // A week's change at each chart day needs the week before the first one too.
       weekly: await readWeeklyActive(tx, filter, addDays(ends[0]!, -7), ends.at(-1)!),
     })),
-    inAnswerScope(scope, (tx, filter) => readAnswerData(tx, filter, windows)),
+    inScope(scope, (tx, filter) => readAnswerData(tx, filter, windows)),
   ]);
   const breakers = options.breakers ?? gatewayBreakers();
   const slots = options.workerSlots ?? localExecutorSettings().slots;

@@ -4,8 +4,9 @@
 // is set in 2031 so that only this file's events fall in its windows, whatever else shares the
 // database.
 import { randomUUID } from "node:crypto";
+import { and, eq, isNotNull } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { chatMessages, conversations, jobs, LATENCY_BUCKET_BOUNDS_MS, type NewUsageEvent, type UsageEvent } from "@/db/schema";
+import { chatMessages, conversations, jobs, LATENCY_BUCKET_BOUNDS_MS, usageEvents, type NewUsageEvent, type UsageEvent } from "@/db/schema";
 import { withTenant } from "@/db/scope";
 import { CircuitBreaker } from "@/lib/ai/circuit-breaker";
 import { createTenant } from "@/test/fixtures";
@@ -15,10 +16,11 @@ import { readObservability } from "./index";
 
 const now = new Date("2031-03-10T12:02:30.000Z");
 const windowFrom = "2031-03-10T11:05:00.000Z"; // twelve five-minute buckets, the last one filling
-const dayFrom = "2031-03-09T12:05:00.000Z";
+const dayFrom = "2031-03-09T13:00:00.000Z"; // whole hours: the current one and the 23 before
 const historyFrom = "2031-02-25T00:00:00.000Z";
 const MINUTE = 60_000;
 const at = (iso: string, offsetMs = 0) => new Date(Date.parse(iso) + offsetMs);
+const addDays = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 type Owner = Awaited<ReturnType<typeof createTenant>>;
 let a: Owner;
@@ -318,10 +320,95 @@ describe("jobs and answers", () => {
     const history = metric(report, "quality.correction_rate").history;
     expect(history.at(-2)).toEqual({ at: "2031-03-09T00:00:00.000Z", value: 1 });
     expect(history.at(-1)!.value).toBeCloseTo(2 / 4, 12);
+    // Later changes move the counts: a streaming answer completes, a good one is thumbed down, a
+    // corrected one is deleted with its conversation's other rows staying.
+    await withTenant(
+      t.tenantId,
+      async (tx) => {
+        await tx
+          .update(chatMessages)
+          .set({ status: "complete", content: "Done." })
+          .where(and(eq(chatMessages.tenantId, t.tenantId), eq(chatMessages.status, "streaming")));
+        await tx
+          .update(chatMessages)
+          .set({ rating: -1 })
+          .where(and(eq(chatMessages.tenantId, t.tenantId), eq(chatMessages.rating, 1)));
+        await tx.delete(chatMessages).where(and(eq(chatMessages.tenantId, t.tenantId), isNotNull(chatMessages.correction)));
+      },
+      { userId: t.userId },
+    );
+    const after = await readObservability({ kind: "tenant", tenantId: t.tenantId }, { now, breakers: {}, workerSlots: 2 });
+    const rows = await withTenant(t.tenantId, (tx) => tx.select().from(chatMessages).where(eq(chatMessages.role, "assistant")), { userId: t.userId });
+    const recentRows = rows.filter((m) => m.createdAt >= new Date(dayFrom));
+    const complete = recentRows.filter((m) => m.status === "complete");
+    expect(complete).toHaveLength(4);
+    expect(metric(after, "quality.correction_rate").value).toBeCloseTo(complete.filter((m) => m.rating === -1 || m.correction !== null).length / 4, 12);
+    expect(metric(after, "quality.correction_rate").value).toBeCloseTo(2 / 4, 12);
+    expect(metric(after, "business.task_completion_rate").value).toBeCloseTo((2 + 4) / (3 + 6), 12);
+
     // Another tenant sees none of it.
     const other = await readObservability({ kind: "tenant", tenantId: a.tenantId }, { now, breakers: {} });
     expect(metric(other, "infrastructure.queue_depth").value).toBe(0);
     expect(metric(other, "quality.correction_rate").value).toBeNull();
+  });
+
+  it("weekly actives count an actor once, whatever the order and concurrency of their calls", async () => {
+    const t = await createTenant("Observability concurrency");
+    const actor = randomUUID();
+    const other = randomUUID();
+    const days = ["2031-03-01", "2031-03-09", "2031-02-27", "2031-03-04", "2031-03-02", "2031-03-08", "2031-02-24", "2031-03-03"];
+    const make = (userId: string, day: string, feature: string): NewUsageEvent => ({
+      tenantId: t.tenantId,
+      requestId: randomUUID(),
+      userId,
+      feature,
+      role: "chat",
+      provider: "openai",
+      model: "gpt-4o-mini",
+      inputTokens: 1,
+      outputTokens: 1,
+      costMicroUsd: 1,
+      latencyMs: 1,
+      cacheStatus: "miss",
+      status: "ok",
+      createdAt: at(`${day}T08:00:00.000Z`),
+    });
+    // Each day in its own transaction, all at once, out of order.
+    await Promise.all(
+      days.flatMap((day) => [
+        insertEvents(t.tenantId, [make(actor, day, "chat")]),
+        insertEvents(t.tenantId, [make(other, day, day < "2031-03-04" ? "chat" : "api")]),
+      ]),
+    );
+    // And two overlapping transactions for one actor, two days apart: the second would miss the
+    // first's uncommitted day and count the actor twice in "any feature", but for the per-actor
+    // lock, which holds it until the first commits (the first waits up to half a second for the
+    // second to finish).
+    const third = randomUUID();
+    let inserted!: () => void;
+    const firstInserted = new Promise<void>((resolve) => (inserted = resolve));
+    let secondDone = false;
+    const first = withTenant(t.tenantId, async (tx) => {
+      await tx.insert(usageEvents).values(make(third, "2031-03-05", "chat"));
+      inserted();
+      for (let waited = 0; !secondDone && waited < 500; waited += 25) await new Promise((resolve) => setTimeout(resolve, 25));
+    });
+    await firstInserted;
+    // Another feature, so no rollup row of migration 0013 is shared between the two (its row lock would serialise them anyway).
+    const second = insertEvents(t.tenantId, [make(third, "2031-03-07", "api")]).then(() => (secondDone = true));
+    await Promise.all([first, second]);
+    const events = await readEvents(t.tenantId);
+    const report = await readObservability({ kind: "tenant", tenantId: t.tenantId }, { now, breakers: {} });
+    for (const [key, feature] of [
+      ["business.weekly_active_users", "*"],
+      ["business.weekly_active_users.chat", "chat"],
+      ["business.weekly_active_users.api", "api"],
+    ] as const) {
+      for (const point of metric(report, key).history) {
+        const end = point.at.slice(0, 10);
+        expect(point.value, `${key} at ${end}`).toBe(activeBy(events, addDays(end, -6), end).get(feature) ?? 0);
+      }
+    }
   });
 
   it("a circuit breaker's snapshot says closed, open, half-open and paused", () => {

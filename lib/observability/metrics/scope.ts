@@ -18,12 +18,3 @@ export function inScope<T>(scope: ObservabilityScope, fn: (tx: Tx, filter: Tenan
   if (scope.kind === "tenant") return withTenant(scope.tenantId, (tx) => fn(tx, filter));
   return withSystem("observability: platform operators' figures across every tenant", (tx) => fn(tx, filter));
 }
-
-/**
- * Chat answers are private to their authors (row-level security on chat_messages), even from the
- * tenant's admins, yet the tenant's correction and completion rates count all of them. Only
- * counts leave this path, filtered to the one tenant the guard admitted.
- */
-export function inAnswerScope<T>(scope: ObservabilityScope, fn: (tx: Tx, filter: TenantFilter) => Promise<T>): Promise<T> {
-  return withSystem("observability: a tenant's (or the platform's) answer counts, never their text", (tx) => fn(tx, tenantFilterOf(scope)));
-}

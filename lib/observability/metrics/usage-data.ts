@@ -1,10 +1,11 @@
 // The usage figures every layer reads, fetched once per report: the daily rollups for the charts
-// (and the cost baseline) and the five-minute rollups for the current windows, both summed per
-// provider in SQL, so the rows that reach Node are a few dozen whatever the number of events.
+// (and the cost baseline) and the five-minute rollups for the current windows (migration 0015),
+// both summed per provider in SQL, so the rows that reach Node are a few dozen whatever the number
+// of events.
 import { sql } from "drizzle-orm";
 import type { Tx } from "@/db/engine";
 import { rawRows } from "@/db/raw-rows";
-import { usageRecentRollups, usageRollups } from "@/db/schema";
+import { usageProviderDays, usageRecentRollups } from "@/db/schema";
 import type { TenantFilter } from "./scope";
 import { addDays, type Windows } from "./windows";
 
@@ -84,31 +85,28 @@ function toSums(row: SumRow): UsageSums {
 // Postgres arrays are 1-based: b0 is latency_buckets[1].
 const bucketSums = sql.raw(Array.from({ length: BUCKETS }, (_, i) => `sum(latency_buckets[${i + 1}]) as b${i}`).join(", "));
 
+/** The same sums over either usage rollup (their counter columns are the same). */
+const sums = (t: typeof usageProviderDays | typeof usageRecentRollups) =>
+  sql`sum(${t.requests}) as requests, sum(${t.errors}) as errors, sum(${t.inputTokens}) as "inputTokens",
+      sum(${t.outputTokens}) as "outputTokens", sum(${t.costMicroUsd}) as "costMicroUsd", sum(${t.cacheHits}) as "cacheHits",
+      sum(${t.fallbackCalls}) as "fallbackCalls", sum(${t.validationPass}) as "validationPass",
+      sum(${t.validationRepaired}) as "validationRepaired", sum(${t.validationFailed}) as "validationFailed",
+      max(${t.latencyMsMax}) as "latencyMsMax", ${bucketSums}`;
+
 export async function readUsageData(tx: Tx, filter: TenantFilter, windows: Windows): Promise<UsageData> {
   const firstDay = addDays(windows.historyDays[0]!, -BASELINE_DAYS);
-  const r = usageRollups;
+  const r = usageProviderDays;
   const daily = await rawRows<SumRow & { day: string; provider: string }>(
     tx,
-    sql`select ${r.day}::text as day, ${r.provider} as provider, sum(${r.requests}) as requests, sum(${r.errors}) as errors,
-               sum(${r.inputTokens}) as "inputTokens", sum(${r.outputTokens}) as "outputTokens", sum(${r.costMicroUsd}) as "costMicroUsd",
-               sum(${r.cacheExact} + ${r.cacheSemantic}) as "cacheHits", sum(${r.fallbackCalls}) as "fallbackCalls",
-               sum(${r.validationPass}) as "validationPass", sum(${r.validationRepaired}) as "validationRepaired",
-               sum(${r.validationFailed}) as "validationFailed", max(${r.latencyMsMax}) as "latencyMsMax", ${bucketSums}
+    sql`select ${r.day}::text as day, ${r.provider} as provider, ${sums(r)}
         from ${r}
-        -- A day's events are billed in its own month or a later one (late events), never earlier:
-        -- the period bound lets a tenant's read use the primary key's range.
-        where ${filter(sql`${r.tenantId}`)} and ${r.periodStart} >= date_trunc('month', ${firstDay}::date)::date and ${r.day} >= ${firstDay}::date
+        where ${filter(sql`${r.tenantId}`)} and ${r.day} >= ${firstDay}::date
         group by ${r.day}, ${r.provider}`,
   );
   const q = usageRecentRollups;
   const recent = await rawRows<SumRow & { provider: string; inWindow: boolean }>(
     tx,
-    sql`select ${q.provider} as provider, ${q.bucketStart} >= ${windows.recent.from}::timestamptz as "inWindow",
-               sum(${q.requests}) as requests, sum(${q.errors}) as errors, sum(${q.inputTokens}) as "inputTokens",
-               sum(${q.outputTokens}) as "outputTokens", sum(${q.costMicroUsd}) as "costMicroUsd", sum(${q.cacheHits}) as "cacheHits",
-               sum(${q.fallbackCalls}) as "fallbackCalls", sum(${q.validationPass}) as "validationPass",
-               sum(${q.validationRepaired}) as "validationRepaired", sum(${q.validationFailed}) as "validationFailed",
-               max(${q.latencyMsMax}) as "latencyMsMax", ${bucketSums}
+    sql`select ${q.provider} as provider, ${q.bucketStart} >= ${windows.recent.from}::timestamptz as "inWindow", ${sums(q)}
         from ${q}
         where ${filter(sql`${q.tenantId}`)} and ${q.bucketStart} >= ${windows.day.from}::timestamptz and ${q.bucketStart} <= ${windows.now.toISOString()}::timestamptz
         group by 1, 2`,

@@ -4,6 +4,7 @@ import { RECENT_BUCKET_MS } from "@/db/schema";
 import type { MetricWindow } from "../metric-types";
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 /** The current window of usage-derived figures: twelve five-minute buckets, the last one still filling. */
 export const RECENT_BUCKETS = 12;
 /** Days of history behind each small chart (today, partial, included). */
@@ -13,7 +14,7 @@ export interface Windows {
   now: Date;
   /** Last 60 minutes (55 to 60, by whole five-minute buckets): error rate, latency, cost per call, … */
   recent: MetricWindow;
-  /** Last 24 hours (by whole buckets): cost spike, job durations, answers, completion. */
+  /** Last 24 hours (by whole hours, 23 to 24): cost spike, job durations, answers, completion. */
   day: MetricWindow;
   /** The 7 completed UTC days to yesterday: weekly active users (a partial today would dip every night). */
   week: MetricWindow;
@@ -33,7 +34,8 @@ export function windowsAt(now: Date): Windows {
   return {
     now,
     recent: { from: new Date(bucket - (RECENT_BUCKETS - 1) * RECENT_BUCKET_MS).toISOString(), to, label: "last 60 minutes" },
-    day: { from: new Date(bucket - (DAY_MS - RECENT_BUCKET_MS)).toISOString(), to, label: "last 24 hours" },
+    // Whole hours (answers are counted per hour): the current one and the 23 before it.
+    day: { from: new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS - 23 * HOUR_MS).toISOString(), to, label: "last 24 hours" },
     week: { from: dayStart(addDays(today, -7)).toISOString(), to: dayStart(today).toISOString(), label: "7 days to yesterday (UTC)" },
     today,
     historyDays: Array.from({ length: HISTORY_DAYS }, (_, i) => addDays(today, i - HISTORY_DAYS + 1)),

@@ -59,7 +59,7 @@ export async function seedTenants(sql: postgres.Sql, options: SeedOptions): Prom
  * five features, members (and background jobs), API keys on the `api` feature, ~15% cache hits,
  * ~2% errors, latencies from 50 ms to about a minute.
  */
-export async function seedEvents(sql: postgres.Sql, tenantId: string, count: number, days: number): Promise<void> {
+export async function seedEvents(sql: postgres.Sql, tenantId: string, count: number, days: number, requestPrefix = "bench-"): Promise<void> {
   await sql`
     with members as (select array_agg(user_id order by user_id) as ids from memberships where tenant_id = ${tenantId}),
          keys as (select array_agg(id order by id) as ids from api_keys where tenant_id = ${tenantId}),
@@ -70,7 +70,7 @@ export async function seedEvents(sql: postgres.Sql, tenantId: string, count: num
     insert into usage_events (tenant_id, request_id, user_id, api_key_id, feature, role, provider, model, input_tokens, output_tokens,
                               cost_micro_usd, saved_micro_usd, latency_ms, time_to_first_token_ms, cache_status, fallback_count, attempts,
                               status, error_code, validation, created_at)
-    select ${tenantId}, 'bench-' || raw.g, 
+    select ${tenantId}, ${requestPrefix} || raw.g, 
            case when raw.r3 < 0.1 then null else members.ids[1 + (raw.g * 13 % array_length(members.ids, 1))] end,
            case when raw.f = 3 then keys.ids[1 + raw.g % 3] end,
            (array['chat', 'analysis', 'embedding', 'api', 'title'])[1 + raw.f],

@@ -137,6 +137,22 @@ try {
     scans.S.push(await scan(small));
   }
 
+  // What migration 0015's rollups cost writers: a meter-sized batch (250 events of the large
+  // tenant's members, the last quarter hour) with and without its trigger, alternating, each
+  // rolled back. The 0013 rollups run in both.
+  const batchTimes = { with: [] as number[], without: [] as number[] };
+  for (let round = 0; round <= ROUNDS; round++) {
+    for (const kind of ["with", "without"] as const) {
+      await owner`begin`;
+      if (kind === "without") await owner`alter table usage_events disable trigger usage_events_roll_up_recent`;
+      const started = performance.now();
+      await seedEvents(owner, large.id, 250, 0.01, `batch-${round}-${kind}-`);
+      const elapsed = performance.now() - started;
+      await owner`rollback`;
+      if (round > 0) batchTimes[kind].push(elapsed);
+    }
+  }
+
   const [version] = await owner<{ v: string }[]>`select current_setting('server_version') as v`;
   const f = (ms: number) => ms.toFixed(1).padStart(8);
   console.log(
@@ -159,6 +175,12 @@ try {
     console.log(`${name.padEnd(44)} ${f(median(p))} ${f(percentile(p, 95))} ${"(every tenant)".padStart(17)}`);
   }
   console.log(`${"(for scale) same totals scanned from events".padEnd(44)} ${f(median(scans.L))} ${"".padStart(8)} ${f(median(scans.S))}`);
+  const batchWith = median(batchTimes.with);
+  const batchWithout = median(batchTimes.without);
+  console.log(
+    `\nwriting a batch of 250 usage events: ${batchWithout.toFixed(1)} ms with the usage and billing rollups (0013), ` +
+      `${batchWith.toFixed(1)} ms with the observability rollups too (0015): ×${(batchWith / batchWithout).toFixed(2)}`,
+  );
   console.log(
     `load average (1, 5, 15 min): ${os
       .loadavg()

@@ -52,7 +52,6 @@ CREATE TABLE "usage_actor_days" (
 	"feature" text NOT NULL,
 	"actor_id" uuid NOT NULL,
 	"day" date NOT NULL,
-	"requests" integer NOT NULL,
 	CONSTRAINT "usage_actor_days_pk" PRIMARY KEY("tenant_id","feature","actor_id","day")
 );--> statement-breakpoint
 CREATE TABLE "usage_weekly_actives" (
@@ -123,13 +122,18 @@ REVOKE DELETE, TRUNCATE ON usage_recent_rollups, usage_provider_days, usage_acto
 -- earlier actor day already covered, checked against the rows as they were before this statement
 -- (its own inserts are invisible to it, which is what makes several new days in one batch count
 -- once). Two transactions adding days of the same actor would each miss the other's, so each
--- takes a transaction lock per actor first (in lock-key order: no deadlock), and the statement
--- after it sees what the other committed.
+-- first takes a transaction lock per actor that brings a day not stored yet (in lock-key order: no
+-- deadlock), and the statement after it sees what the other committed. An actor day once stored
+-- stays, so the usual batch (actors already seen today) takes no lock and only probes the index.
 CREATE FUNCTION keel_roll_up_recent_usage() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
-  PERFORM pg_advisory_xact_lock(7204114, a.lock_key)
-    FROM (SELECT DISTINCT hashtext(i.tenant_id::text || coalesce(i.user_id, i.api_key_id)::text) AS lock_key
-          FROM inserted i WHERE coalesce(i.user_id, i.api_key_id) IS NOT NULL ORDER BY 1) a;
+  PERFORM pg_advisory_xact_lock(7204114, l.lock_key)
+    FROM (SELECT DISTINCT hashtext(x.tenant_id::text || x.actor_id::text) AS lock_key
+          FROM (SELECT DISTINCT i.tenant_id, i.feature, coalesce(i.user_id, i.api_key_id) AS actor_id, (i.created_at AT TIME ZONE 'UTC')::date AS day
+                FROM inserted i WHERE coalesce(i.user_id, i.api_key_id) IS NOT NULL) x
+          WHERE NOT EXISTS (SELECT 1 FROM usage_actor_days o WHERE o.tenant_id = x.tenant_id AND o.feature = x.feature AND o.actor_id = x.actor_id AND o.day = x.day)
+             OR NOT EXISTS (SELECT 1 FROM usage_actor_days o WHERE o.tenant_id = x.tenant_id AND o.feature = '*' AND o.actor_id = x.actor_id AND o.day = x.day)
+          ORDER BY 1) l;
 
   WITH events AS (
     SELECT i.*, date_bin('5 minutes', i.created_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket_start,
@@ -175,21 +179,20 @@ BEGIN
       latency_buckets = ARRAY(SELECT u.a + u.b FROM unnest(p.latency_buckets, excluded.latency_buckets) WITH ORDINALITY AS u(a, b, n) ORDER BY u.n),
       validation_pass = p.validation_pass + excluded.validation_pass, validation_repaired = p.validation_repaired + excluded.validation_repaired,
       validation_failed = p.validation_failed + excluded.validation_failed
-  ), actor_days AS (
-    SELECT x.tenant_id, x.feature, x.actor_id, x.day, count(*) AS requests
+  ), fresh AS (
+    -- Only the actor days not stored yet: inserted, and returned for the weekly counts.
+    INSERT INTO usage_actor_days (tenant_id, feature, actor_id, day)
+    SELECT DISTINCT x.tenant_id, x.feature, x.actor_id, x.day
     FROM (SELECT e.tenant_id, e.feature, coalesce(e.user_id, e.api_key_id) AS actor_id, e.day FROM events e
           UNION ALL
           SELECT e.tenant_id, '*', coalesce(e.user_id, e.api_key_id), e.day FROM events e) x
     WHERE x.actor_id IS NOT NULL
-    GROUP BY 1, 2, 3, 4
-  ), stored AS (
-    INSERT INTO usage_actor_days AS d (tenant_id, feature, actor_id, day, requests)
-    SELECT a.tenant_id, a.feature, a.actor_id, a.day, a.requests FROM actor_days a
     ORDER BY 1, 2, 3, 4
-    ON CONFLICT (tenant_id, feature, actor_id, day) DO UPDATE SET requests = d.requests + excluded.requests
+    ON CONFLICT (tenant_id, feature, actor_id, day) DO NOTHING
+    RETURNING tenant_id, feature, actor_id, day
   ), covered AS (
     SELECT DISTINCT a.tenant_id, a.feature, a.actor_id, a.day + k AS end_day
-    FROM actor_days a CROSS JOIN generate_series(0, 6) AS k
+    FROM fresh a CROSS JOIN generate_series(0, 6) AS k
     WHERE NOT EXISTS (SELECT 1 FROM usage_actor_days o
                       WHERE o.tenant_id = a.tenant_id AND o.feature = a.feature AND o.actor_id = a.actor_id
                         AND o.day BETWEEN a.day + k - 6 AND a.day + k)
@@ -267,13 +270,12 @@ INSERT INTO usage_provider_days (tenant_id, day, provider, requests, errors, inp
            count(*) FILTER (WHERE e.validation = 'failed')
   FROM (SELECT u.*, (u.created_at AT TIME ZONE 'UTC')::date AS day, width_bucket(u.latency_ms, ARRAY[100, 250, 500, 1000, 2000, 5000, 10000, 20000, 30000, 60000]) AS bucket FROM usage_events u) e
   GROUP BY e.tenant_id, e.day, e.provider;--> statement-breakpoint
-INSERT INTO usage_actor_days (tenant_id, feature, actor_id, day, requests)
-  SELECT x.tenant_id, x.feature, x.actor_id, x.day, count(*)
+INSERT INTO usage_actor_days (tenant_id, feature, actor_id, day)
+  SELECT DISTINCT x.tenant_id, x.feature, x.actor_id, x.day
   FROM (SELECT e.tenant_id, e.feature, coalesce(e.user_id, e.api_key_id) AS actor_id, (e.created_at AT TIME ZONE 'UTC')::date AS day FROM usage_events e
         UNION ALL
         SELECT e.tenant_id, '*', coalesce(e.user_id, e.api_key_id), (e.created_at AT TIME ZONE 'UTC')::date FROM usage_events e) x
-  WHERE x.actor_id IS NOT NULL
-  GROUP BY 1, 2, 3, 4;--> statement-breakpoint
+  WHERE x.actor_id IS NOT NULL;--> statement-breakpoint
 -- Each actor day covers the end days from itself (or a week after the actor's previous day) to six days on.
 INSERT INTO usage_weekly_actives (tenant_id, end_day, feature, actors)
   SELECT m.tenant_id, m.day + k, m.feature, count(*)

@@ -57,7 +57,6 @@ export const usageActorDays = pgTable(
     feature: text("feature").notNull(),
     actorId: uuid("actor_id").notNull(),
     day: date("day", { mode: "string" }).notNull(),
-    requests: integer("requests").notNull(),
   },
   (t) => [primaryKey({ name: "usage_actor_days_pk", columns: [t.tenantId, t.feature, t.actorId, t.day] })],
 );

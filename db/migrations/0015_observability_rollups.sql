@@ -7,7 +7,7 @@
 --   usage_actor_days      who (member, else API key) used which feature ('*': any) on which day
 --   usage_weekly_actives  distinct actors per feature in the 7 days to each day, kept exactly as
 --                         actor days arrive (in any order), so weekly active users are a lookup
---   chat_answer_hours     answers ended, completed and corrected per tenant and hour (chat rows are
+--   chat_answer_hours     answers ended, completed, answered and corrected per tenant and hour (chat rows are
 --                         private to their authors; admins and operators read only these counts)
 -- Kept by triggers in the writing statement's transaction, like 0013's rollups, so they always
 -- equal their source rows.
@@ -66,6 +66,7 @@ CREATE TABLE "chat_answer_hours" (
 	"hour" timestamp with time zone NOT NULL,
 	"finished" integer NOT NULL,
 	"complete" integer NOT NULL,
+	"answered" integer NOT NULL,
 	"corrected" integer NOT NULL,
 	CONSTRAINT "chat_answer_hours_pk" PRIMARY KEY("tenant_id","hour")
 );--> statement-breakpoint
@@ -208,38 +209,41 @@ CREATE TRIGGER usage_events_roll_up_recent AFTER INSERT ON usage_events
   REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION keel_roll_up_recent_usage();--> statement-breakpoint
 
 -- Chat answers per tenant and hour (of the answer's creation): an answer counts as finished once it
--- is no longer streaming, complete when complete, corrected when complete with a thumbs-down or a
--- correction. Each change moves the answer's contribution; a delete (or a cascade) takes it back by
+-- is no longer streaming, complete when complete, answered when complete or stopped by the person
+-- (a failure is no answer: lib/chat/feedback-counts.ts counts the same way), corrected when answered
+-- and given a thumbs-down or a correction. Each change moves the answer's contribution; a delete (or a cascade) takes it back by
 -- UPDATE only, so a tenant being deleted is never inserted into again.
 CREATE FUNCTION keel_count_answers() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
-  old_counts integer[] := ARRAY[0, 0, 0];
-  new_counts integer[] := ARRAY[0, 0, 0];
+  old_counts integer[] := ARRAY[0, 0, 0, 0];
+  new_counts integer[] := ARRAY[0, 0, 0, 0];
   old_hour timestamptz;
   new_hour timestamptz;
 BEGIN
   IF TG_OP <> 'INSERT' AND OLD.role = 'assistant' THEN
     old_hour := date_trunc('hour', OLD.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
-    old_counts := ARRAY[(OLD.status <> 'streaming')::int, (OLD.status = 'complete')::int,
-                        (OLD.status = 'complete' AND (coalesce(OLD.rating, 0) = -1 OR OLD.correction IS NOT NULL))::int];
+    old_counts := ARRAY[(OLD.status <> 'streaming')::int, (OLD.status = 'complete')::int, (OLD.status IN ('complete', 'stopped'))::int,
+                        (OLD.status IN ('complete', 'stopped') AND (coalesce(OLD.rating, 0) = -1 OR OLD.correction IS NOT NULL))::int];
   END IF;
   IF TG_OP <> 'DELETE' AND NEW.role = 'assistant' THEN
     new_hour := date_trunc('hour', NEW.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
-    new_counts := ARRAY[(NEW.status <> 'streaming')::int, (NEW.status = 'complete')::int,
-                        (NEW.status = 'complete' AND (coalesce(NEW.rating, 0) = -1 OR NEW.correction IS NOT NULL))::int];
+    new_counts := ARRAY[(NEW.status <> 'streaming')::int, (NEW.status = 'complete')::int, (NEW.status IN ('complete', 'stopped'))::int,
+                        (NEW.status IN ('complete', 'stopped') AND (coalesce(NEW.rating, 0) = -1 OR NEW.correction IS NOT NULL))::int];
   END IF;
   IF old_hour IS NOT DISTINCT FROM new_hour AND old_counts = new_counts THEN
     RETURN NULL;
   END IF;
-  IF old_hour IS NOT NULL AND old_counts <> ARRAY[0, 0, 0] THEN
-    UPDATE chat_answer_hours SET finished = finished - old_counts[1], complete = complete - old_counts[2], corrected = corrected - old_counts[3]
+  IF old_hour IS NOT NULL AND old_counts <> ARRAY[0, 0, 0, 0] THEN
+    UPDATE chat_answer_hours SET finished = finished - old_counts[1], complete = complete - old_counts[2],
+                                 answered = answered - old_counts[3], corrected = corrected - old_counts[4]
     WHERE tenant_id = OLD.tenant_id AND hour = old_hour;
   END IF;
-  IF new_hour IS NOT NULL AND new_counts <> ARRAY[0, 0, 0] THEN
-    INSERT INTO chat_answer_hours AS c (tenant_id, hour, finished, complete, corrected)
-    VALUES (NEW.tenant_id, new_hour, new_counts[1], new_counts[2], new_counts[3])
+  IF new_hour IS NOT NULL AND new_counts <> ARRAY[0, 0, 0, 0] THEN
+    INSERT INTO chat_answer_hours AS c (tenant_id, hour, finished, complete, answered, corrected)
+    VALUES (NEW.tenant_id, new_hour, new_counts[1], new_counts[2], new_counts[3], new_counts[4])
     ON CONFLICT (tenant_id, hour) DO UPDATE SET
-      finished = c.finished + excluded.finished, complete = c.complete + excluded.complete, corrected = c.corrected + excluded.corrected;
+      finished = c.finished + excluded.finished, complete = c.complete + excluded.complete,
+      answered = c.answered + excluded.answered, corrected = c.corrected + excluded.corrected;
   END IF;
   RETURN NULL;
 END $$;--> statement-breakpoint
@@ -283,10 +287,11 @@ INSERT INTO usage_weekly_actives (tenant_id, end_day, feature, actors)
         FROM usage_actor_days d) m
   CROSS JOIN LATERAL generate_series(greatest(0, coalesce(m.previous + 7 - m.day, 0)), 6) AS k
   GROUP BY 1, 2, 3;--> statement-breakpoint
-INSERT INTO chat_answer_hours (tenant_id, hour, finished, complete, corrected)
+INSERT INTO chat_answer_hours (tenant_id, hour, finished, complete, answered, corrected)
   SELECT m.tenant_id, date_trunc('hour', m.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
          count(*) FILTER (WHERE m.status <> 'streaming'), count(*) FILTER (WHERE m.status = 'complete'),
-         count(*) FILTER (WHERE m.status = 'complete' AND (m.rating = -1 OR m.correction IS NOT NULL))
+         count(*) FILTER (WHERE m.status IN ('complete', 'stopped')),
+         count(*) FILTER (WHERE m.status IN ('complete', 'stopped') AND (m.rating = -1 OR m.correction IS NOT NULL))
   FROM chat_messages m
   WHERE m.role = 'assistant'
   GROUP BY 1, 2;--> statement-breakpoint

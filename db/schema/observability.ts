@@ -70,7 +70,7 @@ export const usageWeeklyActives = pgTable(
 );
 export type UsageWeeklyActive = typeof usageWeeklyActives.$inferSelect;
 
-/** Chat answers per tenant and hour of creation: ended (not streaming), complete, and complete but thumbed down or corrected. */
+/** Chat answers per tenant and hour of creation: ended (not streaming), complete, answered, and answered but thumbed down or corrected. */
 export const chatAnswerHours = pgTable(
   "chat_answer_hours",
   {
@@ -78,6 +78,8 @@ export const chatAnswerHours = pgTable(
     hour: timestamp("hour", { withTimezone: true }).notNull(),
     finished: integer("finished").notNull(),
     complete: integer("complete").notNull(),
+    /** Complete or stopped by the person (a failure is no answer), as lib/chat/feedback-counts.ts counts them. */
+    answered: integer("answered").notNull(),
     corrected: integer("corrected").notNull(),
   },
   (t) => [primaryKey({ name: "chat_answer_hours_pk", columns: [t.tenantId, t.hour] }), index("chat_answer_hours_hour_idx").on(t.hour)],

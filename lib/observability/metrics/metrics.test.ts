@@ -313,13 +313,14 @@ describe("jobs and answers", () => {
     expect(metric(report, "infrastructure.job_duration_p95").value).toBe(3_000);
     const windowMs = now.getTime() - Date.parse(windowFrom);
     expect(metric(report, "infrastructure.worker_utilisation").value).toBeCloseTo((10 * MINUTE) / (2 * windowMs), 9);
-    expect(metric(report, "quality.correction_rate").value).toBeCloseTo(2 / 4, 12);
+    // Answers: 4 complete and 1 stopped; 2 of them thumbed down or corrected.
+    expect(metric(report, "quality.correction_rate").value).toBeCloseTo(2 / 5, 12);
     // Jobs: 2 of 3 ended succeeded; answers: 4 of 6 ended complete (the streaming one has not ended).
     expect(metric(report, "business.task_completion_rate").value).toBeCloseTo(6 / 9, 12);
     // The day before: one complete answer, thumbed down.
     const history = metric(report, "quality.correction_rate").history;
     expect(history.at(-2)).toEqual({ at: "2031-03-09T00:00:00.000Z", value: 1 });
-    expect(history.at(-1)!.value).toBeCloseTo(2 / 4, 12);
+    expect(history.at(-1)!.value).toBeCloseTo(2 / 5, 12);
     // Later changes move the counts: a streaming answer completes, a good one is thumbed down, a
     // corrected one is deleted with its conversation's other rows staying.
     await withTenant(
@@ -340,10 +341,10 @@ describe("jobs and answers", () => {
     const after = await readObservability({ kind: "tenant", tenantId: t.tenantId }, { now, breakers: {}, workerSlots: 2 });
     const rows = await withTenant(t.tenantId, (tx) => tx.select().from(chatMessages).where(eq(chatMessages.role, "assistant")), { userId: t.userId });
     const recentRows = rows.filter((m) => m.createdAt >= new Date(dayFrom));
-    const complete = recentRows.filter((m) => m.status === "complete");
-    expect(complete).toHaveLength(4);
-    expect(metric(after, "quality.correction_rate").value).toBeCloseTo(complete.filter((m) => m.rating === -1 || m.correction !== null).length / 4, 12);
-    expect(metric(after, "quality.correction_rate").value).toBeCloseTo(2 / 4, 12);
+    const answered = recentRows.filter((m) => m.status === "complete" || m.status === "stopped");
+    expect(answered).toHaveLength(5);
+    expect(metric(after, "quality.correction_rate").value).toBeCloseTo(answered.filter((m) => m.rating === -1 || m.correction !== null).length / 5, 12);
+    expect(metric(after, "quality.correction_rate").value).toBeCloseTo(2 / 5, 12);
     expect(metric(after, "business.task_completion_rate").value).toBeCloseTo((2 + 4) / (3 + 6), 12);
 
     // Another tenant sees none of it.

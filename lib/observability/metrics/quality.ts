@@ -30,11 +30,11 @@ export function qualityReadings(usage: UsageData, answers: AnswerData, windows: 
       key: "quality.correction_rate",
       label: "User corrections",
       unit: "ratio",
-      value: ratio(answers.lastDay.corrected, answers.lastDay.complete),
+      value: ratio(answers.lastDay.corrected, answers.lastDay.answered),
       threshold: null,
-      history: points(days, (d) => ratio(answersOn(d).corrected, answersOn(d).complete)),
+      history: points(days, (d) => ratio(answersOn(d).corrected, answersOn(d).answered)),
       window: windows.day,
-      detail: `${count(answers.lastDay.corrected)} of ${count(answers.lastDay.complete)} answers thumbed down or corrected`,
+      detail: `${count(answers.lastDay.corrected)} of ${count(answers.lastDay.answered)} answers thumbed down or corrected`,
     }),
   ];
 }

@@ -59,7 +59,7 @@ export async function seedTenants(sql: postgres.Sql, options: SeedOptions): Prom
  * five features, members (and background jobs), API keys on the `api` feature, ~15% cache hits,
  * ~2% errors, latencies from 50 ms to about a minute.
  */
-export async function seedEvents(sql: postgres.Sql, tenantId: string, count: number, days: number): Promise<void> {
+export async function seedEvents(sql: postgres.Sql, tenantId: string, count: number, days: number, requestPrefix = "bench-"): Promise<void> {
   await sql`
     with members as (select array_agg(user_id order by user_id) as ids from memberships where tenant_id = ${tenantId}),
          keys as (select array_agg(id order by id) as ids from api_keys where tenant_id = ${tenantId}),
@@ -70,7 +70,7 @@ export async function seedEvents(sql: postgres.Sql, tenantId: string, count: num
     insert into usage_events (tenant_id, request_id, user_id, api_key_id, feature, role, provider, model, input_tokens, output_tokens,
                               cost_micro_usd, saved_micro_usd, latency_ms, time_to_first_token_ms, cache_status, fallback_count, attempts,
                               status, error_code, validation, created_at)
-    select ${tenantId}, 'bench-' || raw.g, 
+    select ${tenantId}, ${requestPrefix} || raw.g, 
            case when raw.r3 < 0.1 then null else members.ids[1 + (raw.g * 13 % array_length(members.ids, 1))] end,
            case when raw.f = 3 then keys.ids[1 + raw.g % 3] end,
            (array['chat', 'analysis', 'embedding', 'api', 'title'])[1 + raw.f],
@@ -91,4 +91,39 @@ export async function seedEvents(sql: postgres.Sql, tenantId: string, count: num
            case when raw.f = 1 then (array['pass', 'pass', 'pass', 'repaired', 'failed'])[1 + raw.g % 5]::validation_outcome end,
            raw.at
     from raw, members, keys`;
+}
+
+/**
+ * The observability page's other sources: background jobs (one per 50 events: mostly succeeded,
+ * some failed or cancelled, the last minutes' still queued or running) and chat answers (one per 5
+ * events, in one conversation per member: some stopped or failed, some thumbed down or corrected),
+ * spread over the same days as the events.
+ */
+export async function seedJobsAndAnswers(sql: postgres.Sql, tenantId: string, events: number, days: number): Promise<void> {
+  await sql`
+    with raw as (select g, random() as r1, random() as r2, now() - make_interval(secs => floor(random() * ${days} * 86400)::int) as at
+                 from generate_series(1, ${Math.max(20, Math.floor(events / 50))}) g)
+    insert into jobs (tenant_id, kind, status, stage, created_at, started_at, finished_at, updated_at)
+    select ${tenantId}, 'analyze-document',
+           case when raw.at > now() - interval '10 minutes' then (case when raw.r1 < 0.5 then 'queued' else 'running' end)::job_status
+                when raw.r1 < 0.05 then 'failed'::job_status when raw.r1 < 0.06 then 'cancelled'::job_status else 'succeeded'::job_status end,
+           'done', raw.at,
+           case when raw.at > now() - interval '10 minutes' and raw.r1 < 0.5 then null else raw.at + make_interval(secs => raw.r2 * 5) end,
+           case when raw.at > now() - interval '10 minutes' then null else raw.at + make_interval(secs => 5 + raw.r2 * 120) end,
+           raw.at
+    from raw`;
+  await sql`insert into conversations (tenant_id, user_id, title, created_at)
+            select ${tenantId}, m.user_id, 'Bench conversation', now() - make_interval(days => ${days}) from memberships m where m.tenant_id = ${tenantId}`;
+  await sql`
+    with convs as (select array_agg(id order by id) as ids, array_agg(user_id order by id) as users from conversations where tenant_id = ${tenantId}),
+         raw as (select g, random() as r1, now() - make_interval(secs => floor(random() * ${days} * 86400)::int) as at
+                 from generate_series(1, ${Math.max(10, Math.floor(events / 5))}) g)
+    insert into chat_messages (tenant_id, conversation_id, user_id, role, content, status, rating, correction, created_at, updated_at)
+    select ${tenantId}, convs.ids[1 + raw.g % array_length(convs.ids, 1)], convs.users[1 + raw.g % array_length(convs.ids, 1)], 'assistant',
+           'A bench answer.',
+           case when raw.r1 < 0.03 then 'stopped'::chat_message_status when raw.r1 < 0.06 then 'failed'::chat_message_status else 'complete'::chat_message_status end,
+           case when raw.r1 > 0.95 then -1 when raw.r1 > 0.80 then 1 end,
+           case when raw.r1 > 0.99 then 'A corrected answer.' end,
+           raw.at, raw.at
+    from raw, convs`;
 }

@@ -1,6 +1,6 @@
 // Plans bound what a workspace may set itself, and only a platform operator changes a plan.
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { person, signUp } from "./pages/keel";
+import { person, signInOrSignUp, signUp } from "./pages/keel";
 
 const owner = person("Olga");
 // Listed in KEEL_OPERATOR_EMAILS by e2e/serve.ts.
@@ -35,7 +35,8 @@ test("the operator page does not exist for a workspace owner", async () => {
 
 test("an operator changes the workspace's plan, and its allowance follows", async ({ browser }) => {
   const page = await newPage(browser);
-  await signUp(page, operator, "Operations");
+  // The observability spec may have created the operator's account already.
+  await signInOrSignUp(page, operator, "Operations");
   // Hydrated first: hydration would put the select back to its server-rendered value.
   await page.goto("/operator", { waitUntil: "networkidle" });
   const form = page.getByRole("form", { name: `Plan of ${workspace}` });

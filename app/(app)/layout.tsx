@@ -35,7 +35,12 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
     { href: "/usage", label: "Usage" },
     { href: "/members", label: "Members" },
     { href: "/settings", label: "Settings" },
-    ...(hasRole(ctx.role, "admin") ? [{ href: "/audit", label: "Audit log" }] : []),
+    ...(hasRole(ctx.role, "admin")
+      ? [
+          { href: "/observability", label: "Observability" },
+          { href: "/audit", label: "Audit log" },
+        ]
+      : []),
   ];
 
   const bellItems = inbox.items.map((n) => ({

@@ -29,6 +29,12 @@ export default async function OperatorPage() {
         title="Operator"
         description={`Signed in as ${operator.email}. Plan changes apply at once, to this month's limits too, and are recorded in the workspace's audit log.`}
       />
+      <p className="mb-4 text-sm">
+        <Link href="/observability?scope=platform" className="font-medium text-indigo-700 underline">
+          Observability
+        </Link>{" "}
+        <span className="text-slate-600">for the whole platform or any one workspace.</span>
+      </p>
       <ul className="mb-6 text-sm text-slate-600">
         {planTiers.map((plan) => (
           <li key={plan}>

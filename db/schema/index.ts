@@ -9,3 +9,4 @@ export * from "./chat";
 export * from "./embeddings";
 export * from "./billing";
 export * from "./alerts";
+export * from "./observability";

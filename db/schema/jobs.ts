@@ -1,6 +1,7 @@
 // Long work as the product shows it: one job row per analysis (stage, done/total, message), its
 // history, and the notifications people get when a job ends. The durable execution itself belongs
 // to Inngest (or the local executor); these rows are what the UI reads and streams.
+import { sql } from "drizzle-orm";
 import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { users } from "./auth";
 import { documents } from "./documents";
@@ -31,7 +32,15 @@ export const jobs = pgTable(
     finishedAt: timestamp("finished_at", { withTimezone: true }),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("jobs_tenant_created_idx").on(t.tenantId, t.createdAt), index("jobs_document_idx").on(t.documentId)],
+  (t) => [
+    index("jobs_tenant_created_idx").on(t.tenantId, t.createdAt),
+    index("jobs_document_idx").on(t.documentId),
+    // The operators' observability view across tenants (migration 0015).
+    index("jobs_created_idx").on(t.createdAt),
+    index("jobs_open_idx")
+      .on(t.status)
+      .where(sql`${t.status} in ('queued', 'running')`),
+  ],
 );
 export type Job = typeof jobs.$inferSelect;
 export type NewJob = typeof jobs.$inferInsert;

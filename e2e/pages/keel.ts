@@ -30,6 +30,14 @@ export async function signIn(page: Page, who: Person, path = "/sign-in"): Promis
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
+/** Signs in, or signs up when the account does not exist yet (the operator, shared by several specs). */
+export async function signInOrSignUp(page: Page, who: Person, workspaceName: string): Promise<void> {
+  await signIn(page, who);
+  // A wrong account stays on the sign-in page with an error; a right one leaves it.
+  await page.waitForURL((url) => !url.pathname.startsWith("/sign-in"), { timeout: 10_000 }).catch(() => {});
+  if (new URL(page.url()).pathname.startsWith("/sign-in")) await signUp(page, who, workspaceName);
+}
+
 /** Creates an invitation link on the members page and returns it. */
 export async function createInvitation(page: Page, role: "member" | "admin"): Promise<string> {
   await page.goto("/members");

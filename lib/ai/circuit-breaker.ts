@@ -68,6 +68,18 @@ export class CircuitBreaker {
     if (state) state.probing = false;
   }
 
+  /** Every provider this breaker has seen and its state now, for the observability page. */
+  snapshot(): Record<string, "closed" | "open" | "half_open" | "paused"> {
+    const now = this.now();
+    const states: Record<string, "closed" | "open" | "half_open" | "paused"> = {};
+    for (const [key, state] of this.states) {
+      if (now < state.pausedUntil) states[key] = "paused";
+      else if (state.openedAt === null) states[key] = "closed";
+      else states[key] = state.probing || now - state.openedAt >= this.policy.cooldownMs ? "half_open" : "open";
+    }
+    return states;
+  }
+
   isOpen(key: string): boolean {
     const state = this.states.get(key);
     return state !== undefined && state.openedAt !== null;

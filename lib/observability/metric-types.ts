@@ -20,6 +20,16 @@ export interface MetricPoint {
   value: number | null;
 }
 
+/** A circuit breaker's state for one provider, as this app instance sees it (breakers live in memory). */
+export type BreakerState = "closed" | "open" | "half_open" | "paused";
+
+export interface MetricWindow {
+  from: string;
+  to: string;
+  /** In words, for the page: "last 60 minutes", "7 days to yesterday (UTC)". */
+  label: string;
+}
+
 export interface MetricReading {
   /** Stable id, e.g. "infrastructure.error_rate" or "llm.provider_availability.openai". */
   key: string;
@@ -31,14 +41,22 @@ export interface MetricReading {
   threshold: MetricThreshold | null;
   state: MetricState;
   history: MetricPoint[];
+  /** Set when this reading's value covers another window than the report's (jobs, weekly users). */
+  window?: MetricWindow;
+  /** What the value is made of, e.g. "3 errors in 150 calls". */
+  detail?: string;
+  /** Provider availability only: the provider's circuit breaker in this app instance, if it has seen the provider. */
+  breaker?: BreakerState;
 }
 
 export type ObservabilityScope = { kind: "tenant"; tenantId: string } | { kind: "platform" };
 
 export interface ObservabilityReport {
   scope: ObservabilityScope;
-  /** The window the current values cover. */
-  window: { from: string; to: string };
+  /** The window the current values cover (a reading with its own `window` says so). */
+  window: { from: string; to: string; label?: string };
+  /** When the figures were read. */
+  generatedAt?: string;
   metrics: MetricReading[];
 }
 

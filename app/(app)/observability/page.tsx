@@ -1,0 +1,55 @@
+import type { Metadata } from "next";
+import { ObservabilityBoard } from "@/components/observability/observability-board";
+import { ScopePicker } from "@/components/observability/scope-picker";
+import { PageHeader } from "@/components/ui/empty-state";
+import { findOperator } from "@/lib/auth/operator";
+import { requirePageTenant } from "@/lib/auth/page-guard";
+import { readObservability } from "@/lib/observability/metrics";
+import { resolveObservabilityScope } from "@/lib/observability/page-scope";
+import { listTenantsForOperator } from "@/lib/operator/tenant-plans";
+
+export const metadata: Metadata = { title: "Observability" };
+
+const timeFormat = new Intl.DateTimeFormat("en", { timeStyle: "short", dateStyle: "medium", timeZone: "UTC" });
+
+export default async function ObservabilityPage({ searchParams }: { searchParams: Promise<{ scope?: string | string[] }> }) {
+  const ctx = await requirePageTenant();
+  const operator = await findOperator(ctx.userId);
+  const { scope: requested } = await searchParams;
+  const scope = resolveObservabilityScope(ctx, operator !== null, typeof requested === "string" ? requested : undefined);
+  if (!scope) {
+    return (
+      <>
+        <PageHeader title="Observability" />
+        <p role="alert" className="rounded-md bg-amber-50 p-4 text-sm text-amber-900">
+          Observability is visible to owners and admins only.
+        </p>
+      </>
+    );
+  }
+  const [report, tenants] = await Promise.all([readObservability(scope), operator ? listTenantsForOperator(operator) : Promise.resolve([])]);
+  const selected = scope.kind === "platform" ? "platform" : scope.tenantId;
+  const tenantName = scope.kind === "tenant" ? (tenants.find((t) => t.id === scope.tenantId)?.name ?? "this workspace") : null;
+  const from = timeFormat.format(new Date(report.window.from));
+  const to = timeFormat.format(new Date(report.window.to));
+  return (
+    <>
+      <PageHeader
+        title="Observability"
+        description={`${scope.kind === "platform" ? "The whole platform, every workspace together" : operator ? `Workspace: ${tenantName}` : "This workspace"}. Current values cover the ${report.window.label ?? "current window"} (${from} to ${to} UTC) unless a card says otherwise; charts show the last 14 days (UTC).`}
+      />
+      {operator ? (
+        <div className="mb-6">
+          <ScopePicker
+            selected={selected}
+            options={[
+              { value: "platform", label: "Whole platform (every workspace)" },
+              ...tenants.map((t) => ({ value: t.id, label: `${t.name} (${t.slug})` })),
+            ]}
+          />
+        </div>
+      ) : null}
+      <ObservabilityBoard report={report} />
+    </>
+  );
+}

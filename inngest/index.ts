@@ -1,6 +1,7 @@
 // Every durable function Keel serves at /api/inngest (and the local executor runs in-process).
 import { analyzeDocumentFunction } from "./functions/analyze-document";
 import { closeBillingPeriodsDaily } from "./functions/close-billing-periods";
+import { evaluateAlertsEveryMinute } from "./functions/evaluate-alerts";
 import { purgeExpiredSignInAttemptsHourly } from "./functions/purge-expired-sign-in-attempts";
 import { purgeStaleInvitationsNightly } from "./functions/purge-stale-invitations";
 import { reembedFunction } from "./functions/reembed";
@@ -15,4 +16,5 @@ export const functions = [
   reembedFunction,
   scheduleReembedsEvery15Minutes,
   closeBillingPeriodsDaily,
+  evaluateAlertsEveryMinute,
 ];

@@ -14,6 +14,10 @@ if (url) {
   process.env.KEEL_DATA_DIR = "memory://";
 }
 
+// Alert evaluation reads every tenant with recent calls: test files share the database, so a cron
+// tick would open alerts (and notify owners) in other files' tenants. Its own tests turn it on.
+process.env.KEEL_ALERTS = "off";
+
 // Each file spills (and replays) metering records in a directory of its own, never the app's.
 process.env.KEEL_METER_SPILL_DIR = mkdtempSync(path.join(tmpdir(), "keel-meter-spill-"));
 // And keeps uploaded originals in a directory of its own.

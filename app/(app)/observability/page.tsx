@@ -1,9 +1,11 @@
 import type { Metadata } from "next";
+import { AlertEpisodes } from "@/components/observability/alert-episodes";
 import { ObservabilityBoard } from "@/components/observability/observability-board";
 import { ScopePicker } from "@/components/observability/scope-picker";
 import { PageHeader } from "@/components/ui/empty-state";
 import { findOperator } from "@/lib/auth/operator";
 import { requirePageTenant } from "@/lib/auth/page-guard";
+import { listAlertEpisodes } from "@/lib/observability/alerts";
 import { readObservability } from "@/lib/observability/metrics";
 import { resolveObservabilityScope } from "@/lib/observability/page-scope";
 import { listTenantsForOperator } from "@/lib/operator/tenant-plans";
@@ -27,7 +29,12 @@ export default async function ObservabilityPage({ searchParams }: { searchParams
       </>
     );
   }
-  const [report, tenants] = await Promise.all([readObservability(scope), operator ? listTenantsForOperator(operator) : Promise.resolve([])]);
+  const [report, tenants, episodes] = await Promise.all([
+    readObservability(scope),
+    operator ? listTenantsForOperator(operator) : Promise.resolve([]),
+    // Alerts are per workspace: the platform view has none of its own.
+    scope.kind === "tenant" ? listAlertEpisodes(scope.tenantId) : Promise.resolve(null),
+  ]);
   const selected = scope.kind === "platform" ? "platform" : scope.tenantId;
   const tenantName = scope.kind === "tenant" ? (tenants.find((t) => t.id === scope.tenantId)?.name ?? "this workspace") : null;
   const from = timeFormat.format(new Date(report.window.from));
@@ -49,6 +56,7 @@ export default async function ObservabilityPage({ searchParams }: { searchParams
           />
         </div>
       ) : null}
+      {episodes ? <AlertEpisodes episodes={episodes} /> : null}
       <ObservabilityBoard report={report} />
     </>
   );

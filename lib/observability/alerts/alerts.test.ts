@@ -6,13 +6,17 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { alertEpisodes, notifications } from "@/db/schema";
-import { withTenant } from "@/db/scope";
+import { alertEpisodes, localExecutorCrons, notifications } from "@/db/schema";
+import { withSystem, withTenant } from "@/db/scope";
+import { inngest } from "@/inngest/client";
+import { evaluateAlertsEveryMinute } from "@/inngest/functions/evaluate-alerts";
 import { updateAiSettings } from "@/lib/ai/ai-settings";
 import { stateFor, type MetricReading, type MetricThreshold, type ObservabilityReport } from "@/lib/observability/metric-types";
 import { verifyWebhookSignature } from "@/lib/webhooks/signature";
 import type { ResolvedAddress } from "@/lib/webhooks/webhook-target";
 import { addMember, createTenant } from "@/test/fixtures";
+import { eventually, runsOf, serveHandler, startExecutor, stopExecutors } from "@/test/local-executor-harness";
+import { insertEvents, makeEvents } from "@/test/usage-events";
 import { alertTransitions, evaluateTenantAlerts, listAlertEpisodes, MAX_DELIVERY_ATTEMPTS, tenantsToEvaluate, type ReadObservability } from ".";
 
 const errorRateLine: MetricThreshold = { alert: 0.02, warn: 0.016, direction: "above" };
@@ -214,5 +218,52 @@ describe("alert episodes", () => {
     );
     expect(updated).toEqual([]);
     expect(await tenantsToEvaluate(new Date())).toContain(owner.tenantId);
+  });
+});
+
+// Last in this file: the cron evaluates every tenant with calls near its tick, and only this
+// file's events are dated in 2032 (test files share the database; KEEL_ALERTS is off elsewhere).
+describe("the evaluate-alerts cron on the local executor", () => {
+  afterAll(async () => {
+    await stopExecutors();
+    process.env.KEEL_ALERTS = "off";
+  });
+
+  it("opens an alert from the stored usage events at one tick and resolves it at a later one", async () => {
+    process.env.KEEL_ALERTS = "on";
+    const owner = await createTenant("Cron alerts");
+    const actors = { userIds: [owner.userId], apiKeyIds: [null] };
+    const withStatus = (events: ReturnType<typeof makeEvents>, errors: number) =>
+      events.map((event, i) => ({
+        ...event,
+        status: i < errors ? ("error" as const) : ("ok" as const),
+        errorCode: i < errors ? "providers_unavailable" : null,
+      }));
+    // 10 of 40 calls failed in the half hour before the first tick: a 25% error rate.
+    await insertEvents(owner.tenantId, withStatus(makeEvents(owner.tenantId, 40, "2032-05-04T10:00:00Z", "2032-05-04T10:30:00Z", actors, 31), 10));
+
+    await withSystem("test: forget cron times", (tx) => tx.delete(localExecutorCrons).where(eq(localExecutorCrons.functionId, "keel-evaluate-alerts")));
+    let now = new Date("2032-05-04T10:30:30Z");
+    const executor = await startExecutor(serveHandler(inngest, [evaluateAlertsEveryMinute]), { settings: { sleepScale: 0.001 }, now: () => now });
+    const completedRuns = (count: number) =>
+      eventually(async () => {
+        const runs = await runsOf("keel-evaluate-alerts");
+        return runs.length === count && runs.every((run) => run.status === "completed") && runs;
+      });
+    const errorRateEpisode = async () => (await listAlertEpisodes(owner.tenantId)).filter((e) => e.metricKey === "infrastructure.error_rate");
+
+    now = new Date("2032-05-04T10:31:05Z");
+    executor.wake();
+    await completedRuns(1);
+    expect(await errorRateEpisode()).toEqual([expect.objectContaining({ openedValue: 0.25, resolvedAt: null })]);
+
+    // 1,000 good calls since: 10 of 1,040 in the last hour is under the 1.6% warn line.
+    await insertEvents(owner.tenantId, withStatus(makeEvents(owner.tenantId, 1_000, "2032-05-04T10:31:10Z", "2032-05-04T10:40:00Z", actors, 32), 0));
+    now = new Date("2032-05-04T10:41:05Z");
+    executor.wake();
+    await completedRuns(2);
+    const [episode] = await errorRateEpisode();
+    expect(episode).toMatchObject({ openedValue: 0.25, resolvedAt: new Date("2032-05-04T10:41:05Z") });
+    expect(episode!.resolvedValue).toBeCloseTo(10 / 1_040, 12);
   });
 });

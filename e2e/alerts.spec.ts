@@ -48,6 +48,7 @@ test("an alert opens once when the error rate crosses 2%, and resolves once when
   server.primary.setDefault({ kind: "status", status: 500, message: "primary down" });
   server.fallback.setDefault({ kind: "status", status: 500, message: "fallback down" });
   for (let n = 0; n < 3; n++) await expect(ask(n)).rejects.toThrow();
+  const failedAt = Date.now();
 
   // The cron runs every minute; the banner shows on every page once the alert is open.
   await expect(async () => {
@@ -60,10 +61,14 @@ test("an alert opens once when the error rate crosses 2%, and resolves once when
   await expect(page.locator('[data-testid="metric"][data-key="infrastructure.error_rate"]')).toHaveAttribute("data-state", "alert");
 
   // Providers back: enough healthy calls bring the last hour's rate under 1.6% (3 of 200 is 1.5%).
+  // First the circuit breakers' 30 s cool-down since the last failure, then one call at a time
+  // while each worker's breaker lets its single probe through, then in parallel.
   server.primary.setDefault({ kind: "text", text: "All good." });
   server.fallback.setDefault({ kind: "text", text: "All good." });
-  for (let start = 3; start < 200; start += 20) {
-    await Promise.all(Array.from({ length: Math.min(20, 200 - start) }, (_, i) => ask(start + i)));
+  await page.waitForTimeout(Math.max(0, failedAt + 31_000 - Date.now()));
+  for (let n = 3; n < 10; n++) await ask(n);
+  for (let start = 10; start < 200; start += 10) {
+    await Promise.all(Array.from({ length: Math.min(10, 200 - start) }, (_, i) => ask(start + i)));
   }
   await expect(async () => {
     rows = await errorRateEpisodes();

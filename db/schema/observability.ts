@@ -78,7 +78,7 @@ export const chatAnswerHours = pgTable(
     hour: timestamp("hour", { withTimezone: true }).notNull(),
     finished: integer("finished").notNull(),
     complete: integer("complete").notNull(),
-    /** Complete or stopped by the person (a failure is no answer), as lib/chat/feedback-counts.ts counts them. */
+    /** Complete or stopped by the person (a failure is no answer), as the correction rate counts them. */
     answered: integer("answered").notNull(),
     corrected: integer("corrected").notNull(),
   },

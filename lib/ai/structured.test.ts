@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createTenant } from "@/test/fixtures";
 import { eventsOf, generationRequests, newGateway, testConfig, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
-import { validationCounts } from "./validation-counts";
+import { validationCounts } from "@/test/validation-counts";
 
 const servers = startFakeProvidersForFile();
 const schema = z.object({ summary: z.string().min(1), keyPoints: z.array(z.string()).min(1) });

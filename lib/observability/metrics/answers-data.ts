@@ -12,7 +12,7 @@ export interface AnswerFigures {
   /** Answers that ended: complete, stopped or failed (not those still streaming). */
   finished: number;
   complete: number;
-  /** Complete or stopped by the person (a failure is no answer), as lib/chat/feedback-counts.ts counts them. */
+  /** Complete or stopped by the person (a failure is no answer), as the correction rate counts them. */
   answered: number;
   /** Answered, with a thumbs-down or a correction. */
   corrected: number;

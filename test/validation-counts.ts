@@ -1,4 +1,5 @@
-// Pass / repaired / failed counts of structured outputs, per feature and model (quality page).
+// Pass / repaired / failed counts of structured outputs straight from the usage events: what the
+// structured-output tests check the meter recorded (the pages read the rollups instead).
 import { sql } from "drizzle-orm";
 import { rawRows } from "@/db/raw-rows";
 import { withTenant } from "@/db/scope";

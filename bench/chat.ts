@@ -47,24 +47,10 @@ const dropDatabase = await freshDatabase(env, "keel_bench_chat");
 // conversation for every chat the run will make.
 const perRound = SERIAL + LOADED;
 const needed = WARMUP + ROUNDS * perRound;
-const { signUp } = await import("../lib/tenancy/sign-up");
-const { updateAiSettings } = await import("../lib/ai/ai-settings");
-const { changeTenantPlan } = await import("../lib/operator/tenant-plans");
+const { seedBenchWorkspace } = await import("./workspace");
 const { createConversation, renameConversation } = await import("../lib/chat/conversations");
 const { closeDatabase } = await import("../db/client");
-const email = `bench-chat-${Date.now()}@example.test`;
-const password = "bench-password-123";
-const seeded = await signUp({ name: "Bench", email, password, workspaceName: "Bench chat" }, { clientAddress: "127.0.0.1" });
-const ctx = { ...seeded, role: "owner" as const };
-await changeTenantPlan({ userId: seeded.userId, email: "bench@example.test" }, seeded.tenantId, "enterprise");
-await updateAiSettings(ctx, {
-  monthlyTokenLimit: 1e12,
-  monthlyUsdLimit: 1e6,
-  memberMonthlyTokenCap: null,
-  softLimitPercent: 100,
-  downgradeAtSoftLimit: false,
-  warningWebhookUrl: null,
-});
+const { ctx, email, password } = await seedBenchWorkspace("Bench chat", `bench-chat-${Date.now()}@example.test`);
 const conversations: string[] = [];
 for (let i = 0; i < needed; i++) {
   const conversation = await createConversation(ctx, { collectionIds: [] });

@@ -48,26 +48,10 @@ if (adminUrl) {
 }
 
 // Seed a tenant with an API key and limits high enough never to refuse (but still enforced).
-const { signUp } = await import("../lib/tenancy/sign-up");
+const { seedBenchWorkspace } = await import("./workspace");
 const { createApiKey } = await import("../lib/auth/api-keys");
-const { updateAiSettings } = await import("../lib/ai/ai-settings");
-const { changeTenantPlan } = await import("../lib/operator/tenant-plans");
 const { closeDatabase } = await import("../db/client");
-const seeded = await signUp(
-  { name: "Bench", email: `bench-${Date.now()}@example.test`, password: "bench-password-123", workspaceName: "Bench" },
-  { clientAddress: "127.0.0.1" },
-);
-const ctx = { ...seeded, role: "owner" as const };
-// Limits above any paid plan's allowance are refused, so the bench workspace is on enterprise.
-await changeTenantPlan({ userId: seeded.userId, email: "bench@example.test" }, seeded.tenantId, "enterprise");
-await updateAiSettings(ctx, {
-  monthlyTokenLimit: 1e12,
-  monthlyUsdLimit: 1e6,
-  memberMonthlyTokenCap: null,
-  softLimitPercent: 100,
-  downgradeAtSoftLimit: false,
-  warningWebhookUrl: null,
-});
+const { ctx } = await seedBenchWorkspace("Bench");
 const { key } = await createApiKey(ctx, "bench");
 await closeDatabase();
 

@@ -7,6 +7,8 @@ const nextConfig: NextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "@electric-sql/pglite-pgvector", "@node-rs/argon2"],
   poweredByHeader: false,
   typedRoutes: false,
+  // forbidden() in pages: a member opening an owners-and-admins page gets a real 403, not a 200.
+  experimental: { authInterrupts: true },
 };
 
 export default nextConfig;

@@ -81,6 +81,6 @@ test("a member sees their own usage only, and gets 403 from the workspace's figu
   await expect(memberPage.getByTestId("usage-table")).toHaveCount(0);
   await expect(memberPage.getByText("usage e2e")).toHaveCount(0);
   expect((await memberPage.request.get(`/api/billing/${month}/csv`)).status()).toBe(403);
-  await memberPage.goto("/audit");
+  expect((await memberPage.goto("/audit"))?.status()).toBe(403);
   await expect(alertOf(memberPage)).toContainText("owners and admins only");
 });

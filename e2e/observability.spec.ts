@@ -68,7 +68,7 @@ test("a member is refused, whatever the URL asks for", async ({ browser }) => {
   await expect(memberPage).toHaveURL(/\/members$/);
   await expect(memberPage.getByRole("link", { name: "Observability" })).toHaveCount(0);
   for (const path of ["/observability", "/observability?scope=platform"]) {
-    await memberPage.goto(path);
+    expect((await memberPage.goto(path))?.status()).toBe(403);
     await expect(alertOf(memberPage)).toContainText("owners and admins only");
     await expect(memberPage.getByTestId("metric")).toHaveCount(0);
   }

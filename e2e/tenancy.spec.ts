@@ -93,7 +93,7 @@ test("a member cannot see admin pages, and a removed member loses access at once
   await carolPage.goto("/usage");
   await expect(carolPage.getByRole("heading", { name: "Your usage" })).toBeVisible();
   await expect(carolPage.getByTestId("usage-table")).toHaveCount(0);
-  await carolPage.goto("/audit");
+  expect((await carolPage.goto("/audit"))?.status()).toBe(403);
   await expect(alertOf(carolPage)).toContainText("owners and admins only");
   await expect(carolPage.getByRole("link", { name: "Audit log" })).toHaveCount(0);
   expect((await carolPage.request.get(`/api/billing/${new Date().toISOString().slice(0, 7)}/csv`)).status()).toBe(403);

@@ -2,6 +2,7 @@
 import { analyzeDocumentFunction } from "./functions/analyze-document";
 import { closeBillingPeriodsDaily } from "./functions/close-billing-periods";
 import { evaluateAlertsEveryMinute } from "./functions/evaluate-alerts";
+import { pruneObservabilityRollupsNightly } from "./functions/prune-observability-rollups";
 import { purgeExpiredSignInAttemptsHourly } from "./functions/purge-expired-sign-in-attempts";
 import { purgeStaleInvitationsNightly } from "./functions/purge-stale-invitations";
 import { reembedFunction } from "./functions/reembed";
@@ -17,4 +18,5 @@ export const functions = [
   scheduleReembedsEvery15Minutes,
   closeBillingPeriodsDaily,
   evaluateAlertsEveryMinute,
+  pruneObservabilityRollupsNightly,
 ];

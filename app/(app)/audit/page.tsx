@@ -1,5 +1,6 @@
 import Link from "next/link";
 import type { Metadata } from "next";
+import { forbidden } from "next/navigation";
 import { EmptyState, PageHeader } from "@/components/ui/empty-state";
 import { requirePageTenant } from "@/lib/auth/page-guard";
 import { auditFilterSchema, listAuditActions, listAuditEntries, type AuditFilter } from "@/lib/tenancy/audit-log";
@@ -23,16 +24,7 @@ function queryOf(filter: AuditFilter, before?: string): string {
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const ctx = await requirePageTenant();
-  if (!hasRole(ctx.role, "admin")) {
-    return (
-      <>
-        <PageHeader title="Audit log" />
-        <p role="alert" className="rounded-md bg-amber-50 p-4 text-sm text-amber-900">
-          The audit log is visible to owners and admins only.
-        </p>
-      </>
-    );
-  }
+  if (!hasRole(ctx.role, "admin")) forbidden();
   const raw = await searchParams;
   const parsed = auditFilterSchema.safeParse(Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value])));
   const filter: AuditFilter = parsed.success ? parsed.data : {};

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { forbidden } from "next/navigation";
 import { AlertEpisodes } from "@/components/observability/alert-episodes";
 import { ObservabilityBoard } from "@/components/observability/observability-board";
 import { ScopePicker } from "@/components/observability/scope-picker";
@@ -19,16 +20,7 @@ export default async function ObservabilityPage({ searchParams }: { searchParams
   const operator = await findOperator(ctx.userId);
   const { scope: requested } = await searchParams;
   const scope = resolveObservabilityScope(ctx, operator !== null, typeof requested === "string" ? requested : undefined);
-  if (!scope) {
-    return (
-      <>
-        <PageHeader title="Observability" />
-        <p role="alert" className="rounded-md bg-amber-50 p-4 text-sm text-amber-900">
-          Observability is visible to owners and admins only.
-        </p>
-      </>
-    );
-  }
+  if (!scope) forbidden();
   const [report, tenants, episodes] = await Promise.all([
     readObservability(scope),
     operator ? listTenantsForOperator(operator) : Promise.resolve([]),

@@ -173,29 +173,6 @@ export const usageEvents = pgTable(
 export type UsageEvent = typeof usageEvents.$inferSelect;
 export type NewUsageEvent = typeof usageEvents.$inferInsert;
 
-/** Kept in step with usage_events, in the same transaction: fast admin pages. */
-export const usageDaily = pgTable(
-  "usage_daily",
-  {
-    tenantId: uuid("tenant_id")
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
-    day: date("day", { mode: "string" }).notNull(),
-    provider: text("provider").notNull(),
-    model: text("model").notNull(),
-    requests: integer("requests").notNull().default(0),
-    inputTokens: micros("input_tokens").notNull().default(0),
-    outputTokens: micros("output_tokens").notNull().default(0),
-    costMicroUsd: micros("cost_micro_usd").notNull().default(0),
-    savedMicroUsd: micros("saved_micro_usd").notNull().default(0),
-    cacheHits: integer("cache_hits").notNull().default(0),
-    errors: integer("errors").notNull().default(0),
-  },
-  (t) => [primaryKey({ columns: [t.tenantId, t.day, t.provider, t.model] })],
-);
-export type UsageDaily = typeof usageDaily.$inferSelect;
-export type NewUsageDaily = typeof usageDaily.$inferInsert;
-
 /** What a cached call answered; replayed as-is on a hit. */
 export interface CachedCompletion {
   text: string;

@@ -3,7 +3,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { usageDaily } from "@/db/schema";
+import { usageRollups } from "@/db/schema";
 import { withTenant } from "@/db/scope";
 import { createTenant } from "@/test/fixtures";
 import { drain, eventsOf, newGateway, quotaRow, testConfig, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
@@ -73,12 +73,12 @@ describe("metering", () => {
       });
     }
 
-    const rollup = await withTenant(tenant.tenantId, (tx) => tx.select().from(usageDaily).where(eq(usageDaily.tenantId, tenant.tenantId)));
+    const rollup = await withTenant(tenant.tenantId, (tx) => tx.select().from(usageRollups).where(eq(usageRollups.tenantId, tenant.tenantId)));
     const sum = <T>(rows: T[], f: (r: T) => number) => rows.reduce((s, r) => s + f(r), 0);
     expect(sum(rollup, (r) => r.requests)).toBe(events.length);
     expect(sum(rollup, (r) => r.inputTokens + r.outputTokens)).toBe(sum(events, (e) => e.inputTokens + e.outputTokens));
     expect(sum(rollup, (r) => r.costMicroUsd)).toBe(sum(events, (e) => e.costMicroUsd));
-    expect(sum(rollup, (r) => r.cacheHits)).toBe(1);
+    expect(sum(rollup, (r) => r.cacheExact + r.cacheSemantic)).toBe(1);
     expect(sum(rollup, (r) => r.errors)).toBe(1);
 
     const quota = await quotaRow(tenant.tenantId);

@@ -169,13 +169,6 @@ export async function settleExpiredReservations(now = new Date(), options: { db?
                        returning tenant_id, request_id, provider, model, input_tokens, cost_micro_usd),
             charged as (select r.*, (b.request_id is not null) as billed from r
                         left join billed b on b.tenant_id = r.tenant_id and b.request_id = coalesce(r.request_id, 'reservation:' || r.id)),
-            rollup as (insert into usage_daily as d (tenant_id, day, provider, model, requests, input_tokens, output_tokens, cost_micro_usd, errors)
-                       select tenant_id, (now() at time zone 'UTC')::date, provider, model, count(*), sum(input_tokens), 0, sum(cost_micro_usd), count(*)
-                       from billed group by tenant_id, provider, model order by tenant_id, provider, model
-                       on conflict (tenant_id, day, provider, model) do update set requests = d.requests + excluded.requests,
-                         input_tokens = d.input_tokens + excluded.input_tokens, cost_micro_usd = d.cost_micro_usd + excluded.cost_micro_usd,
-                         errors = d.errors + excluded.errors
-                       returning 1),
             totals as (select tenant_id, period_start, sum(tokens) as tokens, sum(micro_usd) as micro_usd,
                               sum(tokens) filter (where billed) as used_tokens, sum(micro_usd) filter (where billed) as used_micro_usd, count(*) as n
                        from charged group by tenant_id, period_start),

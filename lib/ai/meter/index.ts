@@ -36,7 +36,6 @@ export interface MeterOptions {
   retryDelayMs?: { base: number; max: number };
 }
 
-const dayOf = () => new Date().toISOString().slice(0, 10);
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
@@ -193,7 +192,7 @@ export class Meter {
   }
 
   /**
-   * One round trip (keel_record_usage): events, rollup, settlement, soft warning and cache writes
+   * One round trip (keel_record_usage): events (their rollups kept by triggers), settlement, soft warning and cache writes
    * in one transaction, so they never disagree, and a busy tenant's quota row is locked once per
    * batch rather than once per call.
    */
@@ -208,10 +207,7 @@ export class Meter {
     const [crossed] = await callTenantFunction<{ soft_limit: "tokens" | "usd"; message: string; webhook_url: string | null }>(
       "keel_record_usage",
       tenantId,
-      [
-        [dayOf(), "date"],
-        [JSON.stringify(rows), "jsonb"],
-      ],
+      [[JSON.stringify(rows), "jsonb"]],
       { db: this.options.db },
     );
     if (crossed) this.options.onSoftLimit?.({ tenantId, limit: crossed.soft_limit, message: crossed.message }, crossed.webhook_url);

@@ -12,7 +12,7 @@ test.describe.configure({ mode: "serial" });
 const port = Number(process.env.E2E_PORT ?? 3210) + 6;
 test.use({ baseURL: `http://127.0.0.1:${port}` });
 
-const owner = person("Olga");
+const owner = person("Alma");
 let server: ProviderServer;
 let page: Page;
 let client: OpenAI;

@@ -7,7 +7,7 @@ import { alertOf, createInvitation, person, signInOrSignUp, signUp } from "./pag
 
 test.describe.configure({ mode: "serial" });
 
-const owner = person("Olivia");
+const owner = person("Oksana");
 const member = person("Mona");
 // Listed in KEEL_OPERATOR_EMAILS by e2e/serve.ts (the plans spec uses the same account).
 const operator = { name: "Operator", email: "operator@keel-e2e.test", password: "Operator-long-password-1" };

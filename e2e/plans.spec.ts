@@ -42,7 +42,11 @@ test("an operator changes the workspace's plan, and its allowance follows", asyn
   const form = page.getByRole("form", { name: `Plan of ${workspace}` });
   await form.getByLabel(`Plan of ${workspace}`).selectOption("pro");
   await form.getByRole("button", { name: "Change plan" }).click();
-  await expect(form.getByLabel(`Plan of ${workspace}`)).toHaveValue("pro");
+  // The select shows "pro" as soon as it is picked: the server's page says when the change is saved.
+  await expect(async () => {
+    await page.reload({ waitUntil: "networkidle" });
+    await expect(form.getByLabel(`Plan of ${workspace}`)).toHaveValue("pro", { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
 
   await ownerPage.goto("/settings");
   await expect(ownerPage.getByTestId("limits-summary")).toContainText("20,000,000 tokens");

@@ -8,8 +8,11 @@ export interface Person {
 }
 
 const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+// Every spec file shares this module in Playwright's worker: a counter keeps two specs that pick
+// the same first name from signing up the same address.
+let people = 0;
 export function person(name: string): Person {
-  return { name, email: `${name.toLowerCase()}-${runId}@example.test`, password: `${name}-long-password-1` };
+  return { name, email: `${name.toLowerCase()}-${runId}-${++people}@example.test`, password: `${name}-long-password-1` };
 }
 
 export async function signUp(page: Page, who: Person, workspaceName: string): Promise<void> {

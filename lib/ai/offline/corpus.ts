@@ -1,6 +1,6 @@
 // The extractive corpus: the context's sentences with IDF weights, ranked and selected per question.
 import { capitalisedRuns, bareWord, mergeContainedPhrases } from "./names";
-import { capitalise, contentTerms, rawWords, splitBlocks, splitSentences, stem, STOP_WORDS } from "./text";
+import { capitalise, contentTerms, isInstruction, rawWords, splitBlocks, splitSentences, stem, STOP_WORDS } from "./text";
 
 export type SentenceSource = "system" | "message";
 
@@ -38,6 +38,7 @@ export class Corpus {
     for (const part of parts) {
       for (const block of splitBlocks(part.text)) {
         for (const text of splitSentences(block)) {
+          if (part.source === "system" && isInstruction(text)) continue;
           const terms = new Set(contentTerms(text));
           const key = text.toLowerCase().replace(/\s+/g, " ");
           // Sentences without content words ("OK.") cannot answer anything; duplicates (e.g. a

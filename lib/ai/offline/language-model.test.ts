@@ -75,6 +75,18 @@ describe("OfflineLanguageModel (text)", () => {
     expect(text).toContain("What is Keel?");
   });
 
+  it("never answers with the system prompt's instructions to the model, but still reads context placed there", async () => {
+    const instructions = "You are Keel, an assistant for a team.\nAnswer in Markdown and cite your sources.\nDo not output raw HTML.";
+    const { text } = await generateText({ model: new OfflineLanguageModel(), system: instructions, prompt: "What is Keel?" });
+    expect(text).toContain("only answers from supplied context");
+    const withContext = await generateText({
+      model: new OfflineLanguageModel(),
+      system: `${instructions}\nKeel stores every document in Postgres.`,
+      prompt: "Where does Keel store documents?",
+    });
+    expect(withContext.text).toBe("Keel stores every document in Postgres.");
+  });
+
   it("is deterministic across calls and instances", async () => {
     const questions = ["Where is the headquarters of Acme?", "Tell me about partners", "Mars?"];
     for (const question of questions) {

@@ -166,3 +166,12 @@ export function splitSentences(block: string): string[] {
 export function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/**
+ * Sentences of a system prompt that address the model ("You are Keel…", "Answer from the
+ * passages…", "Do not output HTML.") direct it: they are not material to quote as an answer, or a
+ * question about the product's name would be answered with the product's own instructions.
+ * Declarative sentences in a system prompt (context passed there, a common RAG layout) stay.
+ */
+const INSTRUCTION_START = /^(?:you|your|please|answer|write|cite|never|always|do not|don't|respond|reply|follow|ignore|refuse|act as)\b/i;
+export const isInstruction = (sentence: string): boolean => INSTRUCTION_START.test(sentence.trim());

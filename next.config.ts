@@ -6,6 +6,10 @@ const nextConfig: NextConfig = {
   // argon2 is a native addon.
   serverExternalPackages: ["@electric-sql/pglite", "@electric-sql/pglite-pgvector", "@node-rs/argon2"],
   poweredByHeader: false,
+  // `npm run dev` serves every interface: a browser on http://127.0.0.1:3000 must get the dev
+  // client's resources too (Next.js blocks them for any origin other than localhost by default,
+  // and the page then never becomes interactive).
+  allowedDevOrigins: ["127.0.0.1", "localhost"],
   typedRoutes: false,
   // forbidden() in pages: a member opening an owners-and-admins page gets a real 403, not a 200.
   experimental: { authInterrupts: true },

@@ -3,6 +3,7 @@
 // passage, the answer's details, feedback, a reload that keeps everything, title search, rename,
 // delete, collections to ground in; and someone else (another tenant's person, a colleague in the
 // same workspace) gets a 404 for the conversation, and the actions refuse them the owner's answer.
+import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import { dropFiles, waitForStatus } from "./pages/documents";
 import { createInvitation, person, signUp } from "./pages/keel";
@@ -160,6 +161,27 @@ test("another member of the same workspace gets a 404 for the conversation", asy
   expect((await colleague.goto(conversationUrl))?.status()).toBe(404);
   await colleague.goto("/chat");
   await expect(colleague.getByText("No conversations yet.")).toBeVisible();
+});
+
+test("a chat action posted without a session is refused by the action's own guard (action calls skip the sign-in proxy)", async ({ playwright }) => {
+  const manifest = JSON.parse(readFileSync(".next/server/server-reference-manifest.json", "utf8")) as {
+    node: Record<string, { filename: string; exportedName: string }>;
+  };
+  const askActionId = Object.entries(manifest.node).find(([, v]) => v.filename === "app/(app)/chat/actions.ts" && v.exportedName === "askAction")?.[0];
+  expect(askActionId).toBeTruthy();
+  const conversationId = new URL(conversationUrl).pathname.split("/").at(-1)!;
+  const anonymous = await playwright.request.newContext({ baseURL: new URL(conversationUrl).origin });
+  const response = await anonymous.post(`/chat/${conversationId}`, {
+    headers: { "next-action": askActionId!, accept: "text/x-component", "content-type": "text/plain;charset=UTF-8" },
+    data: JSON.stringify([conversationId, { kind: "ask", question: "Asked with no session at all" }]),
+  });
+  const body = await response.text();
+  expect(body).toContain("Sign in to continue.");
+  expect(body).not.toContain('"ok":true');
+  await anonymous.dispose();
+  await page.goto(conversationUrl);
+  await expect(page.getByTestId("assistant-message").first()).toBeVisible();
+  await expect(page.getByText("Asked with no session at all")).toHaveCount(0);
 });
 
 test("deletes the conversation", async () => {

@@ -44,6 +44,7 @@ type Follower = (text: string, done: boolean) => void;
 interface RunningAnswer {
   tenantId: string;
   userId: string;
+  conversationId: string;
   controller: AbortController;
   text: string;
   followers: Set<Follower>;
@@ -83,6 +84,7 @@ export async function launchAnswer(job: AnswerJob, deps: AnswerDeps): Promise<vo
   const answer: RunningAnswer = {
     tenantId: job.ctx.tenantId,
     userId: job.ctx.userId,
+    conversationId: job.conversationId,
     controller: new AbortController(),
     text: "",
     followers: new Set(),

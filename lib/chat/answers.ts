@@ -1,9 +1,9 @@
 // Asking, regenerating, editing the last question, stopping, following and rating answers. Each
 // entry point checks the conversation or message belongs to the caller (row-level security scopes
 // it to them as well), so another person's id is simply not found.
-import { and, asc, eq, inArray, lt } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { chatMessages, conversations, type ChatMessage } from "@/db/schema";
+import { chatMessages, type ChatMessage } from "@/db/schema";
 import type { Tx } from "@/db/client";
 import { withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
@@ -12,7 +12,7 @@ import type { TenantContext } from "@/lib/tenancy/context";
 import { announce, onChatSignal } from "./answer-channel";
 import { INTERRUPTED } from "./answer-failures";
 import { abortLocally, launchAnswer, runningAnswer, type AnswerDeps } from "./answer-runner";
-import { lockConversation } from "./conversations";
+import { touchConversation } from "./conversations";
 
 export const questionSchema = z.string().trim().min(1, "Type a question first.").max(32_000, "That question is too long: keep it under 32,000 characters.");
 
@@ -41,6 +41,17 @@ async function settleAbandoned(tx: Tx, conversationId: string): Promise<void> {
     );
 }
 
+/** Whether settleAbandoned would mark this message (JavaScript's millisecond times never say so when SQL would not). */
+const abandoned = (m: ChatMessage, now: number) => m.status === "streaming" && m.updatedAt.getTime() < now - ABANDONED_AFTER_MS;
+
+function conversationMessages(tx: Tx, ctx: TenantContext, conversationId: string): Promise<ChatMessage[]> {
+  return tx
+    .select()
+    .from(chatMessages)
+    .where(and(eq(chatMessages.conversationId, conversationId), eq(chatMessages.tenantId, ctx.tenantId)))
+    .orderBy(asc(chatMessages.createdAt), asc(chatMessages.role));
+}
+
 export interface StartedAnswer {
   answerId: string;
   userMessageId: string;
@@ -48,26 +59,34 @@ export interface StartedAnswer {
 
 export async function startAnswer(ctx: TenantContext, conversationId: string, mode: AskMode, deps: AnswerDeps): Promise<StartedAnswer> {
   const question = mode.kind === "regenerate" ? null : storableText(questionSchema.parse(mode.question));
+  // Few round trips, since each is on the way to the first token: the conversation is locked and
+  // marked active by one UPDATE, an abandoned answer is settled only when there is one, and a new
+  // question and its answer are inserted together.
   const prepared = await scoped(ctx, async (tx) => {
-    const conversation = await lockConversation(tx, ctx, conversationId);
-    await settleAbandoned(tx, conversation.id);
-    const messages = await tx
-      .select()
-      .from(chatMessages)
-      .where(and(eq(chatMessages.conversationId, conversation.id), eq(chatMessages.tenantId, ctx.tenantId)))
-      .orderBy(asc(chatMessages.createdAt), asc(chatMessages.role));
+    const conversation = await touchConversation(tx, ctx, conversationId);
+    let messages = await conversationMessages(tx, ctx, conversation.id);
+    if (messages.some((m) => abandoned(m, Date.now()))) {
+      await settleAbandoned(tx, conversation.id);
+      messages = await conversationMessages(tx, ctx, conversation.id);
+    }
     if (messages.some((m) => m.status === "streaming")) {
       throw new KeelError("conflict", "An answer is still being written in this conversation. Stop it or wait for it to finish.");
     }
+    const owner = { tenantId: ctx.tenantId, userId: ctx.userId, conversationId: conversation.id };
+    // The answer is created a moment after its question, so the two always sort question first.
+    const streamingAnswer = (after: SQL | Date) => ({ ...owner, role: "assistant" as const, status: "streaming" as const, createdAt: after });
     let userMessage: ChatMessage;
     let earlier: ChatMessage[];
+    let answer: ChatMessage | undefined;
     if (mode.kind === "ask") {
-      const [inserted] = await tx
+      const inserted = await tx
         .insert(chatMessages)
-        .values({ tenantId: ctx.tenantId, userId: ctx.userId, conversationId: conversation.id, role: "user", content: question! })
+        .values([{ ...owner, role: "user", content: question!, createdAt: sql`now()` }, streamingAnswer(sql`now() + interval '1 millisecond'`)])
         .returning();
-      if (!inserted) throw new Error("insert returned no row");
-      userMessage = inserted;
+      const asked = inserted.find((m) => m.role === "user");
+      answer = inserted.find((m) => m.role === "assistant");
+      if (!asked) throw new Error("insert returned no row");
+      userMessage = asked;
       earlier = messages;
     } else {
       const lastIndex = messages.findLastIndex((m) => m.role === "user");
@@ -84,21 +103,12 @@ export async function startAnswer(ctx: TenantContext, conversationId: string, mo
         userMessage = last;
       }
       earlier = messages.slice(0, lastIndex);
+      [answer] = await tx
+        .insert(chatMessages)
+        .values(streamingAnswer(new Date(userMessage.createdAt.getTime() + 1)))
+        .returning();
     }
-    // Created a moment after the question, so the two always sort question first.
-    const [answer] = await tx
-      .insert(chatMessages)
-      .values({
-        tenantId: ctx.tenantId,
-        userId: ctx.userId,
-        conversationId: conversation.id,
-        role: "assistant",
-        status: "streaming",
-        createdAt: new Date(userMessage.createdAt.getTime() + 1),
-      })
-      .returning();
     if (!answer) throw new Error("insert returned no row");
-    await tx.update(conversations).set({ updatedAt: new Date() }).where(eq(conversations.id, conversation.id));
     return {
       answerId: answer.id,
       userMessageId: userMessage.id,
@@ -158,6 +168,15 @@ export async function stopDeletedAnswers(ctx: TenantContext, messageIds: string[
   });
 }
 
+/** What followAnswer knows of an answer this process is writing for the caller, until it ends. */
+interface RunningRow {
+  id: string;
+  role: "assistant";
+  status: "streaming";
+  content: string;
+  conversationId: string;
+}
+
 export interface AnswerUpdate {
   /** The answer's text so far (whole, not a delta). */
   text: string;
@@ -170,7 +189,14 @@ export interface AnswerUpdate {
  * else from the saved row each time its writer announces a save (and every two seconds anyway).
  */
 export async function* followAnswer(ctx: TenantContext, messageId: string, signal?: AbortSignal): AsyncGenerator<AnswerUpdate> {
-  let message = await readMessage(ctx, messageId);
+  const local = runningAnswer(messageId);
+  // The caller's own answer, being written in this process (as right after asking): its row says
+  // nothing the run does not, so it is read only once the run is over. Anyone else's, or an answer
+  // written elsewhere, is read (and refused if it is not the caller's) before anything is sent.
+  let message: ChatMessage | RunningRow =
+    local && local.tenantId === ctx.tenantId && local.userId === ctx.userId
+      ? { id: messageId, role: "assistant", status: "streaming", content: "", conversationId: local.conversationId }
+      : await readMessage(ctx, messageId);
   if (message.role !== "assistant") throw messageNotFound();
   const queue: AnswerUpdate[] = [];
   let wake: (() => void) | null = null;
@@ -178,7 +204,6 @@ export async function* followAnswer(ctx: TenantContext, messageId: string, signa
     if (update) queue.push(update);
     wake?.();
   };
-  const local = runningAnswer(message.id);
   const follower = (text: string) => push({ text });
   local?.followers.add(follower);
   const unsubscribe = await onChatSignal((s) => {

@@ -96,6 +96,17 @@ export async function lockConversation(tx: Tx, ctx: TenantContext, conversationI
   return conversation;
 }
 
+/**
+ * Locks the caller's conversation by marking it active now (an UPDATE takes the row lock a
+ * SELECT … FOR UPDATE would), in one round trip; not found if it is anyone else's.
+ */
+export async function touchConversation(tx: Tx, ctx: TenantContext, conversationId: string): Promise<Conversation> {
+  if (!z.uuid().safeParse(conversationId).success) throw notFound();
+  const [conversation] = await tx.update(conversations).set({ updatedAt: new Date() }).where(owned(ctx, conversationId)).returning();
+  if (!conversation) throw notFound();
+  return conversation;
+}
+
 export function renameConversation(ctx: TenantContext, conversationId: string, rawTitle: string): Promise<Conversation> {
   const title = conversationTitleSchema.parse(rawTitle);
   return scoped(ctx, async (tx) => {

@@ -4,6 +4,7 @@
 import { eq } from "drizzle-orm";
 import { cacheStatuses, LATENCY_BUCKET_BOUNDS_MS, usageEvents, type NewUsageEvent, type UsageEvent } from "@/db/schema";
 import { withTenant } from "@/db/scope";
+import { emptyFigures, type UsageFigures } from "@/lib/usage/figures";
 
 /** A small deterministic PRNG (mulberry32), so a failing case can be replayed. */
 export function randomSource(seed: number) {
@@ -92,18 +93,10 @@ export function latencyBucket(latencyMs: number): number {
   return index === -1 ? LATENCY_BUCKET_BOUNDS_MS.length : index;
 }
 
-export interface Totals {
-  requests: number;
-  errors: number;
-  inputTokens: number;
-  outputTokens: number;
-  costMicroUsd: number;
-  savedMicroUsd: number;
-  cacheHits: number;
-}
+export type Totals = UsageFigures;
 
 export function totalsOf(events: UsageEvent[]): Totals {
-  const t: Totals = { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, costMicroUsd: 0, savedMicroUsd: 0, cacheHits: 0 };
+  const t = emptyFigures();
   for (const e of events) {
     t.requests++;
     if (e.status === "error") t.errors++;

@@ -1,8 +1,6 @@
 // Soft-limit webhooks: refused at save and at send for unsafe addresses, delivered signed to the
 // address that was checked, no redirects, a short deadline. The receiver here is on loopback, which
 // the rules refuse: the tests let it through with the test-only `allowAddress` hook.
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { tenantAiSettings } from "@/db/schema";
@@ -11,46 +9,23 @@ import { isKeelError } from "@/lib/errors";
 import { verifyWebhookSignature } from "@/lib/webhooks/signature";
 import type { ResolvedAddress } from "@/lib/webhooks/webhook-target";
 import { createTenant } from "@/test/fixtures";
+import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from "@/test/webhook-receiver";
 import { rotateWebhookSecret, updateAiSettings, type AiSettingsInput } from "./ai-settings";
 import { sendSoftLimitWebhook } from "./soft-limit-webhook";
 
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-type Reply = (path: string) => { status: number; headers?: Record<string, string> } | "hang";
-
-let server: Server;
+let receiver: WebhookReceiver;
 let port = 0;
-const received: Received[] = [];
-let reply: Reply = () => ({ status: 204 });
+let received: ReceivedWebhook[] = [];
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
-    request.on("end", () => {
-      received.push({ path: request.url ?? "", headers: request.headers, body });
-      const answer = reply(request.url ?? "");
-      if (answer === "hang") return;
-      response.writeHead(answer.status, answer.headers).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  port = (server.address() as AddressInfo).port;
+  receiver = await startWebhookReceiver();
+  port = receiver.port;
+  received = receiver.received;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => receiver.close());
 
-beforeEach(() => {
-  received.length = 0;
-  reply = () => ({ status: 204 });
-});
+beforeEach(() => receiver.reset());
 
 const resolvesTo =
   (...addresses: string[]) =>
@@ -171,12 +146,12 @@ describe("sending the soft-limit warning", () => {
 
   it("follows no redirect and gives up after its deadline", async () => {
     const { tenant } = await tenantWithWebhook("/moved");
-    reply = (path) => (path === "/moved" ? { status: 307, headers: { location: `http://127.0.0.1:${port}/elsewhere` } } : { status: 204 });
+    receiver.reply = (path) => (path === "/moved" ? { status: 307, headers: { location: `http://127.0.0.1:${port}/elsewhere` } } : { status: 204 });
     const options = { resolveHost: resolvesTo("127.0.0.1"), allowAddress: onlyLoopbackReceiver, allowHttp: true };
     expect(await sendSoftLimitWebhook(warningFor(tenant.tenantId), options)).toMatchObject({ kind: "failed", status: 307, reason: /Redirects/ });
     expect(received.map((r) => r.path)).toEqual(["/moved"]);
 
-    reply = () => "hang";
+    receiver.reply = () => "hang";
     const started = Date.now();
     expect(await sendSoftLimitWebhook(warningFor(tenant.tenantId), { ...options, timeoutMs: 300 })).toMatchObject({
       kind: "failed",

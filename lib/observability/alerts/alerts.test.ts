@@ -2,8 +2,6 @@
 // metric hovers, resolves once under the warn line; its owners and admins are told in the app, and
 // each end reaches the tenant's signed webhook exactly once, even with evaluations racing and a
 // receiver that fails first. Another tenant sees none of it.
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { alertEpisodes, localExecutorCrons, notifications } from "@/db/schema";
@@ -15,6 +13,7 @@ import { stateFor, type MetricReading, type MetricThreshold, type ObservabilityR
 import { verifyWebhookSignature } from "@/lib/webhooks/signature";
 import type { ResolvedAddress } from "@/lib/webhooks/webhook-target";
 import { addMember, createTenant } from "@/test/fixtures";
+import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from "@/test/webhook-receiver";
 import { eventually, runsOf, serveHandler, startExecutor, stopExecutors } from "@/test/local-executor-harness";
 import { insertEvents, makeEvents } from "@/test/usage-events";
 import { alertTransitions, evaluateTenantAlerts, listAlertEpisodes, MAX_DELIVERY_ATTEMPTS, tenantsToEvaluate, type ReadObservability } from ".";
@@ -44,37 +43,22 @@ describe("alert transitions", () => {
   });
 });
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-let server: Server;
+let receiver: WebhookReceiver;
 let port = 0;
-const received: Received[] = [];
+let received: ReceivedWebhook[] = [];
+/** How many of the next deliveries the receiver answers 503. */
 let failNext = 0;
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
-    request.on("end", () => {
-      received.push({ headers: request.headers, body });
-      if (failNext > 0) {
-        failNext--;
-        response.writeHead(503).end();
-      } else response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  port = (server.address() as AddressInfo).port;
+  receiver = await startWebhookReceiver();
+  port = receiver.port;
+  received = receiver.received;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => receiver.close());
 beforeEach(() => {
-  received.length = 0;
+  receiver.reset();
   failNext = 0;
+  receiver.reply = () => (failNext-- > 0 ? { status: 503 } : { status: 204 });
 });
 
 const resolvesTo = (address: string) => async (): Promise<ResolvedAddress[]> => [{ address, family: 4 }];

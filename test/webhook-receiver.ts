@@ -1,0 +1,51 @@
+// A webhook receiver on loopback for the tests of signed deliveries: records each request and
+// answers what the test scripts (a status, headers, or a hang). Loopback is refused by the delivery
+// rules; the tests let it through with the test-only `allowAddress` hook.
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface ReceivedWebhook {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export type WebhookReply = (path: string) => { status: number; headers?: Record<string, string> } | "hang";
+
+export interface WebhookReceiver {
+  port: number;
+  received: ReceivedWebhook[];
+  /** What the next requests get; `reset()` sets it back to 204. */
+  reply: WebhookReply;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const receiver: WebhookReceiver = {
+    port: 0,
+    received: [],
+    reply: () => ({ status: 204 }),
+    reset() {
+      receiver.received.length = 0;
+      receiver.reply = () => ({ status: 204 });
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+  const server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+    request.on("end", () => {
+      receiver.received.push({ path: request.url ?? "", headers: request.headers, body });
+      const answer = receiver.reply(request.url ?? "");
+      if (answer === "hang") return;
+      response.writeHead(answer.status, answer.headers).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  receiver.port = (server.address() as AddressInfo).port;
+  return receiver;
+}

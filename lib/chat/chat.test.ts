@@ -234,6 +234,26 @@ describe("answers", () => {
     await expect.poll(async () => (await getConversation(owner, conversation.id)).conversation.title).toBe("How often are Aberdeen turbines inspected?");
   });
 
+  it("cites every passage the offline model quotes, short sentences too, by the [n] after each sentence", async () => {
+    const { owner, deps } = await setup({ offline: true });
+    const blades = await upload(owner, "spares.md", "# Spares\n\nSpare blades ship from Porto.\n\nGearbox oil is changed yearly.");
+    const crews = await upload(owner, "crews.md", "# Crews\n\nRope access crews are based in Aberdeen and Esbjerg.");
+    const conversation = await createConversation(owner);
+    const { answerId } = await startAnswer(
+      owner,
+      conversation.id,
+      { kind: "ask", question: "Where do spare blades ship from, and where are rope access crews based?" },
+      deps,
+    );
+    const { final } = await finalOf(followAnswer(owner, answerId));
+    expect(final.status).toBe("complete");
+    expect(final.content).not.toContain("Where do spare blades");
+    const sentences = final.content.split(/(?<=\])\s+/);
+    expect(sentences).toHaveLength(2);
+    for (const sentence of sentences) expect(sentence).toMatch(/[.!?] \[\d\]$/);
+    expect(final.citations.map((c) => c.documentId).sort()).toEqual([blades.id, crews.id].sort());
+  });
+
   it("streams the answer's text to the browser as deltas that add up to it, and then ends", async () => {
     const { owner, deps } = await setup();
     servers.openai.script({ kind: "text", text: "alpha beta gamma delta epsilon", chunkDelayMs: 20 });

@@ -88,6 +88,7 @@ export async function prepareCall(rt: GatewayRuntime, ctx: CallContext, request:
     microUsd: estimate.microUsd,
     now: new Date(),
     ttlMs: rt.config.reservationTtlMs,
+    charge: spendsAllowance(chain),
     call: { requestId, feature: ctx.feature, role: request.role, provider: chain[0]!.provider, model: chain[0]!.model, apiKeyId: ctx.apiKeyId ?? null },
   });
   const hit = admission.kind === "hit" ? { completion: admission.completion, status: admission.status } : null;
@@ -98,6 +99,15 @@ export async function prepareCall(rt: GatewayRuntime, ctx: CallContext, request:
       ? { exact: { key, ttlSeconds }, ...(semantic ? { semantic: { scopeKey: semantic.scopeKey, embedding: semantic.embedding, ttlSeconds } } : {}) }
       : null;
   return { requestId, started, chain, maxOutputTokens, estimatedInputTokens, hit, reservation, cacheWrites };
+}
+
+/**
+ * Whether a call on this chain is held to the plan's allowance: every call is, except one that only
+ * the offline model can serve (local and free: trying Keel on it must not use up a month's tokens).
+ * A chain that could fall back from a paid provider to the offline model is charged.
+ */
+export function spendsAllowance(chain: readonly ModelTarget[]): boolean {
+  return chain.some((target) => target.provider !== "offline");
 }
 
 /**

@@ -22,7 +22,7 @@ async function reservations(tenantId: string): Promise<number> {
   return row?.n ?? 0;
 }
 
-describe("the offline model and the plan's allowance", () => {
+describe("the offline model and the plan's allowance", { timeout: 120_000 }, () => {
   it("charges every chain that a paid provider can serve, and no chain only the offline model serves", () => {
     expect(spendsAllowance([{ provider: "offline", model: "keel-offline-extractive" }])).toBe(false);
     expect(spendsAllowance([{ provider: "openai", model: "gpt-4.1-mini" }])).toBe(true);

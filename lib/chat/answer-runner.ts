@@ -169,6 +169,7 @@ async function writeAnswer(job: AnswerJob, answer: RunningAnswer, deps: AnswerDe
       requestId: job.answerId,
       contextChunkIds: grounded ? passages.map((p) => p.chunkId) : undefined,
       promptVersion: GROUNDED_PROMPT_VERSION,
+      cacheQuestion: job.question,
       signal: answer.controller.signal,
       ...(job.fresh ? { cache: { noCache: true } } : {}),
     };

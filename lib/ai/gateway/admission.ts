@@ -65,7 +65,9 @@ export async function prepareCall(rt: GatewayRuntime, ctx: CallContext, request:
   const question = messages ? singleTurnQuestion(messages) : null;
   let semantic: { scopeKey: string; embedding: number[] } | null = null;
   if (cacheable && threshold !== undefined && question && (readCache || writeCache)) {
-    const embedded = await rt.embed({ ...ctx, feature: "semantic-cache", requestId: `${requestId}:semantic-key`, cache: undefined }, [question.text]);
+    const embedded = await rt.embed({ ...ctx, feature: "semantic-cache", requestId: `${requestId}:semantic-key`, cache: undefined }, [
+      ctx.cacheQuestion ?? question.text,
+    ]);
     const embeddingModel = `${embedded.provider}:${embedded.model}`;
     semantic = { scopeKey: semanticScopeKey({ ...keyInput, system: question.system, embeddingModel }), embedding: embedded.embeddings[0]! };
   }

@@ -38,6 +38,9 @@ interface Scored {
  */
 const MIN_GAIN_RATIO = 0.5;
 
+/** How much more a sentence that holds the kind of answer asked for (a number for "how many") weighs. */
+const ANSWER_TYPE_WEIGHT = 4;
+
 export class Corpus {
   readonly sentences: readonly Sentence[];
   private readonly documentFrequency = new Map<string, number>();
@@ -118,7 +121,7 @@ export class Corpus {
    * answer covers every part of a multi-part question instead of repeating one part), returned
    * in original order. The first pick is simply the best-scoring sentence.
    */
-  select(query: ReadonlySet<string>, max: number, pool: readonly Sentence[] = this.sentences): Sentence[] {
+  select(query: ReadonlySet<string>, max: number, pool: readonly Sentence[] = this.sentences, fits?: (sentence: Sentence) => boolean): Sentence[] {
     let maxIdf = 0;
     for (const term of query) maxIdf = Math.max(maxIdf, this.idf(term));
     const uncovered = new Set(query);
@@ -127,10 +130,14 @@ export class Corpus {
     while (picked.length < max && remaining.length > 0) {
       let bestAt = -1;
       let bestGain = 0;
+      let bestWeight = 0;
       remaining.forEach((sentence, i) => {
         const gain = this.score(sentence, uncovered);
+        // A sentence holding the kind of answer asked for outweighs one that only shares more words.
+        const weight = gain > 0 && fits?.(sentence) ? gain * ANSWER_TYPE_WEIGHT : gain;
         // `remaining` is already in rank order, so strict ">" keeps the tie-breaks of rank().
-        if (gain > bestGain) {
+        if (weight > bestWeight) {
+          bestWeight = weight;
           bestGain = gain;
           bestAt = i;
         }

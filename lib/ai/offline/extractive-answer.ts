@@ -1,5 +1,6 @@
 // The offline model's plain-text answer: the context sentences that best overlap the question,
 // each followed by the citation of the numbered source it comes from.
+import { answerType, fitsAnswerType } from "./answer-type";
 import type { Corpus, Sentence } from "./corpus";
 import { requestTerms, SUMMARY_REQUEST } from "./text";
 
@@ -19,7 +20,9 @@ export function extractiveAnswer(corpus: Corpus, question: string): string {
   if (corpus.isEmpty) return OFFLINE_NO_CONTEXT;
   const query = requestTerms(question);
   // "Summarise this" has no subject to overlap with; its natural answer is the opening.
-  const picked = query.size === 0 && SUMMARY_REQUEST.test(question) ? corpus.leading(3) : corpus.select(query, 3);
+  const type = answerType(question);
+  const fits = type ? (sentence: Sentence) => fitsAnswerType(type, sentence, corpus.namesIn(sentence), question) : undefined;
+  const picked = query.size === 0 && SUMMARY_REQUEST.test(question) ? corpus.leading(3) : corpus.select(query, 3, corpus.sentences, fits);
   return picked.length > 0
     ? picked
         .sort((a, b) => a.index - b.index)

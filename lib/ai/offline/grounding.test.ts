@@ -94,6 +94,17 @@ describe("offline answers from numbered passages", () => {
     expect(answer).toBe("The Lisbon office opened in 2019.");
   });
 
+  it("prefers a sentence holding the kind of answer asked for to one that only repeats the topic", async () => {
+    const handbook = "After probation the notice periods in your contract apply. During probation, either side may end the contract with 2 weeks' notice.";
+    expect(await ask([groundedTurn("What notice period applies during probation?", [handbook])])).toContain(
+      "During probation, either side may end the contract with 2 weeks' notice. [1]",
+    );
+    const launch = "The C7 is our city e-bike for daily commutes. Pre-orders open early; the C7 goes on sale in March 2026.";
+    expect(await ask([groundedTurn("When can customers buy the C7?", [launch])])).toBe("Pre-orders open early; the C7 goes on sale in March 2026. [1]");
+    const finance = "Expense claims are checked by the finance team. Large claims are approved by the head of finance, Priya Brennan.";
+    expect(await ask([groundedTurn("Who approves expense claims at the finance team?", [finance])])).toContain("Priya Brennan");
+  });
+
   it("does not quote the system prompt's declarative sentences once the material is set apart", async () => {
     const answer = await ask([groundedTurn("What should be said when the passages do not contain the answer?", passages)]);
     expect(answer).not.toContain("say so plainly");

@@ -92,7 +92,8 @@ export function queryTerms(text: string): Set<string> {
  * 5"), not subjects, so they are dropped there; a question's numbers ("in 2021?") stay.
  */
 export function requestTerms(question: string): Set<string> {
-  const terms = queryTerms(question);
+  // "How long…", "how far…" ask for a kind of answer; their adjective is not the subject.
+  const terms = queryTerms(question.replace(/\bhow\s+(?:long|far|often|old|big|large|small|soon|fast|heavy|powerful|tall|high)\b/gi, "how"));
   if (SUMMARY_REQUEST.test(question)) for (const term of terms) if (/^\d+$/.test(term)) terms.delete(term);
   return terms;
 }

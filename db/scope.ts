@@ -56,7 +56,7 @@ export const tenantFunctions = ["keel_admit", "keel_record_usage"] as const;
 export type TenantFunction = (typeof tenantFunctions)[number];
 
 /** The SQL types a tenant function's arguments may have. */
-export type ArgumentType = "uuid" | "text" | "int" | "bigint" | "float8" | "date" | "timestamptz" | "jsonb" | "vector";
+export type ArgumentType = "uuid" | "text" | "int" | "bigint" | "float8" | "boolean" | "date" | "timestamptz" | "jsonb" | "vector";
 
 /**
  * Calls one of `tenantFunctions` as a single statement: one round trip instead of five (begin, set

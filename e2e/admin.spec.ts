@@ -43,6 +43,9 @@ test("an owner's calls show on the Usage page, with charts, the invoice and the 
   await expect(ownerPage.getByRole("figure", { name: "Tokens and cost by day" })).toBeVisible();
   await expect(ownerPage.locator(".recharts-surface").first()).toBeVisible();
   await expect(ownerPage.getByTestId("forecast-tokens")).toContainText("At this pace");
+  // Those calls were the offline model's: shown apart, and not counted against the allowance.
+  await expect(ownerPage.getByTestId("usage-offline")).toContainText(/Offline model: [\d,]+ calls/);
+  await expect(ownerPage.getByTestId("quota-tokens")).toContainText(/^0 tokens/);
   await expect(ownerPage.getByTestId("invoice-status")).toContainText("Open");
 
   const csv = await ownerPage.request.get(`/api/billing/${month}/csv`);

@@ -27,6 +27,7 @@ import { productionConfigProblems } from "@/lib/config/production-config";
 import { markPeerAddressAuthoritative, stampPeerAddress } from "@/lib/http/peer-address";
 import { withRequestId } from "@/lib/http/request-id";
 import { processSingletonIfCreated } from "@/lib/process-singleton";
+import { beginShutdown, processWorkSettled, stopProcessWork } from "@/lib/server/shutdown";
 import { apiV1Router } from "./api-router";
 
 function option(flags: string[], fallback: string): string {
@@ -51,13 +52,18 @@ function workerCount(): number {
   return Number.isInteger(requested) && requested >= 1 ? requested : 1;
 }
 
-/** How long a stopping worker lets requests in flight finish before cutting them off. */
+/** How long a stopping worker may take, from SIGTERM to exit. */
 const GRACE_MS = (() => {
   const value = Number(process.env.KEEL_SHUTDOWN_GRACE_MS ?? 30_000);
   if (Number.isFinite(value) && value >= 0) return value;
   console.warn("keel: KEEL_SHUTDOWN_GRACE_MS must be a number of milliseconds; using 30000");
   return 30_000;
 })();
+/**
+ * The end of the grace kept for writing down what was cut off (answers saved, the meter's last
+ * batch): requests in flight get the rest.
+ */
+const FLUSH_RESERVE_MS = Math.min(2_000, Math.round(GRACE_MS / 4));
 
 async function startWorker(): Promise<void> {
   // Imported only now, after NODE_ENV is set: Next.js reads it as it loads.
@@ -82,6 +88,18 @@ async function startWorker(): Promise<void> {
     if (stopping) response.setHeader("connection", "close");
     return withRequestId(response, () => track(api(request, response) ?? handle(request, response)));
   });
+  // Every socket, upgraded ones included (the dev server's hot-reload websocket): the server's own
+  // closeAllConnections() no longer sees a socket once it is upgraded, and one left open would
+  // keep the process waiting forever.
+  const sockets = new Set<import("node:net").Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  // In development those are Next.js's hot-reload websockets: a stopping server closes them at
+  // once, as it ends server-sent event streams (production serves no upgrades).
+  const upgraded = new Set<import("node:stream").Duplex>();
+  if (dev) server.on("upgrade", (_request, socket) => upgraded.add(socket));
   server.listen(port, hostname, () => {
     process.send?.("ready");
     if (dev) console.log(`keel: Ready on http://${hostname}:${port} (development)`);
@@ -104,21 +122,40 @@ async function startWorker(): Promise<void> {
   process.on("SIGTERM", () => {
     if (stopping) return;
     stopping = true;
+    const stoppedAt = Date.now();
+    const left = () => Math.max(0, GRACE_MS - (Date.now() - stoppedAt));
+    // Whatever happens below, the process is gone when the grace period is.
+    setTimeout(() => process.exit(0), GRACE_MS).unref();
+    // Server-sent event streams and websockets end now: their browsers reconnect elsewhere.
+    beginShutdown();
+    for (const socket of upgraded) socket.destroy();
     // The executor takes no new work; the step in flight may finish within the grace period, else
     // its run is given back for another worker (or the next start) to take up.
-    const executorStopped = executor?.stop(GRACE_MS);
+    const executorStopped = executor?.stop(Math.max(0, GRACE_MS - FLUSH_RESERVE_MS));
     // Accept nothing new; let requests in flight finish, closing each connection once idle.
     server.close(() => void finish());
     const idle = setInterval(() => server.closeIdleConnections(), 100);
-    // Past the grace period, cut what is left: the gateway then bills what was delivered.
-    const deadline = setTimeout(() => server.closeAllConnections(), GRACE_MS);
+    // At the cut, stop what is left: chat answers are saved as stopped and billed for what was
+    // delivered, and every connection is closed (the gateway bills a cut-off stream the same way).
+    let stopped: Promise<void> | null = null;
+    const cut = () => {
+      stopped ??= stopProcessWork();
+      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
+      return stopped;
+    };
+    let cutDone!: () => void;
+    const atCut = new Promise<void>((resolve) => (cutDone = resolve));
+    setTimeout(() => void cut().finally(cutDone), Math.max(0, GRACE_MS - FLUSH_RESERVE_MS)).unref();
     async function finish() {
       clearInterval(idle);
-      clearTimeout(deadline);
-      await Promise.allSettled([...inFlight, executorStopped]);
+      // Every request has ended; answers still being written (their browser left) may finish
+      // until the cut. Nothing waits past the grace period.
+      const within = (work: Promise<unknown>) => Promise.race([work, new Promise((resolve) => setTimeout(resolve, left()).unref())]);
+      await within(Promise.allSettled([...inFlight, executorStopped, Promise.race([processWorkSettled(), atCut])]));
       // Write the meter's last usage records, including those of calls cut off just now (if the
       // database is unreachable, they go to the spill file and the next start writes them).
-      await processSingletonIfCreated<{ close(deadlineMs: number): Promise<void> }>("ai:gateway")?.close(10_000);
+      await processSingletonIfCreated<{ close(deadlineMs: number): Promise<void> }>("ai:gateway")?.close(Math.max(250, left()));
       process.exit(0);
     }
   });

@@ -49,7 +49,7 @@ export function AdminUsage({ report, planLine }: { report: AdminUsageReport; pla
         <QuotaMeter
           label="Tokens"
           unit="tokens"
-          used={tokens(totals)}
+          used={tokens(report.paid)}
           limit={quota.tokenLimit}
           softLimitPercent={quota.softLimitPercent}
           reserved={report.isCurrent ? quota.reservedTokens : 0}
@@ -60,7 +60,7 @@ export function AdminUsage({ report, planLine }: { report: AdminUsageReport; pla
         <QuotaMeter
           label="Spend"
           unit="usd"
-          used={totals.costMicroUsd}
+          used={report.paid.costMicroUsd}
           limit={quota.microUsdLimit}
           softLimitPercent={quota.softLimitPercent}
           reserved={report.isCurrent ? quota.reservedMicroUsd : 0}
@@ -86,6 +86,21 @@ export function AdminUsage({ report, planLine }: { report: AdminUsageReport; pla
               hint={`${formatCount(totals.cacheHits)} hits (${formatPercent(report.cache.hitRate)}): ${formatCount(report.cache.exact)} exact, ${formatCount(report.cache.semantic)} similar`}
             />
           </div>
+          {report.offline.requests > 0 ? (
+            <section
+              className="mt-4 rounded-lg border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-950"
+              data-testid="usage-offline"
+              aria-label="Offline model"
+            >
+              <p className="font-medium">
+                Offline model: {formatCount(report.offline.requests)} calls · {formatCount(tokens(report.offline))} tokens
+              </p>
+              <p className="mt-1">
+                Free, and not counted against the plan&apos;s allowance: the limits above show paid usage only ({formatCount(tokens(report.paid))} tokens,{" "}
+                {formatUsd(report.paid.costMicroUsd)}). The totals here include both.
+              </p>
+            </section>
+          ) : null}
           {report.late.requests > 0 ? (
             <p className="mt-4 rounded-md bg-amber-50 p-3 text-sm text-amber-900" data-testid="late-events">
               This period includes {formatCount(report.late.requests)} late calls ({formatUsd(report.late.costMicroUsd)}) dated{" "}

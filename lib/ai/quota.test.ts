@@ -298,7 +298,7 @@ describe("reservations left behind by a crashed process", () => {
       ttlMs: 60_000,
       call: crashedCall(),
     });
-    const reservationId = admitted.kind === "admitted" ? admitted.reservation.id : "";
+    const reservationId = admitted.kind === "admitted" ? (admitted.reservation?.id ?? "") : "";
     // A settlement in keel_record_usage's lock order (quota period, member row, then the
     // reservation), with a pause after its first lock during which the sweep starts.
     const settlement = withTenant(owner.tenantId, async (tx) => {

@@ -24,7 +24,10 @@ export interface Reservation {
   memberCharged: boolean;
 }
 
-export type Admission = { kind: "hit"; status: "exact" | "semantic"; completion: CachedCompletion } | { kind: "admitted"; reservation: Reservation };
+export type Admission =
+  | { kind: "hit"; status: "exact" | "semantic"; completion: CachedCompletion }
+  /** reservation: null when nothing was reserved (a call that spends no allowance). */
+  | { kind: "admitted"; reservation: Reservation | null };
 
 export interface AdmitInput {
   profile: TenantProfile;
@@ -38,6 +41,12 @@ export interface AdmitInput {
   microUsd: number;
   now: Date;
   ttlMs: number;
+  /**
+   * Whether the call spends the plan's allowance. False for calls only the offline model can serve:
+   * they are admitted after the cache lookups with nothing reserved (their usage is still metered).
+   * Default true.
+   */
+  charge?: boolean;
   /** The call being admitted: the sweep bills it under these if its usage record never arrives. */
   call: { requestId: string; feature: string; role: ModelRole; provider: ProviderName; model: string; apiKeyId: string | null };
 }
@@ -94,6 +103,7 @@ export async function admit(input: AdmitInput, options: { db?: Db } = {}): Promi
       [input.call.provider, "text"],
       [input.call.model, "text"],
       [input.call.apiKeyId, "uuid"],
+      [input.charge ?? true, "boolean"],
     ],
     options,
   ).catch((error: unknown) => {
@@ -110,7 +120,7 @@ export async function admit(input: AdmitInput, options: { db?: Db } = {}): Promi
     case "semantic":
       return { kind: "hit", status: row.outcome, completion: parseCompletion(row.completion) };
     case "admitted":
-      return { kind: "admitted", reservation: { ...reservation, memberCharged: row.member_charged } };
+      return { kind: "admitted", reservation: (input.charge ?? true) ? { ...reservation, memberCharged: row.member_charged } : null };
     case "refused_member":
       throw new GatewayError(
         "quota_exceeded",

@@ -38,6 +38,12 @@ export interface CallContext {
   contextChunkIds?: readonly string[] | null;
   /** Bumped when a feature's prompt template changes, so old cached answers stop matching. */
   promptVersion?: string;
+  /**
+   * The question alone, when the prompt carries retrieved passages beside it: the semantic cache
+   * compares questions. Embedding the whole turn would compare the passages, which the same
+   * workspace's questions share, and answer one question with another's answer.
+   */
+  cacheQuestion?: string;
   signal?: AbortSignal;
 }
 

@@ -11,6 +11,7 @@ import { withTenant } from "@/db/scope";
 import type { CallContext, LanguageRole } from "@/lib/ai/types";
 import { log } from "@/lib/observability/log";
 import { processSingleton } from "@/lib/process-singleton";
+import { registerProcessWork } from "@/lib/server/shutdown";
 import { storableText } from "@/lib/text/storable";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { announce, onChatSignal } from "./answer-channel";
@@ -77,9 +78,24 @@ function listenForStops(): Promise<unknown> {
   return stopListener.ready;
 }
 
+/**
+ * When the server's grace period is up, answers still being written stop: each is saved as stopped
+ * and billed for what was delivered (the gateway meters an aborted stream by its delivered text).
+ */
+async function stopAllAnswers(): Promise<void> {
+  const answers = [...running.values()];
+  for (const answer of answers) answer.controller.abort();
+  await Promise.all(answers.map((answer) => answer.finished));
+}
+
+async function answersSettled(): Promise<void> {
+  await Promise.all([...running.values()].map((answer) => answer.finished));
+}
+
 /** Starts writing the answer in the background; resolves once it is registered in this process. */
 export async function launchAnswer(job: AnswerJob, deps: AnswerDeps): Promise<void> {
   await listenForStops();
+  registerProcessWork("chat answers", { settled: answersSettled, stop: stopAllAnswers });
   let settle!: () => void;
   const answer: RunningAnswer = {
     tenantId: job.ctx.tenantId,
@@ -97,11 +113,6 @@ export async function launchAnswer(job: AnswerJob, deps: AnswerDeps): Promise<vo
       running.delete(job.answerId);
       settle();
     });
-}
-
-/** Every answer this process is writing, settled (shutdown waits for them briefly). */
-export function answersInFlight(): Promise<void>[] {
-  return [...running.values()].map((a) => a.finished);
 }
 
 async function writeAnswer(job: AnswerJob, answer: RunningAnswer, deps: AnswerDeps): Promise<void> {
@@ -158,6 +169,7 @@ async function writeAnswer(job: AnswerJob, answer: RunningAnswer, deps: AnswerDe
       requestId: job.answerId,
       contextChunkIds: grounded ? passages.map((p) => p.chunkId) : undefined,
       promptVersion: GROUNDED_PROMPT_VERSION,
+      cacheQuestion: job.question,
       signal: answer.controller.signal,
       ...(job.fresh ? { cache: { noCache: true } } : {}),
     };

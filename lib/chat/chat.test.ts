@@ -234,6 +234,54 @@ describe("answers", () => {
     await expect.poll(async () => (await getConversation(owner, conversation.id)).conversation.title).toBe("How often are Aberdeen turbines inspected?");
   });
 
+  it("never answers one question with another's cached answer because they share the same passages", async () => {
+    const owner = await createTenant("Chat cache");
+    // The semantic cache on, as in the default configuration.
+    const config = testConfig(servers.openai, servers.gemini, { providers: [], cache: { ttlSeconds: 3600, semanticThresholds: { chat: 0.95 } } });
+    const gateway = newGateway(config, { sleep: async () => {}, random: () => 0.5 });
+    const deps: AnswerDeps = { model: (call, role) => keelModel(call, role, gateway), retrieve: retrievePassages, details: answerDetails };
+    // Long passages, short questions: embedded whole, every question over them would look alike.
+    const filler = Array.from(
+      { length: 12 },
+      (_, i) => `Crew ${i + 1} logs every inspection, torque check and blade repair in the maintenance system before leaving site.`,
+    );
+    await upload(owner, "facts.md", `# Facts\n\n${filler.join(" ")}\n\nSpare blades ship from Porto.\n\nGearbox oil is changed every spring.`);
+    const ask = async (question: string) => {
+      const conversation = await createConversation(owner);
+      const { answerId } = await startAnswer(owner, conversation.id, { kind: "ask", question }, deps);
+      const { final } = await finalOf(followAnswer(owner, answerId));
+      await gateway.flush();
+      return final;
+    };
+    const first = await ask("Where do spare blades ship from?");
+    const second = await ask("When is the gearbox oil changed?");
+    expect(first.content).toContain("Porto");
+    expect(second.content).toContain("every spring");
+    expect(second.details).toMatchObject({ cacheHit: false });
+    // The same question again is answered from the cache.
+    expect((await ask("Where do spare blades ship from?")).details).toMatchObject({ cacheHit: true });
+  });
+
+  it("cites every passage the offline model quotes, short sentences too, by the [n] after each sentence", async () => {
+    const { owner, deps } = await setup({ offline: true });
+    const blades = await upload(owner, "spares.md", "# Spares\n\nSpare blades ship from Porto.\n\nGearbox oil is changed yearly.");
+    const crews = await upload(owner, "crews.md", "# Crews\n\nRope access crews are based in Aberdeen and Esbjerg.");
+    const conversation = await createConversation(owner);
+    const { answerId } = await startAnswer(
+      owner,
+      conversation.id,
+      { kind: "ask", question: "Where do spare blades ship from, and where are rope access crews based?" },
+      deps,
+    );
+    const { final } = await finalOf(followAnswer(owner, answerId));
+    expect(final.status).toBe("complete");
+    expect(final.content).not.toContain("Where do spare blades");
+    const sentences = final.content.split(/(?<=\])\s+/);
+    expect(sentences).toHaveLength(2);
+    for (const sentence of sentences) expect(sentence).toMatch(/[.!?] \[\d\]$/);
+    expect(final.citations.map((c) => c.documentId).sort()).toEqual([blades.id, crews.id].sort());
+  });
+
   it("streams the answer's text to the browser as deltas that add up to it, and then ends", async () => {
     const { owner, deps } = await setup();
     servers.openai.script({ kind: "text", text: "alpha beta gamma delta epsilon", chunkDelayMs: 20 });

@@ -13,7 +13,16 @@ export const usageOf = (result: CompletionResult) => ({
   total_tokens: result.usage.inputTokens + result.usage.outputTokens,
 });
 
-export function chatCompletionEvents(stream: CompletionStream, options: { id: string; created: number; includeUsage: boolean }): ReadableStream<Uint8Array> {
+export function chatCompletionEvents(
+  stream: CompletionStream,
+  options: {
+    id: string;
+    created: number;
+    includeUsage: boolean;
+    /** Fields the final chunk's delta carries once the answer is whole (keel-rag's citations). */
+    finalDelta?: (result: CompletionResult) => Record<string, unknown>;
+  },
+): ReadableStream<Uint8Array> {
   const { id, created, includeUsage } = options;
   const encoder = new TextEncoder();
   const frame = (payload: unknown) => encoder.encode(`data: ${JSON.stringify(payload)}\n\n`);
@@ -53,7 +62,7 @@ export function chatCompletionEvents(stream: CompletionStream, options: { id: st
         return [startCall(part.toolCall.toolCallId, part.toolCall.toolName), argumentsChunk(callIndex.size - 1, part.toolCall.input)];
       case "finish":
         return [
-          chunk({}, finishReasons[part.result.finishReason] ?? "stop"),
+          chunk(options.finalDelta?.(part.result) ?? {}, finishReasons[part.result.finishReason] ?? "stop"),
           ...(includeUsage ? [frame({ id, object: "chat.completion.chunk", created, model: stream.model, choices: [], usage: usageOf(part.result) })] : []),
           encoder.encode("data: [DONE]\n\n"),
         ];

@@ -7,6 +7,7 @@ import { cacheControlFrom } from "./cache-headers";
 import { chatCompletionEvents, finishReasons, usageOf } from "./chat-completion-stream";
 import { toGenerateRequest } from "./chat-request";
 import { errorToResponse, openAiError } from "./errors";
+import { GROUNDED_MODEL, isGroundedModel, prepareGrounding, type Grounding } from "./grounded-chat";
 import { languageRoleForModel } from "./models";
 import { chatCompletionRequestSchema } from "./schemas";
 import { parseJsonRequest } from "./with-api-key";
@@ -49,20 +50,36 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
   if (!role)
     return openAiError(
       404,
-      `The model '${input.model}' does not exist. Use keel-chat, keel-analysis or keel-title (GET /v1/models).`,
+      `The model '${input.model}' does not exist. Use keel-chat, keel-rag, keel-analysis or keel-title (GET /v1/models).`,
       "invalid_request_error",
       "model_not_found",
       "model",
     );
 
+  if (!isGroundedModel(input.model) && (input as { keel?: unknown }).keel !== undefined) {
+    return openAiError(400, `The 'keel' grounding options apply to the model ${GROUNDED_MODEL}.`, "invalid_request_error", "invalid_request", "keel");
+  }
+  let grounding: Grounding | null = null;
+  if (isGroundedModel(input.model)) {
+    try {
+      const prepared = await prepareGrounding(input, principal, request.signal);
+      if (!prepared.ok) return prepared.response;
+      grounding = prepared.grounding;
+    } catch (error) {
+      return errorToResponse(error);
+    }
+  }
+
   const ctx = {
     tenantId: principal.tenantId,
     apiKeyId: principal.apiKeyId,
-    feature: "api",
+    feature: grounding ? "api-rag" : "api",
     cache: cacheControlFrom(request.headers),
     signal: request.signal,
+    ...(grounding ? { contextChunkIds: grounding.contextChunkIds, promptVersion: grounding.promptVersion } : {}),
   };
-  const generateRequest = toGenerateRequest(input, role);
+  const generateRequest = { ...toGenerateRequest(input, role), ...(grounding ? { prompt: grounding.prompt } : {}) };
+  const groundingHeaders: Record<string, string> = grounding ? { "x-keel-retrieval-call-id": grounding.retrievalCallId } : {};
   const created = Math.floor(Date.now() / 1000);
 
   if (!input.stream) {
@@ -77,14 +94,14 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
           choices: [
             {
               index: 0,
-              message: messageOf(result),
+              message: grounding ? { ...messageOf(result), citations: grounding.citations(result.text) } : messageOf(result),
               logprobs: null,
               finish_reason: finishReasons[result.finishReason] ?? "stop",
             },
           ],
           usage: usageOf(result),
         },
-        { headers: keelHeaders(result) },
+        { headers: { ...keelHeaders(result), ...groundingHeaders } },
       );
     } catch (error) {
       return errorToResponse(error);
@@ -99,13 +116,19 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
   } catch (error) {
     return errorToResponse(error);
   }
-  const sse = chatCompletionEvents(stream, { id: `chatcmpl-${stream.requestId}`, created, includeUsage: input.stream_options?.include_usage === true });
+  const sse = chatCompletionEvents(stream, {
+    id: `chatcmpl-${stream.requestId}`,
+    created,
+    includeUsage: input.stream_options?.include_usage === true,
+    ...(grounding ? { finalDelta: (result: CompletionResult) => ({ citations: grounding.citations(result.text) }) } : {}),
+  });
   return new Response(sse, {
     headers: {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",
       connection: "keep-alive",
       ...keelHeaders(stream),
+      ...groundingHeaders,
     },
   });
 }

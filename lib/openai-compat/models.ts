@@ -3,6 +3,8 @@ import type { LanguageRole, ModelRole } from "@/lib/ai/types";
 
 export const publicModels: Record<string, ModelRole> = {
   "keel-chat": "chat",
+  // The chat role, answering from the workspace's documents (lib/openai-compat/grounded-chat.ts).
+  "keel-rag": "chat",
   "keel-analysis": "analysis",
   "keel-title": "title",
   "keel-embedding": "embedding",

@@ -1,6 +1,6 @@
 // Every figure on the Usage page equals the usage events it stands for (checked against events read
 // back and added up here): totals, each day, each model, feature, member and API key, cache
-// savings, late events and output quality.
+// savings, late events, output quality, and paid usage apart from the offline model's.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { UsageEvent } from "@/db/schema";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
@@ -86,9 +86,15 @@ describe("the usage report", () => {
     }
     expect(new Map(report.quality.map(({ feature, model, ...q }) => [`${feature}|${model}`, q]))).toEqual(quality);
 
-    // A past period is all actual: the running totals end at the period's totals.
-    expect(report.cumulative.tokens.at(-1)).toEqual({ day: "2025-11-30", actual: totals.inputTokens + totals.outputTokens, projected: null });
-    expect(report.cumulative.microUsd.at(-1)?.actual).toBe(totals.costMicroUsd);
+    // The offline model's calls are shown apart, and what counts against the allowance excludes them.
+    const offline = totalsOf(billed.filter((e) => e.provider === "offline"));
+    const paid = totalsOf(billed.filter((e) => e.provider !== "offline"));
+    expect(offline.requests).toBeGreaterThan(0);
+    expect(pickTotals(report.offline)).toEqual(offline);
+    expect(pickTotals(report.paid)).toEqual(paid);
+    // A past period is all actual: the running totals (paid usage) end at the period's paid totals.
+    expect(report.cumulative.tokens.at(-1)).toEqual({ day: "2025-11-30", actual: paid.inputTokens + paid.outputTokens, projected: null });
+    expect(report.cumulative.microUsd.at(-1)?.actual).toBe(paid.costMicroUsd);
   });
 
   it("marks a closed period, and shows another tenant none of it", async () => {

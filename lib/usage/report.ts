@@ -32,7 +32,12 @@ export interface AdminUsageReport {
   closed: boolean;
   /** The period's invoice (the snapshot once closed), as the CSV export has it. */
   invoice: Invoice;
+  /** Every metered call, the offline model's included. */
   totals: UsageFigures;
+  /** What counts against the plan's allowance: every call but the offline model's. */
+  paid: UsageFigures;
+  /** The offline model's calls: metered and shown, free, and not held to the allowance. */
+  offline: UsageFigures;
   /** Every day of the period, zeros included. */
   byDay: DayUsage[];
   byModel: (UsageFigures & { provider: string; model: string })[];
@@ -50,6 +55,9 @@ export interface AdminUsageReport {
   forecast: { tokens: Projection; microUsd: Projection } | null;
   cumulative: { tokens: CumulativePoint[]; microUsd: CumulativePoint[] };
 }
+
+/** The offline model's rows: its calls never count against the allowance (the gateway reserves nothing for them). */
+const isOffline = (row: { provider: string }) => row.provider === "offline";
 
 export function requireUsageAdmin(ctx: TenantContext): void {
   if (!hasRole(ctx.role, "admin")) throw new KeelError("forbidden", "The workspace's usage is visible to owners and admins only.");
@@ -141,13 +149,20 @@ export async function getAdminUsageReport(ctx: TenantContext, periodStart: strin
         rows.map((r) => ({ provider: r.provider, model: r.model, feature: r.feature, late: r.day < periodStart, ...r.figures })),
       );
       const totals = emptyFigures();
-      for (const r of rows) addFigures(totals, r.figures);
+      const paid = emptyFigures();
+      const offline = emptyFigures();
+      for (const r of rows) {
+        addFigures(totals, r.figures);
+        addFigures(isOffline(r) ? offline : paid, r.figures);
+      }
       const { byDay, late } = splitDays(periodStart, daysOf(periodStart), rows);
       const actorRows = actors.map((a) => ({ ...a, figures: figuresOf(a) }));
 
       const perDayTokens = new Map<string, number>();
       const perDayMicroUsd = new Map<string, number>();
+      // The running totals and the forecast are of what counts against the allowance.
       for (const r of rows) {
+        if (isOffline(r)) continue;
         perDayTokens.set(r.day, (perDayTokens.get(r.day) ?? 0) + tokensOf(r.figures));
         perDayMicroUsd.set(r.day, (perDayMicroUsd.get(r.day) ?? 0) + r.figures.costMicroUsd);
       }
@@ -160,6 +175,8 @@ export async function getAdminUsageReport(ctx: TenantContext, periodStart: strin
         closed: invoice.status === "closed",
         invoice,
         totals,
+        paid,
+        offline,
         byDay,
         byModel: groupFigures(
           rows,
@@ -195,7 +212,7 @@ export async function getAdminUsageReport(ctx: TenantContext, periodStart: strin
         quality: qualityOf(rollups),
         quota,
         memberCaps,
-        forecast: isCurrent ? { tokens: pace(tokensOf(totals), quota.tokenLimit), microUsd: pace(totals.costMicroUsd, quota.microUsdLimit) } : null,
+        forecast: isCurrent ? { tokens: pace(tokensOf(paid), quota.tokenLimit), microUsd: pace(paid.costMicroUsd, quota.microUsdLimit) } : null,
         cumulative: {
           tokens: cumulativeSeries(periodStart, perDayTokens, now, isCurrent),
           microUsd: cumulativeSeries(periodStart, perDayMicroUsd, now, isCurrent),

@@ -6,6 +6,7 @@ import type { LiveMessage } from "@/lib/jobs/job-events";
 import { subscribeToLiveUpdates } from "@/lib/jobs/live-updates";
 import { withTenantRoute } from "@/lib/http/tenant-route";
 import { log } from "@/lib/observability/log";
+import { shutdownSignal } from "@/lib/server/shutdown";
 
 export const dynamic = "force-dynamic";
 
@@ -39,7 +40,7 @@ export const GET = withTenantRoute(async (request, ctx) => {
           log.warn({ err: error }, "live: could not send the snapshot");
         }
       };
-      request.signal.addEventListener("abort", () => {
+      const end = () => {
         open = false;
         stop();
         try {
@@ -47,7 +48,13 @@ export const GET = withTenantRoute(async (request, ctx) => {
         } catch {
           // already closed
         }
-      });
+      };
+      request.signal.addEventListener("abort", end);
+      // A stopping server ends the stream at once: the browser reconnects (to another worker, or
+      // to the server once it is back) rather than holding the shutdown for its grace period.
+      const closing = shutdownSignal();
+      if (closing.aborted) return end();
+      closing.addEventListener("abort", end, { once: true });
       // Tell the browser to come back quickly if the connection drops.
       controller.enqueue(encoder.encode("retry: 2000\n\n"));
       unsubscribe = await subscribeToLiveUpdates({

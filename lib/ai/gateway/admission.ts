@@ -65,7 +65,9 @@ export async function prepareCall(rt: GatewayRuntime, ctx: CallContext, request:
   const question = messages ? singleTurnQuestion(messages) : null;
   let semantic: { scopeKey: string; embedding: number[] } | null = null;
   if (cacheable && threshold !== undefined && question && (readCache || writeCache)) {
-    const embedded = await rt.embed({ ...ctx, feature: "semantic-cache", requestId: `${requestId}:semantic-key`, cache: undefined }, [question.text]);
+    const embedded = await rt.embed({ ...ctx, feature: "semantic-cache", requestId: `${requestId}:semantic-key`, cache: undefined }, [
+      ctx.cacheQuestion ?? question.text,
+    ]);
     const embeddingModel = `${embedded.provider}:${embedded.model}`;
     semantic = { scopeKey: semanticScopeKey({ ...keyInput, system: question.system, embeddingModel }), embedding: embedded.embeddings[0]! };
   }
@@ -88,6 +90,7 @@ export async function prepareCall(rt: GatewayRuntime, ctx: CallContext, request:
     microUsd: estimate.microUsd,
     now: new Date(),
     ttlMs: rt.config.reservationTtlMs,
+    charge: spendsAllowance(chain),
     call: { requestId, feature: ctx.feature, role: request.role, provider: chain[0]!.provider, model: chain[0]!.model, apiKeyId: ctx.apiKeyId ?? null },
   });
   const hit = admission.kind === "hit" ? { completion: admission.completion, status: admission.status } : null;
@@ -98,6 +101,15 @@ export async function prepareCall(rt: GatewayRuntime, ctx: CallContext, request:
       ? { exact: { key, ttlSeconds }, ...(semantic ? { semantic: { scopeKey: semantic.scopeKey, embedding: semantic.embedding, ttlSeconds } } : {}) }
       : null;
   return { requestId, started, chain, maxOutputTokens, estimatedInputTokens, hit, reservation, cacheWrites };
+}
+
+/**
+ * Whether a call on this chain is held to the plan's allowance: every call is, except one that only
+ * the offline model can serve (local and free: trying Keel on it must not use up a month's tokens).
+ * A chain that could fall back from a paid provider to the offline model is charged.
+ */
+export function spendsAllowance(chain: readonly ModelTarget[]): boolean {
+  return chain.some((target) => target.provider !== "offline");
 }
 
 /**

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { costMicroUsd, priceOf } from "../pricing";
 import { countTokens } from "../tokens";
 import type { CallContext } from "../types";
-import { admitCall } from "./admission";
+import { admitCall, spendsAllowance } from "./admission";
 import { runChain, totalTimeout } from "./provider-chain";
 import { recordCall, recordFailure } from "./records";
 import type { EmbeddingResult, GatewayRuntime } from "./types";
@@ -25,6 +25,7 @@ export async function embedValues(rt: GatewayRuntime, ctx: CallContext, values: 
     microUsd: Math.ceil(tokens * price.input),
     now: new Date(),
     ttlMs: rt.config.reservationTtlMs,
+    charge: spendsAllowance(chain),
     call: { requestId, feature: ctx.feature, role: "embedding", provider: chain[0]!.provider, model: chain[0]!.model, apiKeyId: ctx.apiKeyId ?? null },
   });
   const reservation = admission.kind === "admitted" ? admission.reservation : null;

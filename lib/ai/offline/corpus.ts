@@ -1,15 +1,30 @@
 // The extractive corpus: the context's sentences with IDF weights, ranked and selected per question.
 import { capitalisedRuns, bareWord, mergeContainedPhrases } from "./names";
-import { capitalise, contentTerms, isInstruction, rawWords, splitBlocks, splitSentences, stem, STOP_WORDS } from "./text";
+import { capitalise, contentTerms, isInstruction, isQuestion, rawWords, splitBlocks, splitSentences, stem, STOP_WORDS } from "./text";
 
 export type SentenceSource = "system" | "message";
+
+/** A piece of the prompt to answer from; `citation` is the number of the source it quotes, if numbered. */
+export interface ContextPart {
+  readonly text: string;
+  readonly source: SentenceSource;
+  readonly citation?: string;
+  /** The caller's own request, read for the values it names (tool arguments): its questions are kept. */
+  readonly request?: boolean;
+}
 
 export interface Sentence {
   readonly index: number;
   readonly text: string;
   readonly terms: ReadonlySet<string>;
   readonly source: SentenceSource;
+  /** The paragraph it belongs to (in corpus order), so a summary can take each one's opening. */
+  readonly block: number;
+  readonly citation?: string;
 }
+
+/** A numbered source's own reference marks ("[12]" footnotes) would read as citations of other sources. */
+const REFERENCE_MARK = /\s?\[\d{1,3}\]/g;
 
 interface Scored {
   readonly sentence: Sentence;
@@ -23,6 +38,9 @@ interface Scored {
  */
 const MIN_GAIN_RATIO = 0.5;
 
+/** How much more a sentence that holds the kind of answer asked for (a number for "how many") weighs. */
+const ANSWER_TYPE_WEIGHT = 4;
+
 export class Corpus {
   readonly sentences: readonly Sentence[];
   private readonly documentFrequency = new Map<string, number>();
@@ -32,20 +50,27 @@ export class Corpus {
    */
   private readonly midSentenceCapitals = new Set<string>();
 
-  constructor(parts: ReadonlyArray<{ text: string; source: SentenceSource }>) {
+  constructor(parts: readonly ContextPart[]) {
     const sentences: Sentence[] = [];
     const seen = new Set<string>();
+    let blockIndex = 0;
     for (const part of parts) {
-      for (const block of splitBlocks(part.text)) {
-        for (const text of splitSentences(block)) {
+      const partText = part.citation === undefined ? part.text : part.text.replace(REFERENCE_MARK, "");
+      for (const block of splitBlocks(partText)) {
+        // Titles name sections; they state nothing to quote or to take names from.
+        if (block.title) continue;
+        blockIndex += 1;
+        for (const text of splitSentences(block.text)) {
           if (part.source === "system" && isInstruction(text)) continue;
+          if (isQuestion(text) && !part.request) continue;
           const terms = new Set(contentTerms(text));
           const key = text.toLowerCase().replace(/\s+/g, " ");
           // Sentences without content words ("OK.") cannot answer anything; duplicates (e.g. a
-          // repeated system prompt) would only crowd out distinct sentences.
+          // repeated system prompt, or the overlap of two passages) would only crowd out distinct
+          // sentences. The first copy is kept, with its source's citation.
           if (terms.size === 0 || seen.has(key)) continue;
           seen.add(key);
-          sentences.push({ index: sentences.length, text, terms, source: part.source });
+          sentences.push({ index: sentences.length, text, terms, source: part.source, block: blockIndex, citation: part.citation });
           text
             .split(/\s+/)
             .slice(1)
@@ -80,11 +105,14 @@ export class Corpus {
     return score;
   }
 
-  /** Sentences with score > 0, best first; ties go to document sentences, then to earlier ones. */
+  /**
+   * Sentences with score > 0, best first; ties go to document sentences, then to earlier ones. A
+   * sentence whose every word is in the question says nothing the question does not: it is left out.
+   */
   rank(query: ReadonlySet<string>, pool: readonly Sentence[] = this.sentences): Scored[] {
     return pool
       .map((sentence) => ({ sentence, score: this.score(sentence, query) }))
-      .filter((s) => s.score > 0)
+      .filter((s) => s.score > 0 && [...s.sentence.terms].some((term) => !query.has(term)))
       .sort((a, b) => b.score - a.score || sourceRank(a.sentence) - sourceRank(b.sentence) || a.sentence.index - b.sentence.index);
   }
 
@@ -93,7 +121,7 @@ export class Corpus {
    * answer covers every part of a multi-part question instead of repeating one part), returned
    * in original order. The first pick is simply the best-scoring sentence.
    */
-  select(query: ReadonlySet<string>, max: number, pool: readonly Sentence[] = this.sentences): Sentence[] {
+  select(query: ReadonlySet<string>, max: number, pool: readonly Sentence[] = this.sentences, fits?: (sentence: Sentence) => boolean): Sentence[] {
     let maxIdf = 0;
     for (const term of query) maxIdf = Math.max(maxIdf, this.idf(term));
     const uncovered = new Set(query);
@@ -102,10 +130,14 @@ export class Corpus {
     while (picked.length < max && remaining.length > 0) {
       let bestAt = -1;
       let bestGain = 0;
+      let bestWeight = 0;
       remaining.forEach((sentence, i) => {
         const gain = this.score(sentence, uncovered);
+        // A sentence holding the kind of answer asked for outweighs one that only shares more words.
+        const weight = gain > 0 && fits?.(sentence) ? gain * ANSWER_TYPE_WEIGHT : gain;
         // `remaining` is already in rank order, so strict ">" keeps the tie-breaks of rank().
-        if (gain > bestGain) {
+        if (weight > bestWeight) {
+          bestWeight = weight;
           bestGain = gain;
           bestAt = i;
         }
@@ -119,9 +151,22 @@ export class Corpus {
     return picked.sort((a, b) => a.index - b.index);
   }
 
-  /** Document sentences first, so fallbacks quote the material rather than the system prompt. */
+  /**
+   * The opening sentence of each paragraph, then the rest, in order: an extractive summary that
+   * covers the material rather than its first paragraph. Document sentences come first, so
+   * fallbacks quote the material rather than the system prompt.
+   */
   leading(count: number): Sentence[] {
-    return [...this.sentences].sort((a, b) => sourceRank(a) - sourceRank(b) || a.index - b.index).slice(0, count);
+    const opening = new Set<number>();
+    const openings: Sentence[] = [];
+    for (const sentence of this.sentences) {
+      if (opening.has(sentence.block)) continue;
+      opening.add(sentence.block);
+      openings.push(sentence);
+    }
+    const firsts = new Set(openings);
+    const order = (a: Sentence, b: Sentence) => sourceRank(a) - sourceRank(b) || Number(firsts.has(b)) - Number(firsts.has(a)) || a.index - b.index;
+    return [...this.sentences].sort(order).slice(0, count);
   }
 
   /**
@@ -183,6 +228,8 @@ export class Corpus {
   }
 }
 
+/** Numbered sources first, then other material, then the system prompt. */
 function sourceRank(sentence: Sentence): number {
-  return sentence.source === "message" ? 0 : 1;
+  if (sentence.source === "system") return 2;
+  return sentence.citation === undefined ? 1 : 0;
 }

@@ -1,8 +1,9 @@
 // Structured output: builds a value that satisfies a JSON schema, from the context sentences.
 import type { JSONObject, JSONSchema7, JSONSchema7Definition, JSONValue } from "@ai-sdk/provider";
 import type { Corpus, Sentence } from "./corpus";
+import { enumChoice, type EntityClassifier } from "./entity-kind";
 import { extractiveAnswer } from "./extractive-answer";
-import { capitalise, queryTerms, splitIdentifier } from "./text";
+import { capitalise, queryTerms, requestTerms, splitIdentifier } from "./text";
 
 /** Property names whose values are short names rather than prose. */
 const PHRASE_FIELD =
@@ -31,6 +32,8 @@ interface BuildContext {
   readonly refs: ReadonlySet<string>;
   /** Inside recursion or deep nesting: only what the schema requires (keeps output finite and small). */
   readonly minimal: boolean;
+  /** Tells a name's kind, for kind/type enums beside names. */
+  readonly classify?: EntityClassifier;
 }
 
 function enterRef(ctx: BuildContext, ref: string): BuildContext {
@@ -122,7 +125,11 @@ function buildValue(definition: JSONSchema7Definition, name: string, ctx: BuildC
     return buildValue(resolveRef(schema.$ref, ctx.root), name, enterRef(ctx, schema.$ref), depth + 1);
   }
   if (schema.const !== undefined) return toJsonValue(schema.const);
-  if (schema.enum && schema.enum.length > 0) return toJsonValue(schema.enum[0]);
+  if (schema.enum && schema.enum.length > 0) {
+    return toJsonValue(
+      enumChoice(schema.enum, lastNameWord(name), ctx.focus && { phrase: ctx.focus.phrase, sentence: ctx.focus.sentence?.text }, ctx.classify),
+    );
+  }
   if (schema.allOf) schema = mergeAllOf(schema, ctx.root);
   const branches = schema.anyOf ?? schema.oneOf;
   if (branches && branches.length > 0) {
@@ -387,8 +394,8 @@ function isMultiple(n: number, of: number): boolean {
   return Math.abs(ratio - Math.round(ratio)) < 1e-9;
 }
 
-export function structuredAnswer(corpus: Corpus, question: string, schema: JSONSchema7 | undefined): string {
+export function structuredAnswer(corpus: Corpus, question: string, schema: JSONSchema7 | undefined, classify?: EntityClassifier): string {
   if (!schema) return JSON.stringify({ answer: extractiveAnswer(corpus, question) });
-  const ctx: BuildContext = { corpus, question: queryTerms(question), root: schema, refs: new Set(), minimal: false };
+  const ctx: BuildContext = { corpus, question: requestTerms(question), root: schema, refs: new Set(), minimal: false, classify };
   return JSON.stringify(buildValue(schema, "", ctx, 0));
 }

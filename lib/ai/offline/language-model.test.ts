@@ -72,7 +72,8 @@ describe("OfflineLanguageModel (text)", () => {
 
     const { text } = await generateText({ model: new OfflineLanguageModel(), prompt: "What is Keel?" });
     expect(text).toContain("only answers from supplied context");
-    expect(text).toContain("What is Keel?");
+    // The question is not repeated back: that reads as an echo.
+    expect(text).not.toContain("What is Keel");
   });
 
   it("never answers with the system prompt's instructions to the model, but still reads context placed there", async () => {

@@ -15,6 +15,7 @@ import type {
 import { countTokens } from "../tokens";
 import { abortError, sleep } from "./abort";
 import { Corpus } from "./corpus";
+import { loadEntityClassifier, type EntityClassifier } from "./entity-kind";
 import { extractiveAnswer } from "./extractive-answer";
 import { structuredAnswer } from "./json-schema-value";
 import { parsePrompt } from "./prompt";
@@ -65,7 +66,7 @@ export class OfflineLanguageModel implements LanguageModelV3 {
     this.tokenDelayMs = delay;
   }
 
-  private complete(options: LanguageModelV3CallOptions): Completion {
+  private complete(options: LanguageModelV3CallOptions, classify: EntityClassifier | undefined): Completion {
     const parsed = parsePrompt(options.prompt);
     const corpus = new Corpus(parsed.context);
     const format = options.responseFormat;
@@ -77,7 +78,7 @@ export class OfflineLanguageModel implements LanguageModelV3 {
       unified = "tool-calls";
     } else if (format?.type === "json") {
       // JSON must stay parseable, so maxOutputTokens and stop sequences are not applied here.
-      text = structuredAnswer(corpus, parsed.question, format.schema);
+      text = structuredAnswer(corpus, parsed.question, format.schema, classify);
     } else {
       text = extractiveAnswer(corpus, parsed.question);
       for (const stop of options.stopSequences ?? []) {
@@ -107,9 +108,16 @@ export class OfflineLanguageModel implements LanguageModelV3 {
     };
   }
 
+  /** Structured output may name kinds of entities: the classifier is loaded for those calls only. */
+  private async classifierFor(options: LanguageModelV3CallOptions): Promise<EntityClassifier | undefined> {
+    return options.responseFormat?.type === "json" ? loadEntityClassifier() : undefined;
+  }
+
   async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
     if (options.abortSignal?.aborted) throw abortError(options.abortSignal);
-    const { text, toolCall, finishReason, usage } = this.complete(options);
+    const classify = await this.classifierFor(options);
+    if (options.abortSignal?.aborted) throw abortError(options.abortSignal);
+    const { text, toolCall, finishReason, usage } = this.complete(options, classify);
     return {
       content: toolCall ? [toolCall] : [{ type: "text", text }],
       finishReason,
@@ -122,7 +130,9 @@ export class OfflineLanguageModel implements LanguageModelV3 {
   async doStream(options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
     const signal = options.abortSignal;
     if (signal?.aborted) throw abortError(signal);
-    const { text, toolCall, finishReason, usage } = this.complete(options);
+    const classify = await this.classifierFor(options);
+    if (signal?.aborted) throw abortError(signal);
+    const { text, toolCall, finishReason, usage } = this.complete(options, classify);
     const id = "text-0";
     const answer: LanguageModelV3StreamPart[] = toolCall
       ? [

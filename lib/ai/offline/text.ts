@@ -72,7 +72,8 @@ const META_TERMS: ReadonlySet<string> = new Set(
   (
     "summarise summarize summary summaries document documents doc docs text context passage passages extract " +
     "entity entities list answer question provided following below above bullet bullets key point points " +
-    "overview brief briefly short detail details information info main important item items tl dr tldr"
+    "overview brief briefly short detail details information info main important item items tl dr tldr " +
+    "analyse analyze analysis named section sections json schema"
   )
     .split(" ")
     .map(stem),
@@ -84,6 +85,17 @@ export const SUMMARY_REQUEST = /\b(?:summar(?:ise|ize|y)|overview|tl;?dr|gist|re
 /** Content terms of a question or field name, without task words. */
 export function queryTerms(text: string): Set<string> {
   return new Set(contentTerms(text).filter((term) => !META_TERMS.has(term)));
+}
+
+/**
+ * The terms of a request to the model. A summary request's numbers are positions ("section 2 of
+ * 5"), not subjects, so they are dropped there; a question's numbers ("in 2021?") stay.
+ */
+export function requestTerms(question: string): Set<string> {
+  // "How long…", "how far…" ask for a kind of answer; their adjective is not the subject.
+  const terms = queryTerms(question.replace(/\bhow\s+(?:long|far|often|old|big|large|small|soon|fast|heavy|powerful|tall|high)\b/gi, "how"));
+  if (SUMMARY_REQUEST.test(question)) for (const term of terms) if (/^\d+$/.test(term)) terms.delete(term);
+  return terms;
 }
 
 /** "keyPoints" / "key_points" -> "key points", so property names can be scored like questions. */
@@ -101,17 +113,42 @@ const BULLET = /^(?:[-*+•▪‣◦]|\d{1,3}[.)])\s+/;
 const HEADING = /^#{1,6}\s+/;
 const ENDS_CLAUSE = /[.!?…:;]["'”’)\]]*$/;
 
-/** Splits free text into paragraphs: blank lines, bullets and headings separate; wrapped lines join. */
-export function splitBlocks(text: string): string[] {
-  const blocks: string[] = [];
+/**
+ * A line of prompt-template markup only (`<document>`, `</context>`, `<source id="2">`): structure
+ * around quoted material, never material itself.
+ */
+const MARKUP_LINE = /^(?:<\/?\s*[A-Za-z][\w:.-]{0,63}(?:\s[^<>]{0,300})?\/?>\s*)+$/;
+export const isMarkupLine = (line: string): boolean => MARKUP_LINE.test(line.trim());
+
+/** Short title-like lines ("Quarterly Review") name what follows; they are not statements. */
+const TITLE_MAX_WORDS = 8;
+
+export interface TextBlock {
+  readonly text: string;
+  /** A heading or a title line: it names a section and is never quoted as a statement. */
+  readonly title: boolean;
+}
+
+/**
+ * Splits free text into paragraphs: blank lines, bullets and headings separate; wrapped lines join.
+ * Markup-only lines are dropped; headings and title lines are marked as such.
+ */
+export function splitBlocks(text: string): TextBlock[] {
+  const blocks: { text: string; title: boolean; lines: number; bullet: boolean }[] = [];
   let current = "";
+  let heading = false;
+  let bullet = false;
+  let lines = 0;
   const flush = (): void => {
-    if (current.trim()) blocks.push(current.trim());
+    if (current.trim()) blocks.push({ text: current.trim(), title: heading, lines, bullet });
     current = "";
+    heading = false;
+    bullet = false;
+    lines = 0;
   };
   for (const rawLine of text.replace(/\r\n?/g, "\n").split("\n")) {
     let line = rawLine.trim();
-    if (!line) {
+    if (!line || isMarkupLine(line)) {
       flush();
       continue;
     }
@@ -128,14 +165,30 @@ export function splitBlocks(text: string): string[] {
       current !== "" && !isHeading && !isBullet && !ENDS_CLAUSE.test(current) && (/^[\p{Ll}\d(]/u.test(line) || current.split(/\s+/).length >= 8);
     if (continues) {
       current += ` ${line}`;
+      lines += 1;
     } else {
       flush();
       current = line;
+      heading = isHeading;
+      bullet = isBullet;
+      lines = 1;
     }
     if (isHeading) flush();
   }
   flush();
-  return blocks;
+  // A lone short line with no closing punctuation and more text after it is a title. (The last
+  // block is left alone: it may be a sentence cut off at the end of a passage.)
+  return blocks.map((block, i) => ({
+    text: block.text,
+    title:
+      block.title ||
+      (i < blocks.length - 1 &&
+        block.lines === 1 &&
+        !block.bullet &&
+        !ENDS_CLAUSE.test(block.text) &&
+        !block.text.includes(":") &&
+        block.text.split(/\s+/).length <= TITLE_MAX_WORDS),
+  }));
 }
 
 /** Sentence splitter that survives abbreviations ("Dr.", "e.g."), initials ("J. Smith") and decimals. */
@@ -175,3 +228,6 @@ export function capitalise(text: string): string {
  */
 const INSTRUCTION_START = /^(?:you|your|please|answer|write|cite|never|always|do not|don't|respond|reply|follow|ignore|refuse|act as)\b/i;
 export const isInstruction = (sentence: string): boolean => INSTRUCTION_START.test(sentence.trim());
+
+/** A question is never an answer: sentences asking something are not quoted. */
+export const isQuestion = (sentence: string): boolean => /\?["'”’)\]]*$/.test(sentence.trim());

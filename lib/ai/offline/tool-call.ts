@@ -25,7 +25,7 @@ export function offlineToolCall(options: LanguageModelV3CallOptions, parsed: Par
     });
   }
   // The question usually holds the arguments ("weather in Paris"), so it joins the context here.
-  const corpus = new Corpus([...parsed.context, { text: parsed.question, source: "message" }]);
+  const corpus = new Corpus([...parsed.context, { text: parsed.question, source: "message", request: true }]);
   const input = structuredAnswer(corpus, parsed.question, tool.inputSchema);
   // Deterministic like everything offline, and distinct per prompt (each step of a loop adds to it).
   const digest = createHash("sha256")

@@ -39,6 +39,10 @@ export interface LocalExecutorSettings {
   leaseMs: number;
   /** Requests this process makes at once. */
   slots: number;
+  /** How long one request (a step) may run before it counts as a failed attempt (ms). */
+  stepTimeoutMs: number;
+  /** How long a run may go on, sleeps and retries included, before it fails (ms). */
+  runTimeoutMs: number;
 }
 
 function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, integer: boolean): number {
@@ -57,5 +61,8 @@ export function localExecutorSettings(env: NodeJS.ProcessEnv = process.env): Loc
     pollMs: positive(env, "KEEL_LOCAL_EXECUTOR_POLL_MS", 1_000, true),
     leaseMs: positive(env, "KEEL_LOCAL_EXECUTOR_LEASE_MS", 60_000, true),
     slots: positive(env, "KEEL_LOCAL_EXECUTOR_SLOTS", 4, true),
+    // Inngest's longest step (2 hours) and a week: generous, but nothing runs or retries forever.
+    stepTimeoutMs: positive(env, "KEEL_LOCAL_EXECUTOR_STEP_TIMEOUT_MS", 2 * 3_600_000, true),
+    runTimeoutMs: positive(env, "KEEL_LOCAL_EXECUTOR_RUN_TIMEOUT_MS", 7 * 86_400_000, true),
   };
 }

@@ -117,7 +117,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
     const overran = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), Math.max(0, Math.min(deadline.inMs, MAX_TIMER_MS)))));
     const first = await Promise.race([answer, overran]).finally(() => clearTimeout(timer));
     if (first) return first;
-    const fields = { functionId: run.functionId, runId: run.id, reason: deadline.outcome.kind === "failed" ? deadline.outcome.error.message : "" };
+    const fields = { functionId: run.functionId, runId: run.id, reason: "error" in deadline.outcome ? deadline.outcome.error.message : "" };
     log.error(fields, "local executor: a step outlived its deadline; its slot is freed and its answer will be dropped");
     void answer.then(() => log.warn(fields, "local executor: a step that outlived its deadline finished; its answer was dropped"));
     return { ...deadline, requestVersion: run.requestVersion };

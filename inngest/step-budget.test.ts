@@ -31,7 +31,7 @@ describe("step budgets", () => {
   });
 
   it("reembed stays under its budget with every setting at its allowed extreme", () => {
-    const extreme = reembedSettingsFromEnv({ KEEL_REEMBED_MAX_STEPS: "900", KEEL_REEMBED_BATCH_POLL_SECONDS: "1" } as NodeJS.ProcessEnv);
+    const extreme = reembedSettingsFromEnv({ NODE_ENV: "test", KEEL_REEMBED_MAX_STEPS: "900", KEEL_REEMBED_BATCH_POLL_SECONDS: "1" });
     expect(extreme.maxOnlineSteps).toBe(900);
     // One provider batch round that polls for the whole 24-hour window fits in a run...
     expect(1 + batchRoundSteps(maxBatchPolls(extreme)) + 2).toBeLessThan(REEMBED_STEP_BUDGET);

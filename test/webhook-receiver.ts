@@ -3,6 +3,7 @@
 // rules; the tests let it through with the test-only `allowAddress` hook.
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
 
 export interface ReceivedWebhook {
   path: string;
@@ -48,4 +49,10 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   receiver.port = (server.address() as AddressInfo).port;
   return receiver;
+}
+
+/** What a receiver does with the `standardwebhooks` library: verify the delivery, or throw. */
+export function verifyDelivery(secret: string, delivery: Pick<ReceivedWebhook, "headers" | "body">): unknown {
+  const headers = Object.fromEntries(Object.entries(delivery.headers).map(([name, value]) => [name, String(value)]));
+  return new Webhook(secret).verify(delivery.body, headers);
 }

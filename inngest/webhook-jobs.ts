@@ -22,7 +22,7 @@ export function deliveryEvents(refs: Array<DeliveryRef & { dispatchCount?: numbe
 }
 
 /** Requests the deliveries' jobs now; never throws (the dispatcher catches up on what failed). */
-export async function requestWebhookDeliveries(refs: DeliveryRef[], options: DeliveryRequestOptions = {}): Promise<void> {
+export async function requestWebhookDeliveries(refs: Array<DeliveryRef & { dispatchCount?: number }>, options: DeliveryRequestOptions = {}): Promise<void> {
   if (refs.length === 0) return;
   try {
     const client: Inngest.Any = options.client ?? inngest;

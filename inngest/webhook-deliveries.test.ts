@@ -4,7 +4,7 @@
 // last attempt; a workspace whose receiver hangs holds at most two delivery slots, so another
 // workspace's alert goes out while the first one's requests still hang.
 import { randomUUID } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { Inngest } from "inngest";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { webhookDeliveries } from "@/db/schema";
@@ -13,13 +13,14 @@ import { localExecutorClientOptions } from "@/inngest/client";
 import { updateAiSettings } from "@/lib/ai/ai-settings";
 import { evaluateTenantAlerts, type ReadObservability } from "@/lib/observability/alerts";
 import { stateFor, type MetricReading } from "@/lib/observability/metric-types";
-import { MAX_DELIVERY_ATTEMPTS, recordWebhookDelivery } from "@/lib/webhooks/deliveries";
+import { recordSoftLimitWebhook } from "@/lib/ai/soft-limit-webhook";
+import { deliveriesToDispatch, markDispatched, MAX_DELIVERY_ATTEMPTS, recordWebhookDelivery } from "@/lib/webhooks/deliveries";
 import type { ResolvedAddress } from "@/lib/webhooks/webhook-target";
 import { createTenant } from "@/test/fixtures";
 import { eventually, runsOf, serveHandler, startExecutor, stopExecutors } from "@/test/local-executor-harness";
 import { startWebhookReceiver, verifyDelivery, type WebhookReceiver } from "@/test/webhook-receiver";
 import { createDeliverWebhookFunction, WEBHOOK_DELIVERIES_PER_TENANT, WEBHOOK_DELIVERY_RETRIES } from "./functions/deliver-webhook";
-import { requestWebhookDeliveries } from "./webhook-jobs";
+import { deliveryEvents, requestWebhookDeliveries } from "./webhook-jobs";
 
 const app = `webhooks-test-${randomUUID().slice(0, 8)}`;
 const client = new Inngest({ id: app, ...localExecutorClientOptions });
@@ -136,6 +137,30 @@ describe("webhook delivery jobs", () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(receiver.received).toHaveLength(MAX_DELIVERY_ATTEMPTS);
   }, 90_000);
+
+  it("are requested by the dispatcher when nobody requested them (a soft-limit warning), and again if their job vanished", async () => {
+    const { owner, secret } = await tenantWithWebhook("Soft limit", "/soft");
+    const warning = { tenantId: owner.tenantId, limit: "tokens" as const, message: "This workspace has used 80% of its monthly AI token allowance." };
+    const recorded = (await recordSoftLimitWebhook(warning, new Date(Date.now() - 60_000)))!;
+    const due = async () => (await deliveriesToDispatch(100_000)).filter((row) => row.deliveryId === recorded.deliveryId);
+    expect(await due()).toEqual([{ ...recorded, dispatchCount: 0 }]);
+    await markDispatched([recorded.deliveryId]);
+    expect(await due()).toEqual([]);
+    // Requested three hours ago and still pending: its job is gone, so it is requested again, as a new event.
+    await withTenant(owner.tenantId, (tx) =>
+      tx
+        .update(webhookDeliveries)
+        .set({ dispatchedAt: sql`now() - interval '3 hours'` })
+        .where(eq(webhookDeliveries.id, recorded.deliveryId)),
+    );
+    const again = await due();
+    expect(again).toEqual([{ ...recorded, dispatchCount: 1 }]);
+    expect(deliveryEvents(again)[0]!.id).toBe(`webhook-delivery-${recorded.deliveryId}-1`);
+    await startExecutor(handler);
+    await request(again);
+    await eventually(async () => (await deliveriesOf(owner.tenantId))[0]?.status === "delivered");
+    expect(verifyDelivery(secret, receiver.received[0]!)).toMatchObject({ type: "quota.soft_limit", limit: "tokens", tenantId: owner.tenantId });
+  });
 
   it("keep one workspace's hanging receiver from delaying another workspace's alert", async () => {
     const slow = await tenantWithWebhook("Hanging receiver", "/hangs");

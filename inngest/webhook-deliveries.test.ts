@@ -88,10 +88,16 @@ function alertingReader(count: number): ReadObservability {
   return async (scope, { now }) => ({
     scope,
     window: { from: new Date(now.getTime() - 3_600_000).toISOString(), to: now.toISOString() },
-    metrics: Array.from(
-      { length: count },
-      (_, i): MetricReading => ({ key: `test.metric_${i}`, layer: "infrastructure", label: `Metric ${i}`, unit: "ratio", value: 0.5, threshold: line, state: stateFor(0.5, line), history: [] }),
-    ),
+    metrics: Array.from({ length: count }, (_, i): MetricReading => ({
+      key: `test.metric_${i}`,
+      layer: "infrastructure",
+      label: `Metric ${i}`,
+      unit: "ratio",
+      value: 0.5,
+      threshold: line,
+      state: stateFor(0.5, line),
+      history: [],
+    })),
   });
 }
 
@@ -129,7 +135,10 @@ describe("webhook delivery jobs", () => {
       const rows = await deliveriesOf(owner.tenantId);
       return rows[0]?.status === "failed" && rows;
     }, 60_000);
-    expect(settled).toMatchObject({ attempts: MAX_DELIVERY_ATTEMPTS, lastError: `Gave up after ${MAX_DELIVERY_ATTEMPTS} attempts: The receiver answered 500. (HTTP 500)` });
+    expect(settled).toMatchObject({
+      attempts: MAX_DELIVERY_ATTEMPTS,
+      lastError: `Gave up after ${MAX_DELIVERY_ATTEMPTS} attempts: The receiver answered 500. (HTTP 500)`,
+    });
     expect(receiver.received).toHaveLength(MAX_DELIVERY_ATTEMPTS);
     for (const attempt of receiver.received) expect(verifyDelivery(secret, attempt)).toMatchObject({ type: "test.event", n: 1 });
     // Nothing is sent after it was given up, even when its job is requested again.
@@ -186,7 +195,12 @@ describe("webhook delivery jobs", () => {
     expect(latencyMs).toBeLessThan(DELIVERY_TIMEOUT_MS);
     expect((await deliveriesOf(slow.owner.tenantId)).every((row) => row.status === "pending" && row.attempts === 0)).toBe(true);
     expect(sent).toMatchObject({ attempts: 1 });
-    expect(verifyDelivery(prompt.secret, receiver.received.find((r) => r.path === "/prompt")!)).toMatchObject({ type: "alert.opened" });
+    expect(
+      verifyDelivery(
+        prompt.secret,
+        receiver.received.find((r) => r.path === "/prompt")!,
+      ),
+    ).toMatchObject({ type: "alert.opened" });
     console.log(`webhooks: another workspace's alert delivered in ${latencyMs} ms while a receiver hung`);
 
     // The hanging workspace never had more than its two requests open at once; each is cut off at

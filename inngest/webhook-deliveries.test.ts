@@ -10,26 +10,27 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { webhookDeliveries } from "@/db/schema";
 import { withTenant } from "@/db/scope";
 import { localExecutorClientOptions } from "@/inngest/client";
-import { updateAiSettings } from "@/lib/ai/ai-settings";
 import { evaluateTenantAlerts, type ReadObservability } from "@/lib/observability/alerts";
 import { stateFor, type MetricReading } from "@/lib/observability/metric-types";
 import { recordSoftLimitWebhook } from "@/lib/ai/soft-limit-webhook";
 import { deliveriesToDispatch, markDispatched, MAX_DELIVERY_ATTEMPTS, recordWebhookDelivery } from "@/lib/webhooks/deliveries";
-import type { ResolvedAddress } from "@/lib/webhooks/webhook-target";
-import { createTenant } from "@/test/fixtures";
 import { eventually, runsOf, serveHandler, startExecutor, stopExecutors } from "@/test/local-executor-harness";
-import { startWebhookReceiver, verifyDelivery, type WebhookReceiver } from "@/test/webhook-receiver";
+import {
+  startWebhookReceiver,
+  tenantWithWebhook as tenantWithLoopbackWebhook,
+  toLoopbackReceiver,
+  verifyDelivery,
+  type WebhookReceiver,
+} from "@/test/webhook-receiver";
 import { createDeliverWebhookFunction, WEBHOOK_DELIVERIES_PER_TENANT, WEBHOOK_DELIVERY_RETRIES } from "./functions/deliver-webhook";
 import { deliveryEvents, requestWebhookDeliveries } from "./webhook-jobs";
 
 const app = `webhooks-test-${randomUUID().slice(0, 8)}`;
 const client = new Inngest({ id: app, ...localExecutorClientOptions });
 const eventName = `${app}/delivery.requested`;
-const resolvesTo = (address: string) => async (): Promise<ResolvedAddress[]> => [{ address, family: 4 }];
-const toReceiver = { resolveHost: resolvesTo("127.0.0.1"), allowAddress: (address: string) => address === "127.0.0.1", allowHttp: true };
 // A hanging receiver is cut off after 4 s; the test's slowest path.
 const DELIVERY_TIMEOUT_MS = 4_000;
-const deliverWebhook = createDeliverWebhookFunction(client, { eventName, delivery: { ...toReceiver, timeoutMs: DELIVERY_TIMEOUT_MS } });
+const deliverWebhook = createDeliverWebhookFunction(client, { eventName, delivery: { ...toLoopbackReceiver, timeoutMs: DELIVERY_TIMEOUT_MS } });
 const handler = serveHandler(client, [deliverWebhook]);
 const request = (refs: Parameters<typeof requestWebhookDeliveries>[0]) => requestWebhookDeliveries(refs, { eventName });
 
@@ -63,22 +64,7 @@ function hangOn(path: string): void {
   };
 }
 
-async function tenantWithWebhook(name: string, path: string) {
-  const owner = await createTenant(name);
-  const { webhookSecret } = await updateAiSettings(
-    owner,
-    {
-      monthlyTokenLimit: null,
-      monthlyUsdLimit: null,
-      memberMonthlyTokenCap: null,
-      softLimitPercent: 80,
-      downgradeAtSoftLimit: false,
-      warningWebhookUrl: `http://hooks.keel.test:${receiver.port}${path}`,
-    },
-    { resolveHost: resolvesTo("93.184.215.14"), allowHttp: true },
-  );
-  return { owner, secret: webhookSecret! };
-}
+const tenantWithWebhook = (name: string, path: string) => tenantWithLoopbackWebhook(name, receiver, path);
 
 const deliveriesOf = (tenantId: string) => withTenant(tenantId, (tx) => tx.select().from(webhookDeliveries).where(eq(webhookDeliveries.tenantId, tenantId)));
 

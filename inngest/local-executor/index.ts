@@ -20,7 +20,7 @@ import { inngestLimits, jsonBytes, runTimeoutError, stepLimitError, stepTimeoutE
 import { execute, type Outcome } from "./protocol";
 import { readRegistration, saveRegistration, type ServeHandler } from "./registry";
 import { routeEvents } from "./router";
-import { advance } from "./run-state";
+import { activeState, advance } from "./run-state";
 import { claimRuns, deleteOldWork, nextDueAt, reapRuns, releaseLeases, renewLease, saveRun, type ClaimedRun } from "./run-store";
 
 export type { ServeHandler } from "./registry";
@@ -135,16 +135,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
       const { outcome, requestVersion } = await request(entry, plan);
       if (entry.abandoned) return;
       const now = clock();
-      const state = {
-        status: "active" as const,
-        steps: run.steps,
-        stack: run.stack,
-        planned: run.planned,
-        attempt: run.attempt,
-        lostLeases: run.lostLeases,
-        runAt: now,
-      };
-      const next = advance(state, outcome, {
+      const next = advance(activeState(run, now), outcome, {
         now,
         maxAttempts: run.maxAttempts,
         sleepScale: settings.sleepScale,

@@ -2,7 +2,7 @@
 // that ran (or failed for good), queue the steps it planned, sleep until a wake time, retry with
 // backoff, or finish; and fail the run, as Inngest does, when the answer takes it past Inngest's
 // step, step-output or state-size limits. Pure: the caller stores the result under the run's lease.
-import type { MemoisedStep } from "@/db/schema";
+import type { LocalExecutorRun, MemoisedStep } from "@/db/schema";
 import { jsonBytes, stateSizeError, stepLimitError, stepOutputError, type RunLimits } from "./limits";
 import type { Op, Outcome, SerializedError } from "./protocol";
 import { toSerializedError } from "./protocol";
@@ -19,6 +19,11 @@ export interface RunState {
   runAt: Date;
   output?: unknown;
   error?: SerializedError;
+}
+
+/** An active run's state as stored, to be moved on. */
+export function activeState(run: Pick<LocalExecutorRun, "steps" | "stack" | "planned" | "attempt" | "lostLeases">, now: Date): RunState {
+  return { status: "active", steps: run.steps, stack: run.stack, planned: run.planned, attempt: run.attempt, lostLeases: run.lostLeases, runAt: now };
 }
 
 export interface AdvanceContext {

@@ -14,7 +14,7 @@ import { insertEvents, notifyExecutors } from "./event-store";
 import { FUNCTION_FAILED_EVENT, type FunctionPlan } from "./function-plan";
 import { lostProcessError, runTimeoutError } from "./limits";
 import type { SerializedError } from "./protocol";
-import { retryOrFail, type RunState } from "./run-state";
+import { activeState, retryOrFail, type RunState } from "./run-state";
 
 export type ClaimedRun = LocalExecutorRun & { leaseToken: string };
 
@@ -245,15 +245,7 @@ export function reapRuns(plans: Map<string, FunctionPlan>, now: Date, settings: 
     const reaped: ReapedRun[] = [];
     for (const run of rows) {
       const plan = plans.get(run.functionId)!;
-      const state: RunState = {
-        status: "active",
-        steps: run.steps,
-        stack: run.stack,
-        planned: run.planned,
-        attempt: run.attempt,
-        lostLeases: run.lostLeases,
-        runAt: now,
-      };
+      const state = activeState(run, now);
       let next: RunState;
       if (run.createdAt.getTime() < now.getTime() - settings.runTimeoutMs) {
         next = { ...state, status: "failed", planned: [], error: runTimeoutError(settings.runTimeoutMs) };

@@ -9,12 +9,17 @@ import { alertEpisodes, localExecutorCrons, notifications, webhookDeliveries } f
 import { withSystem, withTenant } from "@/db/scope";
 import { inngest } from "@/inngest/client";
 import { evaluateAlertsEveryMinute } from "@/inngest/functions/evaluate-alerts";
-import { updateAiSettings } from "@/lib/ai/ai-settings";
 import { stateFor, type MetricReading, type MetricThreshold, type ObservabilityReport } from "@/lib/observability/metric-types";
 import { attemptWebhookDelivery, type DeliveryRef } from "@/lib/webhooks/deliveries";
-import type { ResolvedAddress } from "@/lib/webhooks/webhook-target";
 import { addMember, createTenant } from "@/test/fixtures";
-import { startWebhookReceiver, verifyDelivery, type ReceivedWebhook, type WebhookReceiver } from "@/test/webhook-receiver";
+import {
+  startWebhookReceiver,
+  tenantWithWebhook as tenantWithLoopbackWebhook,
+  toLoopbackReceiver,
+  verifyDelivery,
+  type ReceivedWebhook,
+  type WebhookReceiver,
+} from "@/test/webhook-receiver";
 import { eventually, runsOf, serveHandler, startExecutor, stopExecutors } from "@/test/local-executor-harness";
 import { insertEvents, makeEvents } from "@/test/usage-events";
 import { alertTransitions, evaluateTenantAlerts, listAlertEpisodes, tenantsToEvaluate, type ReadObservability } from ".";
@@ -56,27 +61,9 @@ beforeAll(async () => {
 afterAll(() => receiver.close());
 beforeEach(() => receiver.reset());
 
-const resolvesTo = (address: string) => async (): Promise<ResolvedAddress[]> => [{ address, family: 4 }];
-const toReceiver = { resolveHost: resolvesTo("127.0.0.1"), allowAddress: (address: string) => address === "127.0.0.1", allowHttp: true };
 /** What each delivery's job does, one attempt each. */
-const deliver = (deliveries: DeliveryRef[]) => Promise.all(deliveries.map((d) => attemptWebhookDelivery(d.tenantId, d.deliveryId, toReceiver)));
-
-async function tenantWithWebhook(name: string) {
-  const owner = await createTenant(name);
-  const { webhookSecret } = await updateAiSettings(
-    owner,
-    {
-      monthlyTokenLimit: null,
-      monthlyUsdLimit: null,
-      memberMonthlyTokenCap: null,
-      softLimitPercent: 80,
-      downgradeAtSoftLimit: false,
-      warningWebhookUrl: `http://hooks.keel.test:${port}/alerts`,
-    },
-    { resolveHost: resolvesTo("93.184.215.14"), allowHttp: true },
-  );
-  return { owner, secret: webhookSecret! };
-}
+const deliver = (deliveries: DeliveryRef[]) => Promise.all(deliveries.map((d) => attemptWebhookDelivery(d.tenantId, d.deliveryId, toLoopbackReceiver)));
+const tenantWithWebhook = (name: string) => tenantWithLoopbackWebhook(name, { port }, "/alerts");
 
 /** A reader that reports what the test says the error rate is now. */
 function scriptedReader(values: { current: number | null }): ReadObservability {

@@ -33,7 +33,7 @@ export function jobRuntime(env: Env = process.env): JobRuntime {
   return {
     kind: "local-executor",
     description:
-      "local executor (in-process, queue in the database); production uses an Inngest server: set INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY, or INNGEST_DEV=1 for the Dev Server",
+      "local executor (in-process, queue in the database); production uses an Inngest server: set INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY (or INNGEST_DEV=1 for the Dev Server, in development only)",
   };
 }
 

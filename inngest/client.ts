@@ -1,7 +1,9 @@
 // The one Inngest client. Event names are past-tense facts (`document/uploaded`).
 // Without an Inngest server (inngest/job-runtime.ts) it runs in dev mode, where the handler checks
 // no signatures (only the in-process local executor calls it; /api/inngest refuses everyone), and
-// its event API calls land in the local executor's queue in the database.
+// its event API calls land in the local executor's queue in the database. In production with an
+// Inngest server it is never in dev mode, whatever INNGEST_DEV says: every request to /api/inngest
+// must then carry Inngest's signature.
 import { Inngest } from "inngest";
 import { jobRuntime } from "./job-runtime";
 import { LOCAL_EXECUTOR_ORIGIN, localEventApi } from "./local-executor/event-intake";
@@ -9,4 +11,9 @@ import { LOCAL_EXECUTOR_ORIGIN, localEventApi } from "./local-executor/event-int
 /** The client options that hand events to the local executor (tests build clients with them too). */
 export const localExecutorClientOptions = { isDev: true, baseUrl: LOCAL_EXECUTOR_ORIGIN, fetch: localEventApi };
 
-export const inngest = new Inngest({ id: "keel", ...(jobRuntime().kind === "local-executor" ? localExecutorClientOptions : {}) });
+function clientOptions() {
+  if (jobRuntime().kind === "local-executor") return localExecutorClientOptions;
+  return process.env.NODE_ENV === "production" ? { isDev: false } : {};
+}
+
+export const inngest = new Inngest({ id: "keel", ...clientOptions() });

@@ -34,3 +34,8 @@ export const embeddingsReembedRequested = eventType("embeddings/reembed.requeste
 export const embeddingsReembedCancelled = eventType("embeddings/reembed.cancelled", {
   schema: z.object({ ...tenantScoped, jobId: z.uuid() }),
 });
+
+/** A webhook delivery (lib/webhooks/deliveries.ts) was recorded and waits for its job. */
+export const webhookDeliveryRequested = eventType("webhook/delivery.requested", {
+  schema: z.object({ ...tenantScoped, deliveryId: z.uuid() }),
+});

@@ -1,6 +1,8 @@
 // Every durable function Keel serves at /api/inngest (and the local executor runs in-process).
 import { analyzeDocumentFunction } from "./functions/analyze-document";
 import { closeBillingPeriodsDaily } from "./functions/close-billing-periods";
+import { deliverWebhookFunction } from "./functions/deliver-webhook";
+import { dispatchWebhookDeliveriesEveryMinute } from "./functions/dispatch-webhook-deliveries";
 import { evaluateAlertsEveryMinute } from "./functions/evaluate-alerts";
 import { pruneObservabilityRollupsNightly } from "./functions/prune-observability-rollups";
 import { purgeExpiredSignInAttemptsHourly } from "./functions/purge-expired-sign-in-attempts";
@@ -19,4 +21,6 @@ export const functions = [
   closeBillingPeriodsDaily,
   evaluateAlertsEveryMinute,
   pruneObservabilityRollupsNightly,
+  deliverWebhookFunction,
+  dispatchWebhookDeliveriesEveryMinute,
 ];

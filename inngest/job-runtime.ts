@@ -4,18 +4,25 @@
 // - otherwise the local executor (inngest/local-executor/): events go into the database and the
 //   executor runs them in-process against the same serve() handler; /api/inngest then refuses
 //   every request, since nothing would check who is calling.
+// /api/inngest is never open: the SDK skips its signature check in Dev Server mode, so that mode
+// is honoured only outside production (a production start with INNGEST_DEV set refuses to start,
+// and the route refuses requests if one gets that far); otherwise the SDK verifies every request
+// against INNGEST_SIGNING_KEY.
+
+/** Environment variables, as process.env or a test's plain object. */
+type Env = Record<string, string | undefined>;
 
 export type JobRuntime = { kind: "inngest-server"; description: string } | { kind: "local-executor"; description: string };
 
 /** `INNGEST_DEV` as the SDK reads it: a boolean, or the Dev Server's URL. */
-function devServer(value: string | undefined): { on: boolean; url?: string } {
+export function devServer(value: string | undefined): { on: boolean; url?: string } {
   const text = value?.trim();
   if (!text || /^(0|false|no|off)$/i.test(text)) return { on: false };
   if (/^(1|true|yes|on)$/i.test(text)) return { on: true };
   return { on: true, url: text };
 }
 
-export function jobRuntime(env: NodeJS.ProcessEnv = process.env): JobRuntime {
+export function jobRuntime(env: Env = process.env): JobRuntime {
   const dev = devServer(env.INNGEST_DEV);
   const baseUrl = env.INNGEST_BASE_URL?.trim();
   if (dev.on) return { kind: "inngest-server", description: `Inngest Dev Server (${baseUrl || dev.url || "http://localhost:8288"})` };
@@ -26,7 +33,7 @@ export function jobRuntime(env: NodeJS.ProcessEnv = process.env): JobRuntime {
   return {
     kind: "local-executor",
     description:
-      "local executor (in-process, queue in the database); production uses an Inngest server: set INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY, or INNGEST_DEV=1 for the Dev Server",
+      "local executor (in-process, queue in the database); production uses an Inngest server: set INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY (or INNGEST_DEV=1 for the Dev Server, in development only)",
   };
 }
 
@@ -39,6 +46,10 @@ export interface LocalExecutorSettings {
   leaseMs: number;
   /** Requests this process makes at once. */
   slots: number;
+  /** How long one request (a step) may run before it counts as a failed attempt (ms). */
+  stepTimeoutMs: number;
+  /** How long a run may go on, sleeps and retries included, before it fails (ms). */
+  runTimeoutMs: number;
 }
 
 function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, integer: boolean): number {
@@ -57,5 +68,39 @@ export function localExecutorSettings(env: NodeJS.ProcessEnv = process.env): Loc
     pollMs: positive(env, "KEEL_LOCAL_EXECUTOR_POLL_MS", 1_000, true),
     leaseMs: positive(env, "KEEL_LOCAL_EXECUTOR_LEASE_MS", 60_000, true),
     slots: positive(env, "KEEL_LOCAL_EXECUTOR_SLOTS", 4, true),
+    // Inngest's longest step (2 hours) and a week: generous, but nothing runs or retries forever.
+    stepTimeoutMs: positive(env, "KEEL_LOCAL_EXECUTOR_STEP_TIMEOUT_MS", 2 * 3_600_000, true),
+    runTimeoutMs: positive(env, "KEEL_LOCAL_EXECUTOR_RUN_TIMEOUT_MS", 7 * 86_400_000, true),
   };
+}
+
+const isProduction = (env: Env) => env.NODE_ENV === "production";
+
+/**
+ * Why /api/inngest must refuse every request in this environment, or null when it serves Inngest:
+ * then, outside Dev Server mode, the SDK itself refuses any request not signed with the signing key.
+ */
+export function inngestEndpointRefusal(env: Env = process.env): string | null {
+  if (jobRuntime(env).kind === "local-executor") {
+    return "Keel runs its jobs with the local executor, in-process. /api/inngest answers only when an Inngest server is configured (INNGEST_DEV, INNGEST_BASE_URL, or INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY).";
+  }
+  if (devServer(env.INNGEST_DEV).on && isProduction(env)) {
+    return "INNGEST_DEV is set in production: Dev Server mode checks no signatures, so /api/inngest refuses every request. Unset it and set INNGEST_SIGNING_KEY.";
+  }
+  return null;
+}
+
+/** Problems with the job settings for a production server (lib/config/production-config.ts). */
+export function productionJobProblems(env: Env): string[] {
+  const problems: string[] = [];
+  if (devServer(env.INNGEST_DEV).on) {
+    problems.push(
+      "INNGEST_DEV is set. Dev Server mode accepts unsigned requests at /api/inngest, so anyone could run Keel's jobs: unset it, and use Inngest Cloud or a self-hosted Inngest server with INNGEST_SIGNING_KEY and INNGEST_EVENT_KEY (or neither, for the local executor).",
+    );
+  } else if (jobRuntime(env).kind === "inngest-server" && !env.INNGEST_SIGNING_KEY?.trim()) {
+    problems.push(
+      "An Inngest server is configured (INNGEST_BASE_URL or INNGEST_EVENT_KEY) without INNGEST_SIGNING_KEY: Inngest's requests to /api/inngest could not be verified, so every one would be refused. Set INNGEST_SIGNING_KEY.",
+    );
+  }
+  return problems;
 }

@@ -9,9 +9,20 @@ const repo = path.resolve(import.meta.dirname, "..");
 // Inside the repository, so `--import tsx` and the "@/" paths resolve; .data/ is git-ignored.
 const scratch = path.join(repo, ".data", `start-test-${process.pid}`);
 
-function npmStart(dir: string): Promise<{ code: number | null; output: string }> {
+function npmStart(dir: string, extra: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", KEEL_WORKERS: "1" };
-  for (const name of ["AUTH_SECRET", "AUTH_URL", "AUTH_TRUST_HOST", "DATABASE_URL"]) delete env[name];
+  for (const name of [
+    "AUTH_SECRET",
+    "AUTH_URL",
+    "AUTH_TRUST_HOST",
+    "DATABASE_URL",
+    "INNGEST_DEV",
+    "INNGEST_SIGNING_KEY",
+    "INNGEST_EVENT_KEY",
+    "INNGEST_BASE_URL",
+  ])
+    delete env[name];
+  Object.assign(env, extra);
   const child = spawn(process.execPath, ["--import", "tsx", path.join(repo, "scripts/next.ts"), "start", "-p", "0"], { cwd: dir, env });
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
@@ -47,5 +58,13 @@ describe("npm start in production", () => {
     expect(output).not.toContain("AUTH_SECRET");
     expect(output).toContain("AUTH_URL is not set");
     expect(statSync(path.join(dir, ".env.local")).mode & 0o777).toBe(0o600);
+  }, 60_000);
+
+  it("refuses to start with INNGEST_DEV set, which would leave /api/inngest unsigned, and says why", async () => {
+    const { code, output } = await npmStart(freshDir("inngest-dev"), { AUTH_SECRET: "s".repeat(44), AUTH_URL: "https://keel.example.com", INNGEST_DEV: "1" });
+    expect(code).toBe(1);
+    expect(output).toContain("refusing to start in production");
+    expect(output).toMatch(/INNGEST_DEV is set\. Dev Server mode accepts unsigned requests at \/api\/inngest/);
+    expect(output).not.toContain("Ready on");
   }, 60_000);
 });

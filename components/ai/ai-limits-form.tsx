@@ -64,7 +64,7 @@ export function AiLimitsForm({ action, values, allowance }: { action: Action; va
           name="warningWebhookUrl"
           label="Warning webhook URL"
           type="url"
-          hint="Optional, https:// on the public internet: we POST the warning here as JSON, signed (Keel-Signature header)."
+          hint="Optional, https:// on the public internet: we POST quota warnings and alerts here as JSON, signed the Standard Webhooks way (webhook-id, webhook-timestamp, webhook-signature)."
           defaultValue={v("warningWebhookUrl")}
           error={errors.warningWebhookUrl}
         />

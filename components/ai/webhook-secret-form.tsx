@@ -15,8 +15,8 @@ export function WebhookSecretForm({ action, secretSet }: { action: Action; secre
     <div className="flex flex-col gap-3">
       <p className="text-sm text-slate-600">
         {secretSet
-          ? "Deliveries are signed with a secret shown once when it was created. Rotate it if it leaked or was lost; the old one stops working at once."
-          : "This webhook has no signing secret yet, so nothing is sent to it. Create one and configure it in your receiver."}
+          ? "Deliveries are signed (Standard Webhooks) with a secret shown once when it was created, in the whsec_… form any Standard Webhooks library takes. Rotate it if it leaked or was lost; the old one stops working at once."
+          : "This webhook has no signing secret yet, so nothing is sent to it. Create one and give it to your receiver's Standard Webhooks library."}
       </p>
       <form
         action={formAction}

@@ -38,7 +38,7 @@ export const tenantAiSettings = pgTable("tenant_ai_settings", {
   downgradeAtSoftLimit: boolean("downgrade_at_soft_limit").notNull().default(false),
   warningWebhookUrl: text("warning_webhook_url"),
   /**
-   * Signs each webhook delivery (HMAC-SHA256). Kept as is because signing needs it; shown to the
+   * Signs each webhook delivery (Standard Webhooks: `whsec_` + base64 key). Kept as is because signing needs it; shown to the
    * tenant once, when created or rotated, and never read back into the UI or the gateway's cache.
    */
   warningWebhookSecret: text("warning_webhook_secret"),

@@ -62,6 +62,8 @@ export const localExecutorRuns = pgTable(
     planned: jsonb("planned").$type<string[]>().notNull().default([]),
     /** Attempt of the next request; back to 0 after each step that completes. */
     attempt: integer("attempt").notNull().default(0),
+    /** How many of the current step's attempts ended with the lease running out (migration 0023). */
+    lostLeases: integer("lost_leases").notNull().default(0),
     maxAttempts: integer("max_attempts").notNull(),
     requestVersion: integer("request_version"),
     /** Seconds of head start in the queue (`priority.run`), from -600 to 600. */

@@ -1,7 +1,10 @@
 // analyze-document: extract → clean → chunk → embed in batches → structured analysis (map-reduce
 // for long documents) → ready. Each stage is one step over lib/documents/pipeline.ts; the steps
-// are idempotent, so a retry or a replay after a crash writes nothing twice.
+// are idempotent, so a retry or a replay after a crash writes nothing twice. However long the
+// document, a run takes at most 3 + MAX_EMBED_STEPS + MAX_SECTION_STEPS steps (503), far from
+// Inngest's limit of 1,000: a long document's batches and sections share steps.
 import { NonRetriableError } from "inngest";
+import { z } from "zod";
 import { isGatewayError } from "@/lib/ai/errors";
 import { DocumentRejected } from "@/lib/documents/errors";
 import {
@@ -17,6 +20,11 @@ import {
 import type { SectionSummary } from "@/lib/documents/analysis";
 import { inngest } from "../client";
 import { documentAnalysisCancelled, documentAnalysisRequested, documentUploaded } from "../events";
+import { limitErrorNames } from "../local-executor/limits";
+import { groupEvenly } from "./step-groups";
+
+export const MAX_EMBED_STEPS = 200;
+export const MAX_SECTION_STEPS = 300;
 
 /**
  * Failures no retry can mend stop the run at once, with the reason on the document: the file
@@ -41,10 +49,30 @@ async function stage<T>(input: AnalysisInput, work: () => Promise<T>): Promise<T
   }
 }
 
-/** What the document says after the last retry failed: never raw internals. */
-function describeFinalFailure(error: unknown): string {
+const lostTimes = z.object({ times: z.number().int().positive() });
+
+/**
+ * What the document says after the last attempt failed: why, when the job system or the gateway
+ * says so in words meant for people (`raw` is the run's serialized error); never raw internals.
+ */
+export function describeFinalFailure(error: Error, raw: unknown): string {
+  const prefix = "This document could not be processed:";
+  switch (error.name) {
+    case limitErrorNames.lostProcess: {
+      const times = lostTimes.safeParse(raw).data?.times;
+      return `${prefix} its analysis stopped or stalled the server process it ran in${times ? ` ${times} times` : ""}, so Keel gave up on it. The file may be damaged, or made to overload the software that reads it.`;
+    }
+    case limitErrorNames.stepTimeout:
+      return `${prefix} a stage of its analysis ran longer than Keel allows, on every attempt. The file may be damaged, or made to overload the software that reads it.`;
+    case limitErrorNames.runTimeout:
+      return `${prefix} its analysis went on longer than Keel allows for one document. Retry it from the document page.`;
+    case limitErrorNames.stepLimit:
+    case limitErrorNames.stateSize:
+    case limitErrorNames.stepOutput:
+      return `${prefix} it needs more work than one analysis job may do (${error.message}).`;
+  }
   const detail = isGatewayError(error) ? ` (${error.message})` : "";
-  return `The analysis failed after several attempts${detail}. Retry it from the document page; if it keeps failing, the file may be unusual.`;
+  return `${prefix} the analysis failed after several attempts${detail}. Retry it from the document page; if it keeps failing, the file may be unusual.`;
 }
 
 export const analyzeDocumentFunction = inngest.createFunction(
@@ -61,23 +89,32 @@ export const analyzeDocumentFunction = inngest.createFunction(
     onFailure: async ({ event, error }) => {
       const { tenantId, documentId, jobId, version } = event.data.event.data;
       // A no-op when a stage already recorded why (or the job was cancelled meanwhile).
-      await failAnalysis({ tenantId, documentId, jobId, version }, { code: "analysis_failed", message: describeFinalFailure(error) });
+      await failAnalysis({ tenantId, documentId, jobId, version }, { code: "analysis_failed", message: describeFinalFailure(error, event.data.error) });
     },
   },
   async ({ event, step }) => {
     const input: AnalysisInput = { tenantId: event.data.tenantId, documentId: event.data.documentId, jobId: event.data.jobId, version: event.data.version };
     const prepared = await step.run("extract-and-chunk", () => stage(input, () => extractAndChunk(input)));
-    for (const [index, batch] of prepared.batches.entries()) {
-      await step.run(`embed-batch-${index}`, () =>
-        stage(input, () => embedBatch(input, batch, { index, count: prepared.batches.length, chunkCount: prepared.chunkCount })),
+    const numbered = <T>(items: T[]) => items.map((item, index) => ({ item, index }));
+    // One batch or section per step, as long as that stays within the step budget.
+    for (const [group, batches] of groupEvenly(numbered(prepared.batches), MAX_EMBED_STEPS).entries()) {
+      await step.run(`embed-batch-${group}`, () =>
+        stage(input, async () => {
+          for (const { item, index } of batches) await embedBatch(input, item, { index, count: prepared.batches.length, chunkCount: prepared.chunkCount });
+        }),
       );
     }
     const sections: SectionSummary[] = [];
     if (prepared.sections.length > 1) {
-      for (const [index, section] of prepared.sections.entries()) {
-        sections.push(
-          await step.run(`summarize-section-${index}`, () => stage(input, () => analyzeSection(input, section, { index, count: prepared.sections.length }))),
+      for (const [group, parts] of groupEvenly(numbered(prepared.sections), MAX_SECTION_STEPS).entries()) {
+        const summaries = await step.run(`summarize-sections-${group}`, () =>
+          stage(input, async () => {
+            const done: SectionSummary[] = [];
+            for (const { item, index } of parts) done.push(await analyzeSection(input, item, { index, count: prepared.sections.length }));
+            return done;
+          }),
         );
+        sections.push(...summaries);
       }
     }
     const analysis = await step.run("analyze", () => stage(input, () => analyzeDocument(input, prepared, sections)));

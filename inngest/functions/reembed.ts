@@ -19,6 +19,16 @@ import { embeddingsReembedCancelled, embeddingsReembedRequested } from "../event
 /** Provider batches per run (each up to KEEL_REEMBED_BATCH_MAX_REQUESTS chunks); the rest goes online. */
 const MAX_BATCH_ROUNDS = 20;
 
+/**
+ * Steps (runs and sleeps) one run may take, well under Inngest's limit of 1,000: a batch round is
+ * started only if its worst case (every poll of a 24-hour batch) fits, online steps stop short of
+ * it, and what is left is handed over to a fresh run. The last two are for "finish"/"hand-over".
+ */
+export const REEMBED_STEP_BUDGET = 900;
+
+/** A batch round's steps when its batch takes every poll: submit, each wait and poll, apply. */
+export const batchRoundSteps = (polls: number) => 2 + 2 * polls;
+
 /** The job a run reports on: the requested one, or for a scheduled run the one named by its event. */
 export function reembedJobId(input: Pick<ReembedInput, "tenantId" | "jobId" | "origin">): string {
   return input.jobId ?? uuidFromName(`reembed-job:${input.tenantId}:${input.origin}`);
@@ -72,17 +82,23 @@ export const reembedFunction = inngest.createFunction(
     const run = await step.run("plan", () => stage(input, () => planReembed(input)));
     if (!run) return { reembedded: false };
     const staged = { ...input, jobId: run.jobId };
+    let steps = 1;
+    const budgetLeft = () => REEMBED_STEP_BUDGET - 2 - steps;
 
     if (run.mode === "batch") {
-      for (let round = 0; round < MAX_BATCH_ROUNDS; round++) {
+      const polls = maxBatchPolls(run.settings);
+      for (let round = 0; round < MAX_BATCH_ROUNDS && budgetLeft() >= batchRoundSteps(polls); round++) {
         const submitted = await step.run(`batch-submit-${round}`, () => stage(staged, () => submitReembedBatch(run, round)));
+        steps++;
         if (submitted.kind !== "submitted") break;
         let finished = false;
-        for (let poll = 0; poll < maxBatchPolls(run.settings) && !finished; poll++) {
+        for (let poll = 0; poll < polls && !finished; poll++) {
           await step.sleep(`batch-wait-${round}-${poll}`, `${batchPollDelaySeconds(run.settings, poll)}s`);
           finished = (await step.run(`batch-poll-${round}-${poll}`, () => stage(staged, () => pollReembedBatch(run, submitted)))).finished;
+          steps += 2;
         }
         const applied = await step.run(`batch-apply-${round}`, () => stage(staged, () => applyReembedBatch(run, submitted, finished)));
+        steps++;
         // A batch that did not do all it was given (expired, failed lines, given up on): the rest
         // goes online rather than into another batch that may fare the same.
         if (applied.failed > 0) break;
@@ -90,8 +106,9 @@ export const reembedFunction = inngest.createFunction(
     }
 
     let remaining = run.totalChunks;
-    for (let index = 0; index < run.settings.maxOnlineSteps && remaining > 0; index++) {
+    for (let index = 0; index < run.settings.maxOnlineSteps && remaining > 0 && budgetLeft() > 0; index++) {
       remaining = (await step.run(`embed-batch-${index}`, () => stage(staged, () => embedNextBatch(run)))).remaining;
+      steps++;
     }
     if (remaining > 0) {
       // More than one run's worth of steps: a fresh run of the same job goes on (after this one ends).

@@ -4,8 +4,10 @@
 //   registry    PUT (in-band sync) → the functions, stored for every executor to route to
 //   router      stored events → new runs, and cancellations
 //   cron-store  due schedules → one run per tick across all executors
-//   run-store   due runs → claimed under a lease → saved back only while the lease holds
+//   run-store   due runs → claimed under a lease → saved back only while the lease holds; a lease
+//               that ran out (a dead or stalled process) counts as a failed attempt
 //   protocol + run-state   one request to the handler, and what its answer does to the run
+//   limits      Inngest's step, output and state limits; each step's and each run's time limit
 // It wakes on NOTIFY (new events, runs saved by others) and polls as the fallback.
 import { randomUUID } from "node:crypto";
 import { subscribeToChannel } from "@/db/channels";
@@ -14,11 +16,12 @@ import { localExecutorSettings, type LocalExecutorSettings } from "../job-runtim
 import { fireDueCrons, nextCronAt } from "./cron-store";
 import { LOCAL_EXECUTOR_CHANNEL } from "./event-store";
 import type { FunctionPlan } from "./function-plan";
-import { execute } from "./protocol";
+import { inngestLimits, jsonBytes, runTimeoutError, stepLimitError, stepTimeoutError, type RunLimits } from "./limits";
+import { execute, type Outcome } from "./protocol";
 import { readRegistration, saveRegistration, type ServeHandler } from "./registry";
 import { routeEvents } from "./router";
-import { advance } from "./run-state";
-import { claimRuns, deleteOldWork, nextDueAt, releaseLeases, renewLease, saveRun, type ClaimedRun } from "./run-store";
+import { activeState, advance } from "./run-state";
+import { claimRuns, deleteOldWork, nextDueAt, reapRuns, releaseLeases, renewLease, saveRun, type ClaimedRun } from "./run-store";
 
 export type { ServeHandler } from "./registry";
 
@@ -26,6 +29,8 @@ export interface LocalExecutorOptions {
   /** The serve() handler to call, in-process. */
   handler: ServeHandler;
   settings?: Partial<LocalExecutorSettings>;
+  /** Inngest's limits by default; tests lower them. */
+  limits?: Partial<RunLimits>;
   /** The clock (tests inject one to drive crons). */
   now?: () => Date;
   random?: () => number;
@@ -59,8 +64,19 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
+/** Longest delay a Node timer takes (about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** What a request that outlived its deadline counts as: a failed attempt, or the run's end. */
+function deadlineOf(run: ClaimedRun, startedAt: Date, settings: LocalExecutorSettings): { inMs: number; outcome: Outcome } {
+  const runEnds = run.createdAt.getTime() + settings.runTimeoutMs - startedAt.getTime();
+  if (runEnds <= settings.stepTimeoutMs) return { inMs: runEnds, outcome: { kind: "failed", error: runTimeoutError(settings.runTimeoutMs) } };
+  return { inMs: settings.stepTimeoutMs, outcome: { kind: "retry", error: stepTimeoutError(settings.stepTimeoutMs), retryAfterMs: null } };
+}
+
 export function createLocalExecutor(options: LocalExecutorOptions): LocalExecutor {
   const settings: LocalExecutorSettings = { ...localExecutorSettings(), ...options.settings };
+  const limits: RunLimits = { ...inngestLimits, ...options.limits };
   const clock = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
   const id = randomUUID();
@@ -73,6 +89,40 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
 
   const wake = () => signal.resolve();
 
+  /**
+   * The run's next request to the handler, unless the run has taken all the steps Inngest allows.
+   * A request that outlives its deadline (the step's time limit, or the run's) is left behind: its
+   * slot is freed and its late answer dropped, since a promise cannot be stopped from outside.
+   */
+  async function request(entry: InFlight, plan: FunctionPlan): Promise<{ outcome: Outcome; requestVersion: number | null }> {
+    const { run } = entry;
+    if (Object.keys(run.steps).length >= limits.steps)
+      return { outcome: { kind: "failed", error: stepLimitError(limits.steps) }, requestVersion: run.requestVersion };
+    const deadline = deadlineOf(run, clock(), settings);
+    const answer = withLogContext({ job: `${run.functionId}/${run.id}` }, () =>
+      execute(options.handler, {
+        functionId: run.functionId,
+        stepUrl: plan.stepUrl,
+        stepId: run.planned[0] ?? "step",
+        runId: run.id,
+        event: run.event,
+        steps: run.steps,
+        stack: run.stack,
+        attempt: run.attempt,
+        maxAttempts: run.maxAttempts,
+        requestVersion: run.requestVersion,
+      }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const overran = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), Math.max(0, Math.min(deadline.inMs, MAX_TIMER_MS)))));
+    const first = await Promise.race([answer, overran]).finally(() => clearTimeout(timer));
+    if (first) return first;
+    const fields = { functionId: run.functionId, runId: run.id, reason: "error" in deadline.outcome ? deadline.outcome.error.message : "" };
+    log.error(fields, "local executor: a step outlived its deadline; its slot is freed and its answer will be dropped");
+    void answer.then(() => log.warn(fields, "local executor: a step that outlived its deadline finished; its answer was dropped"));
+    return { ...deadline, requestVersion: run.requestVersion };
+  }
+
   async function runOnce(entry: InFlight): Promise<void> {
     const { run } = entry;
     const plan = plans.get(run.functionId)!;
@@ -82,27 +132,22 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
       );
     }, settings.leaseMs / 3);
     try {
-      const stepId = run.planned[0] ?? "step";
-      const { outcome, requestVersion } = await withLogContext({ job: `${run.functionId}/${run.id}` }, () =>
-        execute(options.handler, {
-          functionId: run.functionId,
-          stepUrl: plan.stepUrl,
-          stepId,
-          runId: run.id,
-          event: run.event,
-          steps: run.steps,
-          stack: run.stack,
-          attempt: run.attempt,
-          maxAttempts: run.maxAttempts,
-          requestVersion: run.requestVersion,
-        }),
-      );
+      const { outcome, requestVersion } = await request(entry, plan);
       if (entry.abandoned) return;
       const now = clock();
-      const state = { status: "active" as const, steps: run.steps, stack: run.stack, planned: run.planned, attempt: run.attempt, runAt: now };
-      const next = advance(state, outcome, { now, maxAttempts: run.maxAttempts, sleepScale: settings.sleepScale, random });
+      const next = advance(activeState(run, now), outcome, {
+        now,
+        maxAttempts: run.maxAttempts,
+        sleepScale: settings.sleepScale,
+        random,
+        limits,
+        eventBytes: jsonBytes(run.event),
+      });
       const saved = await saveRun(run, plan, next, requestVersion, now);
       const fields = { functionId: run.functionId, runId: run.id, attempt: next.attempt };
+      const nearLimit = Math.floor(limits.steps * 0.8);
+      if (Object.keys(run.steps).length < nearLimit && Object.keys(next.steps).length >= nearLimit)
+        log.warn({ ...fields, steps: Object.keys(next.steps).length }, `local executor: a run is near Inngest's limit of ${limits.steps} steps`);
       if (saved === "cancelled") log.info(fields, "local executor: run cancelled; it stopped before its next step");
       else if (saved === "lease-lost") log.warn(fields, "local executor: lost the run's lease; its result was dropped");
       else if (next.status === "failed") log.error({ ...fields, failure: next.error }, `local executor: run failed: ${next.error?.message}`);
@@ -130,7 +175,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
     if (inFlight.size < settings.slots) {
       const now = clock();
       const ids = [...plans.keys()];
-      const dues = (await Promise.all([nextDueAt(ids, now), nextCronAt(ids)])).filter((d): d is Date => d !== null && d > now);
+      const dues = (await Promise.all([nextDueAt(ids), nextCronAt(ids)])).filter((d): d is Date => d !== null && d > now);
       for (const due of dues) wait = Math.min(wait, due.getTime() - now.getTime());
     }
     await Promise.race([signal.promise, delay(wait)]);
@@ -145,6 +190,11 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
         const now = clock();
         const routed = await routeEvents(now);
         await fireDueCrons(plans, now);
+        for (const lost of await reapRuns(plans, now, { ...settings, random }, [...inFlight.keys()])) {
+          const fields = { functionId: lost.functionId, runId: lost.id, failure: lost.error };
+          if (lost.outcome === "failed") log.error(fields, `local executor: run failed: ${lost.error.message}`);
+          else log.warn(fields, "local executor: a step's lease ran out (its process died or stalled); counted as a failed attempt, will retry");
+        }
         const free = settings.slots - inFlight.size;
         const claimed = stopping ? [] : await claimRuns([...plans.keys()], free, now, settings.leaseMs);
         for (const run of claimed) begin(run);

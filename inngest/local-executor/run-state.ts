@@ -1,7 +1,9 @@
 // How one answer of the serve handler moves a run on, as Inngest's server would: memoise the step
 // that ran (or failed for good), queue the steps it planned, sleep until a wake time, retry with
-// backoff, or finish. Pure: the caller stores the result under the run's lease.
-import type { MemoisedStep } from "@/db/schema";
+// backoff, or finish; and fail the run, as Inngest does, when the answer takes it past Inngest's
+// step, step-output or state-size limits. Pure: the caller stores the result under the run's lease.
+import type { LocalExecutorRun, MemoisedStep } from "@/db/schema";
+import { jsonBytes, stateSizeError, stepLimitError, stepOutputError, type RunLimits } from "./limits";
 import type { Op, Outcome, SerializedError } from "./protocol";
 import { toSerializedError } from "./protocol";
 import { UnsupportedByLocalExecutor } from "./unsupported";
@@ -12,9 +14,16 @@ export interface RunState {
   stack: string[];
   planned: string[];
   attempt: number;
+  /** How many of the current step's attempts ended with its lease running out. */
+  lostLeases: number;
   runAt: Date;
   output?: unknown;
   error?: SerializedError;
+}
+
+/** An active run's state as stored, to be moved on. */
+export function activeState(run: Pick<LocalExecutorRun, "steps" | "stack" | "planned" | "attempt" | "lostLeases">, now: Date): RunState {
+  return { status: "active", steps: run.steps, stack: run.stack, planned: run.planned, attempt: run.attempt, lostLeases: run.lostLeases, runAt: now };
 }
 
 export interface AdvanceContext {
@@ -23,6 +32,16 @@ export interface AdvanceContext {
   /** Multiplies sleeps and backoff (KEEL_LOCAL_EXECUTOR_SLEEP_SCALE). */
   sleepScale: number;
   random: () => number;
+  limits: RunLimits;
+  /** The triggering event's size as JSON: part of the run's state. */
+  eventBytes: number;
+}
+
+/** An answer that takes the run past one of Inngest's limits: the run fails with `error`. */
+class RunLimitExceeded extends Error {
+  constructor(readonly error: SerializedError) {
+    super(error.message);
+  }
 }
 
 /** The SDK features behind each op the local executor refuses. */
@@ -60,7 +79,12 @@ function failed(state: RunState, error: SerializedError): RunState {
   return { ...state, status: "failed", error, planned: [] };
 }
 
-function retryOrFail(state: RunState, error: SerializedError, retryAfterMs: number | null, ctx: AdvanceContext): RunState {
+export function retryOrFail(
+  state: RunState,
+  error: SerializedError,
+  retryAfterMs: number | null,
+  ctx: Pick<AdvanceContext, "now" | "maxAttempts" | "sleepScale" | "random">,
+): RunState {
   const attempt = state.attempt + 1;
   if (attempt >= ctx.maxAttempts) return failed(state, error);
   const delay = (retryAfterMs ?? backoffMs(attempt, ctx.random)) * ctx.sleepScale;
@@ -74,14 +98,19 @@ function memoise(state: RunState, id: string, result: MemoisedStep): RunState {
     stack: state.stack.includes(id) ? state.stack : [...state.stack, id],
     planned: state.planned.filter((planned) => planned !== id),
     attempt: 0,
+    lostLeases: 0,
   };
 }
 
 function applyOp(state: RunState, op: Op, outcome: Extract<Outcome, { kind: "ops" }>, ctx: AdvanceContext): RunState {
   switch (op.op) {
     case "StepRun":
-    case "Step":
+    case "Step": {
+      const bytes = jsonBytes(op.data);
+      if (bytes > ctx.limits.stepOutputBytes)
+        throw new RunLimitExceeded(stepOutputError(ctx.limits.stepOutputBytes, bytes, op.displayName ?? op.name ?? op.id));
       return memoise(state, op.id, { type: "data", data: op.data ?? null });
+    }
     case "StepFailed":
       return memoise(state, op.id, { type: "error", error: toSerializedError(op.error) });
     case "StepError": {
@@ -114,10 +143,16 @@ export function advance(state: RunState, outcome: Outcome, ctx: AdvanceContext):
     case "retry":
       return retryOrFail(state, outcome.error, outcome.retryAfterMs, ctx);
     case "ops":
+      // Inngest refuses a plan of more parallel steps than a run may take, before running any.
+      if (outcome.ops.length > ctx.limits.steps) return failed(state, stepLimitError(ctx.limits.steps));
       try {
-        return outcome.ops.reduce((next, op) => applyOp(next, op, outcome, ctx), { ...state, runAt: ctx.now });
+        const next = outcome.ops.reduce((next, op) => applyOp(next, op, outcome, ctx), { ...state, runAt: ctx.now });
+        if (next.steps !== state.steps && jsonBytes(next.steps) + ctx.eventBytes > ctx.limits.stateBytes)
+          return failed(state, stateSizeError(ctx.limits.stateBytes));
+        return next;
       } catch (error) {
         if (error instanceof UnsupportedByLocalExecutor) return failed(state, toSerializedError(error));
+        if (error instanceof RunLimitExceeded) return failed(state, error.error);
         throw error;
       }
   }

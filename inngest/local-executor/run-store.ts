@@ -1,17 +1,20 @@
 // Runs in the database: created by routing, claimed under a lease by one executor at a time, and
 // saved back only while that lease still holds. Claiming skips rows another executor has locked
 // (FOR UPDATE SKIP LOCKED) and runs whose concurrency key is at its limit; a per-key advisory lock
-// makes the count and the new lease one decision across every process.
+// makes the count and the new lease one decision across every process. A lease that runs out
+// means the process holding it died or stalled: that counts as a failed attempt (reapRuns), so a
+// step that keeps killing its worker ends the run instead of being claimed again forever.
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, notInArray, sql } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { rawRows } from "@/db/raw-rows";
 import { localExecutorEvents, localExecutorRuns, type LocalEvent, type LocalExecutorRun } from "@/db/schema";
 import { withSystem } from "@/db/scope";
 import { insertEvents, notifyExecutors } from "./event-store";
 import { FUNCTION_FAILED_EVENT, type FunctionPlan } from "./function-plan";
+import { lostProcessError, runTimeoutError } from "./limits";
 import type { SerializedError } from "./protocol";
-import type { RunState } from "./run-state";
+import { activeState, retryOrFail, type RunState } from "./run-state";
 
 export type ClaimedRun = LocalExecutorRun & { leaseToken: string };
 
@@ -30,6 +33,8 @@ export async function createRun(tx: Tx, plan: FunctionPlan, event: LocalEvent, n
       concurrencyKeys: concurrency.map((c) => c.key),
       concurrencyLimits: concurrency.map((c) => c.limit),
       runAt: now,
+      // The executor's clock, which the run's wall-clock limit is measured against.
+      createdAt: now,
       ...(refused ? { status: "failed" as const, error: refused, finishedAt: now } : {}),
     })
     .onConflictDoNothing()
@@ -62,7 +67,7 @@ export function claimRuns(functionIds: string[], limit: number, now: Date, lease
             functionIds.map((id) => sql`${id}`),
             sql`, `,
           )})
-            and r.run_at <= ${at}::timestamptz and (r.leased_until is null or r.leased_until < ${at}::timestamptz)
+            and r.run_at <= ${at}::timestamptz and r.leased_until is null
             and not exists (select 1 from unnest(r.concurrency_keys, r.concurrency_limits) as c(key, lim)
                             where (select count(*) from local_executor_runs o where o.concurrency_keys @> array[c.key] and o.leased_until >= ${at}::timestamptz) >= c.lim)
           order by r.run_at - make_interval(secs => r.priority), case when jsonb_typeof(r.event->'ts') = 'number' then (r.event->>'ts')::numeric end nulls last, r.created_at
@@ -126,6 +131,7 @@ export function saveRun(run: ClaimedRun, plan: FunctionPlan, next: RunState, req
         stack: next.stack,
         planned: next.planned,
         attempt: next.attempt,
+        lostLeases: next.lostLeases,
         runAt: next.runAt,
         requestVersion,
         output: next.status === "completed" ? (next.output ?? null) : null,
@@ -180,21 +186,95 @@ export async function cancelRuns(
   return cancelled.length;
 }
 
-/** When the earliest run of `functionIds` not leased now falls due (null when none waits). */
-export async function nextDueAt(functionIds: string[], now: Date): Promise<Date | null> {
+/** When the earliest run of `functionIds` falls due, or its lease runs out (null when none waits). */
+export async function nextDueAt(functionIds: string[]): Promise<Date | null> {
   if (functionIds.length === 0) return null;
   const [row] = await withSystem("local executor: next due run", (tx) =>
     rawRows<{ at: string | Date | null }>(
       tx,
-      sql`select min(run_at) as at from local_executor_runs
+      sql`select min(coalesce(leased_until, run_at)) as at from local_executor_runs
           where status = 'active' and function_id in (${sql.join(
             functionIds.map((id) => sql`${id}`),
             sql`, `,
-          )})
-            and (leased_until is null or leased_until < ${now.toISOString()}::timestamptz)`,
+          )})`,
     ),
   );
   return row?.at ? new Date(row.at) : null;
+}
+
+export interface ReapSettings {
+  leaseMs: number;
+  runTimeoutMs: number;
+  sleepScale: number;
+  random: () => number;
+}
+
+export interface ReapedRun {
+  id: string;
+  functionId: string;
+  outcome: "retry" | "failed";
+  error: SerializedError;
+}
+
+/**
+ * Runs of `plans` whose lease ran out, and runs past their wall-clock limit that nobody holds.
+ * A lost lease is a failed attempt of the step it was running: the run backs off and is retried,
+ * or fails (and its onFailure runs) once the function's attempts are spent. A run past its limit
+ * fails. Each row is locked while decided, so two executors never count one loss twice. The
+ * caller's own requests in flight (`ownLeases`) are alive by definition: their deadlines govern them.
+ */
+export function reapRuns(plans: Map<string, FunctionPlan>, now: Date, settings: ReapSettings, ownLeases: string[] = []): Promise<ReapedRun[]> {
+  if (plans.size === 0) return Promise.resolve([]);
+  const at = now.toISOString();
+  const overdue = new Date(now.getTime() - settings.runTimeoutMs).toISOString();
+  return withSystem("local executor: reap lost and overdue runs", async (tx) => {
+    const rows = await tx
+      .select()
+      .from(localExecutorRuns)
+      .where(
+        and(
+          eq(localExecutorRuns.status, "active"),
+          inArray(localExecutorRuns.functionId, [...plans.keys()]),
+          ownLeases.length ? sql`(${localExecutorRuns.leaseToken} is null or ${notInArray(localExecutorRuns.leaseToken, ownLeases)})` : undefined,
+          sql`(${localExecutorRuns.leasedUntil} < ${at}::timestamptz
+               or (${localExecutorRuns.leasedUntil} is null and ${localExecutorRuns.createdAt} < ${overdue}::timestamptz))`,
+        ),
+      )
+      .limit(100)
+      .for("update", { skipLocked: true });
+    const reaped: ReapedRun[] = [];
+    for (const run of rows) {
+      const plan = plans.get(run.functionId)!;
+      const state = activeState(run, now);
+      let next: RunState;
+      if (run.createdAt.getTime() < now.getTime() - settings.runTimeoutMs) {
+        next = { ...state, status: "failed", planned: [], error: runTimeoutError(settings.runTimeoutMs) };
+      } else {
+        const lost = run.lostLeases + 1;
+        next = { ...retryOrFail(state, lostProcessError(lost, settings.leaseMs), null, { now, maxAttempts: run.maxAttempts, ...settings }), lostLeases: lost };
+      }
+      await tx
+        .update(localExecutorRuns)
+        .set({
+          status: next.status,
+          planned: next.planned,
+          attempt: next.attempt,
+          lostLeases: next.lostLeases,
+          runAt: next.runAt,
+          error: next.error ?? null,
+          leaseToken: null,
+          leasedUntil: null,
+          updatedAt: now,
+          finishedAt: next.status === "failed" ? now : null,
+        })
+        .where(eq(localExecutorRuns.id, run.id));
+      const error = next.error ?? lostProcessError(next.lostLeases, settings.leaseMs);
+      if (next.status === "failed") await emitFailure(tx, plan, run.id, run.event, error, now);
+      reaped.push({ id: run.id, functionId: run.functionId, outcome: next.status === "failed" ? "failed" : "retry", error });
+    }
+    if (reaped.length > 0) await notifyExecutors(tx);
+    return reaped;
+  });
 }
 
 /** Finished runs and routed events are kept a week, for looking into what happened. */

@@ -1,25 +1,30 @@
-// Posts the once-per-period soft-limit warning to the tenant's webhook, if it set one: the address
-// checked again at send time, the body signed with the tenant's secret (lib/webhooks/tenant-webhook).
+// The once-per-period soft-limit warning, for the tenant's webhook: recorded as a webhook delivery
+// (lib/webhooks/deliveries.ts), which the every-minute dispatcher hands to a delivery job of its own
+// (signed, with its own timeout and retries), so the meter never waits on a receiver.
 import { randomUUID } from "node:crypto";
-import { sendTenantWebhook, type TenantWebhookOptions, type TenantWebhookOutcome } from "@/lib/webhooks/tenant-webhook";
+import { withTenant } from "@/db/scope";
+import { log } from "@/lib/observability/log";
+import { recordWebhookDelivery, type DeliveryRef } from "@/lib/webhooks/deliveries";
 import type { SoftLimitWarning } from "./meter";
 
-export type SoftLimitWebhookOptions = TenantWebhookOptions;
-export type SoftLimitWebhookOutcome = TenantWebhookOutcome;
-
-/** The meter's soft-limit hook: logs the warning and sends the webhook in the background. */
+/** The meter's soft-limit hook: logs the warning and records its webhook delivery in the background. */
 export function postSoftLimitWebhook(warning: SoftLimitWarning, webhookUrl: string | null): void {
-  console.warn(`keel: quota warning for tenant ${warning.tenantId}: ${warning.message}`);
+  log.warn({ tenantId: warning.tenantId, limit: warning.limit }, `quota warning: ${warning.message}`);
   if (!webhookUrl) return;
-  void sendSoftLimitWebhook(warning)
-    .then((outcome) => {
-      if (outcome.kind !== "delivered" && outcome.kind !== "none")
-        console.error(`keel: quota warning webhook for tenant ${warning.tenantId} not delivered`, outcome);
-    })
-    .catch((error: unknown) => console.error("keel: quota warning webhook failed", error));
+  recordSoftLimitWebhook(warning).catch((error: unknown) =>
+    log.error({ err: error, tenantId: warning.tenantId }, "quota warning webhook could not be recorded"),
+  );
 }
 
-/** Sends the warning as a `quota.soft_limit` event (lib/webhooks/tenant-webhook). */
-export function sendSoftLimitWebhook(warning: SoftLimitWarning, options: SoftLimitWebhookOptions = {}): Promise<SoftLimitWebhookOutcome> {
-  return sendTenantWebhook(warning.tenantId, { id: randomUUID(), type: "quota.soft_limit", limit: warning.limit, message: warning.message }, options);
+/** Records the warning as a `quota.soft_limit` delivery (each crossing once: the meter reports it once). */
+export function recordSoftLimitWebhook(warning: SoftLimitWarning, now = new Date()): Promise<DeliveryRef | null> {
+  return withTenant(warning.tenantId, (tx) =>
+    recordWebhookDelivery(
+      tx,
+      warning.tenantId,
+      `quota.soft_limit:${randomUUID()}`,
+      { type: "quota.soft_limit", limit: warning.limit, message: warning.message },
+      now,
+    ),
+  );
 }

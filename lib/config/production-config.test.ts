@@ -18,4 +18,16 @@ describe("productionConfigProblems", () => {
       expect.stringMatching(/^KEEL_MAX_OWNED_WORKSPACES/),
     ]);
   });
+
+  it("refuses Inngest's Dev Server mode, and an Inngest server whose requests could not be verified", () => {
+    expect(productionConfigProblems({ ...good, INNGEST_DEV: "1" })).toEqual([
+      expect.stringMatching(/^INNGEST_DEV is set\. Dev Server mode accepts unsigned requests/),
+    ]);
+    expect(productionConfigProblems({ ...good, INNGEST_DEV: "http://127.0.0.1:8288", INNGEST_SIGNING_KEY: "signkey-prod-00" })).toHaveLength(1);
+    expect(productionConfigProblems({ ...good, INNGEST_BASE_URL: "http://inngest.internal:8288" })).toEqual([
+      expect.stringMatching(/without INNGEST_SIGNING_KEY/),
+    ]);
+    expect(productionConfigProblems({ ...good, INNGEST_DEV: "0" })).toEqual([]);
+    expect(productionConfigProblems({ ...good, INNGEST_EVENT_KEY: "event-key", INNGEST_SIGNING_KEY: "signkey-prod-00" })).toEqual([]);
+  });
 });

@@ -1,16 +1,17 @@
-// Posts one event to the tenant's webhook (Settings → Quota warnings and alerts), if it set one:
-// the address checked again at send time (the name may point elsewhere since it was saved), the
-// body signed with the tenant's secret. Used by the soft-limit warning and by alert episodes.
+// Posts one signed delivery to the tenant's webhook (Settings → Quota warnings and alerts), if it
+// set one: the address checked again at send time (the name may point elsewhere since it was
+// saved), connected to exactly that address, the body signed with the tenant's secret.
 import { eq } from "drizzle-orm";
 import { tenantAiSettings } from "@/db/schema";
 import type { Db } from "@/db/client";
 import { withTenant } from "@/db/scope";
 import { postToWebhook } from "./deliver";
-import { SIGNATURE_HEADER, signWebhookBody } from "./signature";
+import { signedWebhookHeaders } from "./signature";
 import { resolveWebhookTarget, type WebhookTargetOptions } from "./webhook-target";
 
 export interface TenantWebhookOptions extends WebhookTargetOptions {
   db?: Db;
+  /** The whole exchange's deadline (default WEBHOOK_TIMEOUT_MS). */
   timeoutMs?: number;
 }
 
@@ -21,14 +22,14 @@ export type TenantWebhookOutcome =
   | { kind: "delivered"; status: number }
   | { kind: "failed"; status?: number; reason: string };
 
-export interface TenantWebhookEvent {
-  /** Stable per event, so a receiver can drop a repeat delivery. */
-  id: string;
-  type: string;
-  [field: string]: unknown;
-}
+export const NO_WEBHOOK = "No webhook set in Settings.";
 
-export async function sendTenantWebhook(tenantId: string, event: TenantWebhookEvent, options: TenantWebhookOptions = {}): Promise<TenantWebhookOutcome> {
+/** One attempt at a delivery: `id` signs it (webhook-id), `body` is sent as is. */
+export async function sendSignedWebhook(
+  tenantId: string,
+  delivery: { id: string; body: string },
+  options: TenantWebhookOptions = {},
+): Promise<TenantWebhookOutcome> {
   const [settings] = await withTenant(
     tenantId,
     (tx) =>
@@ -48,9 +49,8 @@ export async function sendTenantWebhook(tenantId: string, event: TenantWebhookEv
   } catch (error) {
     return { kind: "refused", reason: error instanceof Error ? error.message : String(error) };
   }
-  const body = JSON.stringify({ ...event, created: Math.floor(Date.now() / 1000), tenantId });
   try {
-    const { status } = await postToWebhook(target, body, { [SIGNATURE_HEADER]: signWebhookBody(settings.secret, body) }, options.timeoutMs);
+    const { status } = await postToWebhook(target, delivery.body, signedWebhookHeaders(settings.secret, delivery.id, delivery.body), options.timeoutMs);
     if (status >= 200 && status < 300) return { kind: "delivered", status };
     return { kind: "failed", status, reason: status >= 300 && status < 400 ? "Redirects are not followed." : `The receiver answered ${status}.` };
   } catch (error) {
@@ -61,8 +61,9 @@ export async function sendTenantWebhook(tenantId: string, event: TenantWebhookEv
 export function describeOutcome(outcome: TenantWebhookOutcome): string | null {
   switch (outcome.kind) {
     case "delivered":
-    case "none":
       return null;
+    case "none":
+      return NO_WEBHOOK;
     case "failed":
       return outcome.status ? `${outcome.reason} (HTTP ${outcome.status})` : outcome.reason;
     default:

@@ -1,22 +1,28 @@
 // Alerts: an episode opens once when a metric crosses its alert line, stays one episode while the
 // metric hovers, resolves once under the warn line; its owners and admins are told in the app, and
-// each end reaches the tenant's signed webhook exactly once, even with evaluations racing and a
-// receiver that fails first. Another tenant sees none of it.
+// each end is recorded once as a signed delivery to the tenant's webhook, even with evaluations
+// racing. Another tenant sees none of it. (Delivery jobs, retries and isolation between receivers:
+// inngest/webhook-deliveries.test.ts.)
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { alertEpisodes, localExecutorCrons, notifications } from "@/db/schema";
+import { alertEpisodes, localExecutorCrons, notifications, webhookDeliveries } from "@/db/schema";
 import { withSystem, withTenant } from "@/db/scope";
 import { inngest } from "@/inngest/client";
 import { evaluateAlertsEveryMinute } from "@/inngest/functions/evaluate-alerts";
-import { updateAiSettings } from "@/lib/ai/ai-settings";
 import { stateFor, type MetricReading, type MetricThreshold, type ObservabilityReport } from "@/lib/observability/metric-types";
-import { verifyWebhookSignature } from "@/lib/webhooks/signature";
-import type { ResolvedAddress } from "@/lib/webhooks/webhook-target";
+import { attemptWebhookDelivery, type DeliveryRef } from "@/lib/webhooks/deliveries";
 import { addMember, createTenant } from "@/test/fixtures";
-import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from "@/test/webhook-receiver";
+import {
+  startWebhookReceiver,
+  tenantWithWebhook as tenantWithLoopbackWebhook,
+  toLoopbackReceiver,
+  verifyDelivery,
+  type ReceivedWebhook,
+  type WebhookReceiver,
+} from "@/test/webhook-receiver";
 import { eventually, runsOf, serveHandler, startExecutor, stopExecutors } from "@/test/local-executor-harness";
 import { insertEvents, makeEvents } from "@/test/usage-events";
-import { alertTransitions, evaluateTenantAlerts, listAlertEpisodes, MAX_DELIVERY_ATTEMPTS, tenantsToEvaluate, type ReadObservability } from ".";
+import { alertTransitions, evaluateTenantAlerts, listAlertEpisodes, tenantsToEvaluate, type ReadObservability } from ".";
 
 const errorRateLine: MetricThreshold = { alert: 0.02, warn: 0.016, direction: "above" };
 const availabilityLine: MetricThreshold = { alert: 0.95, warn: 0.97, direction: "below" };
@@ -46,8 +52,6 @@ describe("alert transitions", () => {
 let receiver: WebhookReceiver;
 let port = 0;
 let received: ReceivedWebhook[] = [];
-/** How many of the next deliveries the receiver answers 503. */
-let failNext = 0;
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
@@ -55,31 +59,11 @@ beforeAll(async () => {
   received = receiver.received;
 });
 afterAll(() => receiver.close());
-beforeEach(() => {
-  receiver.reset();
-  failNext = 0;
-  receiver.reply = () => (failNext-- > 0 ? { status: 503 } : { status: 204 });
-});
+beforeEach(() => receiver.reset());
 
-const resolvesTo = (address: string) => async (): Promise<ResolvedAddress[]> => [{ address, family: 4 }];
-const toReceiver = { resolveHost: resolvesTo("127.0.0.1"), allowAddress: (address: string) => address === "127.0.0.1", allowHttp: true };
-
-async function tenantWithWebhook(name: string) {
-  const owner = await createTenant(name);
-  const { webhookSecret } = await updateAiSettings(
-    owner,
-    {
-      monthlyTokenLimit: null,
-      monthlyUsdLimit: null,
-      memberMonthlyTokenCap: null,
-      softLimitPercent: 80,
-      downgradeAtSoftLimit: false,
-      warningWebhookUrl: `http://hooks.keel.test:${port}/alerts`,
-    },
-    { resolveHost: resolvesTo("93.184.215.14"), allowHttp: true },
-  );
-  return { owner, secret: webhookSecret! };
-}
+/** What each delivery's job does, one attempt each. */
+const deliver = (deliveries: DeliveryRef[]) => Promise.all(deliveries.map((d) => attemptWebhookDelivery(d.tenantId, d.deliveryId, toLoopbackReceiver)));
+const tenantWithWebhook = (name: string) => tenantWithLoopbackWebhook(name, { port }, "/alerts");
 
 /** A reader that reports what the test says the error rate is now. */
 function scriptedReader(values: { current: number | null }): ReadObservability {
@@ -111,7 +95,9 @@ describe("alert episodes", () => {
     let now = new Date();
     const tick = async () => {
       now = new Date(now.getTime() + 60_000);
-      return evaluateTenantAlerts(owner.tenantId, read, now, toReceiver);
+      const evaluation = await evaluateTenantAlerts(owner.tenantId, read, now);
+      await deliver(evaluation.deliveries);
+      return evaluation;
     };
 
     expect(await tick()).toMatchObject({ opened: [], resolved: [] });
@@ -131,7 +117,8 @@ describe("alert episodes", () => {
 
     expect(alertEvents().map((e) => e.type)).toEqual(["alert.opened", "alert.resolved"]);
     expect(alertEvents()[1]).toMatchObject({ tenantId: owner.tenantId, alert: { metric: "infrastructure.error_rate", peakValue: 0.4, resolvedValue: 0.003 } });
-    for (const delivery of received) expect(verifyWebhookSignature(secret, String(delivery.headers["keel-signature"]), delivery.body)).toBe(true);
+    // Each verifies with the `standardwebhooks` library, and names its delivery in webhook-id.
+    for (const delivery of received) expect(verifyDelivery(secret, delivery)).toMatchObject({ id: delivery.headers["webhook-id"], tenantId: owner.tenantId });
 
     const noticesOf = (person: { tenantId: string; userId: string }) =>
       withTenant(person.tenantId, (tx) => tx.select({ kind: notifications.kind, title: notifications.title }).from(notifications), { userId: person.userId });
@@ -145,42 +132,44 @@ describe("alert episodes", () => {
     const { owner } = await tenantWithWebhook("Racing");
     const read = scriptedReader({ current: 0.5 });
     const now = new Date();
-    const results = await Promise.all(Array.from({ length: 6 }, () => evaluateTenantAlerts(owner.tenantId, read, now, toReceiver)));
+    const results = await Promise.all(Array.from({ length: 6 }, () => evaluateTenantAlerts(owner.tenantId, read, now)));
     expect(results.flatMap((r) => r.opened)).toEqual(["infrastructure.error_rate"]);
     expect(await withTenant(owner.tenantId, (tx) => tx.select().from(alertEpisodes))).toHaveLength(1);
+    const deliveries = results.flatMap((r) => r.deliveries);
+    expect(deliveries).toHaveLength(1);
+    expect(await withTenant(owner.tenantId, (tx) => tx.select().from(webhookDeliveries))).toHaveLength(1);
+    // Jobs racing for one delivery post it once: a second attempt finds it claimed or delivered.
+    expect(
+      (await Promise.all([deliver(deliveries), deliver(deliveries)]))
+        .flat()
+        .map((r) => r.kind)
+        .sort(),
+    ).toEqual(["delivered", "not-pending"]);
     expect(alertEvents().map((e) => e.type)).toEqual(["alert.opened"]);
   });
 
-  it("retry a failed delivery with the same event id until it goes through, and give up after the last attempt", async () => {
+  it("show each end's delivery on the page: pending, retrying with the receiver's answer, sent", async () => {
     const { owner } = await tenantWithWebhook("Flaky receiver");
-    const errorRate = { current: 0.5 as number | null };
-    const read = scriptedReader(errorRate);
-    failNext = 2;
-    const first = await evaluateTenantAlerts(owner.tenantId, read, new Date(), toReceiver);
-    expect(first.delivery.notSent).toEqual([expect.objectContaining({ end: "opened", reason: expect.stringMatching(/503/) })]);
-    expect((await listAlertEpisodes(owner.tenantId))[0]!.webhook.opened).toMatch(/^retrying: .*503/);
-    await evaluateTenantAlerts(owner.tenantId, read, new Date(), toReceiver);
-    const third = await evaluateTenantAlerts(owner.tenantId, read, new Date(), toReceiver);
-    expect(third.delivery.sent).toEqual([expect.objectContaining({ end: "opened" })]);
-    expect(new Set(alertEvents().map((e) => e.id)).size).toBe(1);
-    expect(alertEvents()).toHaveLength(3);
-    await evaluateTenantAlerts(owner.tenantId, read, new Date(), toReceiver);
-    expect(alertEvents()).toHaveLength(3);
-
-    // A receiver that never answers well: the resolved end is given up after the last attempt.
-    errorRate.current = 0;
-    failNext = 1_000;
-    for (let i = 0; i < MAX_DELIVERY_ATTEMPTS + 3; i++) await evaluateTenantAlerts(owner.tenantId, read, new Date(), toReceiver);
-    expect(alertEvents().filter((e) => e.type === "alert.resolved")).toHaveLength(MAX_DELIVERY_ATTEMPTS);
-    expect((await listAlertEpisodes(owner.tenantId))[0]!.webhook.resolved).toMatch(new RegExp(`Gave up after ${MAX_DELIVERY_ATTEMPTS} attempts`));
+    const { deliveries } = await evaluateTenantAlerts(owner.tenantId, scriptedReader({ current: 0.5 }), new Date());
+    expect((await listAlertEpisodes(owner.tenantId))[0]!.webhook.opened).toBe("pending");
+    receiver.reply = () => ({ status: 503 });
+    expect(await deliver(deliveries)).toEqual([{ kind: "retry", attempts: 1, reason: "The receiver answered 503. (HTTP 503)" }]);
+    expect((await listAlertEpisodes(owner.tenantId))[0]!.webhook.opened).toBe("retrying: The receiver answered 503. (HTTP 503)");
+    receiver.reply = () => ({ status: 204 });
+    expect(await deliver(deliveries)).toEqual([{ kind: "delivered", attempts: 2 }]);
+    expect((await listAlertEpisodes(owner.tenantId))[0]!.webhook.opened).toBe("sent");
+    // The same delivery both times: one id, one body.
+    expect(new Set(received.map((r) => r.headers["webhook-id"])).size).toBe(1);
+    expect(received[0]!.body).toBe(received[1]!.body);
   });
 
   it("without a webhook, episodes still open and resolve and the page says nothing was sent", async () => {
     const owner = await createTenant("No hook");
     const errorRate = { current: 0.5 as number | null };
-    await evaluateTenantAlerts(owner.tenantId, scriptedReader(errorRate), new Date(), toReceiver);
+    const first = await evaluateTenantAlerts(owner.tenantId, scriptedReader(errorRate), new Date());
     errorRate.current = null;
-    await evaluateTenantAlerts(owner.tenantId, scriptedReader(errorRate), new Date(), toReceiver);
+    const second = await evaluateTenantAlerts(owner.tenantId, scriptedReader(errorRate), new Date());
+    expect([...first.deliveries, ...second.deliveries]).toEqual([]);
     const [episode] = await listAlertEpisodes(owner.tenantId);
     expect(episode).toMatchObject({ resolvedValue: null, webhook: { opened: "No webhook set in Settings.", resolved: "No webhook set in Settings." } });
     expect(received).toEqual([]);
@@ -189,8 +178,9 @@ describe("alert episodes", () => {
   it("are invisible to another tenant, and the tenants to evaluate include any with an open episode", async () => {
     const { owner } = await tenantWithWebhook("Owner of the alert");
     const other = await createTenant("Bystander");
-    await evaluateTenantAlerts(owner.tenantId, scriptedReader({ current: 0.9 }), new Date(), toReceiver);
+    await evaluateTenantAlerts(owner.tenantId, scriptedReader({ current: 0.9 }), new Date());
     expect(await listAlertEpisodes(other.tenantId)).toEqual([]);
+    expect(await withTenant(other.tenantId, (tx) => tx.select().from(webhookDeliveries))).toEqual([]);
     expect(await withTenant(other.tenantId, (tx) => tx.select().from(alertEpisodes))).toEqual([]);
     expect(await withTenant(other.tenantId, (tx) => tx.select().from(alertEpisodes).where(eq(alertEpisodes.tenantId, owner.tenantId)))).toEqual([]);
     const updated = await withTenant(other.tenantId, (tx) =>

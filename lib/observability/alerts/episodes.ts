@@ -1,16 +1,21 @@
 // Alert episodes in the database: applying one evaluation's transitions for a tenant (in that
-// tenant's scope), telling its owners and admins in the app, and listing episodes for the page.
+// tenant's scope), telling its owners and admins in the app, recording each end's webhook delivery
+// in the same transaction, and listing episodes for the page.
 import { and, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { alertEpisodes, memberships, type AlertEpisode } from "@/db/schema";
 import type { Tx } from "@/db/client";
 import { withTenant, type ScopeOptions } from "@/db/scope";
 import { notifyIn } from "@/lib/notifications/notifications";
 import type { MetricReading } from "@/lib/observability/metric-types";
+import { deliveriesByEventKey, describeDelivery, type DeliveryRef } from "@/lib/webhooks/deliveries";
+import { alertEventKey, recordAlertDelivery } from "./delivery";
 import { alertTransitions } from "./transitions";
 
 export interface AppliedTransitions {
   opened: AlertEpisode[];
   resolved: AlertEpisode[];
+  /** The webhook deliveries recorded for them, whose jobs are to be requested. */
+  deliveries: DeliveryRef[];
 }
 
 const OBSERVABILITY_LINK = "/observability";
@@ -34,7 +39,7 @@ export function applyAlertReadings(
         .from(alertEpisodes)
         .where(and(eq(alertEpisodes.tenantId, tenantId), isNull(alertEpisodes.resolvedAt)));
       const transitions = alertTransitions(readings, open);
-      const applied: AppliedTransitions = { opened: [], resolved: [] };
+      const applied: AppliedTransitions = { opened: [], resolved: [], deliveries: [] };
 
       for (const reading of transitions.open) {
         const [episode] = await tx
@@ -65,6 +70,15 @@ export function applyAlertReadings(
         await tx.update(alertEpisodes).set({ peakValue: value }).where(eq(alertEpisodes.id, episode.id));
       }
       if (applied.opened.length + applied.resolved.length > 0) await notifyAdmins(tx, tenantId, applied);
+      for (const [episodes, end] of [
+        [applied.opened, "opened"],
+        [applied.resolved, "resolved"],
+      ] as const) {
+        for (const episode of episodes) {
+          const delivery = await recordAlertDelivery(tx, episode, end, now);
+          if (delivery) applied.deliveries.push(delivery);
+        }
+      }
       return applied;
     },
     options,
@@ -131,15 +145,18 @@ export interface AlertEpisodeView {
 
 /** The tenant's open episodes first, then the most recent resolved ones. */
 export async function listAlertEpisodes(tenantId: string, limit = 50, options: Pick<ScopeOptions, "db"> = {}): Promise<AlertEpisodeView[]> {
-  const rows = await withTenant(
+  const { rows, deliveries } = await withTenant(
     tenantId,
-    (tx) =>
-      tx
+    async (tx) => {
+      const rows = await tx
         .select()
         .from(alertEpisodes)
         .where(eq(alertEpisodes.tenantId, tenantId))
         .orderBy(sql`${alertEpisodes.resolvedAt} IS NOT NULL`, desc(alertEpisodes.openedAt))
-        .limit(limit),
+        .limit(limit);
+      const keys = rows.flatMap((row) => [alertEventKey(row.id, "opened"), ...(row.resolvedAt ? [alertEventKey(row.id, "resolved")] : [])]);
+      return { rows, deliveries: await deliveriesByEventKey(tx, tenantId, keys) };
+    },
     options,
   );
   return rows.map((row) => ({
@@ -154,15 +171,10 @@ export async function listAlertEpisodes(tenantId: string, limit = 50, options: P
     resolvedAt: row.resolvedAt,
     resolvedValue: row.resolvedValue,
     webhook: {
-      opened: deliveryState(row.openedDeliveredAt, row.openedDeliveryError),
-      resolved: row.resolvedAt ? deliveryState(row.resolvedDeliveredAt, row.resolvedDeliveryError) : null,
+      opened: describeDelivery(deliveries.get(alertEventKey(row.id, "opened"))),
+      resolved: row.resolvedAt ? describeDelivery(deliveries.get(alertEventKey(row.id, "resolved"))) : null,
     },
   }));
-}
-
-function deliveryState(settledAt: Date | null, error: string | null): string {
-  if (!settledAt) return error ? `retrying: ${error}` : "pending";
-  return error ?? "sent";
 }
 
 /** How many of the tenant's alerts are open now (the app's banner for owners and admins). */

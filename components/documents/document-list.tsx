@@ -1,14 +1,13 @@
 "use client";
-// The tenant's documents with their analysis state, updated live from /api/live: a job's stage
-// and progress move as it runs, and when it ends the page refetches the document's final state.
+// The tenant's documents with their analysis state, updated live from /api/live in every open tab:
+// uploads appear, stages and progress move, deletions disappear, without a reload.
 import Link from "next/link";
-import { useRouter } from "next/navigation";
-import { useState } from "react";
-import { useLiveMessages } from "@/components/live/live-updates";
+import type { ReactNode } from "react";
 import { ActionForm } from "@/components/ui/action-form";
 import { formatBytes } from "@/lib/documents/limits";
 import type { ActionState } from "@/lib/http/action-state";
 import { DocumentStatus, type JobState } from "./document-status";
+import { useLiveDocuments } from "./use-live-documents";
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
 
@@ -33,26 +32,15 @@ interface DocumentListProps {
   documents: ListedDocument[];
   collections: { id: string; name: string }[];
   actions: { cancel: Action; retry: Action; remove: Action; move: Action };
+  /** Shown instead of the table while there is no document. */
+  empty: ReactNode;
 }
 
-export function DocumentList({ documents, collections, actions }: DocumentListProps) {
-  const router = useRouter();
-  const [jobs, setJobs] = useState<Record<string, JobState & { id: string }>>({});
-
-  useLiveMessages((message) => {
-    if (message.type !== "job" || !message.documentId) return;
-    const { documentId } = message;
-    setJobs((all) => {
-      const known = all[documentId];
-      // Messages can arrive out of order across processes: never step back from a newer state.
-      if (known && known.id === message.jobId && ["succeeded", "failed", "cancelled"].includes(known.status)) return all;
-      return {
-        ...all,
-        [documentId]: { id: message.jobId, status: message.status, stage: message.stage, done: message.done, total: message.total, message: message.message },
-      };
-    });
-    if (message.status === "succeeded" || message.status === "failed" || message.status === "cancelled") router.refresh();
-  });
+export function DocumentList({ documents, collections, actions, empty }: DocumentListProps) {
+  const { jobs, deleted } = useLiveDocuments(documents.map((d) => d.id));
+  const shown = documents.filter((d) => !deleted.has(d.id));
+  // The list stays mounted while empty: it is what hears that the first document arrived.
+  if (shown.length === 0) return <>{empty}</>;
 
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
@@ -68,7 +56,7 @@ export function DocumentList({ documents, collections, actions }: DocumentListPr
           </tr>
         </thead>
         <tbody>
-          {documents.map((d) => {
+          {shown.map((d) => {
             const live = jobs[d.id];
             const job = live && (!d.job || live.id === d.job.id || live.status !== "queued") ? live : d.job;
             const running = job && (job.status === "queued" || job.status === "running");

@@ -4,11 +4,9 @@
 // origin, no scripts, no requests out), and Markdown and text are read here and rendered by Keel.
 import { create as contentDisposition } from "content-disposition";
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
 import { documents, type DocumentKind } from "@/db/schema";
 import { withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
-import { withTenantRoute } from "@/lib/http/tenant-route";
 import { log } from "@/lib/observability/log";
 import { getBlobStore, type BlobStore } from "@/lib/storage";
 import type { TenantContext } from "@/lib/tenancy/context";
@@ -136,15 +134,6 @@ export async function originalResponse(
   }
   const bytes = await readBytes(file, deps.store ?? getBlobStore());
   return new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers: originalHeaders(file, disposition, bytes.length) });
-}
-
-/** The route handler for `…/original` and `…/preview`: the tenant guard, then the id checked as a uuid. */
-export function originalRoute(disposition: OriginalDisposition) {
-  return withTenantRoute<{ id: string }>(async (request, ctx, { params }) => {
-    const id = z.uuid().safeParse((await params).id);
-    if (!id.success) throw new KeelError("not_found", "That document does not exist.");
-    return originalResponse(ctx, id.data, disposition, request);
-  });
 }
 
 export interface TextPreview {

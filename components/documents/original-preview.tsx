@@ -52,8 +52,10 @@ export function OriginalPreview({ documentId, name, kind, text }: OriginalPrevie
         >
           {text.text}
         </pre>
-      ) : (
+      ) : kind === "docx" ? (
         <p className="text-sm text-slate-600">Word documents are not shown here: their text is in the passages below, and the original opens in Word.</p>
+      ) : (
+        <p className="text-sm text-slate-600">The original file could not be read for a preview.</p>
       )}
       {text?.truncated ? <p className="text-xs text-slate-500">This shows the beginning of the file; download the original for all of it.</p> : null}
     </div>

@@ -61,6 +61,9 @@ test("an upload in one tab appears in the other at once and its analysis moves t
   // The toast announcing it and the list agree, in the tab that did not upload.
   await expect(watching.getByTestId("toast").filter({ hasText: "substation-log.pdf" }).first()).toBeVisible();
   await expect(watching.getByRole("heading", { name: "No documents yet" })).toHaveCount(0);
+  // The row shown from the live message was replaced by the page's own, with its actions.
+  await expect(documentRow(watching, "substation-log.pdf").getByRole("button", { name: "Delete" })).toBeVisible();
+  await expect(documentRow(watching, "substation-log.pdf")).toHaveCount(1);
   expect(await stillNotReloaded(watching)).toBe(true);
 });
 

@@ -7,7 +7,7 @@ import { ActionForm } from "@/components/ui/action-form";
 import { formatBytes } from "@/lib/documents/limits";
 import type { ActionState } from "@/lib/http/action-state";
 import { DocumentStatus, type JobState } from "./document-status";
-import { useLiveDocuments } from "./use-live-documents";
+import { useLiveDocuments, type ArrivedDocument } from "./use-live-documents";
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
 
@@ -31,14 +31,25 @@ const date = new Intl.DateTimeFormat("en", { dateStyle: "medium" });
 interface DocumentListProps {
   documents: ListedDocument[];
   collections: { id: string; name: string }[];
+  /** The collection the page is filtered to, if any: documents arriving elsewhere are not shown. */
+  selectedCollectionId: string | null;
   actions: { cancel: Action; retry: Action; remove: Action; move: Action };
   /** Shown instead of the table while there is no document. */
   empty: ReactNode;
 }
 
-export function DocumentList({ documents, collections, actions, empty }: DocumentListProps) {
-  const { jobs, deleted } = useLiveDocuments(documents.map((d) => d.id));
-  const shown = documents.filter((d) => !deleted.has(d.id));
+/** A row for a document announced live, until the re-read page brings the real one (with its actions). */
+function arrivedRow(document: ArrivedDocument): ListedDocument {
+  return { ...document, status: "queued", error: null, job: null, canDelete: false };
+}
+
+export function DocumentList({ documents, collections, selectedCollectionId, actions, empty }: DocumentListProps) {
+  const { jobs, deleted, arrived } = useLiveDocuments(documents.map((d) => d.id));
+  const listed = new Set(documents.map((d) => d.id));
+  const shown = [
+    ...arrived.filter((a) => !listed.has(a.id) && (!selectedCollectionId || a.collectionId === selectedCollectionId)).map(arrivedRow),
+    ...documents,
+  ].filter((d) => !deleted.has(d.id));
   // The list stays mounted while empty: it is what hears that the first document arrived.
   if (shown.length === 0) return <>{empty}</>;
 

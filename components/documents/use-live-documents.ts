@@ -1,14 +1,19 @@
 "use client";
-// Keeps a server-rendered list of documents in step with the live stream, in every open tab: job
-// progress is applied at once, a deleted document disappears at once, and anything the list cannot
-// know by itself (a new upload, a move, a finished analysis, a reconnect) re-reads the page, a
-// burst of messages costing one refresh.
+// Keeps a server-rendered list of documents in step with the live stream, in every open tab: a new
+// upload shows at once (from its message, until the page is re-read), job progress is applied at
+// once, a deleted document disappears at once, and anything the list cannot know by itself (a move,
+// a finished analysis, a reconnect) re-reads the page, a burst of messages costing one refresh.
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { useLiveMessages } from "@/components/live/live-updates";
+import { useLiveMessages, type LiveDocumentChange } from "@/components/live/live-updates";
 import type { JobState } from "./document-status";
 
 export type LiveJobState = JobState & { id: string };
+
+/** A document announced by its "created" message that the server-rendered list may not have yet. */
+export type ArrivedDocument = NonNullable<LiveDocumentChange["document"]> & { id: string };
+
+const MAX_ARRIVED = 200;
 
 const REFRESH_DELAY_MS = 150;
 const finished = (status: string) => status === "succeeded" || status === "failed" || status === "cancelled";
@@ -32,9 +37,14 @@ export function useCoalescedRefresh(delayMs = REFRESH_DELAY_MS): () => void {
   }, [router, delayMs]);
 }
 
-export function useLiveDocuments(documentIds: readonly string[]): { jobs: Record<string, LiveJobState>; deleted: ReadonlySet<string> } {
+export function useLiveDocuments(documentIds: readonly string[]): {
+  jobs: Record<string, LiveJobState>;
+  deleted: ReadonlySet<string>;
+  arrived: ArrivedDocument[];
+} {
   const refresh = useCoalescedRefresh();
   const [jobs, setJobs] = useState<Record<string, LiveJobState>>({});
+  const [arrived, setArrived] = useState<ArrivedDocument[]>([]);
   const [deleted, setDeleted] = useState<ReadonlySet<string>>(() => new Set());
   // Documents not on this page (another collection's, when filtered) send progress too: ask the
   // server about each such id once, not on every progress message.
@@ -43,8 +53,11 @@ export function useLiveDocuments(documentIds: readonly string[]): { jobs: Record
   useLiveMessages((message) => {
     if (message.type === "resync") return refresh();
     if (message.type === "document") {
-      const { documentId } = message;
+      const { documentId, document } = message;
       if (message.change === "deleted" && documentId) setDeleted((all) => new Set(all).add(documentId));
+      if (message.change === "created" && documentId && document) {
+        setArrived((all) => [{ id: documentId, ...document }, ...all.filter((a) => a.id !== documentId)].slice(0, MAX_ARRIVED));
+      }
       return refresh();
     }
     if (message.type !== "job" || !message.documentId) return;
@@ -66,5 +79,5 @@ export function useLiveDocuments(documentIds: readonly string[]): { jobs: Record
     }
   });
 
-  return { jobs, deleted };
+  return { jobs, deleted, arrived };
 }

@@ -32,6 +32,8 @@ export interface LiveDocumentChange {
   type: "document";
   documentId: string | null;
   change: "created" | "updated" | "deleted";
+  /** For "created": enough to show the new document before the page is re-read. */
+  document?: { name: string; kind: string; sizeBytes: number; collectionId: string; collectionName: string; createdAt: string };
   at: string;
 }
 

@@ -140,7 +140,14 @@ export async function acceptUpload(
           })
           .returning();
         const job = await newJob(tx, ctx.tenantId, documentId, ctx.userId);
-        await publishDocumentChange(tx, ctx.tenantId, documentId, "created");
+        await publishDocumentChange(tx, ctx.tenantId, documentId, "created", {
+          name,
+          kind,
+          sizeBytes: input.bytes.length,
+          collectionId: collection.id,
+          collectionName: collection.name,
+          createdAt: document!.createdAt.toISOString(),
+        });
         // Stored inside the transaction: if storing fails, no document row is left pointing at nothing.
         await store.put(storageKey, input.bytes);
         stored = true;

@@ -39,6 +39,10 @@ describe("document changes on the live stream", () => {
     const { document } = await acceptUpload(owner, { fileName: "plan.md", bytes: text("# Plan\n\n- build\n- test\n"), collectionId: null });
     await until(() => changes(heardByOwner).length >= 1, "the upload");
     expect(changes(heardByOwner)[0]).toEqual({ documentId: document.id, change: "created", tenantId: owner.tenantId });
+    // It carries what a list needs to show the row before re-reading the page.
+    expect(heardByOwner.find((m) => m.type === "document")).toMatchObject({
+      document: { name: "plan.md", kind: "markdown", sizeBytes: document.sizeBytes, collectionId: document.collectionId, collectionName: "General" },
+    });
     // The new job is announced at once, so every tab shows it queued before it starts.
     const queued = heardByOwner.find((m) => m.type === "job" && m.documentId === document.id);
     expect(queued).toMatchObject({ status: "queued", stage: "queued" });

@@ -45,6 +45,17 @@ export const documentChangeMessageSchema = z.object({
   /** Null when several documents changed at once (a collection deleted or renamed). */
   documentId: z.uuid().nullable(),
   change: z.enum(documentChanges),
+  /** For "created": what a list needs to show the new row at once, before it re-reads the page. */
+  document: z
+    .object({
+      name: z.string(),
+      kind: z.string(),
+      sizeBytes: z.number().int(),
+      collectionId: z.uuid(),
+      collectionName: z.string(),
+      createdAt: z.string(),
+    })
+    .optional(),
   at: z.string(),
 });
 export type DocumentChangeMessage = z.infer<typeof documentChangeMessageSchema>;
@@ -59,6 +70,12 @@ export async function publish(tx: Tx, message: LiveMessage): Promise<void> {
 }
 
 /** Tells every browser of the tenant that a document changed, when (and only if) `tx` commits. */
-export function publishDocumentChange(tx: Tx, tenantId: string, documentId: string | null, change: DocumentChange): Promise<void> {
-  return publish(tx, { type: "document", tenantId, documentId, change, at: new Date().toISOString() });
+export function publishDocumentChange(
+  tx: Tx,
+  tenantId: string,
+  documentId: string | null,
+  change: DocumentChange,
+  document?: DocumentChangeMessage["document"],
+): Promise<void> {
+  return publish(tx, { type: "document", tenantId, documentId, change, ...(document ? { document } : {}), at: new Date().toISOString() });
 }

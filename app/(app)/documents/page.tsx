@@ -65,6 +65,7 @@ export default async function DocumentsPage({ searchParams }: { searchParams: Pr
       <DocumentList
         documents={listed}
         collections={collections.map((c) => ({ id: c.id, name: c.name }))}
+        selectedCollectionId={selected?.id ?? null}
         actions={{ cancel: cancelAnalysisAction, retry: reanalyzeDocumentAction, remove: deleteDocumentAction, move: moveDocumentAction }}
         empty={
           selected ? (

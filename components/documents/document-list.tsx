@@ -23,6 +23,8 @@ export interface ListedDocument {
   createdAt: string;
   job: (JobState & { id: string }) | null;
   canDelete: boolean;
+  /** Shown from its live message: its actions come with the page's own row, a moment later. */
+  announced?: boolean;
 }
 
 const kindLabels: Record<string, string> = { pdf: "PDF", docx: "Word", markdown: "Markdown", text: "Text", html: "HTML" };
@@ -40,7 +42,7 @@ interface DocumentListProps {
 
 /** A row for a document announced live, until the re-read page brings the real one (with its actions). */
 function arrivedRow(document: ArrivedDocument): ListedDocument {
-  return { ...document, status: "queued", error: null, job: null, canDelete: false };
+  return { ...document, status: "queued", error: null, job: null, canDelete: false, announced: true };
 }
 
 export function DocumentList({ documents, collections, selectedCollectionId, actions, empty }: DocumentListProps) {
@@ -87,7 +89,7 @@ export function DocumentList({ documents, collections, selectedCollectionId, act
                 <td className="hidden p-2 text-slate-600 sm:table-cell">{d.collectionName}</td>
                 <td className="p-2">
                   <div className="flex flex-wrap justify-end gap-2">
-                    {running ? (
+                    {d.announced ? null : running ? (
                       <ActionForm
                         action={actions.cancel}
                         hidden={{ documentId: d.id }}

@@ -37,9 +37,14 @@ test("an upload in one tab appears in the other at once and its analysis moves t
   await markNoReload(watching);
   await recordStages(watching);
   // When the live message reaches the tab (its own stream): the rest of the delay is the re-read.
+  // And when the row itself is first in the page (a MutationObserver, not Playwright's polling).
   await watching.evaluate(() => {
+    const marks = window as unknown as { __documentEventAt: number; __rowAt: number };
     const source = new EventSource("/api/live");
-    source.addEventListener("document", () => ((window as unknown as { __documentEventAt: number }).__documentEventAt ??= Date.now()), { once: true });
+    source.addEventListener("document", () => (marks.__documentEventAt ??= Date.now()), { once: true });
+    new MutationObserver(() => {
+      if (document.querySelector('[data-testid="document-row"][data-name="substation-log.pdf"]')) marks.__rowAt ??= Date.now();
+    }).observe(document.body, { subtree: true, childList: true });
   });
   await uploading.goto("/documents");
 
@@ -48,10 +53,17 @@ test("an upload in one tab appears in the other at once and its analysis moves t
   expect((await uploaded).status()).toBe(201);
   const acceptedAt = Date.now();
   await expect(documentRow(watching, "substation-log.pdf")).toBeVisible({ timeout: 10_000 });
-  const appearedAfterMs = Date.now() - acceptedAt;
-  const messageAfterMs = (await watching.evaluate(() => (window as unknown as { __documentEventAt: number }).__documentEventAt)) - acceptedAt;
-  test.info().annotations.push({ type: "row appeared in the other tab after (ms)", description: String(appearedAfterMs) });
-  console.log(`live list: the row appeared in the other tab ${appearedAfterMs} ms after the upload was accepted (its live message after ${messageAfterMs} ms)`);
+  const marks = await watching.evaluate(() => {
+    const { __documentEventAt, __rowAt } = window as unknown as { __documentEventAt: number; __rowAt: number };
+    return { messageAt: __documentEventAt, rowAt: __rowAt };
+  });
+  // Clocks of one machine: the tab's own marks are exact; the runner sees the upload's answer late under load.
+  const rowAfterMessageMs = marks.rowAt - marks.messageAt;
+  const messageAfterAnswerMs = marks.messageAt - acceptedAt;
+  test.info().annotations.push({ type: "row shown after its live message (ms)", description: String(rowAfterMessageMs) });
+  console.log(
+    `live list: the row was in the other tab ${rowAfterMessageMs} ms after its live message, which came ${messageAfterAnswerMs} ms after the runner saw the upload's answer`,
+  );
 
   await waitForStatus(watching, "substation-log.pdf", "ready");
   const seen = await stagesSeen(watching, "substation-log.pdf");

@@ -6,6 +6,7 @@
 import Link from "next/link";
 import ReactMarkdown, { type Components } from "react-markdown";
 import rehypeHighlight from "rehype-highlight";
+import remarkGfm from "remark-gfm";
 import type { Citation } from "@/lib/chat/types";
 import "highlight.js/styles/github-dark.css";
 
@@ -68,7 +69,7 @@ export function AnswerMarkdown({ text, citations = [] }: { text: string; citatio
   };
   return (
     <div className="answer-markdown max-w-none text-sm break-words text-slate-900" data-testid="answer-markdown">
-      <ReactMarkdown skipHtml rehypePlugins={[[rehypeHighlight, { detect: false, ignoreMissing: true }]]} components={components}>
+      <ReactMarkdown skipHtml remarkPlugins={[remarkGfm]} rehypePlugins={[[rehypeHighlight, { detect: false, ignoreMissing: true }]]} components={components}>
         {linkCitations(text, citations)}
       </ReactMarkdown>
     </div>

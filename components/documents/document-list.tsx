@@ -1,14 +1,13 @@
 "use client";
-// The tenant's documents with their analysis state, updated live from /api/live: a job's stage
-// and progress move as it runs, and when it ends the page refetches the document's final state.
+// The tenant's documents with their analysis state, updated live from /api/live in every open tab:
+// uploads appear, stages and progress move, deletions disappear, without a reload.
 import Link from "next/link";
-import { useRouter } from "next/navigation";
-import { useState } from "react";
-import { useLiveMessages } from "@/components/live/live-updates";
+import type { ReactNode } from "react";
 import { ActionForm } from "@/components/ui/action-form";
 import { formatBytes } from "@/lib/documents/limits";
 import type { ActionState } from "@/lib/http/action-state";
 import { DocumentStatus, type JobState } from "./document-status";
+import { useLiveDocuments, type ArrivedDocument } from "./use-live-documents";
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
 
@@ -24,6 +23,8 @@ export interface ListedDocument {
   createdAt: string;
   job: (JobState & { id: string }) | null;
   canDelete: boolean;
+  /** Shown from its live message: its actions come with the page's own row, a moment later. */
+  announced?: boolean;
 }
 
 const kindLabels: Record<string, string> = { pdf: "PDF", docx: "Word", markdown: "Markdown", text: "Text", html: "HTML" };
@@ -32,27 +33,27 @@ const date = new Intl.DateTimeFormat("en", { dateStyle: "medium" });
 interface DocumentListProps {
   documents: ListedDocument[];
   collections: { id: string; name: string }[];
+  /** The collection the page is filtered to, if any: documents arriving elsewhere are not shown. */
+  selectedCollectionId: string | null;
   actions: { cancel: Action; retry: Action; remove: Action; move: Action };
+  /** Shown instead of the table while there is no document. */
+  empty: ReactNode;
 }
 
-export function DocumentList({ documents, collections, actions }: DocumentListProps) {
-  const router = useRouter();
-  const [jobs, setJobs] = useState<Record<string, JobState & { id: string }>>({});
+/** A row for a document announced live, until the re-read page brings the real one (with its actions). */
+function arrivedRow(document: ArrivedDocument): ListedDocument {
+  return { ...document, status: "queued", error: null, job: null, canDelete: false, announced: true };
+}
 
-  useLiveMessages((message) => {
-    if (message.type !== "job" || !message.documentId) return;
-    const { documentId } = message;
-    setJobs((all) => {
-      const known = all[documentId];
-      // Messages can arrive out of order across processes: never step back from a newer state.
-      if (known && known.id === message.jobId && ["succeeded", "failed", "cancelled"].includes(known.status)) return all;
-      return {
-        ...all,
-        [documentId]: { id: message.jobId, status: message.status, stage: message.stage, done: message.done, total: message.total, message: message.message },
-      };
-    });
-    if (message.status === "succeeded" || message.status === "failed" || message.status === "cancelled") router.refresh();
-  });
+export function DocumentList({ documents, collections, selectedCollectionId, actions, empty }: DocumentListProps) {
+  const { jobs, deleted, arrived } = useLiveDocuments(documents.map((d) => d.id));
+  const listed = new Set(documents.map((d) => d.id));
+  const shown = [
+    ...arrived.filter((a) => !listed.has(a.id) && (!selectedCollectionId || a.collectionId === selectedCollectionId)).map(arrivedRow),
+    ...documents,
+  ].filter((d) => !deleted.has(d.id));
+  // The list stays mounted while empty: it is what hears that the first document arrived.
+  if (shown.length === 0) return <>{empty}</>;
 
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
@@ -68,7 +69,7 @@ export function DocumentList({ documents, collections, actions }: DocumentListPr
           </tr>
         </thead>
         <tbody>
-          {documents.map((d) => {
+          {shown.map((d) => {
             const live = jobs[d.id];
             const job = live && (!d.job || live.id === d.job.id || live.status !== "queued") ? live : d.job;
             const running = job && (job.status === "queued" || job.status === "running");
@@ -88,7 +89,7 @@ export function DocumentList({ documents, collections, actions }: DocumentListPr
                 <td className="hidden p-2 text-slate-600 sm:table-cell">{d.collectionName}</td>
                 <td className="p-2">
                   <div className="flex flex-wrap justify-end gap-2">
-                    {running ? (
+                    {d.announced ? null : running ? (
                       <ActionForm
                         action={actions.cancel}
                         hidden={{ documentId: d.id }}

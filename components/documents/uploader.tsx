@@ -1,7 +1,9 @@
 "use client";
 // Drag-and-drop or pick several files; each uploads on its own request so it gets its own progress
 // bar and its own error. Limits are checked here for a quick answer and again on the server,
-// which decides the type from the content.
+// which decides the type from the content. A file whose content the collection already holds is
+// refused by the server (409 "duplicate"); the uploader links to the document that holds it.
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState, type DragEvent } from "react";
 import { formatBytes } from "@/lib/documents/limits";
@@ -11,10 +13,29 @@ interface Upload {
   name: string;
   size: number;
   progress: number;
-  status: "waiting" | "uploading" | "done" | "error";
+  status: "waiting" | "uploading" | "done" | "error" | "duplicate";
   error?: string;
+  /** The new document, or for a duplicate the one that already holds the same content. */
   documentId?: string;
 }
+
+/** The server refused the file because the collection already holds the same content (HTTP 409). */
+class DuplicateUpload extends Error {
+  constructor(
+    message: string,
+    readonly documentId: string,
+  ) {
+    super(message);
+  }
+}
+
+interface UploadAnswer {
+  document?: { id?: unknown };
+  error?: { code?: unknown; message?: unknown; documentId?: unknown };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const text = (value: unknown): string | undefined => (typeof value === "string" && value.trim() ? value : undefined);
 
 export interface UploaderProps {
   collections: { id: string; name: string }[];
@@ -35,15 +56,20 @@ function send(file: File, collectionId: string, onProgress: (share: number) => v
     xhr.setRequestHeader("x-file-name", encodeURIComponent(file.name));
     xhr.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
     xhr.onload = () => {
-      let body: { document?: { id: string }; error?: { message?: string } } = {};
+      let body: UploadAnswer = {};
       try {
-        body = JSON.parse(xhr.responseText) as typeof body;
+        const parsed: unknown = JSON.parse(xhr.responseText);
+        if (parsed && typeof parsed === "object") body = parsed as UploadAnswer;
       } catch {
         // not JSON: fall through to the generic message
       }
-      if (xhr.status === 201 && body.document) resolve({ documentId: body.document.id });
+      const documentId = text(body.document?.id);
+      const duplicateOf = text(body.error?.documentId);
+      if (xhr.status === 201 && documentId) resolve({ documentId });
       else if (xhr.status === 401) reject(new Error("Your session ended. Sign in again, then upload."));
-      else reject(new Error(body.error?.message ?? `The upload failed (HTTP ${xhr.status}). Try again.`));
+      else if (xhr.status === 409 && body.error?.code === "duplicate" && duplicateOf && UUID.test(duplicateOf))
+        reject(new DuplicateUpload(text(body.error.message) ?? "This file is already in this collection.", duplicateOf));
+      else reject(new Error(text(body.error?.message) ?? `The upload failed (HTTP ${xhr.status}). Try again.`));
     };
     xhr.onerror = () => reject(new Error("The connection dropped during the upload. Try again."));
     xhr.send(file);
@@ -74,7 +100,14 @@ export function DocumentUploader({ collections, initialCollectionId, maxFileByte
             update(upload.key, { status: "done", progress: 1, documentId });
             router.refresh();
           })
-          .catch((error: Error) => update(upload.key, { status: "error", error: error.message }))
+          .catch((error: Error) =>
+            update(
+              upload.key,
+              error instanceof DuplicateUpload
+                ? { status: "duplicate", error: error.message, documentId: error.documentId }
+                : { status: "error", error: error.message },
+            ),
+          )
           .finally(() => {
             active.current--;
             pump.current();
@@ -172,9 +205,11 @@ export function DocumentUploader({ collections, initialCollectionId, maxFileByte
                     ? "Uploaded"
                     : u.status === "error"
                       ? "Not uploaded"
-                      : u.status === "waiting"
-                        ? "Waiting"
-                        : `${Math.round(u.progress * 100)}%`}
+                      : u.status === "duplicate"
+                        ? "Already here"
+                        : u.status === "waiting"
+                          ? "Waiting"
+                          : `${Math.round(u.progress * 100)}%`}
                 </span>
               </div>
               {u.status === "uploading" || u.status === "waiting" ? (
@@ -189,7 +224,14 @@ export function DocumentUploader({ collections, initialCollectionId, maxFileByte
                   <div className="h-1.5 rounded bg-indigo-500 transition-all" style={{ width: `${Math.round(u.progress * 100)}%` }} />
                 </div>
               ) : null}
-              {u.error ? (
+              {u.status === "duplicate" && u.documentId ? (
+                <p role="alert" className="mt-1 text-amber-800" data-testid="upload-duplicate">
+                  {u.error}{" "}
+                  <Link href={`/documents/${u.documentId}`} className="font-medium underline">
+                    Open the existing document
+                  </Link>
+                </p>
+              ) : u.error ? (
                 <p role="alert" className="mt-1 text-red-700" data-testid="upload-error">
                   {u.error}
                 </p>

@@ -1,7 +1,8 @@
 "use client";
 // One EventSource per tab on /api/live, shared by everything on the page that shows live state:
 // document progress, the notification bell, toasts. It reconnects by itself (the server asks for
-// a 2 s retry), and each (re)connect starts with a snapshot, so nothing is missed.
+// a 2 s retry), and each (re)connect starts with a snapshot of running jobs and a resync message
+// for views that must re-read what they show, so nothing is missed.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 
 export interface LiveJob {
@@ -26,7 +27,22 @@ export interface LiveNotification {
   at: string;
 }
 
-export type LiveMessage = LiveJob | LiveNotification;
+/** A document appeared, changed or went away (documentId null: several at once). */
+export interface LiveDocumentChange {
+  type: "document";
+  documentId: string | null;
+  change: "created" | "updated" | "deleted";
+  /** For "created": enough to show the new document before the page is re-read. */
+  document?: { name: string; kind: string; sizeBytes: number; collectionId: string; collectionName: string; createdAt: string };
+  at: string;
+}
+
+/** The stream reconnected: messages may have been missed, so views that keep state re-read it. */
+export interface LiveResync {
+  type: "resync";
+}
+
+export type LiveMessage = LiveJob | LiveNotification | LiveDocumentChange | LiveResync;
 type Listener = (message: LiveMessage) => void;
 
 interface LiveContext {
@@ -53,7 +69,13 @@ export function LiveUpdatesProvider({ children }: { children: ReactNode }) {
     };
     source.addEventListener("job", deliver);
     source.addEventListener("notification", deliver);
-    source.addEventListener("ready", () => setConnected(true));
+    source.addEventListener("document", deliver);
+    // Every snapshot after the first follows a reconnect (of this tab, or of the server's LISTEN).
+    let snapshots = 0;
+    source.addEventListener("ready", () => {
+      setConnected(true);
+      if (snapshots++ > 0) for (const listener of listeners.current) listener({ type: "resync" });
+    });
     source.onerror = () => setConnected(false);
     return () => source.close();
   }, []);

@@ -49,8 +49,13 @@ describe("refused at upload: nothing is stored, nothing is charged", () => {
     });
     const fits = text("Small note. ".repeat(100));
     await acceptUpload(tenant, { fileName: "first.txt", bytes: fits, collectionId: null }, { limits: { maxFileBytes: 1e6, tenantStorageBytes: 1_500 } });
+    // Other content of the same size (the same bytes would be refused as a duplicate first).
     await expect(
-      acceptUpload(tenant, { fileName: "second.txt", bytes: fits, collectionId: null }, { limits: { maxFileBytes: 1e6, tenantStorageBytes: 1_500 } }),
+      acceptUpload(
+        tenant,
+        { fileName: "second.txt", bytes: text("Small nota. ".repeat(100)), collectionId: null },
+        { limits: { maxFileBytes: 1e6, tenantStorageBytes: 1_500 } },
+      ),
     ).rejects.toMatchObject({ code: "storage_quota", message: expect.stringMatching(/does not fit/) });
     expect(await listDocuments(tenant)).toHaveLength(1);
     expect(await getBlobStore().list(`${tenant.tenantId}/`)).toHaveLength(1);
@@ -102,7 +107,8 @@ describe("handled as what they are", () => {
   it("keeps unsafe file names only as safe display names", async () => {
     const tenant = await createTenant("Names");
     const names = ["../../etc/passwd.md", "C:\\Windows\\system32\\evil.md", "bell\u0007and\u202Egnp.md", `${"long-".repeat(60)}name.md`];
-    for (const fileName of names) await acceptUpload(tenant, { fileName, bytes: text("# Note\n\nHello there."), collectionId: null });
+    // Different content each (the same bytes twice would be refused as a duplicate).
+    for (const [i, fileName] of names.entries()) await acceptUpload(tenant, { fileName, bytes: text(`# Note ${i}\n\nHello there.`), collectionId: null });
     const stored = (await listDocuments(tenant)).map((d) => d.name).sort();
     expect(stored).toContain("passwd.md");
     expect(stored).toContain("evil.md");

@@ -9,6 +9,7 @@ import { collections, documentChunks, documents, jobs, type Collection } from "@
 import type { Tx } from "@/db/client";
 import { withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
+import { publishDocumentChange } from "@/lib/jobs/job-events";
 import { updateJobIn } from "@/lib/jobs/progress";
 import { log } from "@/lib/observability/log";
 import { getBlobStore, type BlobStore } from "@/lib/storage";
@@ -99,6 +100,7 @@ export async function renameCollection(ctx: TenantContext, collectionId: string,
           targetId: before.id,
           metadata: { from: before.name, to: name },
         });
+        if (before.name !== name) await publishDocumentChange(tx, ctx.tenantId, null, "updated");
         return renamed;
       },
       { userId: ctx.userId },
@@ -158,6 +160,7 @@ export async function deleteCollection(ctx: TenantContext, collectionId: string,
         targetId: collection.id,
         metadata: { name: collection.name, documents: members.length },
       });
+      await publishDocumentChange(tx, ctx.tenantId, null, "deleted");
       return {
         storageKeys: members.map((m) => m.storageKey),
         cancelledJobs: running.flatMap((j) => (j.documentId ? [{ documentId: j.documentId, jobId: j.id }] : [])),
@@ -203,6 +206,7 @@ export async function moveDocument(ctx: TenantContext, documentId: string, toCol
         targetId: document.id,
         metadata: { from: document.collectionId, to: target.id },
       });
+      await publishDocumentChange(tx, ctx.tenantId, document.id, "updated");
     },
     { userId: ctx.userId },
   );

@@ -23,9 +23,11 @@ import { log } from "@/lib/observability/log";
 import { getBlobStore, documentBlobKey, type BlobStore } from "@/lib/storage";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { hasRole } from "@/lib/tenancy/roles";
+import { publish, publishDocumentChange } from "@/lib/jobs/job-events";
 import { updateJobIn } from "@/lib/jobs/progress";
 import { resolveCollection } from "./collections";
 import { detectDocumentKind } from "./detect-kind";
+import { refuseDuplicateContent } from "./duplicates";
 import { DocumentRejected } from "./errors";
 import { safeFileName } from "./file-name";
 import { documentLimitsFromEnv, formatBytes, type DocumentLimits } from "./limits";
@@ -58,6 +60,18 @@ async function newJob(tx: Tx, tenantId: string, documentId: string, createdBy: s
     .values({ tenantId, kind: "analyze-document", documentId, status: "queued", stage: "queued", message: "Waiting to start", createdBy })
     .returning();
   await tx.insert(jobEvents).values({ tenantId, jobId: job!.id, status: "queued", stage: "queued", message: job!.message });
+  await publish(tx, {
+    type: "job",
+    tenantId,
+    jobId: job!.id,
+    documentId,
+    status: job!.status,
+    stage: job!.stage,
+    done: job!.done,
+    total: job!.total,
+    message: job!.message,
+    at: job!.updatedAt.toISOString(),
+  });
   return job!;
 }
 
@@ -95,6 +109,9 @@ export async function acceptUpload(
       ctx.tenantId,
       async (tx) => {
         await lockTenantStorage(tx, ctx.tenantId);
+        const collection = await resolveCollection(tx, ctx.tenantId, input.collectionId);
+        // Before the quota: a file that is already here needs no room, and saying so helps more.
+        await refuseDuplicateContent(tx, ctx.tenantId, collection.id, sha256);
         const [usage] = await tx
           .select({ bytes: sql<string>`coalesce(sum(${documents.sizeBytes}), 0)` })
           .from(documents)
@@ -106,7 +123,6 @@ export async function acceptUpload(
             `This workspace stores ${formatBytes(used)} of its ${formatBytes(limits.tenantStorageBytes)}; this ${formatBytes(input.bytes.length)} file does not fit. Delete documents you no longer need, or ask an admin to raise the limit.`,
           );
         }
-        const collection = await resolveCollection(tx, ctx.tenantId, input.collectionId);
         const [document] = await tx
           .insert(documents)
           .values({
@@ -124,6 +140,14 @@ export async function acceptUpload(
           })
           .returning();
         const job = await newJob(tx, ctx.tenantId, documentId, ctx.userId);
+        await publishDocumentChange(tx, ctx.tenantId, documentId, "created", {
+          name,
+          kind,
+          sizeBytes: input.bytes.length,
+          collectionId: collection.id,
+          collectionName: collection.name,
+          createdAt: document!.createdAt.toISOString(),
+        });
         // Stored inside the transaction: if storing fails, no document row is left pointing at nothing.
         await store.put(storageKey, input.bytes);
         stored = true;
@@ -366,6 +390,7 @@ export async function deleteDocument(ctx: TenantContext, documentId: string, dep
       if (job) await updateJobIn(tx, ctx.tenantId, job.id, { status: "cancelled", stage: "cancelled", message: "Document deleted" });
       await dropCachedAnswersCiting(tx, ctx.tenantId, sql`select id from document_chunks where tenant_id = ${ctx.tenantId} and document_id = ${documentId}`);
       await tx.delete(documents).where(and(eq(documents.id, documentId), eq(documents.tenantId, ctx.tenantId)));
+      await publishDocumentChange(tx, ctx.tenantId, documentId, "deleted");
       return { storageKey: document.storageKey, cancelledJobId: job?.id ?? null };
     },
     { userId: ctx.userId },

@@ -30,3 +30,16 @@ export class DocumentRejected extends Error {
     return new KeelError("invalid_input", this.message, { file: this.message });
   }
 }
+
+/**
+ * The same content is already in the collection: storing it twice would only duplicate passages
+ * and citations. Carries the document that holds it, so people can be sent there.
+ */
+export class DuplicateDocument extends Error {
+  readonly code = "duplicate";
+
+  constructor(readonly existing: { id: string; name: string }) {
+    super(`This file's content is already in this collection, as “${existing.name}”.`);
+    this.name = "DuplicateDocument";
+  }
+}

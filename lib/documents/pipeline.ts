@@ -93,7 +93,11 @@ export async function extractAndChunk(input: AnalysisInput): Promise<Prepared> {
   const document = await wantedDocument(input);
   await withTenant(input.tenantId, async (tx) => {
     await tx.update(documents).set({ status: "processing", error: null, errorCode: null, updatedAt: new Date() }).where(eq(documents.id, document.id));
-    await updateJobIn(tx, input.tenantId, input.jobId, { status: "running", stage: "extracting", done: 0, total: 0, message: "Reading the file" });
+    // A cancel that committed since wantedDocument() leaves the job finished: roll the status back
+    // with this transaction, or the document would stay "processing" under a cancelled job. (The
+    // document row is locked first, in the same order as cancelAnalysis takes them.)
+    const job = await updateJobIn(tx, input.tenantId, input.jobId, { status: "running", stage: "extracting", done: 0, total: 0, message: "Reading the file" });
+    if (!job) throw new AnalysisStopped("The analysis was cancelled.");
   });
   const original = await getBlobStore().get(document.storageKey);
   if (!original) throw new DocumentRejected("corrupt", "The original file is missing from storage, so it cannot be analysed. Upload it again.");

@@ -35,11 +35,47 @@ export const notificationMessageSchema = z.object({
 });
 export type NotificationMessage = z.infer<typeof notificationMessageSchema>;
 
-export const liveMessageSchema = z.discriminatedUnion("type", [jobUpdateSchema, notificationMessageSchema]);
+export const documentChanges = ["created", "updated", "deleted"] as const;
+export type DocumentChange = (typeof documentChanges)[number];
+
+/** A document appeared, changed (moved, renamed collection) or went away: lists showing it re-read. */
+export const documentChangeMessageSchema = z.object({
+  type: z.literal("document"),
+  tenantId: z.uuid(),
+  /** Null when several documents changed at once (a collection deleted or renamed). */
+  documentId: z.uuid().nullable(),
+  change: z.enum(documentChanges),
+  /** For "created": what a list needs to show the new row at once, before it re-reads the page. */
+  document: z
+    .object({
+      name: z.string(),
+      kind: z.string(),
+      sizeBytes: z.number().int(),
+      collectionId: z.uuid(),
+      collectionName: z.string(),
+      createdAt: z.string(),
+    })
+    .optional(),
+  at: z.string(),
+});
+export type DocumentChangeMessage = z.infer<typeof documentChangeMessageSchema>;
+
+export const liveMessageSchema = z.discriminatedUnion("type", [jobUpdateSchema, notificationMessageSchema, documentChangeMessageSchema]);
 export type LiveMessage = z.infer<typeof liveMessageSchema>;
 
 /** NOTIFY payloads are limited to 8000 bytes: messages are short by construction, and trimmed. */
 export async function publish(tx: Tx, message: LiveMessage): Promise<void> {
   const trimmed = "message" in message && message.message ? { ...message, message: message.message.slice(0, 500) } : message;
   await tx.execute(sql`select pg_notify(${JOB_CHANNEL}, ${JSON.stringify(trimmed)})`);
+}
+
+/** Tells every browser of the tenant that a document changed, when (and only if) `tx` commits. */
+export function publishDocumentChange(
+  tx: Tx,
+  tenantId: string,
+  documentId: string | null,
+  change: DocumentChange,
+  document?: DocumentChangeMessage["document"],
+): Promise<void> {
+  return publish(tx, { type: "document", tenantId, documentId, change, ...(document ? { document } : {}), at: new Date().toISOString() });
 }

@@ -62,17 +62,21 @@ export default async function DocumentsPage({ searchParams }: { searchParams: Pr
         canManage={hasRole(ctx.role, "admin")}
         actions={{ create: createCollectionAction, rename: renameCollectionAction, remove: deleteCollectionAction }}
       />
-      {listed.length === 0 && selected ? (
-        <EmptyState title={`No documents in “${selected.name}”`}>Upload into this collection, or move documents here from another one.</EmptyState>
-      ) : listed.length === 0 ? (
-        <EmptyState title="No documents yet">Upload a PDF, Word, Markdown, text or HTML file to get its analysis and to ground chat answers in it.</EmptyState>
-      ) : (
-        <DocumentList
-          documents={listed}
-          collections={collections.map((c) => ({ id: c.id, name: c.name }))}
-          actions={{ cancel: cancelAnalysisAction, retry: reanalyzeDocumentAction, remove: deleteDocumentAction, move: moveDocumentAction }}
-        />
-      )}
+      <DocumentList
+        documents={listed}
+        collections={collections.map((c) => ({ id: c.id, name: c.name }))}
+        selectedCollectionId={selected?.id ?? null}
+        actions={{ cancel: cancelAnalysisAction, retry: reanalyzeDocumentAction, remove: deleteDocumentAction, move: moveDocumentAction }}
+        empty={
+          selected ? (
+            <EmptyState title={`No documents in “${selected.name}”`}>Upload into this collection, or move documents here from another one.</EmptyState>
+          ) : (
+            <EmptyState title="No documents yet">
+              Upload a PDF, Word, Markdown, text or HTML file to get its analysis and to ground chat answers in it.
+            </EmptyState>
+          )
+        }
+      />
     </>
   );
 }

@@ -5,7 +5,7 @@ import { NextResponse } from "next/server";
 import { z } from "zod";
 import { startAnalysis } from "@/inngest/analysis-jobs";
 import { acceptUpload } from "@/lib/documents/documents";
-import { DocumentRejected } from "@/lib/documents/errors";
+import { DocumentRejected, DuplicateDocument } from "@/lib/documents/errors";
 import { documentLimitsFromEnv, formatBytes } from "@/lib/documents/limits";
 import { readCappedBytes } from "@/lib/http/read-capped-body";
 import { assertSameOrigin } from "@/lib/http/same-origin";
@@ -46,6 +46,9 @@ export const POST = withTenantRoute(async (request, ctx) => {
       { status: 201 },
     );
   } catch (error) {
+    if (error instanceof DuplicateDocument) {
+      return NextResponse.json({ error: { code: error.code, message: error.message, documentId: error.existing.id } }, { status: 409 });
+    }
     if (error instanceof DocumentRejected) return refused(error.code, error.message, error.code === "too_large" || error.code === "storage_quota" ? 413 : 400);
     throw error;
   }

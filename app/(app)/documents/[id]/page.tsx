@@ -2,12 +2,15 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { z } from "zod";
+import { DocumentMarkdown } from "@/components/documents/document-markdown";
 import { LiveDocumentStatus } from "@/components/documents/live-document-status";
+import { OriginalPreview } from "@/components/documents/original-preview";
 import { ActionForm } from "@/components/ui/action-form";
 import { PageHeader } from "@/components/ui/empty-state";
 import { requirePageTenant } from "@/lib/auth/page-guard";
 import { getDocumentDetail, listDocumentChunks, type DocumentDetail } from "@/lib/documents/documents";
 import { formatBytes } from "@/lib/documents/limits";
+import { readTextPreview } from "@/lib/documents/originals";
 import { isKeelError } from "@/lib/errors";
 import { hasRole } from "@/lib/tenancy/roles";
 import { cancelAnalysisAction, deleteDocumentAction, reanalyzeDocumentAction } from "../actions";
@@ -57,7 +60,12 @@ export default async function DocumentPage({
     throw error;
   }
   const { document, job, history, collectionName } = detail;
-  const chunks = await listDocumentChunks(ctx, id, { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE });
+  const textOriginal = document.kind === "markdown" || document.kind === "text";
+  const [chunks, text] = await Promise.all([
+    listDocumentChunks(ctx, id, { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE }),
+    // A missing original (logged where it is found missing) leaves the rest of the page useful.
+    textOriginal ? readTextPreview(ctx, id).catch((error: unknown) => (isKeelError(error) && error.code === "not_found" ? null : Promise.reject(error))) : null,
+  ]);
   const pages = Math.max(1, Math.ceil(chunks.total / PAGE_SIZE));
   const running = job && (job.status === "queued" || job.status === "running");
   const analysis = document.analysis;
@@ -135,6 +143,10 @@ export default async function DocumentPage({
         </div>
       </div>
 
+      <Section title="Original" id="original-heading">
+        <OriginalPreview documentId={document.id} name={document.name} kind={document.kind} text={text} />
+      </Section>
+
       <Section title="Analysis" id="analysis-heading">
         {analysis ? (
           <div className="space-y-4 text-sm" data-testid="analysis">
@@ -198,7 +210,11 @@ export default async function DocumentPage({
                     {chunk.heading ? ` · ${chunk.heading}` : ""}
                     {pagesOf(chunk) ? ` · ${pagesOf(chunk)}` : ""} · {chunk.tokenCount} tokens
                   </p>
-                  <p className="whitespace-pre-line text-slate-800">{chunk.content}</p>
+                  {document.kind === "markdown" ? (
+                    <DocumentMarkdown text={chunk.content} testId="passage-markdown" />
+                  ) : (
+                    <p className="whitespace-pre-line text-slate-800">{chunk.content}</p>
+                  )}
                 </li>
               ))}
             </ol>

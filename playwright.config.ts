@@ -39,7 +39,8 @@ export default defineConfig({
   webServer: {
     command: "npx tsx e2e/serve.ts",
     url: `http://127.0.0.1:${port}/sign-in`,
-    timeout: 600_000,
+    // next build alone can take over 10 minutes on a busy 2-core machine.
+    timeout: 1_200_000,
     reuseExistingServer: false,
     stdout: "pipe",
     stderr: "pipe",

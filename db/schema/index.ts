@@ -10,3 +10,4 @@ export * from "./embeddings";
 export * from "./billing";
 export * from "./alerts";
 export * from "./observability";
+export * from "./rate-limits";

@@ -2,6 +2,7 @@
 // caches and metering as the app), streaming as OpenAI-format server-sent events.
 import { getGateway } from "@/lib/ai";
 import type { CompletionResult } from "@/lib/ai/gateway";
+import type { CallAdmission } from "@/lib/ai/types";
 import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
 import { cacheControlFrom } from "./cache-headers";
 import { chatCompletionEvents, finishReasons, usageOf } from "./chat-completion-stream";
@@ -31,7 +32,7 @@ function messageOf(result: CompletionResult) {
   };
 }
 
-export async function handleChatCompletion(request: Request, principal: ApiKeyPrincipal): Promise<Response> {
+export async function handleChatCompletion(request: Request, principal: ApiKeyPrincipal, gate?: CallAdmission): Promise<Response> {
   const parsed = await parseJsonRequest(request, chatCompletionRequestSchema);
   if (!parsed.ok) return parsed.response;
   const input = parsed.value;
@@ -61,6 +62,7 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
     feature: "api",
     cache: cacheControlFrom(request.headers),
     signal: request.signal,
+    admission: gate,
   };
   const generateRequest = toGenerateRequest(input, role);
   const created = Math.floor(Date.now() / 1000);

@@ -1,8 +1,7 @@
 // POST /api/v1/chat/completions: OpenAI's Chat Completions over Keel's gateway (same quotas,
 // caches and metering as the app), streaming as OpenAI-format server-sent events.
 import { getGateway } from "@/lib/ai";
-import type { CompletionResult } from "@/lib/ai/gateway";
-import type { CallAdmission } from "@/lib/ai/types";
+import type { CompletionResult, GenerateRequest } from "@/lib/ai/gateway";
 import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
 import { cacheControlFrom } from "./cache-headers";
 import { chatCompletionEvents, finishReasons, usageOf } from "./chat-completion-stream";
@@ -11,6 +10,9 @@ import { errorToResponse, openAiError } from "./errors";
 import { languageRoleForModel } from "./models";
 import { chatCompletionRequestSchema } from "./schemas";
 import { parseJsonRequest } from "./with-api-key";
+import { generateChoices, streamChoices, choicesEvents } from "./chat-choices";
+import type { ApiRequestGate } from "./rate-limit-gate";
+import type { CallContext } from "@/lib/ai/types";
 
 function keelHeaders(result: { requestId: string; provider: string; cacheStatus: string; offline: boolean }): Record<string, string> {
   return {
@@ -32,7 +34,7 @@ function messageOf(result: CompletionResult) {
   };
 }
 
-export async function handleChatCompletion(request: Request, principal: ApiKeyPrincipal, gate?: CallAdmission): Promise<Response> {
+export async function handleChatCompletion(request: Request, principal: ApiKeyPrincipal, gate?: ApiRequestGate): Promise<Response> {
   const parsed = await parseJsonRequest(request, chatCompletionRequestSchema);
   if (!parsed.ok) return parsed.response;
   const input = parsed.value;
@@ -66,6 +68,14 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
   };
   const generateRequest = toGenerateRequest(input, role);
   const created = Math.floor(Date.now() / 1000);
+  if ((input.n ?? 1) > 1)
+    return answerChoices(ctx, generateRequest, {
+      n: input.n!,
+      stream: input.stream === true,
+      created,
+      includeUsage: input.stream_options?.include_usage === true,
+      gate,
+    });
 
   if (!input.stream) {
     try {
@@ -108,6 +118,61 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
       "cache-control": "no-cache, no-transform",
       connection: "keep-alive",
       ...keelHeaders(stream),
+    },
+  });
+}
+
+/** n > 1: n calls answered as one completion, choices indexed (./chat-choices.ts). */
+async function answerChoices(
+  ctx: CallContext,
+  request: GenerateRequest,
+  options: { n: number; stream: boolean; created: number; includeUsage: boolean; gate?: ApiRequestGate },
+): Promise<Response> {
+  const { n, created } = options;
+  options.gate?.expectCalls(n);
+  if (!options.stream) {
+    let results: CompletionResult[];
+    try {
+      results = await generateChoices(ctx, request, n);
+    } catch (error) {
+      return errorToResponse(error);
+    }
+    const usage = results.map(usageOf).reduce((a, b) => ({
+      prompt_tokens: a.prompt_tokens + b.prompt_tokens,
+      completion_tokens: a.completion_tokens + b.completion_tokens,
+      total_tokens: a.total_tokens + b.total_tokens,
+    }));
+    return Response.json(
+      {
+        id: `chatcmpl-${results[0]!.requestId}`,
+        object: "chat.completion",
+        created,
+        model: results[0]!.model,
+        choices: results.map((result, index) => ({
+          index,
+          message: messageOf(result),
+          logprobs: null,
+          finish_reason: finishReasons[result.finishReason] ?? "stop",
+        })),
+        usage,
+      },
+      { headers: { ...keelHeaders(results[0]!), "x-keel-call-id": results.map((r) => r.requestId).join(", ") } },
+    );
+  }
+  let streams;
+  try {
+    streams = await streamChoices(ctx, request, n);
+  } catch (error) {
+    return errorToResponse(error);
+  }
+  const sse = choicesEvents(streams, { id: `chatcmpl-${streams[0]!.requestId}`, created, includeUsage: options.includeUsage });
+  return new Response(sse, {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      ...keelHeaders(streams[0]!),
+      "x-keel-call-id": streams.map((s) => s.requestId).join(", "),
     },
   });
 }

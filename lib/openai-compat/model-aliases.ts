@@ -20,7 +20,7 @@ const aliasesSchema = z.record(
 let parsed: { source: string | undefined; aliases: Map<string, ModelRole> } | null = null;
 
 /** The aliases in force (parsed once per value of the variable). */
-export function modelAliases(env: { KEEL_MODEL_ALIASES?: string } = process.env): Map<string, ModelRole> {
+export function modelAliases(env: Record<string, string | undefined> = process.env): Map<string, ModelRole> {
   const source = env.KEEL_MODEL_ALIASES;
   if (parsed && parsed.source === source) return parsed.aliases;
   const aliases = new Map<string, ModelRole>();

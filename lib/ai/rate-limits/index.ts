@@ -9,7 +9,7 @@ export function getApiRateLimiter(): ApiRateLimiter {
 }
 
 /** `KEEL_API_RATE_LIMITS=off` turns them off (a deployment whose own proxy limits its callers). */
-export function apiRateLimitsEnabled(env: { KEEL_API_RATE_LIMITS?: string } = process.env): boolean {
+export function apiRateLimitsEnabled(env: Record<string, string | undefined> = process.env): boolean {
   const value = env.KEEL_API_RATE_LIMITS?.trim().toLowerCase();
   if (value === undefined || value === "" || value === "on") return true;
   if (value === "off") return false;

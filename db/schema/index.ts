@@ -11,3 +11,4 @@ export * from "./billing";
 export * from "./alerts";
 export * from "./observability";
 export * from "./rate-limits";
+export * from "./responses";

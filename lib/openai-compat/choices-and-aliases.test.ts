@@ -1,51 +1,27 @@
 // `n > 1` and model aliases on /api/v1 with the official `openai` client over a real socket:
 // indexed choices, streamed and not, metered as the n calls they are; names such as gpt-4o-mini
 // mapped to Keel's roles by KEEL_MODEL_ALIASES and listed by /v1/models.
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiV1Router } from "@/scripts/api-router";
+import { beforeAll, describe, expect, it } from "vitest";
 import { getGateway } from "@/lib/ai";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createTenant } from "@/test/fixtures";
+import { startApiServerForFile } from "@/test/api-server";
 import { eventsOf, generationRequests, startFakeProvidersForFile } from "@/test/gateway-harness";
 import { modelAliases } from "./model-aliases";
 
 const servers = startFakeProvidersForFile();
-const gatewayEnv = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "GOOGLE_GENERATIVE_AI_API_KEY", "KEEL_MAX_RETRIES", "KEEL_MODEL_ALIASES"] as const;
-const savedEnv = Object.fromEntries(gatewayEnv.map((name) => [name, process.env[name]]));
-const resetGateway = () => (globalThis as { __keelSingletons?: Map<string, unknown> }).__keelSingletons?.delete("ai:gateway");
-
-let server: http.Server;
+const api = startApiServerForFile(servers, {
+  env: { KEEL_MODEL_ALIASES: JSON.stringify({ "gpt-4o-mini": "chat", "GPT-4o": "keel-analysis", "text-embedding-3-small": "embedding" }) },
+});
 let client: OpenAI;
 let tenantId: string;
 
 beforeAll(async () => {
-  process.env.OPENAI_API_KEY = "test";
-  process.env.OPENAI_BASE_URL = servers.openai.url;
-  process.env.KEEL_MAX_RETRIES = "0";
-  process.env.KEEL_MODEL_ALIASES = JSON.stringify({ "gpt-4o-mini": "chat", "GPT-4o": "keel-analysis", "text-embedding-3-small": "embedding" });
-  delete process.env.GOOGLE_GENERATIVE_AI_API_KEY;
-  resetGateway();
-  const route = await apiV1Router();
-  server = http.createServer((request, response) => {
-    if (route(request, response) === null) response.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const owner = await createTenant("Choices");
   tenantId = owner.tenantId;
   const { key } = await createApiKey(owner, "choices");
-  client = new OpenAI({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`, apiKey: key, maxRetries: 0 });
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  for (const name of gatewayEnv) {
-    if (savedEnv[name] === undefined) delete process.env[name];
-    else process.env[name] = savedEnv[name];
-  }
-  resetGateway();
+  client = new OpenAI({ baseURL: api.baseURL, apiKey: key, maxRetries: 0 });
 });
 
 const question: OpenAI.ChatCompletionMessageParam = { role: "user", content: "Name a colour." };

@@ -2,11 +2,8 @@
 // production server's /api/v1 router: OpenAI's x-ratelimit-* headers on every answer, requests and
 // tokens per minute per key and per workspace, 429 with Retry-After, the admin's override binding
 // from the next call, settlement of estimates, and other workspaces untouched.
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiV1Router } from "@/scripts/api-router";
+import { describe, expect, it } from "vitest";
 import { getApiRateLimiter } from "@/lib/ai/rate-limits";
 import { updateRateLimits, type RateLimitSettingsInput } from "@/lib/ai/rate-limit-settings";
 import { createApiKey } from "@/lib/auth/api-keys";
@@ -15,38 +12,11 @@ import { listAuditEntries } from "@/lib/tenancy/audit-log";
 import { describeAuditEntry } from "@/lib/tenancy/describe-audit-entry";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { createTenant } from "@/test/fixtures";
+import { startApiServerForFile } from "@/test/api-server";
 import { startFakeProvidersForFile } from "@/test/gateway-harness";
 
 const servers = startFakeProvidersForFile();
-const gatewayEnv = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "GOOGLE_GENERATIVE_AI_API_KEY", "GOOGLE_GENERATIVE_AI_BASE_URL", "KEEL_MAX_RETRIES"] as const;
-const savedEnv = Object.fromEntries(gatewayEnv.map((name) => [name, process.env[name]]));
-const resetGateway = () => (globalThis as { __keelSingletons?: Map<string, unknown> }).__keelSingletons?.delete("ai:gateway");
-
-let server: http.Server;
-let baseURL: string;
-
-beforeAll(async () => {
-  process.env.OPENAI_API_KEY = "test";
-  process.env.OPENAI_BASE_URL = servers.openai.url;
-  process.env.KEEL_MAX_RETRIES = "0";
-  delete process.env.GOOGLE_GENERATIVE_AI_API_KEY;
-  resetGateway();
-  const route = await apiV1Router();
-  server = http.createServer((request, response) => {
-    if (route(request, response) === null) response.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  for (const name of gatewayEnv) {
-    if (savedEnv[name] === undefined) delete process.env[name];
-    else process.env[name] = savedEnv[name];
-  }
-  resetGateway();
-});
+const api = startApiServerForFile(servers);
 
 const noLimits: RateLimitSettingsInput = {
   keyRequestsPerMinute: null,
@@ -64,7 +34,7 @@ async function workspace(name: string, limits: Partial<RateLimitSettingsInput> =
 async function clientFor(owner: TenantContext): Promise<OpenAI> {
   const { key } = await createApiKey(owner, "rate limits");
   // No retries: the client would otherwise wait out a 429 by itself (it honours Retry-After).
-  return new OpenAI({ baseURL, apiKey: key, maxRetries: 0 });
+  return new OpenAI({ baseURL: api.baseURL, apiKey: key, maxRetries: 0 });
 }
 
 const noCache = { headers: { "x-keel-cache": "no-cache, no-store" } };

@@ -3,51 +3,23 @@
 // events (and the client's own ResponseStream accumulating them), function tools and their
 // outputs, text.format json_schema, previous_response_id within the workspace only, and the same
 // gateway as chat completions (cache, fallback, metering, rate-limit headers).
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiV1Router } from "@/scripts/api-router";
+import { beforeAll, describe, expect, it } from "vitest";
 import { getGateway } from "@/lib/ai";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createTenant } from "@/test/fixtures";
+import { startApiServerForFile } from "@/test/api-server";
 import { eventsOf, generationRequests, startFakeProvidersForFile } from "@/test/gateway-harness";
 
 const servers = startFakeProvidersForFile();
-const gatewayEnv = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "GOOGLE_GENERATIVE_AI_API_KEY", "GOOGLE_GENERATIVE_AI_BASE_URL", "KEEL_MAX_RETRIES"] as const;
-const savedEnv = Object.fromEntries(gatewayEnv.map((name) => [name, process.env[name]]));
-const resetGateway = () => (globalThis as { __keelSingletons?: Map<string, unknown> }).__keelSingletons?.delete("ai:gateway");
-
-let server: http.Server;
-let baseURL: string;
+const api = startApiServerForFile(servers, { fallback: true });
 let client: OpenAI;
 let tenantId: string;
 
 beforeAll(async () => {
-  process.env.OPENAI_API_KEY = "test";
-  process.env.OPENAI_BASE_URL = servers.openai.url;
-  process.env.GOOGLE_GENERATIVE_AI_API_KEY = "test";
-  process.env.GOOGLE_GENERATIVE_AI_BASE_URL = servers.gemini.url;
-  process.env.KEEL_MAX_RETRIES = "0";
-  resetGateway();
-  const route = await apiV1Router();
-  server = http.createServer((request, response) => {
-    if (route(request, response) === null) response.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
   const owner = await createTenant("Responses");
   tenantId = owner.tenantId;
-  client = new OpenAI({ baseURL, apiKey: (await createApiKey(owner, "responses")).key, maxRetries: 0 });
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  for (const name of gatewayEnv) {
-    if (savedEnv[name] === undefined) delete process.env[name];
-    else process.env[name] = savedEnv[name];
-  }
-  resetGateway();
+  client = new OpenAI({ baseURL: api.baseURL, apiKey: (await createApiKey(owner, "responses")).key, maxRetries: 0 });
 });
 
 const noCache = { headers: { "x-keel-cache": "no-cache, no-store" } };
@@ -210,7 +182,7 @@ describe("POST /v1/responses", () => {
     ]);
 
     const stranger = await createTenant("Responses, elsewhere");
-    const elsewhere = new OpenAI({ baseURL, apiKey: (await createApiKey(stranger, "other")).key, maxRetries: 0 });
+    const elsewhere = new OpenAI({ baseURL: api.baseURL, apiKey: (await createApiKey(stranger, "other")).key, maxRetries: 0 });
     const before = generationRequests(servers.openai).length;
     await expect(elsewhere.responses.create({ model: "keel-chat", previous_response_id: first.id, input: "Who am I?" })).rejects.toMatchObject({
       status: 404,

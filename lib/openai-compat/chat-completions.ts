@@ -3,6 +3,7 @@
 import { getGateway } from "@/lib/ai";
 import type { CompletionResult, GenerateRequest } from "@/lib/ai/gateway";
 import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
+import { eventStreamResponse, keelHeaders } from "./answer-headers";
 import { cacheControlFrom } from "./cache-headers";
 import { chatCompletionEvents, finishReasons, usageOf } from "./chat-completion-stream";
 import { toGenerateRequest } from "./chat-request";
@@ -13,15 +14,6 @@ import { parseJsonRequest } from "./with-api-key";
 import { generateChoices, streamChoices, choicesEvents } from "./chat-choices";
 import type { ApiRequestGate } from "./rate-limit-gate";
 import type { CallContext } from "@/lib/ai/types";
-
-function keelHeaders(result: { requestId: string; provider: string; cacheStatus: string; offline: boolean }): Record<string, string> {
-  return {
-    "x-keel-call-id": result.requestId,
-    "x-keel-provider": result.provider,
-    "x-keel-cache": result.cacheStatus,
-    "x-keel-offline": String(result.offline),
-  };
-}
 
 /** The assistant's message: OpenAI sends null content beside tool calls when there was no text. */
 function messageOf(result: CompletionResult) {
@@ -112,14 +104,7 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
     return errorToResponse(error);
   }
   const sse = chatCompletionEvents(stream, { id: `chatcmpl-${stream.requestId}`, created, includeUsage: input.stream_options?.include_usage === true });
-  return new Response(sse, {
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      ...keelHeaders(stream),
-    },
-  });
+  return eventStreamResponse(sse, keelHeaders(stream));
 }
 
 /** n > 1: n calls answered as one completion, choices indexed (./chat-choices.ts). */
@@ -166,13 +151,5 @@ async function answerChoices(
     return errorToResponse(error);
   }
   const sse = choicesEvents(streams, { id: `chatcmpl-${streams[0]!.requestId}`, created, includeUsage: options.includeUsage });
-  return new Response(sse, {
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      ...keelHeaders(streams[0]!),
-      "x-keel-call-id": streams.map((s) => s.requestId).join(", "),
-    },
-  });
+  return eventStreamResponse(sse, { ...keelHeaders(streams[0]!), "x-keel-call-id": streams.map((s) => s.requestId).join(", ") });
 }

@@ -6,6 +6,7 @@ import { getGateway } from "@/lib/ai";
 import type { CompletionResult } from "@/lib/ai/gateway";
 import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
 import { log } from "@/lib/observability/log";
+import { eventStreamResponse, keelHeaders } from "./answer-headers";
 import { cacheControlFrom } from "./cache-headers";
 import { errorToResponse, openAiError } from "./errors";
 import { languageRoleForModel } from "./models";
@@ -16,15 +17,6 @@ import { RESPONSE_ID, responseRequestSchema, type ResponseInputItem } from "./re
 import { responseEvents } from "./responses-stream";
 import { conversationBefore, storeResponse } from "./stored-responses";
 import { parseJsonRequest } from "./with-api-key";
-
-function keelHeaders(result: { requestId: string; provider: string; cacheStatus: string; offline: boolean }): Record<string, string> {
-  return {
-    "x-keel-call-id": result.requestId,
-    "x-keel-provider": result.provider,
-    "x-keel-cache": result.cacheStatus,
-    "x-keel-offline": String(result.offline),
-  };
-}
 
 export async function handleResponse(request: Request, principal: ApiKeyPrincipal, gate?: ApiRequestGate): Promise<Response> {
   const parsed = await parseJsonRequest(request, responseRequestSchema);
@@ -103,12 +95,5 @@ export async function handleResponse(request: Request, principal: ApiKeyPrincipa
     return errorToResponse(error);
   }
   const events = responseEvents(stream, { id, createdAt, model: stream.model, body }, keep);
-  return new Response(events, {
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      ...keelHeaders(stream),
-    },
-  });
+  return eventStreamResponse(events, keelHeaders(stream));
 }

@@ -182,8 +182,8 @@ export default async function SettingsPage() {
 
           <Section id="keys-heading" title="API keys">
             <p className="mb-3 text-sm text-slate-600">
-              For the OpenAI-compatible API at <code className="font-mono">/api/v1</code> (chat completions, embeddings, models). Same limits, cache and
-              metering as the app.
+              For the OpenAI-compatible API at <code className="font-mono">/api/v1</code> (chat completions, responses, embeddings, models). Same limits, cache
+              and metering as the app.
             </p>
             <p className="mb-3 text-sm text-slate-600" data-testid="api-key-lifetime">
               A key stops working when the person who created it leaves this workspace, is removed, or is no longer an owner or admin. Create keys for

@@ -4,6 +4,8 @@
 // from the next call, settlement of estimates, and other workspaces untouched.
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
+import { apiRateLimits } from "@/db/schema";
+import { callTenantFunction, withTenant } from "@/db/scope";
 import { getApiRateLimiter } from "@/lib/ai/rate-limits";
 import { updateRateLimits, type RateLimitSettingsInput } from "@/lib/ai/rate-limit-settings";
 import { createApiKey } from "@/lib/auth/api-keys";
@@ -158,6 +160,23 @@ describe("API rate limits", () => {
     // One that could never fit in a minute says so.
     const huge = await refusalOf(ask(client, "short", 5_000));
     expect(huge.message).toMatch(/more than the API key allows in a minute \(300\)/);
+  });
+
+  it("keeps each workspace's counters to itself, whatever key a statement names", async () => {
+    servers.openai.setDefault({ kind: "text", text: "ok", usage: { input: 2, output: 1 } });
+    const a = await workspace("Counters A", { workspaceRequestsPerMinute: 10 });
+    const b = await createTenant("Counters B");
+    await ask(a.client);
+    // Tenant B's statement naming A's workspace counter writes B's own row, never A's.
+    const now = Date.now();
+    const rows = await callTenantFunction<{ rl_key: string; rl_points: number }>("keel_rate_limit_consume", b.tenantId, [
+      [JSON.stringify([{ key: `workspace-requests:${a.owner.tenantId}`, points: 5, duration: 60_000, settle: null, settle_expire: null }]), "jsonb"],
+      [now, "bigint"],
+    ]);
+    expect(rows.map((r) => Number(r.rl_points))).toEqual([5]);
+    const seenByB = await withTenant(b.tenantId, (tx) => tx.select().from(apiRateLimits));
+    expect(seenByB.map((r) => [r.tenantId, r.points])).toEqual([[b.tenantId, 5]]);
+    expect(limitsOf((await ask(a.client)).response.headers).requests).toMatchObject({ limit: 10, remaining: 8 });
   });
 
   it("applies an admin's override from the next call, audits it, and keeps to the plan's ceiling", async () => {

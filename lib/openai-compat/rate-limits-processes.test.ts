@@ -94,7 +94,7 @@ describe.runIf(onPostgres)("API rate limits across two worker processes", () => 
 
   it("hold a key's tokens per minute on the estimates of calls in flight", async () => {
     // Slow answers: nothing is settled while the burst is admitted.
-    servers.openai.setDefault({ kind: "text", text: "ok", usage: { input: 2, output: 1 }, delayMs: 500 });
+    servers.openai.setDefault({ kind: "text", text: "ok", usage: { input: 2, output: 1 }, delayMs: 2_000 });
     const owner = await createTenant("Two workers, tokens");
     await updateRateLimits(owner, { ...noLimits, keyTokensPerMinute: 1_000 });
     const [one, two] = await clientsFor(owner);

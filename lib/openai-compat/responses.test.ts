@@ -201,6 +201,8 @@ describe("POST /v1/responses", () => {
   it("goes through the same gateway: cached answers replayed, a failing provider falls back", async () => {
     servers.openai.script({ kind: "text", text: "Cached answer." });
     const miss = await client.responses.create({ model: "keel-chat", input: "A question worth caching." }).withResponse();
+    // The answer is cached by the meter, off the response path: wait for it.
+    await getGateway().flush();
     const hit = await client.responses.create({ model: "keel-chat", input: "A question worth caching." }).withResponse();
     expect(miss.response.headers.get("x-keel-cache")).toBe("miss");
     expect(hit.response.headers.get("x-keel-cache")).toBe("exact");

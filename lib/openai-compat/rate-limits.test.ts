@@ -3,7 +3,7 @@
 // tokens per minute per key and per workspace, 429 with Retry-After, the admin's override binding
 // from the next call, settlement of estimates, and other workspaces untouched.
 import OpenAI from "openai";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { apiRateLimits } from "@/db/schema";
 import { callTenantFunction, withTenant } from "@/db/scope";
 import { getApiRateLimiter } from "@/lib/ai/rate-limits";
@@ -19,6 +19,9 @@ import { startFakeProvidersForFile } from "@/test/gateway-harness";
 
 const servers = startFakeProvidersForFile();
 const api = startApiServerForFile(servers);
+
+// Opens the database (seconds on a fresh embedded one) before the first test's clock starts.
+beforeAll(() => createTenant("Warm-up"));
 
 const noLimits: RateLimitSettingsInput = {
   keyRequestsPerMinute: null,

@@ -2,6 +2,7 @@
 // allowance are refused otherwise) whose limits are far above any run, still enforced but never
 // refusing. Import it dynamically, after the benchmark has pointed DATABASE_URL at its database.
 import { updateAiSettings } from "../lib/ai/ai-settings";
+import { updateRateLimits } from "../lib/ai/rate-limit-settings";
 import { changeTenantPlan } from "../lib/operator/tenant-plans";
 import { signUp } from "../lib/tenancy/sign-up";
 
@@ -19,5 +20,7 @@ export async function seedBenchWorkspace(workspaceName: string, email = `bench-$
     downgradeAtSoftLimit: false,
     warningWebhookUrl: null,
   });
+  // The API rate limits too: counted on every call, never reached by a run (enterprise may raise them).
+  await updateRateLimits(ctx, { keyRequestsPerMinute: 1e9, keyTokensPerMinute: 1e9, workspaceRequestsPerMinute: 1e9, workspaceTokensPerMinute: 1e9 });
   return { ctx, email, password: BENCH_PASSWORD };
 }

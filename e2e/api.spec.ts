@@ -1,5 +1,6 @@
 // The official `openai` client, unchanged (baseURL + apiKey), against Keel's /api/v1 on the
-// production build: streaming and non-streaming chat, embeddings, models, 401 and 402.
+// production build: streaming and non-streaming chat, the Responses API, embeddings, models, rate
+// limits set in Settings (429), 401 and 402.
 import { expect, test, type Page } from "@playwright/test";
 import OpenAI from "openai";
 import { person, signUp } from "./pages/keel";
@@ -81,6 +82,59 @@ test("refuses a bad key with 401 and an unknown model with 404, in OpenAI's erro
   expect((error as InstanceType<typeof OpenAI.AuthenticationError>).status).toBe(401);
   const unknown = await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
   expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+});
+
+test("answers the Responses API, streaming and not, with OpenAI's rate-limit headers", async () => {
+  const { data, response } = await client.responses
+    .create({ model: "keel-chat", instructions: context, input: "When can annual plans be refunded?" })
+    .withResponse();
+  expect(data.status).toBe("completed");
+  expect(data.output_text).toContain("30 days");
+  expect(Number(response.headers.get("x-ratelimit-limit-requests"))).toBe(60);
+  expect(Number(response.headers.get("x-ratelimit-remaining-requests"))).toBeLessThan(60);
+  const events: string[] = [];
+  const stream = client.responses.stream({ model: "keel-chat", instructions: context, input: "Where are documents stored?" });
+  stream.on("event", (event) => events.push(event.type));
+  const final = await stream.finalResponse();
+  expect(final.output).toMatchObject([{ type: "message", content: [{ type: "output_text", text: expect.stringContaining("Postgres") }] }]);
+  expect(events[0]).toBe("response.created");
+  expect(events.at(-1)).toBe("response.completed");
+  expect(events.filter((type) => type === "response.output_text.delta").length).toBeGreaterThan(1);
+  // Continued in the same workspace.
+  const next = await client.responses.create({ model: "keel-chat", previous_response_id: data.id, input: "And where are documents stored?" });
+  expect(next.previous_response_id).toBe(data.id);
+});
+
+test("holds a key to the requests per minute an admin sets in Settings: 429 with Retry-After", async ({ baseURL }) => {
+  await page.goto("/settings");
+  await page.getByLabel("Key name").fill("e2e limited");
+  await page.getByRole("button", { name: "Create API key" }).click();
+  const keyField = page.getByLabel(/New API key/);
+  await expect(keyField).toHaveValue(/^keel_/);
+  const limited = new OpenAI({ baseURL: `${baseURL}/api/v1`, apiKey: await keyField.inputValue(), maxRetries: 0 });
+
+  await page.goto("/settings");
+  await page.getByLabel("API requests per minute, per key").fill("2");
+  await page.getByRole("button", { name: "Save rate limits" }).click();
+  await expect(page.getByText("API rate limits saved.")).toBeVisible();
+  await expect(page.getByTestId("rate-limits-summary")).toContainText("2");
+
+  const first = await limited.models.list().withResponse();
+  expect(first.response.headers.get("x-ratelimit-limit-requests")).toBe("2");
+  expect(first.response.headers.get("x-ratelimit-remaining-requests")).toBe("1");
+  await limited.models.list();
+  const refused = await limited.models.list().catch((e: unknown) => e);
+  expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+  const error = refused as InstanceType<typeof OpenAI.RateLimitError>;
+  expect(error.code).toBe("rate_limit_exceeded");
+  expect(Number(error.headers?.get("retry-after"))).toBeGreaterThanOrEqual(1);
+
+  // Back to the plan's, for the tests after this one.
+  await page.goto("/settings");
+  await page.getByLabel("API requests per minute, per key").fill("");
+  await page.getByRole("button", { name: "Save rate limits" }).click();
+  await expect(page.getByText("API rate limits saved.")).toBeVisible();
+  await expect((await client.models.list().withResponse()).response.headers.get("x-ratelimit-limit-requests")).toBe("60");
 });
 
 test("answers 402 with the limit and reset date once the workspace's quota is spent", async () => {

@@ -8,16 +8,18 @@ type RouteModule = Partial<Record<string, WebHandler>>;
 
 /** Answers /api/v1 requests, or returns null for everything else (Next.js serves that). */
 export async function apiV1Router(): Promise<(request: IncomingMessage, response: ServerResponse) => Promise<void> | null> {
-  const [chat, embeddings, models, unknown] = await Promise.all([
+  const [chat, embeddings, models, unknown, responses] = await Promise.all([
     import("@/app/api/v1/chat/completions/route"),
     import("@/app/api/v1/embeddings/route"),
     import("@/app/api/v1/models/route"),
     import("@/app/api/v1/[...path]/route"),
+    import("@/app/api/v1/responses/route"),
   ]);
   const routes = new Map<string, RouteModule>([
     ["/api/v1/chat/completions", chat],
     ["/api/v1/embeddings", embeddings],
     ["/api/v1/models", models],
+    ["/api/v1/responses", responses],
   ]);
   const options = { onError: errorToResponse };
   return (request, response) => {

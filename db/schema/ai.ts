@@ -42,6 +42,11 @@ export const tenantAiSettings = pgTable("tenant_ai_settings", {
    * tenant once, when created or rotated, and never read back into the UI or the gateway's cache.
    */
   warningWebhookSecret: text("warning_webhook_secret"),
+  /** Rate limits of the OpenAI-compatible API (migration 0037); null: the plan's. */
+  apiKeyRequestsPerMinute: integer("api_key_requests_per_minute"),
+  apiKeyTokensPerMinute: micros("api_key_tokens_per_minute"),
+  workspaceRequestsPerMinute: integer("workspace_requests_per_minute"),
+  workspaceTokensPerMinute: micros("workspace_tokens_per_minute"),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 export type TenantAiSettings = typeof tenantAiSettings.$inferSelect;

@@ -11,3 +11,5 @@ export * from "./billing";
 export * from "./alerts";
 export * from "./observability";
 export * from "./webhooks";
+export * from "./rate-limits";
+export * from "./responses";

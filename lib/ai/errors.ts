@@ -2,10 +2,12 @@
 // Messages are written for tenants: they never quote a provider's own error text or its URL
 // (those go to the logs).
 import type { Reservation } from "./quota";
+import type { RateLimitState } from "./rate-limits/api-rate-limiter";
 import type { ModelTarget } from "./types";
 
 export type GatewayErrorCode =
   | "quota_exceeded" // hard limit reached (402)
+  | "rate_limited" // an API key's or its workspace's requests or tokens per minute (429)
   | "invalid_request" // our validation or the provider's 400 (400)
   | "provider_rejected" // 401/403/content policy from the provider: retrying cannot help (502)
   | "providers_unavailable" // every provider failed or was skipped (503)
@@ -17,6 +19,7 @@ export type GatewayErrorCode =
 
 const statusOf: Record<GatewayErrorCode, number> = {
   quota_exceeded: 402,
+  rate_limited: 429,
   invalid_request: 400,
   provider_rejected: 502,
   providers_unavailable: 503,
@@ -33,6 +36,13 @@ export interface QuotaRefusal {
   resetsAt: string;
 }
 
+export interface RateLimitRefusal {
+  retryAfterMs: number;
+  limit: "requests" | "tokens";
+  /** The allowances when refused, for the x-ratelimit-* headers (absent: not known). */
+  state?: RateLimitState;
+}
+
 // Next.js can load this module more than once per process (route handlers and pages get their
 // own module instances, while the gateway lives on globalThis), so `instanceof` is unreliable:
 // errors carry a process-wide brand instead.
@@ -47,11 +57,12 @@ export class GatewayError extends Error {
   readonly sentTo?: ModelTarget;
   /** For a failed admission: a reservation the database may have made anyway, to be released. */
   readonly pendingReservation?: Reservation;
+  readonly rateLimit?: RateLimitRefusal;
 
   constructor(
     code: GatewayErrorCode,
     message: string,
-    options: { cause?: unknown; quota?: QuotaRefusal; sentTo?: ModelTarget; pendingReservation?: Reservation } = {},
+    options: { cause?: unknown; quota?: QuotaRefusal; sentTo?: ModelTarget; pendingReservation?: Reservation; rateLimit?: RateLimitRefusal } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "GatewayError";
@@ -60,6 +71,7 @@ export class GatewayError extends Error {
     this.quota = options.quota;
     this.sentTo = options.sentTo;
     this.pendingReservation = options.pendingReservation;
+    this.rateLimit = options.rateLimit;
   }
 }
 

@@ -3,7 +3,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { quotaPeriods, tenantAiSettings, tenants, type PlanTier } from "@/db/schema";
 import type { Tx } from "@/db/client";
-import { effectiveLimit, planAllowances, type PlanAllowance } from "./plans";
+import { effectiveLimit, effectiveRateLimits, planAllowances, type PlanAllowance, type RateLimits } from "./plans";
 import { currentPeriod } from "./quota-period";
 
 export interface TenantProfile {
@@ -23,6 +23,9 @@ export interface TenantProfile {
   ownMicroUsdLimit: number | null;
   /** Whether a webhook signing secret exists (the secret itself never leaves the database here). */
   webhookSecretSet: boolean;
+  /** Rate limits of the OpenAI-compatible API in force, and what an admin set (null: the plan's). */
+  rateLimits: RateLimits;
+  ownRateLimits: Record<keyof RateLimits, number | null>;
 }
 
 export async function readTenantProfile(tx: Tx, tenantId: string, now = new Date()): Promise<TenantProfile> {
@@ -37,6 +40,10 @@ export async function readTenantProfile(tx: Tx, tenantId: string, now = new Date
       warningWebhookUrl: tenantAiSettings.warningWebhookUrl,
       webhookSecretSet: sql<boolean>`${tenantAiSettings.warningWebhookSecret} is not null`,
       softWarnedAt: quotaPeriods.softWarnedAt,
+      keyRequestsPerMinute: tenantAiSettings.apiKeyRequestsPerMinute,
+      keyTokensPerMinute: tenantAiSettings.apiKeyTokensPerMinute,
+      workspaceRequestsPerMinute: tenantAiSettings.workspaceRequestsPerMinute,
+      workspaceTokensPerMinute: tenantAiSettings.workspaceTokensPerMinute,
     })
     .from(tenants)
     .leftJoin(tenantAiSettings, eq(tenantAiSettings.tenantId, tenants.id))
@@ -46,6 +53,12 @@ export async function readTenantProfile(tx: Tx, tenantId: string, now = new Date
   const allowance = planAllowances[row.plan];
   const ownTokenLimit = row.ownTokenLimit ?? null;
   const ownMicroUsdLimit = row.ownMicroUsdLimit ?? null;
+  const ownRateLimits = {
+    keyRequestsPerMinute: row.keyRequestsPerMinute ?? null,
+    keyTokensPerMinute: row.keyTokensPerMinute ?? null,
+    workspaceRequestsPerMinute: row.workspaceRequestsPerMinute ?? null,
+    workspaceTokensPerMinute: row.workspaceTokensPerMinute ?? null,
+  };
   return {
     tenantId,
     plan: row.plan,
@@ -62,5 +75,7 @@ export async function readTenantProfile(tx: Tx, tenantId: string, now = new Date
     ownTokenLimit,
     ownMicroUsdLimit,
     webhookSecretSet: row.webhookSecretSet === true,
+    rateLimits: effectiveRateLimits(row.plan, ownRateLimits),
+    ownRateLimits,
   };
 }

@@ -45,6 +45,17 @@ export interface CallContext {
    */
   cacheQuestion?: string;
   signal?: AbortSignal;
+  /** An admission the caller adds before the gateway's own (the API's rate limits). */
+  admission?: CallAdmission;
+}
+
+/**
+ * Told each call's token estimate before the cache and quota are consulted (and may refuse by
+ * throwing), then the tokens the call used once it is recorded, whatever its outcome.
+ */
+export interface CallAdmission {
+  admit(requestId: string, estimatedTokens: number): Promise<void>;
+  settle(requestId: string, usedTokens: number): void;
 }
 
 export interface CacheControl {

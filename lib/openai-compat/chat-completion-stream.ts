@@ -13,21 +13,21 @@ export const usageOf = (result: CompletionResult) => ({
   total_tokens: result.usage.inputTokens + result.usage.outputTokens,
 });
 
-export function chatCompletionEvents(
-  stream: CompletionStream,
-  options: {
-    id: string;
-    created: number;
-    includeUsage: boolean;
-    /** Fields the final chunk's delta carries once the answer is whole (keel-rag's citations). */
-    finalDelta?: (result: CompletionResult) => Record<string, unknown>;
-  },
-): ReadableStream<Uint8Array> {
-  const { id, created, includeUsage } = options;
-  const encoder = new TextEncoder();
-  const frame = (payload: unknown) => encoder.encode(`data: ${JSON.stringify(payload)}\n\n`);
+/**
+ * Frames one choice's parts as chat.completion.chunk events (choice `index`); its finish part
+ * becomes the choice's finish chunk only: usage and [DONE] belong to the whole answer.
+ */
+export function choiceFramer(options: {
+  id: string;
+  created: number;
+  model: string;
+  index: number;
+  /** Fields the choice's finish chunk carries once the answer is whole (keel-rag's citations). */
+  finalDelta?: (result: CompletionResult) => Record<string, unknown>;
+}): (part: GatewayStreamPart) => Uint8Array[] {
+  const { id, created, model, index: choiceIndex } = options;
   const chunk = (delta: Record<string, unknown>, finishReason: string | null) =>
-    frame({ id, object: "chat.completion.chunk", created, model: stream.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
+    frame({ id, object: "chat.completion.chunk", created, model, choices: [{ index: choiceIndex, delta, logprobs: null, finish_reason: finishReason }] });
   let roleSent = false;
   /** The first delta of the answer also says who speaks. */
   const delta = (fields: Record<string, unknown>) => {
@@ -44,7 +44,7 @@ export function chatCompletionEvents(
   };
   const argumentsChunk = (index: number, piece: string) => chunk(delta({ tool_calls: [{ index, function: { arguments: piece } }] }), null);
 
-  const frames = (part: GatewayStreamPart): Uint8Array[] => {
+  return (part: GatewayStreamPart): Uint8Array[] => {
     switch (part.type) {
       case "text-delta":
         return [chunk(delta({ content: part.text }), null)];
@@ -61,15 +61,37 @@ export function chatCompletionEvents(
         if (callIndex.has(part.toolCall.toolCallId)) return [];
         return [startCall(part.toolCall.toolCallId, part.toolCall.toolName), argumentsChunk(callIndex.size - 1, part.toolCall.input)];
       case "finish":
-        return [
-          chunk(options.finalDelta?.(part.result) ?? {}, finishReasons[part.result.finishReason] ?? "stop"),
-          ...(includeUsage ? [frame({ id, object: "chat.completion.chunk", created, model: stream.model, choices: [], usage: usageOf(part.result) })] : []),
-          encoder.encode("data: [DONE]\n\n"),
-        ];
+        return [chunk(options.finalDelta?.(part.result) ?? {}, finishReasons[part.result.finishReason] ?? "stop")];
       case "error":
         return [frame(gatewayErrorBody(part.error))];
     }
   };
+}
+
+const encoder = new TextEncoder();
+const frame = (payload: unknown) => encoder.encode(`data: ${JSON.stringify(payload)}\n\n`);
+export const doneFrame = encoder.encode("data: [DONE]\n\n");
+
+/** The usage chunk (`stream_options.include_usage`): no choices, the whole answer's tokens. */
+export function usageFrame(options: { id: string; created: number; model: string }, results: CompletionResult[]): Uint8Array {
+  const usage = results.map(usageOf).reduce((a, b) => ({
+    prompt_tokens: a.prompt_tokens + b.prompt_tokens,
+    completion_tokens: a.completion_tokens + b.completion_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+  }));
+  return frame({ id: options.id, object: "chat.completion.chunk", created: options.created, model: options.model, choices: [], usage });
+}
+
+export function chatCompletionEvents(
+  stream: CompletionStream,
+  options: { id: string; created: number; includeUsage: boolean; finalDelta?: (result: CompletionResult) => Record<string, unknown> },
+): ReadableStream<Uint8Array> {
+  const { id, created, includeUsage } = options;
+  const choice = choiceFramer({ id, created, model: stream.model, index: 0, finalDelta: options.finalDelta });
+  const frames = (part: GatewayStreamPart): Uint8Array[] =>
+    part.type === "finish"
+      ? [...choice(part), ...(includeUsage ? [usageFrame({ id, created, model: stream.model }, [part.result])] : []), doneFrame]
+      : choice(part);
 
   const reader = stream.parts.getReader();
   return new ReadableStream<Uint8Array>({

@@ -1,8 +1,9 @@
 // POST /api/v1/chat/completions: OpenAI's Chat Completions over Keel's gateway (same quotas,
 // caches and metering as the app), streaming as OpenAI-format server-sent events.
 import { getGateway } from "@/lib/ai";
-import type { CompletionResult } from "@/lib/ai/gateway";
+import type { CompletionResult, GenerateRequest } from "@/lib/ai/gateway";
 import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
+import { eventStreamResponse, keelHeaders } from "./answer-headers";
 import { cacheControlFrom } from "./cache-headers";
 import { chatCompletionEvents, finishReasons, usageOf } from "./chat-completion-stream";
 import { toGenerateRequest } from "./chat-request";
@@ -11,15 +12,9 @@ import { GROUNDED_MODEL, isGroundedModel, prepareGrounding, type Grounding } fro
 import { languageRoleForModel } from "./models";
 import { chatCompletionRequestSchema } from "./schemas";
 import { parseJsonRequest } from "./with-api-key";
-
-function keelHeaders(result: { requestId: string; provider: string; cacheStatus: string; offline: boolean }): Record<string, string> {
-  return {
-    "x-keel-call-id": result.requestId,
-    "x-keel-provider": result.provider,
-    "x-keel-cache": result.cacheStatus,
-    "x-keel-offline": String(result.offline),
-  };
-}
+import { generateChoices, streamChoices, choicesEvents } from "./chat-choices";
+import type { ApiRequestGate } from "./rate-limit-gate";
+import type { CallContext } from "@/lib/ai/types";
 
 /** The assistant's message: OpenAI sends null content beside tool calls when there was no text. */
 function messageOf(result: CompletionResult) {
@@ -32,7 +27,7 @@ function messageOf(result: CompletionResult) {
   };
 }
 
-export async function handleChatCompletion(request: Request, principal: ApiKeyPrincipal): Promise<Response> {
+export async function handleChatCompletion(request: Request, principal: ApiKeyPrincipal, gate?: ApiRequestGate): Promise<Response> {
   const parsed = await parseJsonRequest(request, chatCompletionRequestSchema);
   if (!parsed.ok) return parsed.response;
   const input = parsed.value;
@@ -59,6 +54,9 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
   if (!isGroundedModel(input.model) && (input as { keel?: unknown }).keel !== undefined) {
     return openAiError(400, `The 'keel' grounding options apply to the model ${GROUNDED_MODEL}.`, "invalid_request_error", "invalid_request", "keel");
   }
+  if (isGroundedModel(input.model) && (input.n ?? 1) > 1) {
+    return openAiError(400, `The model ${GROUNDED_MODEL} answers one choice: leave 'n' at 1.`, "invalid_request_error", "unsupported_parameter", "n");
+  }
   let grounding: Grounding | null = null;
   if (isGroundedModel(input.model)) {
     try {
@@ -76,11 +74,20 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
     feature: grounding ? "api-rag" : "api",
     cache: cacheControlFrom(request.headers),
     signal: request.signal,
+    admission: gate,
     ...(grounding ? { contextChunkIds: grounding.contextChunkIds, promptVersion: grounding.promptVersion } : {}),
   };
   const generateRequest = { ...toGenerateRequest(input, role), ...(grounding ? { prompt: grounding.prompt } : {}) };
   const groundingHeaders: Record<string, string> = grounding ? { "x-keel-retrieval-call-id": grounding.retrievalCallId } : {};
   const created = Math.floor(Date.now() / 1000);
+  if ((input.n ?? 1) > 1)
+    return answerChoices(ctx, generateRequest, {
+      n: input.n!,
+      stream: input.stream === true,
+      created,
+      includeUsage: input.stream_options?.include_usage === true,
+      gate,
+    });
 
   if (!input.stream) {
     try {
@@ -122,13 +129,52 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
     includeUsage: input.stream_options?.include_usage === true,
     ...(grounding ? { finalDelta: (result: CompletionResult) => ({ citations: grounding.citations(result.text) }) } : {}),
   });
-  return new Response(sse, {
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      ...keelHeaders(stream),
-      ...groundingHeaders,
-    },
-  });
+  return eventStreamResponse(sse, { ...keelHeaders(stream), ...groundingHeaders });
+}
+
+/** n > 1: n calls answered as one completion, choices indexed (./chat-choices.ts). */
+async function answerChoices(
+  ctx: CallContext,
+  request: GenerateRequest,
+  options: { n: number; stream: boolean; created: number; includeUsage: boolean; gate?: ApiRequestGate },
+): Promise<Response> {
+  const { n, created } = options;
+  options.gate?.expectCalls(n);
+  if (!options.stream) {
+    let results: CompletionResult[];
+    try {
+      results = await generateChoices(ctx, request, n);
+    } catch (error) {
+      return errorToResponse(error);
+    }
+    const usage = results.map(usageOf).reduce((a, b) => ({
+      prompt_tokens: a.prompt_tokens + b.prompt_tokens,
+      completion_tokens: a.completion_tokens + b.completion_tokens,
+      total_tokens: a.total_tokens + b.total_tokens,
+    }));
+    return Response.json(
+      {
+        id: `chatcmpl-${results[0]!.requestId}`,
+        object: "chat.completion",
+        created,
+        model: results[0]!.model,
+        choices: results.map((result, index) => ({
+          index,
+          message: messageOf(result),
+          logprobs: null,
+          finish_reason: finishReasons[result.finishReason] ?? "stop",
+        })),
+        usage,
+      },
+      { headers: { ...keelHeaders(results[0]!), "x-keel-call-id": results.map((r) => r.requestId).join(", ") } },
+    );
+  }
+  let streams;
+  try {
+    streams = await streamChoices(ctx, request, n);
+  } catch (error) {
+    return errorToResponse(error);
+  }
+  const sse = choicesEvents(streams, { id: `chatcmpl-${streams[0]!.requestId}`, created, includeUsage: options.includeUsage });
+  return eventStreamResponse(sse, { ...keelHeaders(streams[0]!), "x-keel-call-id": streams.map((s) => s.requestId).join(", ") });
 }

@@ -1,5 +1,6 @@
 // POST /api/v1/embeddings: OpenAI's Embeddings over the gateway (float or base64 vectors).
 import { getGateway } from "@/lib/ai";
+import type { CallAdmission } from "@/lib/ai/types";
 import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
 import { errorToResponse, openAiError } from "./errors";
 import { roleForModel } from "./models";
@@ -11,7 +12,7 @@ function toBase64(vector: number[]): string {
   return Buffer.from(new Float32Array(vector).buffer).toString("base64");
 }
 
-export async function handleEmbeddings(request: Request, principal: ApiKeyPrincipal): Promise<Response> {
+export async function handleEmbeddings(request: Request, principal: ApiKeyPrincipal, gate?: CallAdmission): Promise<Response> {
   const parsed = await parseJsonRequest(request, embeddingRequestSchema);
   if (!parsed.ok) return parsed.response;
   const input = parsed.value;
@@ -31,7 +32,10 @@ export async function handleEmbeddings(request: Request, principal: ApiKeyPrinci
   }
   const values = typeof input.input === "string" ? [input.input] : input.input;
   try {
-    const result = await gateway.embed({ tenantId: principal.tenantId, apiKeyId: principal.apiKeyId, feature: "api", signal: request.signal }, values);
+    const result = await gateway.embed(
+      { tenantId: principal.tenantId, apiKeyId: principal.apiKeyId, feature: "api", signal: request.signal, admission: gate },
+      values,
+    );
     const base64 = input.encoding_format === "base64";
     return Response.json(
       {

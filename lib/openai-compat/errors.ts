@@ -15,22 +15,34 @@ export function gatewayErrorBody(error: GatewayError): OpenAiErrorBody {
   const type =
     error.code === "quota_exceeded"
       ? "insufficient_quota"
-      : error.code === "invalid_request" || error.code === "output_invalid"
-        ? "invalid_request_error"
-        : "server_error";
+      : error.code === "rate_limited"
+        ? // OpenAI's own: the kind of limit ("requests" or "tokens"), with code rate_limit_exceeded.
+          (error.rateLimit?.limit ?? "requests")
+        : error.code === "invalid_request" || error.code === "output_invalid"
+          ? "invalid_request_error"
+          : "server_error";
   return {
     error: {
       message: error.message,
       type,
       param: null,
-      code: error.code,
+      code: error.code === "rate_limited" ? "rate_limit_exceeded" : error.code,
       ...(error.quota ? { keel_quota: { limit: error.quota.limit, resets_at: error.quota.resetsAt } } : {}),
     },
   };
 }
 
 export function errorToResponse(error: unknown): Response {
-  if (isGatewayError(error)) return Response.json(gatewayErrorBody(error), { status: error.status });
+  if (isGatewayError(error)) {
+    // OpenAI's clients wait as long as Retry-After (or retry-after-ms) says before retrying a 429.
+    const retry = error.rateLimit
+      ? {
+          "retry-after": String(Math.max(1, Math.ceil(error.rateLimit.retryAfterMs / 1000))),
+          "retry-after-ms": String(Math.ceil(error.rateLimit.retryAfterMs)),
+        }
+      : undefined;
+    return Response.json(gatewayErrorBody(error), { status: error.status, headers: retry });
+  }
   log.error({ err: error }, "api/v1: unexpected error");
   return openAiError(500, "Something went wrong on our side. Please try again.", "server_error", "internal_error");
 }

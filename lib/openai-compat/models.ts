@@ -1,5 +1,7 @@
-// Public model names are roles: callers never pick a provider's model id.
+// Public model names are roles: callers never pick a provider's model id. KEEL_MODEL_ALIASES adds
+// other names for them (./model-aliases.ts).
 import type { LanguageRole, ModelRole } from "@/lib/ai/types";
+import { modelAliases } from "./model-aliases";
 
 export const publicModels: Record<string, ModelRole> = {
   "keel-chat": "chat",
@@ -15,7 +17,7 @@ const lookup = (name: string): ModelRole | null => (Object.hasOwn(publicModels, 
 
 export function roleForModel(name: string): ModelRole | null {
   const normalised = name.trim().toLowerCase();
-  return lookup(normalised) ?? lookup(`keel-${normalised}`);
+  return lookup(normalised) ?? lookup(`keel-${normalised}`) ?? modelAliases().get(normalised) ?? null;
 }
 
 export function languageRoleForModel(name: string): LanguageRole | null {

@@ -58,6 +58,8 @@ const responseFormatSchema = z.discriminatedUnion("type", [
   }),
 ]);
 
+export const MAX_CHOICES = 8;
+
 export const chatCompletionRequestSchema = z
   .looseObject({
     model: z.string().min(1),
@@ -70,7 +72,8 @@ export const chatCompletionRequestSchema = z
     top_p: z.number().min(0).max(1).nullish(),
     stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
     response_format: responseFormatSchema.nullish(),
-    n: z.literal(1, "Only n = 1 is supported.").nullish(),
+    /** Choices: n independent calls (bounded: each is a provider call). */
+    n: z.number().int().min(1).max(MAX_CHOICES, `At most ${MAX_CHOICES} choices.`).nullish(),
     user: z.string().max(256).optional(),
     tools: z.array(toolSchema).max(128).nullish(),
     tool_choice: toolChoiceSchema.nullish(),

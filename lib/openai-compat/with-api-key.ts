@@ -4,8 +4,15 @@ import type { z } from "zod";
 import { errorToResponse, openAiError } from "./errors";
 import { describeIssue } from "./schemas";
 import { readCappedText } from "@/lib/http/read-capped-body";
+import { ApiRequestGate } from "./rate-limit-gate";
+import { withRateLimitHeaders } from "./rate-limit-headers";
 
-export function withApiKey(handler: (request: Request, principal: ApiKeyPrincipal) => Promise<Response>) {
+/**
+ * Every request with a valid key counts against its rate limits: a model call through the
+ * gateway (which tells the gate its token estimate), anything else (a listing, a refused body) as
+ * one request and no tokens. Every answer to a valid key carries the x-ratelimit-* headers.
+ */
+export function withApiKey(handler: (request: Request, principal: ApiKeyPrincipal, gate: ApiRequestGate) => Promise<Response>) {
   return async (request: Request): Promise<Response> => {
     const header = request.headers.get("authorization") ?? "";
     const key = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
@@ -19,7 +26,16 @@ export function withApiKey(handler: (request: Request, principal: ApiKeyPrincipa
     try {
       const principal = await authenticateApiKey(key);
       if (!principal) return openAiError(401, "Incorrect API key provided, or the key was revoked.", "invalid_request_error", "invalid_api_key");
-      return await handler(request, principal);
+      const gate = new ApiRequestGate(principal);
+      const response = await handler(request, principal, gate).catch(errorToResponse);
+      if (!gate.counted) {
+        const refused = await gate.admit("request", 0).then(
+          () => null,
+          (error: unknown) => errorToResponse(error),
+        );
+        if (refused) return withRateLimitHeaders(refused, gate.state);
+      }
+      return withRateLimitHeaders(response, gate.state);
     } catch (error) {
       return errorToResponse(error);
     }

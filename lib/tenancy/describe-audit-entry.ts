@@ -1,6 +1,7 @@
 // How the audit log page words an entry: a title per action, and its details (before → after for
 // changes) in the units a person reads, from the entry's metadata.
 import { aiSettingLabels, type AuditedSetting } from "@/lib/ai/ai-settings-audit";
+import { rateLimitLabels } from "@/lib/ai/plans";
 import type { AuditLogEntry } from "./audit-log";
 
 const titles: Record<string, string> = {
@@ -52,6 +53,11 @@ const isSetting = (name: Value): name is AuditedSetting => typeof name === "stri
 export function describeAuditEntry(entry: Pick<AuditLogEntry, "action" | "metadata">): { title: string; details: string[] } {
   const title = titles[entry.action] ?? entry.action;
   const { metadata } = entry;
+  if (entry.action === "ai_settings.changed" && typeof metadata.setting === "string" && Object.hasOwn(rateLimitLabels, metadata.setting)) {
+    const label = rateLimitLabels[metadata.setting as keyof typeof rateLimitLabels];
+    const value = (v: Value) => (v === null || v === undefined ? "the plan's" : count.format(Number(v)));
+    return { title, details: [`${label}: ${value(metadata.before)} → ${value(metadata.after)}`] };
+  }
   if (entry.action === "ai_settings.changed" && isSetting(metadata.setting)) {
     const setting = metadata.setting;
     return { title, details: [`${aiSettingLabels[setting]}: ${settingValue(setting, metadata.before)} → ${settingValue(setting, metadata.after)}`] };

@@ -3,6 +3,7 @@ import { revalidatePath } from "next/cache";
 import { getGateway } from "@/lib/ai";
 import { z } from "zod";
 import { aiSettingsSchema, dismissNotice, rotateWebhookSecret, updateAiSettings } from "@/lib/ai/ai-settings";
+import { rateLimitSettingsSchema, updateRateLimits } from "@/lib/ai/rate-limit-settings";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { tenantAction } from "@/lib/http/tenant-action";
 import { apiKeyIdSchema, apiKeyNameSchema, noticeIdSchema, renameTenantSchema } from "@/lib/tenancy/schemas";
@@ -27,6 +28,12 @@ export const updateAiSettingsAction = tenantAction(aiSettingsSchema, { role: "ad
     // The first webhook URL gets a signing secret, shown this once.
     result: webhookSecret ? { webhookSecret } : undefined,
   };
+});
+
+export const updateRateLimitsAction = tenantAction(rateLimitSettingsSchema, { role: "admin" }, async (input, ctx) => {
+  await updateRateLimits(ctx, input);
+  revalidatePath("/settings");
+  return { ok: true, message: "API rate limits saved. They apply from the next request." };
 });
 
 export const rotateWebhookSecretAction = tenantAction(z.object({}), { role: "admin" }, async (_input, ctx) => {

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { Metadata } from "next";
 import { AiLimitsForm } from "@/components/ai/ai-limits-form";
+import { RateLimitsForm } from "@/components/ai/rate-limits-form";
 import { ApiKeyForm } from "@/components/ai/api-key-form";
 import { WebhookSecretForm } from "@/components/ai/webhook-secret-form";
 import { ReembedPanel } from "@/components/embeddings/reembed-panel";
@@ -9,6 +10,7 @@ import { ActionForm } from "@/components/ui/action-form";
 import { PageHeader } from "@/components/ui/empty-state";
 import { getGateway, isGatewayError } from "@/lib/ai";
 import { getAiProfile } from "@/lib/ai/ai-settings";
+import { planRateLimits, rateLimitLabels, rateLimitNames } from "@/lib/ai/plans";
 import { formatUsd } from "@/lib/ai/usage-report";
 import { listApiKeys } from "@/lib/auth/api-keys";
 import { requirePageTenant } from "@/lib/auth/page-guard";
@@ -24,6 +26,7 @@ import {
   rotateWebhookSecretAction,
   startReembedAction,
   updateAiSettingsAction,
+  updateRateLimitsAction,
 } from "./actions";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -148,14 +151,39 @@ export default async function SettingsPage() {
             ) : null}
           </Section>
 
+          <Section id="rate-limits-heading" title="API rate limits">
+            <p className="mb-3 text-sm text-slate-600">
+              Per minute on the OpenAI-compatible API: each key, and all keys of this workspace together. A call over a limit gets HTTP 429 with Retry-After;
+              every answer says what is left in OpenAI&apos;s <code className="font-mono">x-ratelimit-*</code> headers.
+            </p>
+            <dl className="mb-4 grid grid-cols-[auto_1fr] gap-x-6 gap-y-1 text-sm" data-testid="rate-limits-summary">
+              {rateLimitNames.map((name) => (
+                <div key={name} className="contents">
+                  <dt className="text-slate-500">{rateLimitLabels[name]}</dt>
+                  <dd className="font-medium">{number.format(profile.rateLimits[name])}</dd>
+                </div>
+              ))}
+            </dl>
+            <RateLimitsForm
+              action={updateRateLimitsAction}
+              raisable={!planRateLimits[profile.plan].capped}
+              fields={rateLimitNames.map((name) => ({
+                name,
+                label: rateLimitLabels[name],
+                plan: number.format(planRateLimits[profile.plan].limits[name]),
+                value: profile.ownRateLimits[name] === null ? "" : String(profile.ownRateLimits[name]),
+              }))}
+            />
+          </Section>
+
           <Section id="reembed-heading" title="Embeddings">
             {typeof reembed === "string" ? <p className="text-sm text-amber-800">{reembed}</p> : reembed ? <ReembedSection estimate={reembed} /> : null}
           </Section>
 
           <Section id="keys-heading" title="API keys">
             <p className="mb-3 text-sm text-slate-600">
-              For the OpenAI-compatible API at <code className="font-mono">/api/v1</code> (chat completions, embeddings, models). Same limits, cache and
-              metering as the app.
+              For the OpenAI-compatible API at <code className="font-mono">/api/v1</code> (chat completions, responses, embeddings, models). Same limits, cache
+              and metering as the app.
             </p>
             <p className="mb-3 text-sm text-slate-600" data-testid="api-key-lifetime">
               A key stops working when the person who created it leaves this workspace, is removed, or is no longer an owner or admin. Create keys for

@@ -11,6 +11,7 @@ import { admit, type Admission, type AdmitInput, type Reservation } from "../quo
 import { isGatewayError } from "../errors";
 import { recordCall } from "./records";
 import { countTokens } from "../tokens";
+import type { TenantProfile } from "../tenant-profile";
 import type { CallContext, ModelTarget } from "../types";
 import type { GatewayRuntime, GenerateRequest } from "./types";
 
@@ -32,7 +33,26 @@ export async function prepareCall(rt: GatewayRuntime, ctx: CallContext, request:
   const profile = await rt.profile(ctx.tenantId);
   const chain = rt.chainForProfile(profile, request.role, estimatedInputTokens);
   const maxOutputTokens = request.maxOutputTokens ?? rt.config.defaultMaxOutputTokens[request.role];
+  // The caller's own admission first (rate limits): a refused call costs no embedding or quota work.
+  if (!ctx.admission) return lookUpAndReserve(rt, ctx, request, { requestId, started, profile, chain, maxOutputTokens, estimatedInputTokens });
+  await ctx.admission.admit(requestId, estimatedInputTokens + maxOutputTokens);
+  try {
+    return await lookUpAndReserve(rt, ctx, request, { requestId, started, profile, chain, maxOutputTokens, estimatedInputTokens });
+  } catch (error) {
+    // No provider was called: the call used nothing of what it was admitted for.
+    ctx.admission.settle(requestId, 0);
+    throw error;
+  }
+}
 
+/** The cache lookup or, on a miss, the quota reservation: one round trip to Postgres. */
+async function lookUpAndReserve(
+  rt: GatewayRuntime,
+  ctx: CallContext,
+  request: GenerateRequest,
+  base: Pick<Prepared, "requestId" | "started" | "chain" | "maxOutputTokens" | "estimatedInputTokens"> & { profile: TenantProfile },
+): Promise<Prepared> {
+  const { requestId, started, profile, chain, maxOutputTokens, estimatedInputTokens } = base;
   // Cacheable: text-only prompts whose private context (if any) is identified by chunk ids. A
   // prompt carrying tool calls or results is not: a tool result is fresh outside data, like
   // retrieved context without ids. Tool definitions are part of the key, so an answer given with
@@ -65,7 +85,7 @@ export async function prepareCall(rt: GatewayRuntime, ctx: CallContext, request:
   const question = messages ? singleTurnQuestion(messages) : null;
   let semantic: { scopeKey: string; embedding: number[] } | null = null;
   if (cacheable && threshold !== undefined && question && (readCache || writeCache)) {
-    const embedded = await rt.embed({ ...ctx, feature: "semantic-cache", requestId: `${requestId}:semantic-key`, cache: undefined }, [
+    const embedded = await rt.embed({ ...ctx, feature: "semantic-cache", requestId: `${requestId}:semantic-key`, cache: undefined, admission: undefined }, [
       ctx.cacheQuestion ?? question.text,
     ]);
     const embeddingModel = `${embedded.provider}:${embedded.model}`;

@@ -15,6 +15,7 @@ export async function embedValues(rt: GatewayRuntime, ctx: CallContext, values: 
   const profile = await rt.profile(ctx.tenantId);
   const chain = rt.chainForProfile(profile, "embedding", 0);
   const tokens = values.reduce((sum, value) => sum + countTokens(value), 0);
+  if (ctx.admission) await ctx.admission.admit(requestId, tokens);
   const price = priceOf(rt.config.pricing, chain[0]!.model);
   const admission = await admitCall(rt, ctx, {
     profile,
@@ -27,6 +28,9 @@ export async function embedValues(rt: GatewayRuntime, ctx: CallContext, values: 
     ttlMs: rt.config.reservationTtlMs,
     charge: spendsAllowance(chain),
     call: { requestId, feature: ctx.feature, role: "embedding", provider: chain[0]!.provider, model: chain[0]!.model, apiKeyId: ctx.apiKeyId ?? null },
+  }).catch((error: unknown) => {
+    ctx.admission?.settle(requestId, 0);
+    throw error;
   });
   const reservation = admission.kind === "admitted" ? admission.reservation : null;
   const prepared = { requestId, started, reservation, chain, estimatedInputTokens: tokens };

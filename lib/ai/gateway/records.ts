@@ -16,6 +16,7 @@ export function recordCall(
   prepared: Recorded,
   fields: Partial<CallRecord> & Pick<CallRecord, "provider" | "model" | "status">,
 ): void {
+  ctx.admission?.settle(prepared.requestId, (fields.inputTokens ?? 0) + (fields.outputTokens ?? 0));
   meter.record({
     tenantId: ctx.tenantId,
     requestId: prepared.requestId,

@@ -5,7 +5,7 @@ async function notFound(request: Request): Promise<Response> {
   const path = new URL(request.url).pathname;
   return openAiError(
     404,
-    `Unknown API path ${path}. Keel serves /api/v1/chat/completions, /api/v1/embeddings and /api/v1/models.`,
+    `Unknown API path ${path}. Keel serves /api/v1/chat/completions, /api/v1/responses, /api/v1/embeddings and /api/v1/models.`,
     "invalid_request_error",
     "unknown_url",
   );

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { getGateway } from "@/lib/ai";
 import { getBlobStore } from "@/lib/storage";
-import { makeDocxZipBomb, makeEncryptedPdf, makePdf, makeScannedPdf, corruptPdf } from "@/test/document-fixtures";
+import { makeEncryptedPdf, makePdf, makeScannedPdf, corruptPdf } from "@/test/document-fixtures";
+import { docxDeflateBomb } from "@/test/hostile-documents";
 import { createTenant } from "@/test/fixtures";
 import { documentState, runAnalysis, usageOf } from "@/test/documents-harness";
 import { setLimits } from "@/test/gateway-harness";
@@ -62,7 +63,8 @@ describe("refused during analysis: a clear reason on the document, no chunks, no
     ["a corrupt PDF", "broken.pdf", () => corruptPdf(), "corrupt", /damaged/],
     ["an encrypted PDF", "locked.pdf", () => makeEncryptedPdf(), "encrypted", /password-protected/],
     ["a scanned PDF with no text layer", "scan.pdf", () => makeScannedPdf(), "no_text", /No text found.*OCR/],
-    ["a DOCX zip bomb", "bomb.docx", () => makeDocxZipBomb(40), "zip_bomb", /zip bomb/],
+    ["a DOCX zip bomb whose headers tell the truth", "bomb.docx", () => docxDeflateBomb(512, false), "zip_bomb", /declares 512 MB.*zip bomb/],
+    ["a DOCX zip bomb whose headers lie", "bomb.docx", () => docxDeflateBomb(512, true), "zip_bomb", /word\/document\.xml.*expands to more than 64 MB/],
   ])("%s", async (_label, fileName, make, code, message) => {
     const tenant = await createTenant("Bad document");
     const { document, request } = await acceptUpload(tenant, { fileName, bytes: await make(), collectionId: null });

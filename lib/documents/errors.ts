@@ -11,6 +11,10 @@ export type DocumentProblem =
   | "corrupt"
   | "encrypted"
   | "zip_bomb"
+  | "too_complex"
+  | "too_long"
+  | "timed_out"
+  | "out_of_memory"
   | "no_text"
   | "quota_exceeded"
   | "provider_failed";

@@ -13,11 +13,10 @@ import { updateJob, updateJobIn } from "@/lib/jobs/progress";
 import { notifyIn } from "@/lib/notifications/notifications";
 import { getBlobStore } from "@/lib/storage";
 import { analyzeWhole, SECTION_TOKENS, summarizeSection, type SectionSummary } from "./analysis";
-import { chunkSegments, chunkSettingsFromEnv } from "./chunk";
+import { chunkSettingsFromEnv } from "./chunk-settings";
 import { embeddingInput } from "./embedding-input";
 import { DocumentRejected } from "./errors";
-import { extractDocument } from "./extract";
-import { detectLanguage } from "./language";
+import { getDocumentPool } from "./processing/pool";
 
 export interface AnalysisInput {
   tenantId: string;
@@ -97,12 +96,12 @@ export async function extractAndChunk(input: AnalysisInput): Promise<Prepared> {
   });
   const original = await getBlobStore().get(document.storageKey);
   if (!original) throw new DocumentRejected("corrupt", "The original file is missing from storage, so it cannot be analysed. Upload it again.");
-  const extracted = await extractDocument(original, document.kind, async (done, total) => {
+  // Off this thread: the file is untrusted (lib/documents/processing).
+  const pool = getDocumentPool();
+  const extracted = await pool.extract({ bytes: original, kind: document.kind }, async (done, total) => {
     await updateJob(input.tenantId, input.jobId, { done, total, message: `Reading page ${done} of ${total}` });
   });
-  const chunks = chunkSegments(extracted.segments, chunkSettingsFromEnv());
-  const language = detectLanguage(extracted.segments.map((s) => s.text).join("\n"));
-  const tokenCount = chunks.reduce((sum, c) => sum + c.tokenCount, 0);
+  const { chunks, language, tokenCount } = await pool.chunk({ segments: extracted.segments, settings: chunkSettingsFromEnv() });
 
   await withTenant(input.tenantId, async (tx) => {
     await updateJobIn(tx, input.tenantId, input.jobId, {

@@ -23,6 +23,12 @@ interface Scored {
  */
 const MIN_GAIN_RATIO = 0.5;
 
+/**
+ * Context read per call, in characters: far more than retrieval ever sends (a dozen passages of a
+ * few KB), and a bound on the work one prompt can cause (the rest is not read).
+ */
+export const MAX_CONTEXT_CHARS = 256 * 1024;
+
 export class Corpus {
   readonly sentences: readonly Sentence[];
   private readonly documentFrequency = new Map<string, number>();
@@ -35,8 +41,12 @@ export class Corpus {
   constructor(parts: ReadonlyArray<{ text: string; source: SentenceSource }>) {
     const sentences: Sentence[] = [];
     const seen = new Set<string>();
+    let budget = MAX_CONTEXT_CHARS;
     for (const part of parts) {
-      for (const block of splitBlocks(part.text)) {
+      if (budget <= 0) break;
+      const text = part.text.length > budget ? part.text.slice(0, budget) : part.text;
+      budget -= text.length;
+      for (const block of splitBlocks(text)) {
         for (const text of splitSentences(block)) {
           if (part.source === "system" && isInstruction(text)) continue;
           const terms = new Set(contentTerms(text));

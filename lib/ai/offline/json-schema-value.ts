@@ -332,6 +332,16 @@ const FORMAT_PLACEHOLDERS: Readonly<Record<string, string>> = {
   ipv6: "::1",
 };
 
+/** `text` without its last (possibly cut) word and the white space before it, found from the end. */
+function beforeLastWord(text: string): string {
+  const isSpace = (char: string | undefined) => char !== undefined && /\s/.test(char);
+  let at = text.length;
+  while (at > 0 && !isSpace(text[at - 1])) at--;
+  if (at === 0) return text;
+  while (at > 0 && isSpace(text[at - 1])) at--;
+  return text.slice(0, at);
+}
+
 /** Applies format, maxLength and minLength so the string validates. */
 function fitString(value: string, schema: JSONSchema7, name: string): string {
   let text = (schema.format && FORMAT_PLACEHOLDERS[schema.format]) ?? value;
@@ -341,7 +351,7 @@ function fitString(value: string, schema: JSONSchema7, name: string): string {
   while (text.length < minLength) text = `${text} ${humanise(name)}`;
   if (text.length > maxLength) {
     const cut = text.slice(0, maxLength);
-    const atWord = cut.replace(/\s+\S*$/, "");
+    const atWord = beforeLastWord(cut);
     text = atWord.length >= minLength && atWord.length > 0 ? atWord : cut;
   }
   return text;

@@ -8,7 +8,8 @@ import { docxDeflateBomb } from "@/test/hostile-documents";
 import { createTenant } from "@/test/fixtures";
 import { documentState, runAnalysis, usageOf } from "@/test/documents-harness";
 import { setLimits } from "@/test/gateway-harness";
-import { acceptUpload, listDocuments } from "./documents";
+import { listDocuments } from "./documents";
+import { acceptUpload } from "./upload";
 
 const text = (value: string) => new TextEncoder().encode(value);
 
@@ -104,7 +105,7 @@ describe("handled as what they are", () => {
   it("keeps unsafe file names only as safe display names", async () => {
     const tenant = await createTenant("Names");
     const names = ["../../etc/passwd.md", "C:\\Windows\\system32\\evil.md", "bell\u0007and\u202Egnp.md", `${"long-".repeat(60)}name.md`];
-    for (const fileName of names) await acceptUpload(tenant, { fileName, bytes: text("# Note\n\nHello there."), collectionId: null });
+    for (const [i, fileName] of names.entries()) await acceptUpload(tenant, { fileName, bytes: text(`# Note ${i}\n\nHello there.`), collectionId: null });
     const stored = (await listDocuments(tenant)).map((d) => d.name).sort();
     expect(stored).toContain("passwd.md");
     expect(stored).toContain("evil.md");

@@ -35,6 +35,8 @@ export function workerExecArgv(execArgv: readonly string[] = process.execArgv): 
   return loadsTsx ? [...execArgv] : [...execArgv, "--import", "tsx"];
 }
 
+const describeMs = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);
+
 const STAGE_WORDS = { extract: "reading the file", chunk: "splitting its text into passages" } as const;
 
 export class DocumentPool {
@@ -101,7 +103,7 @@ export class DocumentPool {
       if (timeout.signal.aborted) {
         throw new DocumentRejected(
           "timed_out",
-          `This document could not be processed: ${STAGE_WORDS[stage]} took longer than ${Math.round(this.settings.stageTimeoutMs / 1000)} s, the most Keel allows, so it was stopped.`,
+          `This document could not be processed: ${STAGE_WORDS[stage]} took longer than ${describeMs(this.settings.stageTimeoutMs)}, the most Keel allows, so it was stopped.`,
         );
       }
       if ((error as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY") {

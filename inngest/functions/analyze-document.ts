@@ -41,10 +41,13 @@ async function stage<T>(input: AnalysisInput, work: () => Promise<T>): Promise<T
   }
 }
 
-/** What the document says after the last retry failed: never raw internals. */
+/**
+ * What the document says after the last retry failed: never raw internals. Problems with the file
+ * itself never get here (they stop the run at once, named: lib/documents/errors.ts).
+ */
 function describeFinalFailure(error: unknown): string {
   const detail = isGatewayError(error) ? ` (${error.message})` : "";
-  return `The analysis failed after several attempts${detail}. Retry it from the document page; if it keeps failing, the file may be unusual.`;
+  return `The analysis failed after several attempts${detail}. Retry it from the document page; if it keeps failing, ask an admin to check Keel's logs.`;
 }
 
 export const analyzeDocumentFunction = inngest.createFunction(

@@ -9,6 +9,7 @@ import {
   deflateBombStream,
   docxDeepNesting,
   docxDeflateBomb,
+  markdownDataUri,
   markdownLongHeading,
   pdfInflatingStream,
   rawZip,
@@ -146,6 +147,11 @@ describe("Markdown", () => {
     const { segments } = extractMarkdown(new TextDecoder().decode(markdownLongHeading()));
     expect(segments[0]!.heading).toHaveLength(32 * 1024);
     expect(segments.map((s) => s.heading?.slice(0, 4))).toEqual([segments[0]!.heading!.slice(0, 4), "Next"]);
+  });
+
+  it("drops inline data URIs, keeping the link text", () => {
+    const { segments } = extractMarkdown(new TextDecoder().decode(markdownDataUri(1)));
+    expect(segments.map((s) => s.text).join("\n")).toBe("# Figure\n\nThe chart below.\n\n![chart]()\n\nEnd of the note.");
   });
 });
 

@@ -24,10 +24,11 @@ interface Scored {
 const MIN_GAIN_RATIO = 0.5;
 
 /**
- * Context read per call, in characters: far more than retrieval ever sends (a dozen passages of a
- * few KB), and a bound on the work one prompt can cause (the rest is not read).
+ * Context read per call, in characters: more than retrieval sends (a dozen passages of a few KB)
+ * or a document section's analysis (6,000 tokens), and a bound on the work one prompt can cause on
+ * the app's own thread (about 0.1 s here; 256 KB took 0.5 s). The rest is not read.
  */
-export const MAX_CONTEXT_CHARS = 256 * 1024;
+export const MAX_CONTEXT_CHARS = 64 * 1024;
 
 export class Corpus {
   readonly sentences: readonly Sentence[];

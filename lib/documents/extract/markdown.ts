@@ -21,8 +21,12 @@ export function atxHeading(line: string): string | null {
   return text || null;
 }
 
+// An inline data URI (an image pasted into a note) carries no text: megabytes of base64 would only
+// become passages of noise. The link keeps its text; the URI goes. One pass, no backtracking.
+const DATA_URI = /\]\(data:[^\s)]*\)/g;
+
 export function extractMarkdown(text: string): ExtractedDocument {
-  const lines = text.split(/\r?\n/);
+  const lines = text.replace(DATA_URI, "]()").split(/\r?\n/);
   const segments: TextSegment[] = [];
   let heading: string | null = null;
   let buffer: string[] = [];

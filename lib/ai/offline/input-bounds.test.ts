@@ -5,6 +5,7 @@ import { pseudoWord } from "@/test/hostile-documents";
 import { Corpus, MAX_CONTEXT_CHARS } from "./corpus";
 import { embedTextOffline, MAX_EMBEDDING_CHARS } from "./embedding-model";
 import { OfflineLanguageModel } from "./language-model";
+import { structuredAnswer } from "./json-schema-value";
 import { bareWord } from "./names";
 import { queryTerms, splitBlocks, splitSentences } from "./text";
 
@@ -60,5 +61,19 @@ describe("offline model input bounds", () => {
     const vector = embedTextOffline(word);
     expect(vector).toEqual(embedTextOffline(word.slice(0, MAX_EMBEDDING_CHARS)));
     expect(Math.hypot(...vector)).toBeCloseTo(1, 6);
+  });
+});
+
+describe("names that are also JavaScript object keys", () => {
+  it("fills properties and formats called __proto__, constructor and toString as plain names", () => {
+    const corpus = new Corpus([{ text: "The plant reports output.", source: "message" }]);
+    // Parsed from JSON, as a request body is: an object literal's `__proto__:` would set the prototype.
+    const schema = JSON.parse(
+      '{"type":"object","properties":{"__proto__":{"type":"string"},"a":{"type":"string","format":"constructor"},"b":{"type":"string","format":"__proto__"}},"required":["__proto__","a","b","toString","constructor"]}',
+    ) as never;
+    const value = JSON.parse(structuredAnswer(corpus, "What is reported?", schema)) as Record<string, unknown>;
+    expect(Object.keys(value).sort()).toEqual(["__proto__", "a", "b", "constructor", "toString"]);
+    expect(typeof value.a).toBe("string");
+    expect(typeof value.b).toBe("string");
   });
 });

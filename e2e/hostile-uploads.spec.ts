@@ -99,7 +99,7 @@ test.beforeAll(async ({ browser }) => {
     });
     expect(upload.status()).toBe(201);
     const { document } = (await upload.json()) as { document: { id: string } };
-    await expect.poll(async () => (await documentState(document.id)).stage, { timeout: 120_000, intervals: [250] }).toBe("ready");
+    await expect.poll(async () => (await documentState(document.id)).stage, { timeout: 120_000, intervals: [1_000] }).toBe("ready");
   }
 });
 
@@ -163,7 +163,7 @@ for (const attack of attacks) {
       expect(upload.status(), await upload.text()).toBe(201);
       const { document } = (await upload.json()) as { document: { id: string } };
       if (attack.error) {
-        await expect.poll(async () => (await documentState(document.id)).stage, { timeout: 90_000, intervals: [250] }).toBe("failed");
+        await expect.poll(async () => (await documentState(document.id)).stage, { timeout: 90_000, intervals: [1_000] }).toBe("failed");
         const { error } = await documentState(document.id);
         expect(error).toMatch(/could not be processed/);
         expect(error).toMatch(attack.error);
@@ -173,7 +173,7 @@ for (const attack of attacks) {
         // Embedding spends the workspace's monthly tokens: once they are gone, a document fails at
         // that stage with the quota's reason, which also shows its text was read and chunked.
         await expect
-          .poll(async () => (await documentState(document.id)).stage, { timeout: 120_000, intervals: [250] })
+          .poll(async () => (await documentState(document.id)).stage, { timeout: 120_000, intervals: [1_000] })
           .toMatch(/^(embedding|analysing|ready|failed)$/);
         const { stage, error } = await documentState(document.id);
         if (stage === "failed") expect(error).toMatch(/monthly token limit/);

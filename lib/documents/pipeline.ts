@@ -98,11 +98,10 @@ export async function extractAndChunk(input: AnalysisInput): Promise<Prepared> {
   const original = await getBlobStore().get(document.storageKey);
   if (!original) throw new DocumentRejected("corrupt", "The original file is missing from storage, so it cannot be analysed. Upload it again.");
   // Off this thread: the file is untrusted (lib/documents/processing).
-  const pool = getDocumentPool();
-  const extracted = await pool.extract({ bytes: original, kind: document.kind }, async (done, total) => {
+  const extracted = await getDocumentPool().prepare({ bytes: original, kind: document.kind, settings: chunkSettingsFromEnv() }, async (done, total) => {
     await updateJob(input.tenantId, input.jobId, { done, total, message: `Reading page ${done} of ${total}` });
   });
-  const { chunks, language, tokenCount } = await pool.chunk({ segments: extracted.segments, settings: chunkSettingsFromEnv() });
+  const { chunks, language, tokenCount } = extracted;
 
   await withTenant(input.tenantId, async (tx) => {
     await updateJobIn(tx, input.tenantId, input.jobId, {

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, describe, expect, it } from "vitest";
-import { largeHtml } from "@/test/hostile-documents";
+import { largeHtml, textOneWord } from "@/test/hostile-documents";
 import { DocumentPool, workerExecArgv } from "./pool";
 
 const small = () => new TextEncoder().encode("# Notes\n\nThe turbine reports its output every day.");
@@ -29,6 +29,22 @@ describe("document pool", () => {
     const chunked = await documents.chunk({ segments: extracted.segments, settings: { targetTokens: 800, overlapRatio: 0.2, maxDocumentTokens: 1e6 } });
     expect(chunked).toMatchObject({ language: "en", tokenCount: expect.any(Number) });
     expect(chunked.chunks).toHaveLength(1);
+  });
+
+  it("prepares a document in one task: passages, language, pages", async () => {
+    const prepared = await pool().prepare({ bytes: small(), kind: "markdown", settings: { targetTokens: 800, overlapRatio: 0.2, maxDocumentTokens: 1e6 } });
+    expect(prepared).toMatchObject({ language: "en", pageCount: null, chunks: [expect.objectContaining({ heading: "Notes" })] });
+  });
+
+  it("gives each stage of a prepared document its own time limit, and names the stage that overran", async () => {
+    // Reading 1 MB of text is quick; tokenizing a 1 MB word takes seconds.
+    await expect(
+      pool({ stageTimeoutMs: 1_500 }).prepare({
+        bytes: textOneWord(1),
+        kind: "text",
+        settings: { targetTokens: 800, overlapRatio: 0.2, maxDocumentTokens: 1e7 },
+      }),
+    ).rejects.toMatchObject({ code: "timed_out", message: expect.stringMatching(/splitting its text into passages took longer than 2 s/) });
   });
 
   it("stops a stage past its time limit, says so, and replaces the thread", async () => {

@@ -18,8 +18,8 @@ import { DocumentRejected } from "../errors";
 import type { ExtractedDocument } from "../extract";
 import type { ExtractProgress } from "../extract/types";
 import { processingSettingsFromEnv, type ProcessingSettings } from "./settings";
-import type { ChunkedDocument, ChunkInput, ExtractInput } from "./stages";
-import type { StageMessage, StageOutcome, StageTask } from "./worker";
+import type { ChunkedDocument, ChunkInput, ExtractInput, PrepareInput, PreparedDocument } from "./stages";
+import type { StageMessage, StageName, StageOutcome, StageTask } from "./worker";
 
 export const WORKER_SCRIPT = path.join("lib", "documents", "processing", "worker.ts");
 
@@ -40,7 +40,7 @@ const describeMs = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 
 const STAGE_WORDS = { extract: "reading the file", chunk: "splitting its text into passages" } as const;
 
 export class DocumentPool {
-  private readonly piscina: Piscina<StageTask, StageOutcome<ExtractedDocument | ChunkedDocument>>;
+  private readonly piscina: Piscina<StageTask, StageOutcome<ExtractedDocument | ChunkedDocument | PreparedDocument>>;
 
   constructor(readonly settings: ProcessingSettings) {
     this.piscina = new Piscina({
@@ -54,12 +54,20 @@ export class DocumentPool {
     });
   }
 
+  /**
+   * A document's passages, language, token and page counts from its original: extraction then
+   * chunking on one thread (each stage with its own time limit), so the whole text never comes
+   * back to this thread. What the analysis uses.
+   */
+  prepare(input: PrepareInput, onProgress?: ExtractProgress): Promise<PreparedDocument> {
+    const bytes = movable(input.bytes);
+    return this.run("prepare", { ...input, bytes }, [bytes.buffer as ArrayBuffer], onProgress) as Promise<PreparedDocument>;
+  }
+
   /** Text out of a document's original. */
   extract(input: ExtractInput, onProgress?: ExtractProgress): Promise<ExtractedDocument> {
-    // The bytes move to the thread, not copied (the caller must not use them afterwards); a view
-    // into a larger buffer is copied first, so nothing else loses its memory.
-    const owned = input.bytes.byteOffset === 0 && input.bytes.byteLength === input.bytes.buffer.byteLength ? input.bytes : input.bytes.slice();
-    return this.run("extract", { ...input, bytes: owned }, [owned.buffer as ArrayBuffer], onProgress) as Promise<ExtractedDocument>;
+    const bytes = movable(input.bytes);
+    return this.run("extract", { ...input, bytes }, [bytes.buffer as ArrayBuffer], onProgress) as Promise<ExtractedDocument>;
   }
 
   /** Passages, language and token count of extracted text. */
@@ -78,17 +86,22 @@ export class DocumentPool {
 
   private async run(
     stage: StageTask["stage"],
-    input: ExtractInput | ChunkInput,
+    input: ExtractInput | ChunkInput | PrepareInput,
     transfer: ArrayBuffer[],
     onProgress?: ExtractProgress,
-  ): Promise<ExtractedDocument | ChunkedDocument> {
+  ): Promise<ExtractedDocument | ChunkedDocument | PreparedDocument> {
     const { port1, port2 } = new MessageChannel();
     const timeout = new AbortController();
     let timer: NodeJS.Timeout | undefined;
+    let current: StageName = "extract";
     let progress: Promise<void> = Promise.resolve();
     port1.on("message", (message: StageMessage) => {
-      if (message.type === "started") timer = setTimeout(() => timeout.abort(), this.settings.stageTimeoutMs);
-      else if (onProgress)
+      if (message.type === "stage") {
+        // Each stage has the whole limit, from when the thread starts it.
+        current = message.stage;
+        clearTimeout(timer);
+        timer = setTimeout(() => timeout.abort(), this.settings.stageTimeoutMs);
+      } else if (onProgress)
         progress = progress
           .then(() => onProgress(message.done, message.total))
           .catch((error: unknown) => log.warn({ err: error }, "documents: could not record progress"));
@@ -103,13 +116,13 @@ export class DocumentPool {
       if (timeout.signal.aborted) {
         throw new DocumentRejected(
           "timed_out",
-          `This document could not be processed: ${STAGE_WORDS[stage]} took longer than ${describeMs(this.settings.stageTimeoutMs)}, the most Keel allows, so it was stopped.`,
+          `This document could not be processed: ${STAGE_WORDS[current]} took longer than ${describeMs(this.settings.stageTimeoutMs)}, the most Keel allows, so it was stopped.`,
         );
       }
       if ((error as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY") {
         throw new DocumentRejected(
           "out_of_memory",
-          `This document could not be processed: ${STAGE_WORDS[stage]} needed more than ${this.settings.heapMb} MB of memory, the most Keel allows, so it was stopped.`,
+          `This document could not be processed: ${STAGE_WORDS[current]} needed more than ${this.settings.heapMb} MB of memory, the most Keel allows, so it was stopped.`,
         );
       }
       throw error;
@@ -118,6 +131,11 @@ export class DocumentPool {
       port1.close();
     }
   }
+}
+
+/** The bytes as a buffer of their own, movable to a thread (a view into a larger buffer is copied). */
+function movable(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
 /** This process's pool, created on first use. */

@@ -28,6 +28,14 @@ export function extractStage(input: ExtractInput, onProgress?: ExtractProgress):
   return extractDocument(input.bytes, input.kind, onProgress);
 }
 
+export interface PrepareInput extends ExtractInput {
+  settings: ChunkSettings;
+}
+
+export interface PreparedDocument extends ChunkedDocument {
+  pageCount: number | null;
+}
+
 export function chunkStage(input: ChunkInput): ChunkedDocument {
   const chunks = chunkSegments(input.segments, input.settings);
   const language = detectLanguage(input.segments.map((s) => s.text).join("\n"));

@@ -33,7 +33,7 @@ const saved = Object.fromEntries(PROVIDER_ENV.map((name) => [name, process.env[n
 const providerConfigured = PROVIDER_ENV.some((name) => saved[name]);
 
 const { seedBenchWorkspace } = await import("./workspace");
-const { acceptUpload } = await import("../lib/documents/documents");
+const { acceptUpload } = await import("../lib/documents/upload");
 const { runAnalysis } = await import("../test/documents-harness");
 const { createConversation, renameConversation } = await import("../lib/chat/conversations");
 const { startAnswer, followAnswer } = await import("../lib/chat/answers");

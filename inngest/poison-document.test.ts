@@ -10,7 +10,7 @@ import { closeDatabase } from "@/db/client";
 import { localExecutorRuns } from "@/db/schema";
 import { withSystem } from "@/db/scope";
 import { startAnalysis } from "@/inngest/analysis-jobs";
-import { acceptUpload } from "@/lib/documents/documents";
+import { acceptUpload } from "@/lib/documents/upload";
 import { createTestDatabase, dropTestDatabase } from "@/scripts/test-database";
 import { documentState } from "@/test/documents-harness";
 import { createTenant } from "@/test/fixtures";

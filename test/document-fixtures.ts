@@ -1,6 +1,6 @@
 // Real documents for the tests, generated on the spot: multi-page PDFs (with headings set in a
 // larger font), DOCX files (a real zip with the parts Word writes), and the broken ones people
-// upload by mistake or on purpose: encrypted, corrupt, scanned, zip bombs.
+// upload by mistake or on purpose: encrypted, corrupt, scanned (hostile ones: test/hostile-documents.ts).
 import { zipSync } from "fflate";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 
@@ -104,9 +104,4 @@ export function makeDocx(blocks: DocxBlock[], extra: Record<string, Uint8Array> 
     ),
     ...extra,
   });
-}
-
-/** A DOCX of a few KB whose media inflate to `megabytes` of zeros: a zip bomb. */
-export function makeDocxZipBomb(megabytes = 200): Uint8Array {
-  return makeDocx([{ paragraph: "Nothing to see here." }], { "word/media/padding.bin": new Uint8Array(megabytes * 1024 * 1024) });
 }

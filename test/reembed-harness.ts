@@ -11,7 +11,7 @@ import { rawRows } from "@/db/raw-rows";
 import { withSystem } from "@/db/scope";
 import { reembedFunction } from "@/inngest/functions/reembed";
 import { getGateway } from "@/lib/ai";
-import { acceptUpload } from "@/lib/documents/documents";
+import { acceptUpload } from "@/lib/documents/upload";
 import type { ReembedScope } from "@/lib/documents/reembed/types";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { runAnalysis } from "./documents-harness";

@@ -81,10 +81,38 @@ export const documents = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     analyzedAt: timestamp("analyzed_at", { withTimezone: true }),
   },
-  (t) => [index("documents_tenant_created_idx").on(t.tenantId, t.createdAt), index("documents_collection_idx").on(t.collectionId)],
+  (t) => [
+    index("documents_tenant_created_idx").on(t.tenantId, t.createdAt),
+    index("documents_collection_idx").on(t.collectionId),
+    // The duplicate check: the same content in the same collection (migration 0020).
+    index("documents_content_idx").on(t.tenantId, t.collectionId, t.sha256),
+  ],
 );
 export type Document = typeof documents.$inferSelect;
 export type NewDocument = typeof documents.$inferInsert;
+
+/**
+ * Uploads being received (lib/documents/upload.ts): written before the body is read, deleted when
+ * it ends. They count each person's uploads in flight across processes and hold their declared
+ * bytes against the storage quota; a row a crashed process left stops counting at `expiresAt`.
+ */
+export const uploadReservations = pgTable(
+  "upload_reservations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    bytes: bigint("bytes", { mode: "number" }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("upload_reservations_tenant_user_idx").on(t.tenantId, t.userId, t.expiresAt)],
+);
+export type UploadReservation = typeof uploadReservations.$inferSelect;
 
 /** Postgres full-text search vector (drizzle has no built-in type for it). */
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });

@@ -72,7 +72,8 @@ export function describeFinalFailure(error: Error, raw: unknown): string {
       return `${prefix} it needs more work than one analysis job may do (${error.message}).`;
   }
   const detail = isGatewayError(error) ? ` (${error.message})` : "";
-  return `${prefix} the analysis failed after several attempts${detail}. Retry it from the document page; if it keeps failing, the file may be unusual.`;
+  // Problems with the file itself never get here: they stop the run at once, named (lib/documents/errors.ts).
+  return `${prefix} the analysis failed after several attempts${detail}. Retry it from the document page; if it keeps failing, ask an admin to check Keel's logs.`;
 }
 
 export const analyzeDocumentFunction = inngest.createFunction(

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { aiExactCache, chatMessages, collections } from "@/db/schema";
 import { withSystem, withTenant } from "@/db/scope";
 import { keelModel } from "@/lib/ai";
-import { acceptUpload } from "@/lib/documents/documents";
+import { acceptUpload } from "@/lib/documents/upload";
 import { addMember, createTenant } from "@/test/fixtures";
 import { runAnalysis } from "@/test/documents-harness";
 import { eventsOf, generationRequests, newGateway, setLimits, startFakeProvidersForFile, testConfig } from "@/test/gateway-harness";

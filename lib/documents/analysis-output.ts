@@ -4,7 +4,7 @@
 import { z } from "zod";
 
 /** The markup analysis prompts put around the document (and its escaped closing form). */
-const SCAFFOLDING = /<\s*\/?\s*document\s*>/i;
+const SCAFFOLDING = /<\s*(?:\/\s*)?document\s*>/i;
 
 export const hasNoScaffolding = (text: string): boolean => !SCAFFOLDING.test(text);
 

@@ -3,13 +3,37 @@
 import { describe, expect, it } from "vitest";
 import { getGateway } from "@/lib/ai";
 import { getBlobStore } from "@/lib/storage";
-import { makeDocxZipBomb, makeEncryptedPdf, makePdf, makeScannedPdf, corruptPdf } from "@/test/document-fixtures";
+import { makeEncryptedPdf, makePdf, makeScannedPdf, corruptPdf } from "@/test/document-fixtures";
+import { docxDeflateBomb } from "@/test/hostile-documents";
 import { createTenant } from "@/test/fixtures";
 import { documentState, runAnalysis, usageOf } from "@/test/documents-harness";
-import { setLimits } from "@/test/gateway-harness";
-import { acceptUpload, listDocuments } from "./documents";
+import { setLimits, startFakeProvidersForFile } from "@/test/gateway-harness";
+import { listDocuments } from "./documents";
+import { acceptUpload } from "./upload";
 
 const text = (value: string) => new TextEncoder().encode(value);
+const providers = startFakeProvidersForFile();
+const resetGateway = () => (globalThis as { __keelSingletons?: Map<string, unknown> }).__keelSingletons?.delete("ai:gateway");
+
+/** Runs `body` with a paid provider configured (the fake OpenAI): offline calls spend no allowance. */
+async function withPaidProvider<T>(body: () => Promise<T>): Promise<T> {
+  const saved = { key: process.env.OPENAI_API_KEY, url: process.env.OPENAI_BASE_URL };
+  process.env.OPENAI_API_KEY = "test-openai";
+  process.env.OPENAI_BASE_URL = providers.openai.url;
+  resetGateway();
+  try {
+    return await body();
+  } finally {
+    for (const [name, value] of [
+      ["OPENAI_API_KEY", saved.key],
+      ["OPENAI_BASE_URL", saved.url],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    resetGateway();
+  }
+}
 
 async function expectNothingLeft(tenant: Awaited<ReturnType<typeof createTenant>>) {
   expect(await listDocuments(tenant)).toHaveLength(0);
@@ -67,7 +91,8 @@ describe("refused during analysis: a clear reason on the document, no chunks, no
     ["a corrupt PDF", "broken.pdf", () => corruptPdf(), "corrupt", /damaged/],
     ["an encrypted PDF", "locked.pdf", () => makeEncryptedPdf(), "encrypted", /password-protected/],
     ["a scanned PDF with no text layer", "scan.pdf", () => makeScannedPdf(), "no_text", /No text found.*OCR/],
-    ["a DOCX zip bomb", "bomb.docx", () => makeDocxZipBomb(40), "zip_bomb", /zip bomb/],
+    ["a DOCX zip bomb whose headers tell the truth", "bomb.docx", () => docxDeflateBomb(512, false), "zip_bomb", /declares 512 MB.*zip bomb/],
+    ["a DOCX zip bomb whose headers lie", "bomb.docx", () => docxDeflateBomb(512, true), "zip_bomb", /word\/document\.xml.*expands to more than 64 MB/],
   ])("%s", async (_label, fileName, make, code, message) => {
     const tenant = await createTenant("Bad document");
     const { document, request } = await acceptUpload(tenant, { fileName, bytes: await make(), collectionId: null });
@@ -84,23 +109,26 @@ describe("refused during analysis: a clear reason on the document, no chunks, no
     expect(await getBlobStore().list(`${tenant.tenantId}/`)).toEqual([document.storageKey]);
   });
 
-  it("a tenant over its AI quota: a clear failure on the document, not a retry storm", async () => {
-    const tenant = await createTenant("Over quota");
-    await setLimits(tenant, { monthlyTokenLimit: 50 });
-    const { document, request } = await acceptUpload(tenant, {
-      fileName: "q.pdf",
-      bytes: await makePdf([{ paragraphs: ["Plenty of words ".repeat(200)] }]),
-      collectionId: null,
-    });
-    const { error } = await runAnalysis(request);
-    expect(error).toMatchObject({ name: "NonRetriableError" });
-    const state = await documentState(document.id);
-    expect(state.document).toMatchObject({ status: "failed", errorCode: "quota_exceeded", error: expect.stringMatching(/monthly token limit.*resets on/) });
-    expect(state.chunks).toHaveLength(0);
-    await getGateway().flush();
-    // The refused embedding call cost nothing.
-    expect((await usageOf(tenant.tenantId)).every((u) => u.inputTokens + u.outputTokens === 0)).toBe(true);
-  });
+  it("a tenant over its AI quota: a clear failure on the document, not a retry storm", () =>
+    withPaidProvider(async () => {
+      const tenant = await createTenant("Over quota");
+      await setLimits(tenant, { monthlyTokenLimit: 50 });
+      const { document, request } = await acceptUpload(tenant, {
+        fileName: "q.pdf",
+        bytes: await makePdf([{ paragraphs: ["Plenty of words ".repeat(200)] }]),
+        collectionId: null,
+      });
+      const { error } = await runAnalysis(request);
+      expect(error).toMatchObject({ name: "NonRetriableError" });
+      const state = await documentState(document.id);
+      expect(state.document).toMatchObject({ status: "failed", errorCode: "quota_exceeded", error: expect.stringMatching(/monthly token limit.*resets on/) });
+      expect(state.chunks).toHaveLength(0);
+      await getGateway().flush();
+      // The refused embedding call cost nothing.
+      expect((await usageOf(tenant.tenantId)).every((u) => u.inputTokens + u.outputTokens === 0)).toBe(true);
+      // Refused before any provider was asked.
+      expect(providers.openai.requests).toHaveLength(0);
+    }));
 });
 
 describe("handled as what they are", () => {

@@ -4,25 +4,11 @@
 // they fit; longer ones are split at sentence ends, and only a sentence longer than a chunk is cut
 // between tokens. Every chunk carries the heading above it and the pages it spans.
 import { createHash } from "node:crypto";
-import { decode, encode } from "gpt-tokenizer/encoding/o200k_base";
+import { decode } from "gpt-tokenizer/encoding/o200k_base";
+import { defaultChunkSettings, type ChunkSettings } from "./chunk-settings";
+import { DocumentRejected } from "./errors";
 import type { TextSegment } from "./extract";
-
-export interface ChunkSettings {
-  /** Tokens per chunk (512–1024). */
-  targetTokens: number;
-  /** Share of each chunk repeated from the previous one. */
-  overlapRatio: number;
-}
-
-export const defaultChunkSettings: ChunkSettings = { targetTokens: 800, overlapRatio: 0.2 };
-
-export function chunkSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ChunkSettings {
-  const raw = env.KEEL_CHUNK_TOKENS;
-  if (!raw) return defaultChunkSettings;
-  const tokens = Number(raw);
-  if (!Number.isInteger(tokens) || tokens < 512 || tokens > 1024) throw new Error("KEEL_CHUNK_TOKENS must be a whole number from 512 to 1024");
-  return { ...defaultChunkSettings, targetTokens: tokens };
-}
+import { encodeBounded } from "./tokenize";
 
 export interface Chunk {
   index: number;
@@ -40,20 +26,35 @@ interface Unit {
   page: number | null;
 }
 
+// A sentence: text up to and including its end marks (or a line break), with the space after it.
+// The three parts cannot overlap, so matching never backtracks.
+const SENTENCE = /[^\n!.?\u3002\uff01\uff1f]+[!.?\u3002\uff01\uff1f]*\s*/gu;
+
+function tooLong(maxDocumentTokens: number): DocumentRejected {
+  return new DocumentRejected(
+    "too_long",
+    `This document could not be processed: its text is longer than ${maxDocumentTokens.toLocaleString("en")} tokens (about ${Math.round(maxDocumentTokens / 1300).toLocaleString("en")} pages), the most Keel analyses in one document. Split it into parts and upload those.`,
+  );
+}
+
 /** Paragraphs, or pieces of a paragraph that alone exceeds a chunk. */
-function unitsOf(segments: TextSegment[], maxTokens: number): Unit[] {
+function unitsOf(segments: TextSegment[], maxTokens: number, maxDocumentTokens: number): Unit[] {
   const units: Unit[] = [];
+  let total = 0;
   for (const segment of segments) {
+    if (total > maxDocumentTokens) throw tooLong(maxDocumentTokens);
     for (const paragraph of segment.text.split(/\n{2,}/)) {
       const text = paragraph.trim();
       if (!text) continue;
-      const tokens = encode(`${text}\n\n`);
+      const tokens = encodeBounded(`${text}\n\n`);
+      total += tokens.length;
+      if (total > maxDocumentTokens) throw tooLong(maxDocumentTokens);
       if (tokens.length <= maxTokens) {
         units.push({ tokens, heading: segment.heading, page: segment.page });
         continue;
       }
-      for (const sentence of text.match(/[^.!?。！？\n]+(?:[.!?。！？]+|\n|$)\s*/gu) ?? [text]) {
-        const sentenceTokens = encode(sentence);
+      for (const sentence of text.match(SENTENCE) ?? [text]) {
+        const sentenceTokens = encodeBounded(sentence);
         for (let i = 0; i < sentenceTokens.length; i += maxTokens) {
           units.push({ tokens: sentenceTokens.slice(i, i + maxTokens), heading: segment.heading, page: segment.page });
         }
@@ -66,7 +67,7 @@ function unitsOf(segments: TextSegment[], maxTokens: number): Unit[] {
 export function chunkSegments(segments: TextSegment[], settings: ChunkSettings = defaultChunkSettings): Chunk[] {
   const overlapTokens = Math.floor(settings.targetTokens * settings.overlapRatio);
   // New text per chunk: the rest of the budget after the overlap carried over.
-  const units = unitsOf(segments, settings.targetTokens - overlapTokens);
+  const units = unitsOf(segments, settings.targetTokens - overlapTokens, settings.maxDocumentTokens);
   const chunks: Chunk[] = [];
   let carried: Unit[] = [];
   let next = 0;
@@ -114,7 +115,7 @@ function tailOf(units: Unit[], count: number): Unit[] {
     const text = decode(unit.tokens.slice(unit.tokens.length - remaining));
     const boundary = text.search(/\s/);
     const trimmed = boundary >= 0 ? text.slice(boundary + 1) : text;
-    if (trimmed.trim()) tail.unshift({ ...unit, tokens: encode(trimmed) });
+    if (trimmed.trim()) tail.unshift({ ...unit, tokens: encodeBounded(trimmed) });
     break;
   }
   return tail;

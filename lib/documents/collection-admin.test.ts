@@ -11,7 +11,7 @@ import { addMember, createTenant } from "@/test/fixtures";
 import { documentState, runAnalysis } from "@/test/documents-harness";
 import { createCollection, deleteCollection, moveDocument, renameCollection } from "./collection-admin";
 import { listCollections } from "./collections";
-import { acceptUpload } from "./documents";
+import { acceptUpload } from "./upload";
 
 type Owner = Awaited<ReturnType<typeof createTenant>>;
 let owner: Owner;

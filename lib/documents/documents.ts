@@ -1,7 +1,6 @@
-// Documents as people handle them: upload (type by content, size and storage limits, original
-// kept in the blob store), list, look at, re-analyse, cancel, delete. Every query runs in the
-// tenant's scope; every id from a request is checked against the tenant in the query itself.
-import { createHash, randomUUID } from "node:crypto";
+// Documents as people handle them: list, look at, re-analyse, cancel, delete (uploads:
+// upload.ts). Every query runs in the tenant's scope; every id from a request is checked against
+// the tenant in the query itself.
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import {
   collections,
@@ -20,17 +19,11 @@ import type { Tx } from "@/db/client";
 import { withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
 import { log } from "@/lib/observability/log";
-import { getBlobStore, documentBlobKey, type BlobStore } from "@/lib/storage";
+import { getBlobStore, type BlobStore } from "@/lib/storage";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { hasRole } from "@/lib/tenancy/roles";
 import { publish, publishDocumentChange } from "@/lib/jobs/job-events";
 import { updateJobIn } from "@/lib/jobs/progress";
-import { resolveCollection } from "./collections";
-import { detectDocumentKind } from "./detect-kind";
-import { refuseDuplicateContent } from "./duplicates";
-import { DocumentRejected } from "./errors";
-import { safeFileName } from "./file-name";
-import { documentLimitsFromEnv, formatBytes, type DocumentLimits } from "./limits";
 
 /** What the caller sends to start an analysis (as an Inngest event). */
 export interface AnalysisRequest {
@@ -44,17 +37,7 @@ export interface AnalysisRequest {
 
 const PRIORITY: Record<PlanTier, number> = { free: 0, pro: 60, enterprise: 120 };
 
-export interface UploadDeps {
-  store?: BlobStore;
-  limits?: DocumentLimits;
-}
-
-async function lockTenantStorage(tx: Tx, tenantId: string): Promise<void> {
-  // Serialises this tenant's uploads, so two at once cannot both fit under the quota.
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`storage:${tenantId}`}, 0))`);
-}
-
-async function newJob(tx: Tx, tenantId: string, documentId: string, createdBy: string): Promise<Job> {
+export async function newJob(tx: Tx, tenantId: string, documentId: string, createdBy: string): Promise<Job> {
   const [job] = await tx
     .insert(jobs)
     .values({ tenantId, kind: "analyze-document", documentId, status: "queued", stage: "queued", message: "Waiting to start", createdBy })
@@ -75,94 +58,9 @@ async function newJob(tx: Tx, tenantId: string, documentId: string, createdBy: s
   return job!;
 }
 
-async function priorityOf(tx: Tx, tenantId: string): Promise<number> {
+export async function priorityOf(tx: Tx, tenantId: string): Promise<number> {
   const [tenant] = await tx.select({ plan: tenants.plan }).from(tenants).where(eq(tenants.id, tenantId));
   return PRIORITY[tenant?.plan ?? "free"];
-}
-
-/**
- * Takes one uploaded file: refuses what Keel cannot read or store (with the reason), keeps the
- * original, and creates the document with its first analysis job. The caller sends the returned
- * request to the job system.
- */
-export async function acceptUpload(
-  ctx: TenantContext,
-  input: { fileName: string; bytes: Uint8Array; collectionId: string | null },
-  deps: UploadDeps = {},
-): Promise<{ document: Document; request: AnalysisRequest }> {
-  const limits = deps.limits ?? documentLimitsFromEnv();
-  const store = deps.store ?? getBlobStore();
-  const name = safeFileName(input.fileName);
-  if (input.bytes.length > limits.maxFileBytes) {
-    throw new DocumentRejected(
-      "too_large",
-      `This file is ${formatBytes(input.bytes.length)}; the largest file Keel takes is ${formatBytes(limits.maxFileBytes)}.`,
-    );
-  }
-  const kind = detectDocumentKind(input.bytes, name);
-  const documentId = randomUUID();
-  const storageKey = documentBlobKey(ctx.tenantId, documentId);
-  const sha256 = createHash("sha256").update(input.bytes).digest("hex");
-  let stored = false;
-  try {
-    return await withTenant(
-      ctx.tenantId,
-      async (tx) => {
-        await lockTenantStorage(tx, ctx.tenantId);
-        const collection = await resolveCollection(tx, ctx.tenantId, input.collectionId);
-        // Before the quota: a file that is already here needs no room, and saying so helps more.
-        await refuseDuplicateContent(tx, ctx.tenantId, collection.id, sha256);
-        const [usage] = await tx
-          .select({ bytes: sql<string>`coalesce(sum(${documents.sizeBytes}), 0)` })
-          .from(documents)
-          .where(eq(documents.tenantId, ctx.tenantId));
-        const used = Number(usage?.bytes ?? 0);
-        if (used + input.bytes.length > limits.tenantStorageBytes) {
-          throw new DocumentRejected(
-            "storage_quota",
-            `This workspace stores ${formatBytes(used)} of its ${formatBytes(limits.tenantStorageBytes)}; this ${formatBytes(input.bytes.length)} file does not fit. Delete documents you no longer need, or ask an admin to raise the limit.`,
-          );
-        }
-        const [document] = await tx
-          .insert(documents)
-          .values({
-            id: documentId,
-            tenantId: ctx.tenantId,
-            collectionId: collection.id,
-            name,
-            kind,
-            sizeBytes: input.bytes.length,
-            sha256,
-            storageKey,
-            status: "queued",
-            version: 1,
-            uploadedBy: ctx.userId,
-          })
-          .returning();
-        const job = await newJob(tx, ctx.tenantId, documentId, ctx.userId);
-        await publishDocumentChange(tx, ctx.tenantId, documentId, "created", {
-          name,
-          kind,
-          sizeBytes: input.bytes.length,
-          collectionId: collection.id,
-          collectionName: collection.name,
-          createdAt: document!.createdAt.toISOString(),
-        });
-        // Stored inside the transaction: if storing fails, no document row is left pointing at nothing.
-        await store.put(storageKey, input.bytes);
-        stored = true;
-        return {
-          document: document!,
-          request: { tenantId: ctx.tenantId, documentId, jobId: job.id, version: 1, priority: await priorityOf(tx, ctx.tenantId) },
-        };
-      },
-      { userId: ctx.userId },
-    );
-  } catch (error) {
-    // The transaction failed after the file was stored: no row points at it, so remove it.
-    if (stored) await store.delete(storageKey).catch((e: unknown) => log.error({ err: e, storageKey }, "could not remove an orphan upload"));
-    throw error;
-  }
 }
 
 /** The analysis could not be handed to the job system: say so on the document, so it can be retried. */

@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { getBlobStore } from "@/lib/storage";
 import { createTenant } from "@/test/fixtures";
 import { createCollection } from "./collection-admin";
-import { acceptUpload, deleteDocument, listDocuments } from "./documents";
+import { deleteDocument, listDocuments } from "./documents";
+import { acceptUpload } from "./upload";
 import { DuplicateDocument } from "./errors";
 
 type Owner = Awaited<ReturnType<typeof createTenant>>;
@@ -22,7 +23,7 @@ describe("duplicate uploads", () => {
     const { document: first } = await acceptUpload(owner, { fileName: "rules.md", bytes, collectionId: null });
     const refusal = await acceptUpload(owner, { fileName: "rules (copy).md", bytes, collectionId: first.collectionId }).catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(DuplicateDocument);
-    expect(refusal).toMatchObject({ code: "duplicate", existing: { id: first.id, name: "rules.md" } });
+    expect(refusal).toMatchObject({ code: "duplicate", documentId: first.id });
     expect((refusal as Error).message).toContain("“rules.md”");
     // Nothing of the refused copy was kept.
     expect((await listDocuments(owner)).map((d) => d.id)).toEqual([first.id]);

@@ -5,12 +5,17 @@ import { KeelError } from "@/lib/errors";
 export type DocumentProblem =
   | "empty"
   | "too_large"
+  | "incomplete"
   | "storage_quota"
   | "unsupported_type"
   | "type_mismatch"
   | "corrupt"
   | "encrypted"
   | "zip_bomb"
+  | "too_complex"
+  | "too_long"
+  | "timed_out"
+  | "out_of_memory"
   | "no_text"
   | "quota_exceeded"
   | "provider_failed";
@@ -31,15 +36,27 @@ export class DocumentRejected extends Error {
   }
 }
 
-/**
- * The same content is already in the collection: storing it twice would only duplicate passages
- * and citations. Carries the document that holds it, so people can be sent there.
- */
+/** An upload turned away before its body was read: too many at once. Retrying later can help. */
+export class UploadRefused extends Error {
+  constructor(
+    readonly code: "too_many_uploads" | "busy",
+    message: string,
+    readonly status: 429 | 503,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+    this.name = "UploadRefused";
+  }
+}
+
+/** The same content is already in this collection: the upload is not kept. */
 export class DuplicateDocument extends Error {
   readonly code = "duplicate";
-
-  constructor(readonly existing: { id: string; name: string }) {
-    super(`This file's content is already in this collection, as “${existing.name}”.`);
+  constructor(
+    readonly documentId: string,
+    message: string,
+  ) {
+    super(message);
     this.name = "DuplicateDocument";
   }
 }

@@ -10,7 +10,7 @@ export function safeFileName(raw: string): string {
   const last = raw.split(/[/\\]/).pop() ?? "";
   let name = last.normalize("NFC").replace(UNSAFE, "").replace(/\s+/g, " ").trim();
   // Leading dots would hide the file on disk listings; trailing dots and spaces confuse Windows.
-  name = name.replace(/^\.+/, "").replace(/[. ]+$/, "");
+  name = name.replace(/^\.+/, "").replace(/(?<![. ])[. ]+$/, "");
   if (!name) return "untitled";
   const chars = Array.from(name);
   if (chars.length <= MAX_LENGTH) return name;

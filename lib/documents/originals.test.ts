@@ -5,7 +5,7 @@ import { parse as parseDisposition } from "content-disposition";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTenant } from "@/test/fixtures";
 import { makeDocx, makePdf } from "@/test/document-fixtures";
-import { acceptUpload } from "./documents";
+import { acceptUpload } from "./upload";
 import { originalResponse, readTextPreview, TEXT_PREVIEW_MAX_CHARS } from "./originals";
 
 type Owner = Awaited<ReturnType<typeof createTenant>>;

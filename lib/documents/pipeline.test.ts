@@ -11,7 +11,8 @@ import { getBlobStore } from "@/lib/storage";
 import { createTenant } from "@/test/fixtures";
 import { makeDocx, makePdf } from "@/test/document-fixtures";
 import { documentState, notificationsOf, runAnalysis, usageOf } from "@/test/documents-harness";
-import { acceptUpload, cancelAnalysis, deleteDocument, getDocumentDetail, listDocumentChunks, listDocuments, requestReanalysis } from "./documents";
+import { cancelAnalysis, deleteDocument, getDocumentDetail, listDocumentChunks, listDocuments, requestReanalysis } from "./documents";
+import { acceptUpload } from "./upload";
 import { embedBatch, extractAndChunk } from "./pipeline";
 
 type Owner = Awaited<ReturnType<typeof createTenant>>;

@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { updateJob } from "@/lib/jobs/progress";
 import { createTenant } from "@/test/fixtures";
 import { documentState } from "@/test/documents-harness";
-import { acceptUpload, markAnalysisNotStarted } from "./documents";
+import { markAnalysisNotStarted } from "./documents";
+import { acceptUpload } from "./upload";
 import { AnalysisStopped, extractAndChunk } from "./pipeline";
 
 let owner: Awaited<ReturnType<typeof createTenant>>;

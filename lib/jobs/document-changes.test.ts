@@ -2,7 +2,8 @@
 // change commits, and never reach another tenant's subscribers.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCollection, deleteCollection, moveDocument, renameCollection } from "@/lib/documents/collection-admin";
-import { acceptUpload, deleteDocument } from "@/lib/documents/documents";
+import { deleteDocument } from "@/lib/documents/documents";
+import { acceptUpload } from "@/lib/documents/upload";
 import { createTenant } from "@/test/fixtures";
 import type { LiveMessage } from "./job-events";
 import { subscribeToLiveUpdates } from "./live-updates";

@@ -119,7 +119,16 @@ describe("model aliases (KEEL_MODEL_ALIASES)", () => {
     const models = [];
     for await (const model of client.models.list()) models.push(model);
     const byId = new Map(models.map((m) => [m.id, m as OpenAI.Model & { keel_role?: string; keel_chain: string[] }]));
-    expect([...byId.keys()]).toEqual(["keel-chat", "keel-rag", "keel-analysis", "keel-title", "keel-embedding", "gpt-4o-mini", "gpt-4o", "text-embedding-3-small"]);
+    expect([...byId.keys()]).toEqual([
+      "keel-chat",
+      "keel-rag",
+      "keel-analysis",
+      "keel-title",
+      "keel-embedding",
+      "gpt-4o-mini",
+      "gpt-4o",
+      "text-embedding-3-small",
+    ]);
     expect(byId.get("gpt-4o-mini")).toMatchObject({ object: "model", keel_role: "keel-chat", keel_chain: byId.get("keel-chat")!.keel_chain });
     expect(byId.get("text-embedding-3-small")).toMatchObject({ keel_role: "keel-embedding" });
   });

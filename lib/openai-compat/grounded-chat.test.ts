@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiV1Router } from "@/scripts/api-router";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createCollection } from "@/lib/documents/collection-admin";
-import { acceptUpload } from "@/lib/documents/documents";
+import { acceptUpload } from "@/lib/documents/upload";
 import { runAnalysis } from "@/test/documents-harness";
 import { createTenant } from "@/test/fixtures";
 import { eventsOf } from "@/test/gateway-harness";

@@ -9,7 +9,7 @@ import { rawRows } from "@/db/raw-rows";
 import { collections, documentChunks, usageEvents } from "@/db/schema";
 import { withSystem, withTenant, withUser } from "@/db/scope";
 import { getGateway } from "@/lib/ai";
-import { acceptUpload } from "@/lib/documents/documents";
+import { acceptUpload } from "@/lib/documents/upload";
 import { isKeelError } from "@/lib/errors";
 import { runAnalysis } from "@/test/documents-harness";
 import { createTenant } from "@/test/fixtures";

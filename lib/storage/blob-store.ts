@@ -3,8 +3,11 @@
 // built by Keel from ids (`<tenantId>/<documentId>/original`), never from user input.
 
 export interface BlobStore {
-  /** Stores the bytes under `key`, replacing what was there. */
-  put(key: string, data: Uint8Array): Promise<void>;
+  /**
+   * Stores the bytes under `key`, replacing what was there. A stream is written as it arrives;
+   * when it fails (the source throws: too large, refused, cut off) nothing is left under `key`.
+   */
+  put(key: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void>;
   /** The bytes under `key`, or null when there are none. */
   get(key: string): Promise<Uint8Array | null>;
   /** Removes `key`; removing a missing key is not an error. */

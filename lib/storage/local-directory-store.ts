@@ -1,8 +1,11 @@
 // The default store: a local directory (KEEL_STORAGE_DIR, default .data/uploads). Writes go to a
 // temporary file first and are renamed into place, so a crash never leaves a half-written original.
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { assertSafeKey, type BlobStore } from "./blob-store";
 
 export class LocalDirectoryStore implements BlobStore {
@@ -13,12 +16,20 @@ export class LocalDirectoryStore implements BlobStore {
     return path.join(this.root, ...key.split("/"));
   }
 
-  async put(key: string, data: Uint8Array): Promise<void> {
+  async put(key: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
     const target = this.pathOf(key);
     await mkdir(path.dirname(target), { recursive: true });
     const temporary = `${target}.${randomBytes(6).toString("hex")}.tmp`;
-    await writeFile(temporary, data, { mode: 0o600 });
-    await rename(temporary, target);
+    try {
+      if (data instanceof Uint8Array) await writeFile(temporary, data, { mode: 0o600 });
+      else await pipeline(Readable.from(data, { objectMode: false }), createWriteStream(temporary, { mode: 0o600 }));
+      await rename(temporary, target);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      // The document's directory too, when this was its only file.
+      await rmdir(path.dirname(target)).catch(() => {});
+      throw error;
+    }
   }
 
   async get(key: string): Promise<Uint8Array | null> {
@@ -34,7 +45,7 @@ export class LocalDirectoryStore implements BlobStore {
     const target = this.pathOf(key);
     await rm(target, { force: true });
     // Drop the document's directory too when it is empty now.
-    await rm(path.dirname(target), { recursive: false, force: true }).catch(() => {});
+    await rmdir(path.dirname(target)).catch(() => {});
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -11,7 +11,7 @@ const MEASURE_NOUNS =
   "duration|period|range|distance|speed|power|output|limit|total|count|headcount|age|score|temperature|volume";
 const QUANTITY = new RegExp(
   `\\bhow\\s+(?:many|much|long|far|often|old|big|large|small|heavy|fast|powerful|tall|high)\\b|` +
-    `^\\s*(?:what|which)\\b[^?]{0,40}?\\b(?:${MEASURE_NOUNS})\\b|\\b(?:weigh|weighs|cost|costs)\\s*\\??\\s*$`,
+    `^\\s*(?:what|which)\\b[^?]{0,40}?\\b(?:${MEASURE_NOUNS})\\b|\\b(?:weigh|weighs|cost|costs)\\s*(?:\\?\\s*)?$`,
   "i",
 );
 const TIME = /^\s*(?:when|until when|since when|by when)\b|^\s*(?:what|which)\s+(?:year|date|day|month|time|quarter)\b/i;

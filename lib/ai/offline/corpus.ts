@@ -41,6 +41,13 @@ const MIN_GAIN_RATIO = 0.5;
 /** How much more a sentence that holds the kind of answer asked for (a number for "how many") weighs. */
 const ANSWER_TYPE_WEIGHT = 4;
 
+/**
+ * Context read per call, in characters: more than retrieval sends (a dozen passages of a few KB)
+ * or a document section's analysis (6,000 tokens), and a bound on the work one prompt can cause on
+ * the app's own thread (about 0.1 s here; 256 KB took 0.5 s). The rest is not read.
+ */
+export const MAX_CONTEXT_CHARS = 64 * 1024;
+
 export class Corpus {
   readonly sentences: readonly Sentence[];
   private readonly documentFrequency = new Map<string, number>();
@@ -54,8 +61,12 @@ export class Corpus {
     const sentences: Sentence[] = [];
     const seen = new Set<string>();
     let blockIndex = 0;
+    let budget = MAX_CONTEXT_CHARS;
     for (const part of parts) {
-      const partText = part.citation === undefined ? part.text : part.text.replace(REFERENCE_MARK, "");
+      if (budget <= 0) break;
+      const bounded = part.text.length > budget ? part.text.slice(0, budget) : part.text;
+      budget -= bounded.length;
+      const partText = part.citation === undefined ? bounded : bounded.replace(REFERENCE_MARK, "");
       for (const block of splitBlocks(partText)) {
         // Titles name sections; they state nothing to quote or to take names from.
         if (block.title) continue;

@@ -35,8 +35,18 @@ const STOP_WORD_WEIGHT = 0.3;
 const BIGRAM_WEIGHT = 0.5;
 const TRIGRAM_WEIGHT = 0.25;
 
+/**
+ * Input read per text, in characters: about 8,000 tokens, where real embedding models stop too
+ * (OpenAI refuses longer inputs; others truncate). A bound on the work one input can cause.
+ */
+export const MAX_EMBEDDING_CHARS = 32 * 1024;
+/** How long a batch runs before it lets other work on the thread go first. */
+const YIELD_AFTER_MS = 10;
+/** Letters of a word that give character trigrams: a 1 MB "word" gives no more than a long real one. */
+const MAX_TRIGRAM_WORD = 64;
+
 function addTrigrams(features: Map<string, number>, word: string, prefix: string): void {
-  const chars = Array.from(`^${word}$`);
+  const chars = Array.from(`^${word.length > MAX_TRIGRAM_WORD ? word.slice(0, MAX_TRIGRAM_WORD) : word}$`);
   for (let i = 0; i + 3 <= chars.length; i++) {
     const key = `${prefix}${chars[i]}${chars[i + 1]}${chars[i + 2]}`;
     features.set(key, (features.get(key) ?? 0) + 1);
@@ -52,8 +62,9 @@ function validateDimensions(dimensions: number): void {
  * Always returns a unit vector of length `dimensions`; text without any features maps to a fixed
  * unit vector because zero vectors break cosine similarity in pgvector.
  */
-export function embedTextOffline(text: string, dimensions = 384): number[] {
+export function embedTextOffline(input: string, dimensions = 384): number[] {
   validateDimensions(dimensions);
+  const text = input.length > MAX_EMBEDDING_CHARS ? input.slice(0, MAX_EMBEDDING_CHARS) : input;
   const words =
     text
       .normalize("NFKC")
@@ -127,8 +138,20 @@ export class OfflineEmbeddingModel implements EmbeddingModelV3 {
         values: options.values,
       });
     }
+    // Runs on the app's own thread: a batch of long inputs yields between values, so requests
+    // waiting on this process are served in between (a batch of 64 passages takes ~0.1–0.3 s).
+    const embeddings: number[][] = [];
+    let since = performance.now();
+    for (const value of options.values) {
+      embeddings.push(embedTextOffline(value, this.dimensions));
+      if (performance.now() - since > YIELD_AFTER_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (options.abortSignal?.aborted) throw abortError(options.abortSignal);
+        since = performance.now();
+      }
+    }
     return {
-      embeddings: options.values.map((value) => embedTextOffline(value, this.dimensions)),
+      embeddings,
       usage: { tokens: options.values.reduce((sum, value) => sum + countTokens(value), 0) },
       warnings: [],
     };

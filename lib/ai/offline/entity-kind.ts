@@ -30,7 +30,19 @@ const PLACE_PREPOSITION = /\b(?:in|near|across|throughout|based in|located in|he
 /** compromise reads one sentence at a time; longer text costs more and says no more about a name. */
 const MAX_SENTENCE_CHARS = 600;
 
-const words = (text: string) => text.split(/\s+/).map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "").toLowerCase());
+const WORD_CHARACTER = /[\p{L}\p{N}]/u;
+
+/** The word without the punctuation around it, walked from both ends (no regex scan from every position). */
+function stripEdges(word: string): string {
+  const characters = Array.from(word);
+  let start = 0;
+  let end = characters.length;
+  while (start < end && !WORD_CHARACTER.test(characters[start]!)) start++;
+  while (end > start && !WORD_CHARACTER.test(characters[end - 1]!)) end--;
+  return characters.slice(start, end).join("");
+}
+
+const words = (text: string) => text.split(/\s+/).map((w) => stripEdges(w).toLowerCase());
 
 function ruleKind(phrase: string, sentence: string | undefined): EntityKind | null {
   const parts = words(phrase).filter(Boolean);

@@ -63,12 +63,23 @@ function isSchemaDefinition(value: unknown): value is JSONSchema7Definition {
 }
 
 /** Resolves local refs ("#", "#/definitions/x", "#/$defs/x"); remote refs cannot be fetched offline. */
+function decodePointerToken(raw: string): string {
+  let token = raw;
+  try {
+    token = decodeURIComponent(raw);
+  } catch {
+    // A malformed escape is read as written.
+  }
+  return token.replace(/~1/g, "/").replace(/~0/g, "~");
+}
+
 function resolveRef(ref: string, root: JSONSchema7Definition): JSONSchema7Definition {
   if (!ref.startsWith("#")) return true;
   let node: unknown = root;
   for (const raw of ref.slice(1).split("/").filter(Boolean)) {
-    const key = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
-    node = isRecord(node) ? node[key] : Array.isArray(node) ? node[Number(key)] : undefined;
+    const key = decodePointerToken(raw);
+    // Own keys only: "#/__proto__" names no schema.
+    node = isRecord(node) && Object.hasOwn(node, key) ? node[key] : Array.isArray(node) ? node[Number(key)] : undefined;
   }
   return isSchemaDefinition(node) ? node : true;
 }
@@ -156,7 +167,8 @@ function buildValue(definition: JSONSchema7Definition, name: string, ctx: BuildC
 }
 
 function buildObject(schema: JSONSchema7, name: string, ctx: BuildContext, depth: number): JSONObject {
-  const out: JSONObject = {};
+  // No prototype: a property called "__proto__" or "constructor" is a property like any other.
+  const out = Object.create(null) as JSONObject;
   const required = new Set(schema.required ?? []);
   for (const [key, property] of Object.entries(schema.properties ?? {})) {
     if (required.has(key) || (!ctx.minimal && depth < OPTIONAL_PROPERTY_DEPTH)) {
@@ -339,16 +351,26 @@ const FORMAT_PLACEHOLDERS: Readonly<Record<string, string>> = {
   ipv6: "::1",
 };
 
+/** `text` without its last (possibly cut) word and the white space before it, found from the end. */
+function beforeLastWord(text: string): string {
+  const isSpace = (char: string | undefined) => char !== undefined && /\s/.test(char);
+  let at = text.length;
+  while (at > 0 && !isSpace(text[at - 1])) at--;
+  if (at === 0) return text;
+  while (at > 0 && isSpace(text[at - 1])) at--;
+  return text.slice(0, at);
+}
+
 /** Applies format, maxLength and minLength so the string validates. */
 function fitString(value: string, schema: JSONSchema7, name: string): string {
-  let text = (schema.format && FORMAT_PLACEHOLDERS[schema.format]) ?? value;
+  let text = (schema.format && Object.hasOwn(FORMAT_PLACEHOLDERS, schema.format) ? FORMAT_PLACEHOLDERS[schema.format] : undefined) ?? value;
   const minLength = schema.minLength ?? 0;
   const maxLength = schema.maxLength ?? Number.POSITIVE_INFINITY;
   if (text.length === 0 && minLength > 0) text = humanise(name);
   while (text.length < minLength) text = `${text} ${humanise(name)}`;
   if (text.length > maxLength) {
     const cut = text.slice(0, maxLength);
-    const atWord = cut.replace(/\s+\S*$/, "");
+    const atWord = beforeLastWord(cut);
     text = atWord.length >= minLength && atWord.length > 0 ? atWord : cut;
   }
   return text;

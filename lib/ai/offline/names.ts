@@ -26,8 +26,18 @@ const PHRASE_CONNECTORS: ReadonlySet<string> = new Set(["of", "and", "&", "the",
 
 /** A token without surrounding punctuation or a possessive "'s". */
 export function bareWord(token: string): string {
-  return token.replace(/^[^\p{L}\p{N}]+/u, "").replace(/(?:['’]s)?[^\p{L}\p{N}]*$/u, "");
+  // Trimmed by walking in from each end: an anchored pattern at the end would rescan a long token.
+  const chars = Array.from(token);
+  let start = 0;
+  let end = chars.length;
+  while (start < end && !LETTER_OR_DIGIT.test(chars[start]!)) start++;
+  while (end > start && !LETTER_OR_DIGIT.test(chars[end - 1]!)) end--;
+  // A possessive "'s" goes with the punctuation after it.
+  if (end - start > 2 && chars[end - 1] === "s" && (chars[end - 2] === "'" || chars[end - 2] === "’")) end -= 2;
+  return chars.slice(start, end).join("");
 }
+
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
 function isCapitalisedWord(word: string): boolean {
   return /^\p{Lu}/u.test(word) && !STOP_WORDS.has(word.toLowerCase());

@@ -5,7 +5,7 @@ import type { ContextPart } from "./corpus";
 
 const QUESTION_LABEL = /^\s*(?:question|q)\s*:\s*/i;
 /** A line that starts another labelled part of a template ("Context:", "Answer:"). */
-const OTHER_LABEL = /^\s*(?:context|answer|document|source|passage|excerpt|background|notes?|text)\s*(?:\[?\d+\]?)?\s*:/i;
+const OTHER_LABEL = /^\s*(?:context|answer|document|source|passage|excerpt|background|notes?|text)[ \t]*(?:\[?\d{1,6}\]?[ \t]*)?:/i;
 const ENDS_SENTENCE = /[.!?…:;]["'”’)\]]*$/;
 /** Answers written earlier cite passages of earlier turns: their numbers mean nothing now. */
 const CITATION_MARK = /\s?\[\d{1,3}\]/g;

@@ -82,9 +82,19 @@ const META_TERMS: ReadonlySet<string> = new Set(
 /** Summary-style requests ("Summarise this", "TL;DR") with no subject fall back to the opening sentences. */
 export const SUMMARY_REQUEST = /\b(?:summar(?:ise|ize|y)|overview|tl;?dr|gist|recap|outline|key points?)\b/i;
 
+/** A question is read up to this many characters and this many distinct terms: enough for any real one. */
+const MAX_QUERY_CHARS = 4_096;
+const MAX_QUERY_TERMS = 64;
+
 /** Content terms of a question or field name, without task words. */
 export function queryTerms(text: string): Set<string> {
-  return new Set(contentTerms(text).filter((term) => !META_TERMS.has(term)));
+  const terms = new Set<string>();
+  for (const term of contentTerms(text.slice(0, MAX_QUERY_CHARS))) {
+    if (META_TERMS.has(term)) continue;
+    terms.add(term);
+    if (terms.size >= MAX_QUERY_TERMS) break;
+  }
+  return terms;
 }
 
 /**
@@ -108,10 +118,31 @@ export function splitIdentifier(name: string): string {
 
 // Labels that prompt templates put in front of content ("Context: ...", "Document 2: ...").
 const LEADING_LABEL =
-  /^(?:context|question|q|answer|document|doc|source|passage|excerpt|background|reference|references|snippet|chunk|text|notes?)\s*(?:\[?\d+\]?)?\s*:\s*/i;
+  /^(?:context|question|q|answer|document|doc|source|passage|excerpt|background|reference|references|snippet|chunk|text|notes?)[ \t]*(?:\[?\d{1,6}\]?[ \t]*)?:\s*/i;
 const BULLET = /^(?:[-*+•▪‣◦]|\d{1,3}[.)])\s+/;
 const HEADING = /^#{1,6}\s+/;
-const ENDS_CLAUSE = /[.!?…:;]["'”’)\]]*$/;
+const CLOSING_QUOTES = new Set(['"', "'", "”", "’", ")", "]"]);
+const CLAUSE_ENDS = new Set([".", "!", "?", "…", ":", ";"]);
+
+/** Whether the line ends a clause (end mark, then any closing quotes): read from its end only. */
+function endsClause(line: string): boolean {
+  let at = line.length - 1;
+  while (at >= 0 && CLOSING_QUOTES.has(line[at]!)) at--;
+  return at >= 0 && CLAUSE_ENDS.has(line[at]!);
+}
+
+const WHITE_SPACE = /\s/;
+
+function wordCount(line: string): number {
+  let count = 0;
+  let inWord = false;
+  for (let i = 0; i < line.length; i++) {
+    const space = WHITE_SPACE.test(line[i]!);
+    if (!space && !inWord) count++;
+    inWord = !space;
+  }
+  return count;
+}
 
 /**
  * A line of prompt-template markup only (`<document>`, `</context>`, `<source id="2">`): structure
@@ -139,12 +170,16 @@ export function splitBlocks(text: string): TextBlock[] {
   let heading = false;
   let bullet = false;
   let lines = 0;
+  // Kept as lines are added, so a block of many lines is not rescanned for each one.
+  let currentWords = 0;
+  let currentEndsClause = false;
   const flush = (): void => {
     if (current.trim()) blocks.push({ text: current.trim(), title: heading, lines, bullet });
     current = "";
     heading = false;
     bullet = false;
     lines = 0;
+    currentWords = 0;
   };
   for (const rawLine of text.replace(/\r\n?/g, "\n").split("\n")) {
     let line = rawLine.trim();
@@ -161,8 +196,7 @@ export function splitBlocks(text: string): TextBlock[] {
     }
     // A line continues the previous one when that one did not end a clause and this looks like a
     // wrap (lowercase start, or the previous line was long prose rather than a title).
-    const continues =
-      current !== "" && !isHeading && !isBullet && !ENDS_CLAUSE.test(current) && (/^[\p{Ll}\d(]/u.test(line) || current.split(/\s+/).length >= 8);
+    const continues = current !== "" && !isHeading && !isBullet && !currentEndsClause && (/^[\p{Ll}\d(]/u.test(line) || currentWords >= 8);
     if (continues) {
       current += ` ${line}`;
       lines += 1;
@@ -173,6 +207,8 @@ export function splitBlocks(text: string): TextBlock[] {
       bullet = isBullet;
       lines = 1;
     }
+    currentWords += wordCount(line);
+    currentEndsClause = endsClause(line);
     if (isHeading) flush();
   }
   flush();
@@ -185,28 +221,43 @@ export function splitBlocks(text: string): TextBlock[] {
       (i < blocks.length - 1 &&
         block.lines === 1 &&
         !block.bullet &&
-        !ENDS_CLAUSE.test(block.text) &&
+        !endsClause(block.text) &&
         !block.text.includes(":") &&
-        block.text.split(/\s+/).length <= TITLE_MAX_WORDS),
+        wordCount(block.text) <= TITLE_MAX_WORDS),
   }));
+}
+
+/** The word that ends at `end` (not before `start`), found by walking back over it alone. */
+function lastWordBefore(text: string, start: number, end: number): string {
+  let at = end;
+  while (at > start && !WHITE_SPACE.test(text[at - 1]!)) at--;
+  return text.slice(at, end);
+}
+
+/** The first character at or after `from` that is not white space (the whole code point), or "". */
+function nextVisibleCharacter(text: string, from: number): string {
+  const visible = /\S/gu;
+  visible.lastIndex = from;
+  return visible.exec(text)?.[0] ?? "";
 }
 
 /** Sentence splitter that survives abbreviations ("Dr.", "e.g."), initials ("J. Smith") and decimals. */
 export function splitSentences(block: string): string[] {
   const out: string[] = [];
   let start = 0;
-  for (const match of block.matchAll(/[.!?…]+["'”’)\]]*(?=\s|$)/g)) {
+  // The lookbehind starts a match only at the first mark of a run, so a long run of dots is read once.
+  for (const match of block.matchAll(/(?<![.!?…])[.!?…]+["'”’)\]]*(?=\s|$)/g)) {
     const end = match.index + match[0].length;
     if (match[0].startsWith(".") && !match[0].startsWith("..")) {
-      const lastWord = /(\S+)$/.exec(block.slice(start, match.index))?.[1] ?? "";
+      const lastWord = lastWordBefore(block, start, match.index);
       const bare = lastWord.replace(/^[("'“‘[]+/, "");
       if (ABBREVIATIONS.has(bare.toLowerCase()) || /^\p{Lu}$/u.test(bare) || /^(?:\p{L}\.)+\p{L}?$/u.test(bare)) {
         continue;
       }
     }
-    const rest = block.slice(end).trimStart();
     // Only split when the next sentence plausibly starts here.
-    if (rest && !/^[\p{Lu}\p{N}"'“‘([]/u.test(rest)) continue;
+    const next = nextVisibleCharacter(block, end);
+    if (next !== "" && !/^[\p{Lu}\p{N}"'“‘([]/u.test(next)) continue;
     const sentence = block.slice(start, end).trim();
     if (sentence) out.push(sentence);
     start = end;

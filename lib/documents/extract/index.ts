@@ -1,5 +1,6 @@
 // Text out of an original, whatever its kind, cleaned the one way Keel stores text. A document
-// with no text at all (a scanned PDF) is refused with that reason, not retried.
+// with no text at all (a scanned PDF) is refused with that reason, not retried. This runs in the
+// document worker threads (lib/documents/processing), never on a request or job's own thread.
 import type { DocumentKind } from "@/db/schema";
 import { cleanText } from "../clean-text";
 import { decodeText } from "../detect-kind";
@@ -12,6 +13,9 @@ import type { ExtractedDocument, ExtractProgress } from "./types";
 
 export type { ExtractedDocument, TextSegment } from "./types";
 
+/** Longest heading kept with a passage. */
+const MAX_HEADING_CHARS = 300;
+
 async function extractRaw(bytes: Uint8Array, kind: DocumentKind, onProgress?: ExtractProgress): Promise<ExtractedDocument> {
   switch (kind) {
     case "pdf":
@@ -21,19 +25,27 @@ async function extractRaw(bytes: Uint8Array, kind: DocumentKind, onProgress?: Ex
     case "html":
       return { segments: htmlToSegments(decodeText(bytes)), pageCount: null };
     case "markdown":
-      return extractMarkdown(bytes);
+      return extractMarkdown(decodeText(bytes));
     case "text":
-      return extractPlainText(bytes);
+      return extractPlainText(decodeText(bytes));
   }
+}
+
+function hasLetterOrDigit(text: string): boolean {
+  return /[\p{L}\p{N}]/u.test(text);
 }
 
 export async function extractDocument(bytes: Uint8Array, kind: DocumentKind, onProgress?: ExtractProgress): Promise<ExtractedDocument> {
   const raw = await extractRaw(bytes, kind, onProgress);
   const segments = raw.segments
-    .map((segment) => ({ ...segment, text: cleanText(segment.text), heading: segment.heading ? cleanText(segment.heading).slice(0, 300) : null }))
+    .map((segment) => ({
+      ...segment,
+      text: cleanText(segment.text),
+      // Cut before cleaning: a 32 KB heading line is cleaned no further than its first 300 characters.
+      heading: segment.heading ? cleanText(segment.heading.slice(0, MAX_HEADING_CHARS * 2)).slice(0, MAX_HEADING_CHARS) || null : null,
+    }))
     .filter((segment) => segment.text.length > 0);
-  const letters = segments.reduce((sum, s) => sum + (s.text.match(/[\p{L}\p{N}]/gu)?.length ?? 0), 0);
-  if (letters === 0) {
+  if (!segments.some((segment) => hasLetterOrDigit(segment.text))) {
     throw new DocumentRejected(
       "no_text",
       kind === "pdf"

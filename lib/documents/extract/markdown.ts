@@ -1,27 +1,49 @@
-// Markdown and plain text: decoded (UTF-8, or UTF-16 with a byte-order mark), split into sections
-// at Markdown headings (ATX `#` headings, and setext underlines) so each chunk keeps its heading.
-import { decodeText } from "../detect-kind";
+// Markdown and plain text, split into sections at Markdown headings (ATX `#` headings, and setext
+// underlines) so each chunk keeps its heading. Headings are read without backtracking patterns:
+// a 32 KB heading line costs one pass over it.
 import type { ExtractedDocument, TextSegment } from "./types";
 
-export function extractMarkdown(bytes: Uint8Array): ExtractedDocument {
-  const lines = decodeText(bytes).split(/\r?\n/);
+const ATX_OPENING = /^ {0,3}#{1,6}(?:[ \t]|$)/;
+const FENCE = /^[ \t]{0,3}(?:```|~~~)/;
+const SETEXT_UNDERLINE = /^ {0,3}(?:=+|-+)[ \t]*$/;
+const LIST_ITEM = /^[ \t]*[-*+][ \t]/;
+
+/** The text of an ATX heading line ("## Title ##" → "Title"), or null when the line is not one. */
+export function atxHeading(line: string): string | null {
+  const opening = ATX_OPENING.exec(line);
+  if (!opening) return null;
+  let text = line.slice(opening[0].length).trim();
+  // A closing run of #s counts only after a space ("# C#" keeps its #).
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 35) end--;
+  if (end === 0) text = "";
+  else if (end < text.length && (text[end - 1] === " " || text[end - 1] === "\t")) text = text.slice(0, end).trimEnd();
+  return text || null;
+}
+
+// An inline data URI (an image pasted into a note) carries no text: megabytes of base64 would only
+// become passages of noise. The link keeps its text; the URI goes. One pass, no backtracking.
+const DATA_URI = /\]\(data:[^\s)]*\)/g;
+
+export function extractMarkdown(text: string): ExtractedDocument {
+  const lines = text.replace(DATA_URI, "]()").split(/\r?\n/);
   const segments: TextSegment[] = [];
   let heading: string | null = null;
   let buffer: string[] = [];
   let inFence = false;
   const flush = () => {
-    const text = buffer.join("\n").trim();
-    if (text) segments.push({ text, heading, page: null });
+    const body = buffer.join("\n").trim();
+    if (body) segments.push({ text: body, heading, page: null });
     buffer = [];
   };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
-    const atx = inFence ? null : /^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$/.exec(line);
-    const setext = !inFence && line.trim() && /^\s{0,3}(=+|-+)\s*$/.test(lines[i + 1] ?? "") && !/^\s*[-*+]\s/.test(line);
-    if (atx || setext) {
+    if (FENCE.test(line)) inFence = !inFence;
+    const atx = inFence ? null : atxHeading(line);
+    const setext = !inFence && atx === null && line.trim() !== "" && SETEXT_UNDERLINE.test(lines[i + 1] ?? "") && !LIST_ITEM.test(line);
+    if (atx !== null || setext) {
       flush();
-      heading = (atx ? atx[1]! : line).trim();
+      heading = (atx ?? line).trim();
     }
     buffer.push(line);
   }
@@ -29,7 +51,6 @@ export function extractMarkdown(bytes: Uint8Array): ExtractedDocument {
   return { segments, pageCount: null };
 }
 
-export function extractPlainText(bytes: Uint8Array): ExtractedDocument {
-  const text = decodeText(bytes);
+export function extractPlainText(text: string): ExtractedDocument {
   return { segments: text.trim() ? [{ text, heading: null, page: null }] : [], pageCount: null };
 }

@@ -1,7 +1,9 @@
 // PDF text, page by page, through unpdf (PDF.js). Lines set in a clearly larger font than the
 // body are taken as headings, so chunks of a long report still say which section they are from.
+// The file is held to its limits first (pdf-limits.ts): objects, inflated stream bytes, pages.
 import { getDocumentProxy } from "unpdf";
 import { DocumentRejected } from "../errors";
+import { assertPageCount, assertPdfWithinLimits, DEFAULT_PDF_LIMITS, type PdfLimits } from "./pdf-limits";
 import type { ExtractedDocument, ExtractProgress, TextSegment } from "./types";
 
 interface Line {
@@ -48,7 +50,8 @@ function describePdfError(error: unknown): DocumentRejected {
   return new DocumentRejected("corrupt", "This PDF is damaged and could not be read. Open it in a PDF viewer and save a new copy, then upload that.");
 }
 
-export async function extractPdf(bytes: Uint8Array, onProgress?: ExtractProgress): Promise<ExtractedDocument> {
+export async function extractPdf(bytes: Uint8Array, onProgress?: ExtractProgress, limits: PdfLimits = DEFAULT_PDF_LIMITS): Promise<ExtractedDocument> {
+  await assertPdfWithinLimits(bytes, limits);
   let pdf;
   try {
     // PDF.js takes ownership of the buffer it is given: hand it a copy.
@@ -57,6 +60,7 @@ export async function extractPdf(bytes: Uint8Array, onProgress?: ExtractProgress
     throw describePdfError(error);
   }
   try {
+    assertPageCount(pdf.numPages, limits);
     const pages: Line[][] = [];
     for (let number = 1; number <= pdf.numPages; number++) {
       try {

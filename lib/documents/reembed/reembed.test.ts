@@ -23,7 +23,7 @@ import {
   watchEmbeddings,
   type DocumentEmbeddingState,
 } from "@/test/reembed-harness";
-import { acceptUpload } from "../documents";
+import { acceptUpload } from "../upload";
 import { embeddingInput } from "../embedding-input";
 import { completeAnalysis, embedBatch, extractAndChunk } from "../pipeline";
 import { requestReembed, rollbackReembed } from "./lifecycle";

@@ -1,0 +1,90 @@
+// The document pool keeps untrusted work off the caller's thread: a stage past its time or memory
+// fails that document with a clear reason, the pool starts a fresh thread, and the caller's event
+// loop stays free meanwhile. Real inputs, real threads (tsx-loaded, as under `npm start`).
+import { readdirSync, readFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { afterAll, describe, expect, it } from "vitest";
+import { largeHtml, textOneWord } from "@/test/hostile-documents";
+import { DocumentPool, workerExecArgv } from "./pool";
+
+const small = () => new TextEncoder().encode("# Notes\n\nThe turbine reports its output every day.");
+const pools: DocumentPool[] = [];
+const pool = (settings: Partial<DocumentPool["settings"]> = {}) => {
+  const created = new DocumentPool({ threads: 1, heapMb: 512, stageTimeoutMs: 60_000, ...settings });
+  pools.push(created);
+  return created;
+};
+afterAll(() => Promise.all(pools.map((p) => p.close())));
+
+/** Nice values of this process's threads (Linux). */
+function threadNiceValues(): number[] {
+  return readdirSync("/proc/self/task").map((tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]));
+}
+
+describe("document pool", () => {
+  it("extracts and chunks on a worker thread", async () => {
+    const documents = pool();
+    const extracted = await documents.extract({ bytes: small(), kind: "markdown" });
+    expect(extracted.segments).toEqual([{ text: "# Notes\n\nThe turbine reports its output every day.", heading: "Notes", page: null }]);
+    const chunked = await documents.chunk({ segments: extracted.segments, settings: { targetTokens: 800, overlapRatio: 0.2, maxDocumentTokens: 1e6 } });
+    expect(chunked).toMatchObject({ language: "en", tokenCount: expect.any(Number) });
+    expect(chunked.chunks).toHaveLength(1);
+  });
+
+  it("prepares a document in one task: passages, language, pages", async () => {
+    const prepared = await pool().prepare({ bytes: small(), kind: "markdown", settings: { targetTokens: 800, overlapRatio: 0.2, maxDocumentTokens: 1e6 } });
+    expect(prepared).toMatchObject({ language: "en", pageCount: null, chunks: [expect.objectContaining({ heading: "Notes" })] });
+  });
+
+  it("gives each stage of a prepared document its own time limit, and names the stage that overran", async () => {
+    // Reading 1 MB of text is quick; tokenizing a 1 MB word takes seconds.
+    await expect(
+      pool({ stageTimeoutMs: 1_500 }).prepare({
+        bytes: textOneWord(1),
+        kind: "text",
+        settings: { targetTokens: 800, overlapRatio: 0.2, maxDocumentTokens: 1e7 },
+      }),
+    ).rejects.toMatchObject({ code: "timed_out", message: expect.stringMatching(/splitting its text into passages took longer than 2 s/) });
+  });
+
+  it("stops a stage past its time limit, says so, and replaces the thread", async () => {
+    const documents = pool({ stageTimeoutMs: 200 });
+    await documents.extract({ bytes: small(), kind: "markdown" });
+    const before = documents.threadIds;
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const niceDuring = new Promise<number[]>((resolve) => setTimeout(() => resolve(threadNiceValues()), 100));
+    await expect(documents.extract({ bytes: largeHtml(8), kind: "html" })).rejects.toMatchObject({
+      code: "timed_out",
+      message: expect.stringMatching(/reading the file took longer than 200 ms/),
+    });
+    delay.disable();
+    // The caller's event loop was never held while the thread worked.
+    expect(delay.max / 1e6).toBeLessThan(500);
+    // The worker thread ran at the lowest priority.
+    expect(await niceDuring).toContain(19);
+    const after = await documents.extract({ bytes: small(), kind: "markdown" });
+    expect(after.segments).toHaveLength(1);
+    expect(documents.threadIds.some((id) => before.includes(id))).toBe(false);
+  });
+
+  it("fails a stage that passes the heap limit as out of memory, and goes on with a fresh thread", async () => {
+    const documents = pool({ heapMb: 96 });
+    await expect(documents.extract({ bytes: largeHtml(10), kind: "html" })).rejects.toMatchObject({
+      code: "out_of_memory",
+      message: expect.stringMatching(/needed more than 96 MB of memory/),
+    });
+    expect((await documents.extract({ bytes: small(), kind: "markdown" })).segments).toHaveLength(1);
+  });
+
+  it("returns a parser's refusal as the document's reason", async () => {
+    await expect(pool().extract({ bytes: new TextEncoder().encode(`<html><body>${"<b>".repeat(5_000)}x</body></html>`), kind: "html" })).rejects.toMatchObject({
+      code: "too_complex",
+    });
+  });
+
+  it("adds tsx to the Node flags only when it is not there", () => {
+    expect(workerExecArgv(["--import", "tsx"])).toEqual(["--import", "tsx"]);
+    expect(workerExecArgv(["--conditions", "node"])).toEqual(["--conditions", "node", "--import", "tsx"]);
+  });
+});

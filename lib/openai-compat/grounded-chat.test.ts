@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiV1Router } from "@/scripts/api-router";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createCollection } from "@/lib/documents/collection-admin";
+import { getGateway } from "@/lib/ai";
 import { acceptUpload } from "@/lib/documents/upload";
 import { runAnalysis } from "@/test/documents-harness";
 import { createTenant } from "@/test/fixtures";
@@ -89,6 +90,7 @@ describe("keel-rag on /api/v1/chat/completions", () => {
 
     const callId = response.headers.get("x-keel-call-id");
     const retrievalId = response.headers.get("x-keel-retrieval-call-id");
+    await getGateway().flush(); // usage events are written in batches, off the response path
     const events = await eventsOf(owner.tenantId);
     expect(events.find((e) => e.requestId === callId)).toMatchObject({ feature: "api-rag", role: "chat", apiKeyId: expect.any(String) });
     expect(events.find((e) => e.requestId === retrievalId)).toMatchObject({ feature: "api-retrieval", role: "embedding", apiKeyId: expect.any(String) });

@@ -6,6 +6,13 @@
 import { CRON_EVENT, type FunctionPlan } from "./function-plan";
 import { createRun } from "./run-queue";
 import type { ExecutorStore } from "./store";
+import type { ExecutorEvent } from "./types";
+
+/** The event of one tick, as Inngest's cron service writes it (no jitter: fired at the tick). */
+export function cronEvent(functionId: string, schedule: string, tick: Date): ExecutorEvent {
+  const at = tick.toISOString().replace(/\.\d{3}Z$/, "Z");
+  return { id: `cron:${functionId}:${schedule}:${at}`, name: CRON_EVENT, data: { cron: schedule, scheduledAt: at, fireAt: at }, ts: tick.getTime() };
+}
 
 export function fireDueCrons(store: ExecutorStore, plans: Map<string, FunctionPlan>, now: Date): Promise<number> {
   if (plans.size === 0) return Promise.resolve(0);
@@ -15,8 +22,7 @@ export function fireDueCrons(store: ExecutorStore, plans: Map<string, FunctionPl
       const plan = plans.get(row.functionId);
       const cron = plan?.crons.find((c) => c.schedule === row.schedule)?.cron;
       if (!plan || !cron) continue;
-      const tick = row.nextAt.toISOString();
-      const event = { id: `cron:${row.functionId}:${row.schedule}:${tick}`, name: CRON_EVENT, data: { cron: row.schedule }, ts: now.getTime() };
+      const event = cronEvent(row.functionId, row.schedule, row.nextAt);
       if (await createRun(tx, plan, event, now)) fired++;
       await tx.setCronNext(row.functionId, row.schedule, cron.next(now));
     }

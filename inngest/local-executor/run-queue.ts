@@ -3,7 +3,6 @@
 // the process holding it died or stalled: that counts as a failed attempt (reapRuns), so a step that
 // keeps killing its worker ends the run instead of being claimed again forever. A final failure
 // emits `inngest/function.failed`, which starts the function's onFailure handler.
-import { randomUUID } from "node:crypto";
 import { FUNCTION_FAILED_EVENT, type FunctionPlan } from "./function-plan";
 import { lostProcessError, runTimeoutError } from "./limits";
 import { activeState, retryOrFail, type RunState } from "./run-state";
@@ -29,10 +28,17 @@ export async function createRun(tx: StoreTransaction, plan: FunctionPlan, event:
   return runId;
 }
 
-/** `inngest/function.failed`, which starts the function's `onFailure` handler. */
+/**
+ * `inngest/function.failed`, which starts the function's `onFailure` handler, as Inngest's
+ * finalize.go writes it: the run id is the event id (a run fails once), with the run's events.
+ */
+export function failureEvent(functionId: string, runId: string, event: ExecutorEvent, error: SerializedError, now: Date): ExecutorEvent {
+  return { id: runId, name: FUNCTION_FAILED_EVENT, data: { function_id: functionId, run_id: runId, error, event, events: [event] }, ts: now.getTime() };
+}
+
 async function emitFailure(tx: StoreTransaction, plan: FunctionPlan, runId: string, event: ExecutorEvent, error: SerializedError, now: Date): Promise<void> {
   if (plan.isFailureHandler) return;
-  await tx.insertEvents([{ id: randomUUID(), name: FUNCTION_FAILED_EVENT, data: { function_id: plan.id, run_id: runId, error, event }, ts: now.getTime() }]);
+  await tx.insertEvents([failureEvent(plan.id, runId, event, error, now)]);
 }
 
 function update(state: RunState, now: Date, extra: Partial<RunUpdate> = {}): RunUpdate {

@@ -8,10 +8,19 @@ import { createRun } from "./run-queue";
 import type { ExecutorStore } from "./store";
 import type { ExecutorEvent } from "./types";
 
-/** The event of one tick, as Inngest's cron service writes it (no jitter: fired at the tick). */
-export function cronEvent(functionId: string, schedule: string, tick: Date): ExecutorEvent {
-  const at = tick.toISOString().replace(/\.\d{3}Z$/, "Z");
-  return { id: `cron:${functionId}:${schedule}:${at}`, name: CRON_EVENT, data: { cron: schedule, scheduledAt: at, fireAt: at }, ts: tick.getTime() };
+const rfc3339 = (time: Date) => time.toISOString().replace(/\.\d{3}Z$/, "Z");
+
+/**
+ * The event of one tick, as Inngest's cron service writes it: the tick it stands for, and when it
+ * fired (its `ts`; later than the tick when the executor was not running at the tick).
+ */
+export function cronEvent(functionId: string, schedule: string, tick: Date, firedAt: Date = tick): ExecutorEvent {
+  return {
+    id: `cron:${functionId}:${schedule}:${rfc3339(tick)}`,
+    name: CRON_EVENT,
+    data: { cron: schedule, scheduledAt: rfc3339(tick), fireAt: rfc3339(firedAt) },
+    ts: firedAt.getTime(),
+  };
 }
 
 export function fireDueCrons(store: ExecutorStore, plans: Map<string, FunctionPlan>, now: Date): Promise<number> {
@@ -22,7 +31,7 @@ export function fireDueCrons(store: ExecutorStore, plans: Map<string, FunctionPl
       const plan = plans.get(row.functionId);
       const cron = plan?.crons.find((c) => c.schedule === row.schedule)?.cron;
       if (!plan || !cron) continue;
-      const event = cronEvent(row.functionId, row.schedule, row.nextAt);
+      const event = cronEvent(row.functionId, row.schedule, row.nextAt, now);
       if (await createRun(tx, plan, event, now)) fired++;
       await tx.setCronNext(row.functionId, row.schedule, cron.next(now));
     }

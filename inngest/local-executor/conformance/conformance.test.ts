@@ -135,7 +135,7 @@ describe("the local executor against the recorded exchanges", () => {
       started.push(executor);
       await executor.start();
       if (fixture.cronTick) {
-        now = new Date(new Date(fixture.cronTick).getTime() + 30_000);
+        now = new Date(fixture.cronTick);
         executor.wake();
       } else {
         const events = scenario.events;

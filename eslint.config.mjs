@@ -22,6 +22,58 @@ const config = [
     },
   },
   {
+    // The local executor stands apart (inngest/local-executor/README.md): its core speaks Inngest's
+    // protocol through the `inngest` SDK and reaches storage, logging and settings only through what
+    // it is given. Keel's database, logger and settings enter through keel-store.ts and keel.ts alone.
+    files: ["inngest/local-executor/**/*.ts"],
+    ignores: ["inngest/local-executor/keel.ts", "inngest/local-executor/keel-store.ts", "inngest/local-executor/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^(?!(node:[a-z_/]+|inngest(/[\\w./-]+)?|zod(/[\\w./-]+)?|croner|\\.{1,2}/[\\w./-]+)$)",
+              message:
+                "The local executor imports only node: built-ins, inngest, zod, croner and its own files; Keel reaches it through keel.ts and keel-store.ts.",
+            },
+            {
+              regex: "^(\\.{1,2}/)+keel(-store)?$",
+              message: "The local executor's core must not depend on Keel's wiring (keel.ts, keel-store.ts): inject what it needs instead.",
+            },
+            {
+              regex: "^(\\.\\./){2,}",
+              message: "The local executor imports nothing from outside inngest/local-executor/; Keel reaches it through keel.ts and keel-store.ts.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // ...and nothing of its top level reaches out of its folder (its subfolders may reach up into it).
+    files: ["inngest/local-executor/*.ts"],
+    ignores: ["inngest/local-executor/keel.ts", "inngest/local-executor/keel-store.ts", "inngest/local-executor/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^(?!(node:[a-z_/]+|inngest(/[\\w./-]+)?|zod(/[\\w./-]+)?|croner|\\./[\\w./-]+)$)",
+              message:
+                "The local executor imports only node: built-ins, inngest, zod, croner and its own files; Keel reaches it through keel.ts and keel-store.ts.",
+            },
+            {
+              regex: "^(\\./)+keel(-store)?$",
+              message: "The local executor's core must not depend on Keel's wiring (keel.ts, keel-store.ts): inject what it needs instead.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Data flows app → lib → db: client components never touch the database layer.
     files: ["components/**"],
     rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["@/db/*", "@/db"], message: "components/ must not import from db/." }] }] },

@@ -6,7 +6,7 @@
 // must then carry Inngest's signature.
 import { Inngest } from "inngest";
 import { jobRuntime } from "./job-runtime";
-import { LOCAL_EXECUTOR_ORIGIN, localEventApi } from "./local-executor/event-intake";
+import { LOCAL_EXECUTOR_ORIGIN, localEventApi } from "./local-executor/keel";
 
 /** The client options that hand events to the local executor (tests build clients with them too). */
 export const localExecutorClientOptions = { isDev: true, baseUrl: LOCAL_EXECUTOR_ORIGIN, fetch: localEventApi };

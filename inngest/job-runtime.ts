@@ -8,6 +8,7 @@
 // is honoured only outside production (a production start with INNGEST_DEV set refuses to start,
 // and the route refuses requests if one gets that far); otherwise the SDK verifies every request
 // against INNGEST_SIGNING_KEY.
+import { defaultSettings, type LocalExecutorSettings } from "./local-executor/settings";
 
 /** Environment variables, as process.env or a test's plain object. */
 type Env = Record<string, string | undefined>;
@@ -37,20 +38,7 @@ export function jobRuntime(env: Env = process.env): JobRuntime {
   };
 }
 
-export interface LocalExecutorSettings {
-  /** Multiplies step.sleep durations and retry backoff (tests run them at a fraction). */
-  sleepScale: number;
-  /** How often to look for work when no notification arrives (ms). */
-  pollMs: number;
-  /** How long a claimed run stays leased without a heartbeat (ms). */
-  leaseMs: number;
-  /** Requests this process makes at once. */
-  slots: number;
-  /** How long one request (a step) may run before it counts as a failed attempt (ms). */
-  stepTimeoutMs: number;
-  /** How long a run may go on, sleeps and retries included, before it fails (ms). */
-  runTimeoutMs: number;
-}
+export type { LocalExecutorSettings };
 
 function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, integer: boolean): number {
   const raw = env[name]?.trim();
@@ -64,13 +52,12 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, intege
 
 export function localExecutorSettings(env: NodeJS.ProcessEnv = process.env): LocalExecutorSettings {
   return {
-    sleepScale: positive(env, "KEEL_LOCAL_EXECUTOR_SLEEP_SCALE", 1, false),
-    pollMs: positive(env, "KEEL_LOCAL_EXECUTOR_POLL_MS", 1_000, true),
-    leaseMs: positive(env, "KEEL_LOCAL_EXECUTOR_LEASE_MS", 60_000, true),
-    slots: positive(env, "KEEL_LOCAL_EXECUTOR_SLOTS", 4, true),
-    // Inngest's longest step (2 hours) and a week: generous, but nothing runs or retries forever.
-    stepTimeoutMs: positive(env, "KEEL_LOCAL_EXECUTOR_STEP_TIMEOUT_MS", 2 * 3_600_000, true),
-    runTimeoutMs: positive(env, "KEEL_LOCAL_EXECUTOR_RUN_TIMEOUT_MS", 7 * 86_400_000, true),
+    sleepScale: positive(env, "KEEL_LOCAL_EXECUTOR_SLEEP_SCALE", defaultSettings.sleepScale, false),
+    pollMs: positive(env, "KEEL_LOCAL_EXECUTOR_POLL_MS", defaultSettings.pollMs, true),
+    leaseMs: positive(env, "KEEL_LOCAL_EXECUTOR_LEASE_MS", defaultSettings.leaseMs, true),
+    slots: positive(env, "KEEL_LOCAL_EXECUTOR_SLOTS", defaultSettings.slots, true),
+    stepTimeoutMs: positive(env, "KEEL_LOCAL_EXECUTOR_STEP_TIMEOUT_MS", defaultSettings.stepTimeoutMs, true),
+    runTimeoutMs: positive(env, "KEEL_LOCAL_EXECUTOR_RUN_TIMEOUT_MS", defaultSettings.runTimeoutMs, true),
   };
 }
 

@@ -44,6 +44,8 @@ async function executionRequest({ fnId, eventName }: { fnId: string; eventName: 
     event: { id: randomUUID(), name: eventName, data: {}, ts: Date.now() },
     steps: {},
     stack: [],
+    stackCurrent: 0,
+    forceStepPlan: false,
     attempt: 0,
     maxAttempts: 1,
     requestVersion: null,

@@ -3,13 +3,13 @@
 // code 70) the moment the executor hands a request of that function to the serve handler, as a
 // worker killed by a poison document would: mid-step, holding the run's lease. Prints "ready".
 import type { NextRequest } from "next/server";
-import { createLocalExecutor } from "@/inngest/local-executor";
+import { createKeelLocalExecutor } from "@/inngest/local-executor/keel";
 import { inngestHandler } from "@/inngest/serve-handler";
 
 const crashOn = process.env.CRASH_ON_FUNCTION;
 if (!process.env.DATABASE_URL) throw new Error("crashing-executor needs DATABASE_URL");
 
-const executor = createLocalExecutor({
+const executor = createKeelLocalExecutor({
   handler: (request) => {
     if (crashOn && request.method === "POST" && new URL(request.url).searchParams.get("fnId") === crashOn) process.exit(70);
     return inngestHandler(request as NextRequest, undefined);

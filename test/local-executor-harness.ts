@@ -6,7 +6,8 @@ import { serve } from "inngest/next";
 import type { Inngest, InngestFunction } from "inngest";
 import { localExecutorRuns } from "@/db/schema";
 import { withSystem } from "@/db/scope";
-import { createLocalExecutor, type LocalExecutor, type LocalExecutorOptions } from "@/inngest/local-executor";
+import type { LocalExecutor, LocalExecutorOptions } from "@/inngest/local-executor";
+import { createKeelLocalExecutor } from "@/inngest/local-executor/keel";
 
 export const testSettings = { sleepScale: 0.01, pollMs: 200, leaseMs: 5_000, slots: 4 };
 
@@ -18,8 +19,11 @@ export function serveHandler(client: Inngest.Any, functions: InngestFunction.Any
 
 const started = new Set<LocalExecutor>();
 
-export async function startExecutor(handler: LocalExecutorOptions["handler"], options: Omit<LocalExecutorOptions, "handler"> = {}): Promise<LocalExecutor> {
-  const executor = createLocalExecutor({ handler, ...options, settings: { ...testSettings, ...options.settings } });
+export async function startExecutor(
+  handler: LocalExecutorOptions["handler"],
+  options: Omit<LocalExecutorOptions, "handler" | "store" | "logger"> = {},
+): Promise<LocalExecutor> {
+  const executor = createKeelLocalExecutor({ handler, ...options, settings: { ...testSettings, ...options.settings } });
   await executor.start();
   started.add(executor);
   return executor;

@@ -2,7 +2,7 @@
 // the client sent them, the functions the serve handler reported, runs with their memoised steps
 // and leases, and cron schedules. Reached only through withSystem; the app role cannot see them.
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /** An event as Inngest's event API receives it. */
 export interface LocalEvent {
@@ -14,8 +14,8 @@ export interface LocalEvent {
   v?: string;
 }
 
-/** A memoised step result, in the shape the SDK reads from a request's `steps`. */
-export type MemoisedStep = { type: "data"; data: unknown } | { type: "error"; error: Record<string, unknown> };
+/** A memoised step result as Inngest stores it: `{ data }`, `{ error }`, or null for a sleep that ended. */
+export type MemoisedStep = { data: unknown } | { error: Record<string, unknown> } | null;
 
 /** What the serve handler reported for one function (Inngest's sync payload, validated later). */
 export const localExecutorFunctions = pgTable("local_executor_functions", {
@@ -58,8 +58,10 @@ export const localExecutorRuns = pgTable(
     steps: jsonb("steps").$type<Record<string, MemoisedStep>>().notNull().default({}),
     /** Hashed step ids in the order they completed (`ctx.stack`). */
     stack: jsonb("stack").$type<string[]>().notNull().default([]),
-    /** Steps the SDK planned (parallel steps), run one request each before the next discovery. */
+    /** Steps the SDK planned in its last answer (parallel steps): each not yet memoised is requested in turn. */
     planned: jsonb("planned").$type<string[]>().notNull().default([]),
+    /** Set once an answer held several ops: requests then ask the SDK to plan every step (migration 0043). */
+    forceStepPlan: boolean("force_step_plan").notNull().default(false),
     /** Attempt of the next request; back to 0 after each step that completes. */
     attempt: integer("attempt").notNull().default(0),
     /** How many of the current step's attempts ended with the lease running out (migration 0023). */

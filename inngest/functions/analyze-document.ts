@@ -68,7 +68,6 @@ export function describeFinalFailure(error: Error, raw: unknown): string {
       return `${prefix} its analysis went on longer than Keel allows for one document. Retry it from the document page.`;
     case limitErrorNames.stepLimit:
     case limitErrorNames.stateSize:
-    case limitErrorNames.stepOutput:
       return `${prefix} it needs more work than one analysis job may do (${error.message}).`;
   }
   const detail = isGatewayError(error) ? ` (${error.message})` : "";

@@ -130,7 +130,7 @@ describe("the local executor", () => {
     // Four requests (three steps, then the return): every step ran once, the rest was memoised.
     expect([calls.get("k1:a"), calls.get("k1:b"), calls.get("k1:c")]).toEqual([1, 1, 1]);
     expect(run.stack).toHaveLength(3);
-    expect(run.stack.map((id) => run.steps[id])).toEqual([1, 2, 3].map((data) => ({ type: "data", data })));
+    expect(run.stack.map((id) => run.steps[id])).toEqual([1, 2, 3].map((data) => ({ data })));
   });
 
   it("starts one run however often an event with the same id is sent", async () => {

@@ -4,7 +4,7 @@
 // cannot honour (throttle, debounce, batching, rate limits, idempotency, singleton, timeouts,
 // richer expressions) is named in `unsupported`, and every run of that function fails with it.
 import { z } from "zod";
-import type { LocalEvent } from "@/db/schema";
+import type { ExecutorEvent } from "./types";
 import { parseCron, type CronSchedule } from "./cron";
 import { compileCondition, compileValue } from "./expressions";
 import { UnsupportedByLocalExecutor } from "./unsupported";
@@ -42,12 +42,12 @@ export interface FunctionPlan {
   appId: string;
   /** The step URL the function registered; the executor keeps its query (fnId, stepId). */
   stepUrl: string;
-  triggers: Array<{ event: string; matches(event: LocalEvent): boolean }>;
+  triggers: Array<{ event: string; matches(event: ExecutorEvent): boolean }>;
   crons: Array<{ schedule: string; cron: CronSchedule }>;
   maxAttempts: number;
-  concurrency(event: LocalEvent): Array<{ key: string; limit: number }>;
-  priority(event: LocalEvent): number;
-  cancellations: Array<{ event: string; matches(runEvent: LocalEvent, cancelEvent: LocalEvent): boolean }>;
+  concurrency(event: ExecutorEvent): Array<{ key: string; limit: number }>;
+  priority(event: ExecutorEvent): number;
+  cancellations: Array<{ event: string; matches(runEvent: ExecutorEvent, cancelEvent: ExecutorEvent): boolean }>;
   /** An `onFailure` handler: its own failures emit no further failure event. */
   isFailureHandler: boolean;
   /** Why the local executor cannot run this function faithfully; every run then fails with it. */
@@ -85,7 +85,7 @@ export function planFunction(appId: string, raw: unknown): FunctionPlan {
           () => true,
         )
       : () => true;
-    return [{ event: name, matches: (event: LocalEvent) => eventNameMatches(name, event.name) && condition({ event }) }];
+    return [{ event: name, matches: (event: ExecutorEvent) => eventNameMatches(name, event.name) && condition({ event }) }];
   });
   const crons = config.triggers.flatMap(({ cron: schedule, jitter }) => {
     if (schedule === undefined) return [];
@@ -118,7 +118,7 @@ export function planFunction(appId: string, raw: unknown): FunctionPlan {
       : () => "";
     // Every app served here shares one environment, so env and account scopes mean the same.
     const prefix = scope === "fn" ? `fn:${config.id}` : `env:${key ?? ""}`;
-    return [{ limit, keyOf: (event: LocalEvent) => `${prefix}:${JSON.stringify(value({ event }) ?? null)}` }];
+    return [{ limit, keyOf: (event: ExecutorEvent) => `${prefix}:${JSON.stringify(value({ event }) ?? null)}` }];
   });
 
   const priorityOf = config.priority?.run
@@ -138,7 +138,7 @@ export function planFunction(appId: string, raw: unknown): FunctionPlan {
           () => false,
         )
       : () => true;
-    return { event: cancel.event, matches: (runEvent: LocalEvent, cancelEvent: LocalEvent) => condition({ event: runEvent, async: cancelEvent }) };
+    return { event: cancel.event, matches: (runEvent: ExecutorEvent, cancelEvent: ExecutorEvent) => condition({ event: runEvent, async: cancelEvent }) };
   });
 
   return {

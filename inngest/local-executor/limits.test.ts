@@ -1,7 +1,8 @@
 // Nothing runs or retries forever on the local executor: a step whose process dies (its lease runs
 // out) counts as a failed attempt, so a run that keeps killing its worker ends failed with that
 // reason and its onFailure runs; a step that hangs is cut off at its time limit, a run at its own;
-// and Inngest's step, step-output and state-size limits fail a run with Inngest's own errors.
+// and Inngest's step, step-output, response, state-size and event-size limits hold with Inngest's
+// own errors (limits.ts names the source of each).
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { Inngest } from "inngest";
@@ -10,7 +11,7 @@ import { localExecutorRuns } from "@/db/schema";
 import { withSystem } from "@/db/scope";
 import { localExecutorClientOptions } from "@/inngest/client";
 import { eventually, finishedRun, runsOf, serveHandler, startExecutor, stopExecutors } from "@/test/local-executor-harness";
-import { INNGEST_STEP_LIMIT } from "./limits";
+import { INNGEST_EVENT_LIMIT_BYTES, INNGEST_STEP_LIMIT } from "./limits";
 
 const app = `limits-test-${randomUUID().slice(0, 8)}`;
 const client = new Inngest({ id: app, ...localExecutorClientOptions });
@@ -194,22 +195,44 @@ describe("Inngest's limits", () => {
     const run = await finishedRun(fn("fanning"), "f1", 60_000);
     expect(run).toMatchObject({
       status: "failed",
-      error: { name: "InngestErrFunctionOverflowed", message: "The function run exceeded the step limit of 1000 steps." },
+      error: {
+        name: "InngestErrFunctionOverflowed",
+        message: "The function run exceeded the step limit of 1000 steps.",
+        error: "InngestErrFunctionOverflowed: The function run exceeded the step limit of 1000 steps.",
+      },
     });
     expect(calls.get("f1:parallel")).toBeUndefined();
   }, 90_000);
 
-  it("fail a run whose step returns more than the step output limit, or whose state passes the state limit", async () => {
-    await startExecutor(handler, { limits: { stepOutputBytes: 2_000, stateBytes: 10_000 } });
+  it("count a step result over the step output limit as a failed attempt with Inngest's error, retried, then fail the run", async () => {
+    await startExecutor(handler, { limits: { stepOutputBytes: 2_000 } });
     await send("bulky", { key: "b1", bytes: 3_000 });
-    await send("bulky", { key: "b2", steps: 8, bytes: 1_500 });
-    expect(await finishedRun(fn("bulky"), "b1")).toMatchObject({
+    const run = await finishedRun(fn("bulky"), "b1");
+    // Inngest cannot read the answer (httpdriver's opcode validation): a plain "Error", retried like any failed attempt.
+    const message = expect.stringMatching(/^error validating generator opcode [0-9a-f]{40}: step output size is greater than the limit$/);
+    expect(run).toMatchObject({ status: "failed", steps: {}, error: { name: "Error", message, error: message } });
+    expect(calls.get("b1:chunk")).toBe(5); // Inngest's default: 4 retries
+    expect(await eventually(() => failures.get("b1"))).toMatchObject({ name: "Error", message });
+  });
+
+  it("count an answer over the response size limit as a failed attempt with Inngest's system error", async () => {
+    await startExecutor(handler, { limits: { responseBytes: 2_000 } });
+    await send("bulky", { key: "r1", bytes: 2_500 });
+    const run = await finishedRun(fn("bulky"), "r1");
+    expect(run).toMatchObject({
       status: "failed",
       error: {
-        name: "InngestErrStepOutputTooLarge",
-        message: expect.stringMatching(/^The step "chunk-0" returned 3002 bytes, over the step output limit of 2000 bytes/),
+        name: "output_too_large",
+        message: "Your function's response body exceeds the maximum size limit",
+        error: "output_too_large: Your function's response body exceeds the maximum size limit",
       },
     });
+    expect(calls.get("r1:chunk")).toBe(5);
+  });
+
+  it("fail a run whose step result would take its state past the state limit, not retried", async () => {
+    await startExecutor(handler, { limits: { stateBytes: 10_000 } });
+    await send("bulky", { key: "b2", steps: 8, bytes: 1_500 });
     const run = await finishedRun(fn("bulky"), "b2");
     expect(run).toMatchObject({
       status: "failed",
@@ -219,8 +242,21 @@ describe("Inngest's limits", () => {
         error: "InngestErrStateOverflowed: The function run exceeded the state size limit of 10000 bytes.",
       },
     });
-    // Six results of 1.5 kB fit in 10 kB with the event; the seventh would not.
+    // Six results of 1.5 kB (stored as {"data": …}) fit in 10 kB with the event; the seventh would not.
     expect(Object.keys(run.steps)).toHaveLength(6);
+    expect(calls.get("b2:chunk")).toBe(7);
     expect(await eventually(() => failures.get("b2"))).toMatchObject({ name: "InngestErrStateOverflowed" });
+  });
+
+  it("refuse a sent event over the event size limit as Inngest's event API does, keeping the events before it", async () => {
+    const small = { name: event("quick"), data: { key: "e1" } };
+    const large = { name: event("quick"), data: { key: "e2", padding: "x".repeat(INNGEST_EVENT_LIMIT_BYTES) } };
+    await expect(client.send([small, large])).rejects.toThrow(/^Inngest API Error: 400 Event is over the max size: Max 3145728 bytes \/ Size \d{7} bytes$/);
+    await startExecutor(handler);
+    // The SDK retried the send; the event before the refused one was stored once (its id comes from the SDK's seed).
+    expect(await finishedRun(fn("quick"), "e1")).toMatchObject({ status: "completed" });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await runsOf(fn("quick"))).filter((run) => ["e1", "e2"].includes(String(run.event.data.key))).map((run) => run.event.data.key)).toEqual(["e1"]);
+    expect(calls.get("e1:quick")).toBe(1);
   });
 });

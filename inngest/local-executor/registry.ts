@@ -1,15 +1,12 @@
 // Registration, as an Inngest server syncs an app: a PUT to the serve handler asking for an
 // in-band sync, whose answer lists the app's functions (triggers, step URL, retries, concurrency,
 // priority, cancellation, and each `onFailure` as its own function on `inngest/function.failed`).
-// The functions go into the database, so any executor can route events to any app's functions.
-import { and, eq, inArray, notInArray } from "drizzle-orm";
+// The functions are stored, so any executor can route events to any app's functions.
 import { z } from "zod";
-import type { Tx } from "@/db/client";
-import { localExecutorCrons, localExecutorFunctions } from "@/db/schema";
-import { withSystem } from "@/db/scope";
-import { log } from "@/lib/observability/log";
 import { LOCAL_EXECUTOR_ORIGIN } from "./event-intake";
 import { planFunction, type FunctionPlan } from "./function-plan";
+import type { ExecutorStore, StoreTransaction } from "./store";
+import type { ExecutorLogger } from "./types";
 
 export type ServeHandler = (request: Request) => Promise<Response>;
 
@@ -22,12 +19,19 @@ export interface Registration {
   functions: Array<Record<string, unknown> & { id: string }>;
 }
 
+/** The PUT an Inngest server sends to sync an app in-band. */
+export function registrationRequest(): Request {
+  const url = `${LOCAL_EXECUTOR_ORIGIN}${SERVE_PATH}`;
+  return new Request(url, {
+    method: "PUT",
+    headers: { "content-type": "application/json", "x-inngest-sync-kind": "in_band" },
+    body: JSON.stringify({ url }),
+  });
+}
+
 /** Asks the serve handler, in-process, for its app and functions. */
 export async function readRegistration(handler: ServeHandler): Promise<Registration> {
-  const url = `${LOCAL_EXECUTOR_ORIGIN}${SERVE_PATH}`;
-  const response = await handler(
-    new Request(url, { method: "PUT", headers: { "content-type": "application/json", "x-inngest-sync-kind": "in_band" }, body: JSON.stringify({ url }) }),
-  );
+  const response = await handler(registrationRequest());
   const text = await response.text();
   const parsed = response.status === 200 && response.headers.get("x-inngest-sync-kind") === "in_band" ? inBandSync.safeParse(JSON.parse(text)) : null;
   if (!parsed?.success) {
@@ -37,32 +41,20 @@ export async function readRegistration(handler: ServeHandler): Promise<Registrat
 }
 
 /** Stores the app's functions (replacing what it registered before) and its cron schedules. */
-export async function saveRegistration(registration: Registration, now: Date): Promise<FunctionPlan[]> {
+export async function saveRegistration(store: ExecutorStore, registration: Registration, now: Date): Promise<FunctionPlan[]> {
   const plans = registration.functions.map((config) => planFunction(registration.appId, config));
-  await withSystem("local executor: register an app's functions", async (tx) => {
-    const ids = plans.map((plan) => plan.id);
-    await tx
-      .delete(localExecutorFunctions)
-      .where(and(eq(localExecutorFunctions.appId, registration.appId), ids.length ? notInArray(localExecutorFunctions.id, ids) : undefined));
-    for (const config of registration.functions) {
-      await tx
-        .insert(localExecutorFunctions)
-        .values({ id: config.id, appId: registration.appId, config, registeredAt: now })
-        .onConflictDoUpdate({ target: localExecutorFunctions.id, set: { appId: registration.appId, config, registeredAt: now } });
-    }
-    for (const plan of plans) {
-      const schedules = plan.crons.map((c) => c.schedule);
-      await tx
-        .delete(localExecutorCrons)
-        .where(and(eq(localExecutorCrons.functionId, plan.id), schedules.length ? notInArray(localExecutorCrons.schedule, schedules) : undefined));
-      // An existing schedule keeps its next time: a restart neither skips nor repeats a tick.
-      for (const { schedule, cron } of plan.crons) {
-        await tx
-          .insert(localExecutorCrons)
-          .values({ functionId: plan.id, schedule, nextAt: cron.next(now) })
-          .onConflictDoNothing();
-      }
-    }
+  await store.transaction("register an app's functions", async (tx) => {
+    await tx.replaceFunctions(
+      registration.appId,
+      registration.functions.map((config) => ({ id: config.id, config })),
+      now,
+    );
+    // An existing schedule keeps its next time: a restart neither skips nor repeats a tick.
+    for (const plan of plans)
+      await tx.syncCrons(
+        plan.id,
+        plan.crons.map(({ schedule, cron }) => ({ schedule, nextAt: cron.next(now) })),
+      );
   });
   return plans;
 }
@@ -70,12 +62,8 @@ export async function saveRegistration(registration: Registration, now: Date): P
 const compiled = new Map<string, FunctionPlan>();
 
 /** Every registered function of every app, compiled (and cached while its config is unchanged). */
-export async function loadPlans(tx: Tx, ids?: string[]): Promise<FunctionPlan[]> {
-  const rows = await tx
-    .select()
-    .from(localExecutorFunctions)
-    .where(ids ? inArray(localExecutorFunctions.id, ids) : undefined);
-  return rows.flatMap((row) => {
+export async function loadPlans(tx: StoreTransaction, logger: ExecutorLogger, ids?: string[]): Promise<FunctionPlan[]> {
+  return (await tx.loadFunctions(ids)).flatMap((row) => {
     const key = `${row.appId}\n${JSON.stringify(row.config)}`;
     let plan = compiled.get(key);
     if (!plan) {
@@ -83,7 +71,7 @@ export async function loadPlans(tx: Tx, ids?: string[]): Promise<FunctionPlan[]>
         plan = planFunction(row.appId, row.config);
       } catch (error) {
         // Another app's config this version cannot read: its events start nothing, and the log says so.
-        log.error({ err: error, functionId: row.id }, "local executor: a registered function's config is unreadable; skipping it");
+        logger.error({ err: error, functionId: row.id }, "local executor: a registered function's config is unreadable; skipping it");
         return [];
       }
       compiled.set(key, plan);

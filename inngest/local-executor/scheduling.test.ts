@@ -9,6 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { localExecutorRuns } from "@/db/schema";
 import { withSystem } from "@/db/scope";
 import { localExecutorClientOptions } from "@/inngest/client";
+import { keelLogger } from "./keel";
+import { keelExecutorStore } from "./keel-store";
 import { routeEvents } from "./router";
 import { eventually, finishedRun, Gates, runsOf, serveHandler, startExecutor, stopExecutors } from "@/test/local-executor-harness";
 
@@ -95,7 +97,7 @@ describe("priority", () => {
     for (const key of ["low-1", "low-2", "low-3"]) await send("prioritised", { key, priority: 0 });
     await send("prioritised", { key: "high", priority: 120 });
     // All four queued before any is claimed (an executor of another test file may be routing too).
-    await eventually(async () => (await routeEvents(new Date()), (await runsOf(fn("prioritised"))).length === 4));
+    await eventually(async () => (await routeEvents(keelExecutorStore, keelLogger, new Date()), (await runsOf(fn("prioritised"))).length === 4));
     await startExecutor(handler, { settings: { slots: 1 } });
     await eventually(() => order.length === 4);
     expect(order).toEqual(["high", "low-1", "low-2", "low-3"]);

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState, useTransition } from "react";
 import { useLiveMessages } from "@/components/live/live-updates";
 import { useToast } from "@/components/ui/toaster";
 import { idleState, type ActionState } from "@/lib/http/action-state";
+import { formatDateTime } from "@/lib/format/dates";
 
 export interface BellNotification {
   id: string;
@@ -19,8 +20,6 @@ export interface BellNotification {
 }
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
-
-const when = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" });
 
 export function NotificationBell({ initial, unread: initialUnread, markRead }: { initial: BellNotification[]; unread: number; markRead: Action }) {
   // The server's list is the truth at each render; what happened since (live arrivals, marks)
@@ -128,7 +127,7 @@ export function NotificationBell({ initial, unread: initialUnread, markRead }: {
                     ) : null}
                   </div>
                   {n.body ? <p className="mt-1 line-clamp-2 text-slate-600">{n.body}</p> : null}
-                  <p className="mt-1 text-xs text-slate-400">{when.format(new Date(n.createdAt))}</p>
+                  <p className="mt-1 text-xs text-slate-400">{`${formatDateTime(n.createdAt)} UTC`}</p>
                 </li>
               ))}
             </ul>

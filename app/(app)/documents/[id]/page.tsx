@@ -11,12 +11,12 @@ import { formatBytes } from "@/lib/documents/limits";
 import { isKeelError } from "@/lib/errors";
 import { hasRole } from "@/lib/tenancy/roles";
 import { cancelAnalysisAction, deleteDocumentAction, reanalyzeDocumentAction } from "../actions";
+import { formatDateTime } from "@/lib/format/dates";
 
 export const metadata: Metadata = { title: "Document" };
 export const dynamic = "force-dynamic";
 
 const PAGE_SIZE = 20;
-const when = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" });
 const kindLabels: Record<string, string> = { pdf: "PDF", docx: "Word document", markdown: "Markdown", text: "Plain text", html: "HTML" };
 
 function Section({ title, children, id }: { title: string; children: React.ReactNode; id: string }) {
@@ -109,7 +109,7 @@ export default async function DocumentPage({
             </>
           ) : null}
           <dt className="text-slate-500">Uploaded</dt>
-          <dd>{when.format(document.createdAt)}</dd>
+          <dd>{`${formatDateTime(document.createdAt)} UTC`}</dd>
         </dl>
         <div className="flex flex-wrap gap-2">
           {running ? (
@@ -172,7 +172,7 @@ export default async function DocumentPage({
           <ol className="space-y-1 text-sm" data-testid="status-history">
             {history.map((event) => (
               <li key={event.id} className="flex flex-wrap gap-2">
-                <span className="text-slate-500">{when.format(event.createdAt)}</span>
+                <span className="text-slate-500">{formatDateTime(event.createdAt)}</span>
                 <span className="font-medium">{event.stage}</span>
                 {event.message ? <span className="text-slate-600">{event.message}</span> : null}
               </li>

@@ -1,20 +1,24 @@
 "use client";
-// An answer rendered as untrusted Markdown, safe while it is still streaming: raw HTML is dropped,
-// links go only to http(s), mailto or Keel's own pages (and open outside with no opener), images
-// are shown as their alt text (no requests to addresses a document chose), code is highlighted,
-// and citation markers [n] link to the passage they cite.
+// An answer rendered as untrusted GitHub-flavoured Markdown (tables, task lists, strikethrough,
+// autolinks), safe while it is still streaming. Raw HTML is dropped and what remains is sanitised
+// (rehype-sanitize's GitHub schema), links go only to http(s), mailto or Keel's own pages (outside
+// ones open with no opener), images are shown as their alt text (no requests to addresses a model
+// or a document chose), code blocks are highlighted (highlight.js) with a copy button, and citation
+// markers [n] link to the passage they cite. While the answer streams, remend closes what the model
+// has not closed yet (a `**`, a code fence, a link), so half a construct never shows as raw marks.
+import { Check, Copy } from "lucide-react";
 import Link from "next/link";
+import { useRef, useState, type ComponentProps, type ReactNode } from "react";
 import ReactMarkdown, { type Components } from "react-markdown";
 import rehypeHighlight from "rehype-highlight";
+import rehypeSanitize from "rehype-sanitize";
+import remarkGfm from "remark-gfm";
+import remend from "remend";
+import { citationHref } from "@/lib/chat/ui-message";
 import type { Citation } from "@/lib/chat/types";
 import "highlight.js/styles/github-dark.css";
 
-/** The link a citation opens: the document page at the cited passage. */
-export function citationHref(citation: Pick<Citation, "documentId" | "chunkIndex">): string {
-  return `/documents/${citation.documentId}?chunk=${citation.chunkIndex}#chunk-${citation.chunkIndex}`;
-}
-
-export function safeHref(href: string | undefined): string | null {
+function safeHref(href: string | undefined): string | null {
   if (!href) return null;
   if (href.startsWith("/") && !href.startsWith("//")) return href;
   if (href.startsWith("#")) return href;
@@ -35,7 +39,12 @@ function linkCitations(text: string, citations: Citation[]): string {
   return text.replace(/\[(\d{1,3})\](?!\()/g, (marker, n: string) => (known.has(Number(n)) ? `[[${n}]](${CITATION_PREFIX}${n})` : marker));
 }
 
-export function AnswerMarkdown({ text, citations = [] }: { text: string; citations?: Citation[] }) {
+// Sanitising runs before highlighting, so the highlighter's own classes are kept; highlighting only
+// code blocks that name their language keeps a long answer's render cheap while it streams.
+const remarkPlugins = [remarkGfm];
+const rehypePlugins: NonNullable<ComponentProps<typeof ReactMarkdown>["rehypePlugins"]> = [rehypeSanitize, [rehypeHighlight, { detect: false }]];
+
+export function AnswerMarkdown({ text, citations = [], streaming = false }: { text: string; citations?: Citation[]; streaming?: boolean }) {
   const byNumber = new Map(citations.map((c) => [c.number, c]));
   const components: Components = {
     a({ href, children }) {
@@ -65,12 +74,47 @@ export function AnswerMarkdown({ text, citations = [] }: { text: string; citatio
     img({ alt }) {
       return <span className="text-slate-500">[image: {alt || "untitled"}]</span>;
     },
+    pre({ children }) {
+      return <CodeBlock>{children}</CodeBlock>;
+    },
   };
+  const source = linkCitations(streaming ? remend(text) : text, citations);
   return (
     <div className="answer-markdown max-w-none text-sm break-words text-slate-900" data-testid="answer-markdown">
-      <ReactMarkdown skipHtml rehypePlugins={[[rehypeHighlight, { detect: false, ignoreMissing: true }]]} components={components}>
-        {linkCitations(text, citations)}
+      <ReactMarkdown skipHtml remarkPlugins={remarkPlugins} rehypePlugins={rehypePlugins} components={components}>
+        {source}
       </ReactMarkdown>
+    </div>
+  );
+}
+
+/** A code block with a button that copies its text (as the reader sees it, without highlighting). */
+function CodeBlock({ children }: { children: ReactNode }) {
+  const pre = useRef<HTMLPreElement>(null);
+  const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
+  const copy = async () => {
+    const code = pre.current?.querySelector("code")?.textContent ?? pre.current?.textContent ?? "";
+    try {
+      await navigator.clipboard.writeText(code);
+      setCopied("yes");
+    } catch {
+      setCopied("failed");
+    }
+    setTimeout(() => setCopied(null), 2_000);
+  };
+  return (
+    <div className="group relative" data-testid="code-block">
+      <button
+        type="button"
+        onClick={() => void copy()}
+        aria-label={copied === "yes" ? "Copied" : "Copy code"}
+        title={copied === "failed" ? "The browser did not allow copying" : "Copy code"}
+        className="absolute top-1.5 right-1.5 flex items-center gap-1 rounded bg-slate-700/80 px-1.5 py-1 text-xs text-slate-100 hover:bg-slate-600 focus-visible:outline-2 focus-visible:outline-indigo-400"
+      >
+        {copied === "yes" ? <Check aria-hidden className="size-3.5" /> : <Copy aria-hidden className="size-3.5" />}
+        <span>{copied === "yes" ? "Copied" : copied === "failed" ? "Not copied" : "Copy"}</span>
+      </button>
+      <pre ref={pre}>{children}</pre>
     </div>
   );
 }

@@ -2,6 +2,7 @@
 // The bell in the shell: unread count, the latest notifications, mark one or all read. New ones
 // arrive live (and as a toast) while the page is open; the list itself is stored, so nothing is
 // lost when nobody was watching.
+import { Bell } from "lucide-react";
 import Link from "next/link";
 import { useEffect, useRef, useState, useTransition } from "react";
 import { useLiveMessages } from "@/components/live/live-updates";
@@ -77,7 +78,7 @@ export function NotificationBell({ initial, unread: initialUnread, markRead }: {
         className="relative rounded-md px-2 py-1 text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-600"
         data-testid="notification-bell"
       >
-        <span aria-hidden>🔔</span>
+        <Bell aria-hidden className="size-5" />
         {unread > 0 ? (
           <span
             data-testid="unread-count"

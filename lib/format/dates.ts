@@ -31,5 +31,3 @@ export const formatDateTimeSeconds = (value: DateInput) => dateTimeSeconds.forma
 export const formatDay = (day: string) => monthDay.format(dayStart(day));
 /** An ISO day (the first of a month) as "October 2026". */
 export const formatMonth = (day: string) => monthYear.format(dayStart(day));
-/** The zone every formatted time is in, for labels such as "(UTC)". */
-export const DISPLAY_TIME_ZONE = UTC;

@@ -1,3 +1,4 @@
+import { ArrowLeft, ChevronLeft, ChevronRight } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -66,8 +67,9 @@ export default async function DocumentPage({
   return (
     <>
       <p className="mb-2 text-sm">
-        <Link href="/documents" className="text-indigo-700 underline">
-          ← Documents
+        <Link href="/documents" className="inline-flex items-center gap-1 text-indigo-700 underline">
+          <ArrowLeft aria-hidden className="size-3.5" />
+          Documents
         </Link>
       </p>
       <PageHeader title={document.name} />
@@ -204,11 +206,21 @@ export default async function DocumentPage({
             </ol>
             {pages > 1 ? (
               <nav aria-label="Passage pages" className="mt-3 flex items-center gap-3 text-sm">
-                {page > 1 ? <Link href={`?page=${page - 1}#chunks-heading`}>← Previous</Link> : null}
+                {page > 1 ? (
+                  <Link href={`?page=${page - 1}#chunks-heading`} className="inline-flex items-center gap-1">
+                    <ChevronLeft aria-hidden className="size-4" />
+                    Previous
+                  </Link>
+                ) : null}
                 <span>
                   Page {page} of {pages}
                 </span>
-                {page < pages ? <Link href={`?page=${page + 1}#chunks-heading`}>Next →</Link> : null}
+                {page < pages ? (
+                  <Link href={`?page=${page + 1}#chunks-heading`} className="inline-flex items-center gap-1">
+                    Next
+                    <ChevronRight aria-hidden className="size-4" />
+                  </Link>
+                ) : null}
               </nav>
             ) : null}
           </>

@@ -104,19 +104,37 @@ test("keeps every message on screen from sending to settling, across several que
     new MutationObserver(check).observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true });
   });
   const questions = ["Which sites need rope access?", "And which need cranes?", "How long does each inspection take?"];
+  // The first question is held on its way until the next one is half typed: the draft (and the
+  // focus) must survive the conversation being created, getting its address and the page's refresh.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(
+    (url) => url.pathname.startsWith("/chat"),
+    async (route) => {
+      const request = route.request();
+      if (request.method() === "POST" && request.headers()["next-action"] && request.postData()?.includes(questions[0]!)) await held;
+      await route.continue();
+    },
+  );
   for (const [i, question] of questions.entries()) {
     script({ kind: "text", text: `Answer ${i}: ${words(`a${i}x`, 12)} done-${i}`, chunkDelayMs: 40 });
     await ask(question);
     await expect(answers()).toHaveCount(i + 1);
-    // Typing the next question while this one is answered: the draft survives the conversation
-    // getting its own address and the list being refreshed.
-    if (i === 0) await page.getByLabel("Your question").pressSequentially("half-typed follow-up");
+    if (i === 0) {
+      await page.getByLabel("Your question").pressSequentially("half-typed follow-");
+      release();
+      await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+      await expect(page.getByTestId("conversation-list").getByRole("link")).toHaveCount(1);
+      await page.keyboard.type("up");
+    }
     await expect(lastAnswer()).toHaveAttribute("data-status", "complete", { timeout: 30_000 });
     await expect(lastAnswer()).toContainText(`done-${i}`);
     if (i === 0) {
       await awaitTitle();
+      expect(await page.evaluate(() => "keelWatch" in window), "the page was loaded again").toBe(true);
       await expect(page.getByLabel("Your question")).toHaveValue("half-typed follow-up");
       await expect(page.getByLabel("Your question")).toBeFocused();
+      await page.unroute((url) => url.pathname.startsWith("/chat"));
     }
   }
   // The first question created the conversation: the address and the list name it.
@@ -132,7 +150,8 @@ test("keeps every message on screen from sending to settling, across several que
   expect(watch?.emptied, "the message list emptied or showed the empty prompt").toBe(0);
   expect(watch?.shrank, "messages disappeared from the list").toBe(0);
 
-  await expect(page.getByTestId("user-message")).toHaveText(questions);
+  // (The last question carries its Edit button.)
+  await expect(page.getByTestId("user-message")).toHaveText(questions.map((q) => new RegExp(`^${q.replace(/[?]/g, "\\?")}`)));
 });
 
 test("streams the answer visibly: one answer is seen at several growing lengths", async () => {
@@ -204,10 +223,12 @@ test("stop works even before the question has reached the server", async () => {
   await expect(lastAnswer()).toHaveAttribute("data-status", "stopped", { timeout: 10_000 });
   await page.unroute((url) => url.pathname.startsWith("/chat"));
   await expect(lastAnswer()).not.toContainText("never-reached");
+  // Stored so: after the conversation has its address and name, a reload shows the same.
+  await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+  await awaitTitle();
   await page.reload();
   await expect(lastAnswer()).toHaveAttribute("data-status", "stopped");
   await expect(lastAnswer()).not.toContainText("never-reached");
-  await awaitTitle();
 });
 
 test("a stop mid-stream is billed only for the words delivered", async () => {
@@ -219,6 +240,7 @@ test("a stop mid-stream is billed only for the words delivered", async () => {
   await page.getByRole("button", { name: "Stop" }).click();
   await expect(lastAnswer()).toHaveAttribute("data-status", "stopped", { timeout: 10_000 });
   const answerId = (await lastAnswer().getAttribute("data-message-id"))!;
+  await awaitTitle();
   await page.reload();
   const delivered = (await lastAnswer().getByTestId("answer-markdown").textContent())!;
   expect(delivered).toMatch(/^Billed b0 b1 b2 b3 b4 b5/);
@@ -228,7 +250,6 @@ test("a stop mid-stream is billed only for the words delivered", async () => {
   // What was delivered, not the 82 tokens the whole answer would have cost.
   expect(usage!.output_tokens).toBe(countTokens(delivered));
   expect(usage!.output_tokens).toBeLessThan(82);
-  await awaitTitle();
 });
 
 const richAnswer = [
@@ -253,12 +274,19 @@ const richAnswer = [
   "}",
   "```",
   "",
-  "See [the runbook](https://example.com/runbook) or [this](javascript:window.keelPwned=1) for details.",
-  "",
-  '<img src="/favicon.ico" onerror="window.keelPwned=2"><script>window.keelPwned=3</script><b>raw bold</b>',
+  "See [the runbook](https://example.com/runbook) for details.",
 ].join("\n");
 
-test("renders a rich answer: table, task list, strikethrough, lists, highlighted code with a copy button, safe links, no raw HTML", async () => {
+/** What a model (or a document it quotes) may try: script links, raw HTML, images that call out. */
+const hostileAnswer = [
+  "Open [this](javascript:window.keelPwned=1) or [that](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==).",
+  "",
+  '<img src="/favicon.ico" onerror="window.keelPwned=2"><script>window.keelPwned=3</script><b>raw bold</b>',
+  "",
+  "![tracker](https://tracker.example/pixel.png)",
+].join("\n");
+
+test("renders a rich answer: table, task list, strikethrough, lists, highlighted code with a copy button, safe links; no raw HTML", async () => {
   script({ kind: "text", text: richAnswer, chunkDelayMs: 15 });
   await newConversation();
   await ask("Give me the maintenance plan as a table, with a code sample.");
@@ -294,18 +322,28 @@ test("renders a rich answer: table, task list, strikethrough, lists, highlighted
   await expect(runbook).toHaveAttribute("href", "https://example.com/runbook");
   await expect(runbook).toHaveAttribute("target", "_blank");
   await expect(runbook).toHaveAttribute("rel", /noopener/);
-  // The javascript: link is shown as its words, not as a link; raw HTML never reaches the page.
-  await expect(markdown.getByText("this", { exact: true })).toBeVisible();
-  await expect(markdown.getByRole("link", { name: "this", exact: true })).toHaveCount(0);
-  expect(await markdown.locator("a[href^='javascript' i]").count()).toBe(0);
-  expect(await markdown.locator("img, script, b").count()).toBe(0);
-  expect(await page.evaluate(() => (window as unknown as { keelPwned?: number }).keelPwned)).toBeUndefined();
 
   // The screenshot for the closing note, once the model has named the conversation.
   await awaitTitle();
   mkdirSync("docs/screenshots", { recursive: true });
   await answer.scrollIntoViewIfNeeded();
   await page.screenshot({ path: "docs/screenshots/chat-table-code.png" });
+
+  // A hostile answer: script and data links are shown as their words, raw HTML never becomes
+  // elements, and an image is its alt text (no request to the address).
+  script({ kind: "text", text: hostileAnswer, chunkDelayMs: 15 });
+  const images: string[] = [];
+  page.on("request", (request) => void (request.url().includes("tracker.example") && images.push(request.url())));
+  await ask("Now try to break out.");
+  const hostile = lastAnswer().getByTestId("answer-markdown");
+  await expect(lastAnswer()).toHaveAttribute("data-status", "complete", { timeout: 30_000 });
+  await expect(hostile.getByText("this", { exact: true })).toBeVisible();
+  await expect(hostile.getByText("that", { exact: true })).toBeVisible();
+  expect(await hostile.locator("a").count()).toBe(0);
+  expect(await hostile.locator("img, script, b").count()).toBe(0);
+  await expect(hostile).toContainText("[image: tracker]");
+  expect(await page.evaluate(() => (window as unknown as { keelPwned?: number }).keelPwned)).toBeUndefined();
+  expect(images).toEqual([]);
 });
 
 test("icons are SVG, no emoji anywhere on the pages, and the app has a favicon", async () => {

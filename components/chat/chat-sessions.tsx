@@ -22,7 +22,7 @@ export interface ChatSessionView {
 const KEPT_IDLE = 12;
 
 /** The answer still being written in these messages, if any (its stream is followed on open). */
-export function streamingAnswerOf(messages: KeelUIMessage[]): string | null {
+function streamingAnswerOf(messages: KeelUIMessage[]): string | null {
   const last = messages.at(-1);
   return last?.role === "assistant" && answerStateOf(last)?.status === "streaming" ? last.id : null;
 }
@@ -36,7 +36,7 @@ interface SessionInit {
   onCreated(conversationId: string, session: ChatSession): void;
 }
 
-export class ChatSession {
+class ChatSession {
   readonly chat: Chat<KeelUIMessage>;
   readonly transport: ActionChatTransport;
   /** What the composer holds, and whether it had the focus. */

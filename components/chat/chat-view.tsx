@@ -50,7 +50,7 @@ export function ChatView(props: {
   const [draft, setDraft] = useState(session.draft);
   const [problem, setProblem] = useState<{ message: string; retry: AskMode | null } | null>(null);
   const [editing, setEditing] = useState(false);
-  const [stopping, setStopping] = useState(session.transport.stopping);
+  const [stopping, setStopping] = useState(session.busy && session.transport.stopping);
   const scroller = useRef<HTMLDivElement>(null);
   const composer = useRef<HTMLTextAreaElement>(null);
   const pinned = useRef(true);
@@ -63,7 +63,10 @@ export function ChatView(props: {
   useLayoutEffect(() => session.refresh(initialMessages), [session, initialMessages]);
   useLayoutEffect(() => session.transport.keepUp({ conversationId, grounding }), [session, conversationId, grounding]);
   useLayoutEffect(() => {
-    if (session.composerFocused) composer.current?.focus();
+    const box = composer.current;
+    if (!box || !session.composerFocused) return;
+    box.focus();
+    box.setSelectionRange(box.value.length, box.value.length);
   }, [session]);
   useEffect(() => session.keepDraft(draft), [session, draft]);
 
@@ -95,6 +98,7 @@ export function ChatView(props: {
 
   const send = (mode: AskMode) => {
     setProblem(null);
+    setStopping(false);
     clearError();
     session.requesting(messages);
     pinned.current = true;

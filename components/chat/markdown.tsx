@@ -8,7 +8,7 @@
 // has not closed yet (a `**`, a code fence, a link), so half a construct never shows as raw marks.
 import { Check, Copy } from "lucide-react";
 import Link from "next/link";
-import { useRef, useState, type ComponentProps, type ReactNode } from "react";
+import { createContext, useContext, useRef, useState, type ComponentProps, type ReactNode } from "react";
 import ReactMarkdown, { type Components } from "react-markdown";
 import rehypeHighlight from "rehype-highlight";
 import rehypeSanitize from "rehype-sanitize";
@@ -44,52 +44,60 @@ function linkCitations(text: string, citations: Citation[]): string {
 const remarkPlugins = [remarkGfm];
 const rehypePlugins: NonNullable<ComponentProps<typeof ReactMarkdown>["rehypePlugins"]> = [rehypeSanitize, [rehypeHighlight, { detect: false }]];
 
-export function AnswerMarkdown({ text, citations = [], streaming = false }: { text: string; citations?: Citation[]; streaming?: boolean }) {
+const noCitations: Citation[] = [];
+/** The answer's citations by number, for the link renderer (the renderers themselves never change). */
+const CitationsContext = createContext<Map<number, Citation>>(new Map());
+
+export function AnswerMarkdown({ text, citations = noCitations, streaming = false }: { text: string; citations?: Citation[]; streaming?: boolean }) {
   const byNumber = new Map(citations.map((c) => [c.number, c]));
-  const components: Components = {
-    a({ href, children }) {
-      if (href?.startsWith(CITATION_PREFIX)) {
-        const citation = byNumber.get(Number(href.slice(CITATION_PREFIX.length)));
-        if (!citation) return <>{children}</>;
-        return (
-          <Link
-            href={citationHref(citation)}
-            className="mx-0.5 rounded bg-indigo-50 px-1 text-xs font-semibold text-indigo-700 no-underline hover:bg-indigo-100"
-            title={`${citation.documentName}${citation.page ? `, page ${citation.page}` : ""}`}
-            data-testid="citation-link"
-          >
-            {children}
-          </Link>
-        );
-      }
-      const safe = safeHref(href);
-      if (!safe) return <span>{children}</span>;
-      const external = !safe.startsWith("/") && !safe.startsWith("#");
-      return (
-        <a href={safe} {...(external ? { target: "_blank", rel: "noopener noreferrer nofollow" } : {})} className="text-indigo-700 underline">
-          {children}
-        </a>
-      );
-    },
-    img({ alt }) {
-      return <span className="text-slate-500">[image: {alt || "untitled"}]</span>;
-    },
-    pre({ children }) {
-      return <CodeBlock>{children}</CodeBlock>;
-    },
-  };
   const source = linkCitations(streaming ? remend(text) : text, citations);
   return (
     <div className="answer-markdown max-w-none text-sm break-words text-slate-900" data-testid="answer-markdown">
-      <ReactMarkdown skipHtml remarkPlugins={remarkPlugins} rehypePlugins={rehypePlugins} components={components}>
-        {source}
-      </ReactMarkdown>
+      <CitationsContext.Provider value={byNumber}>
+        <ReactMarkdown skipHtml remarkPlugins={remarkPlugins} rehypePlugins={rehypePlugins} components={components}>
+          {source}
+        </ReactMarkdown>
+      </CitationsContext.Provider>
     </div>
   );
 }
 
+function MarkdownLink({ href, children }: { href?: string; children?: ReactNode }) {
+  const byNumber = useContext(CitationsContext);
+  if (href?.startsWith(CITATION_PREFIX)) {
+    const citation = byNumber.get(Number(href.slice(CITATION_PREFIX.length)));
+    if (!citation) return <>{children}</>;
+    return (
+      <Link
+        href={citationHref(citation)}
+        className="mx-0.5 rounded bg-indigo-50 px-1 text-xs font-semibold text-indigo-700 no-underline hover:bg-indigo-100"
+        title={`${citation.documentName}${citation.page ? `, page ${citation.page}` : ""}`}
+        data-testid="citation-link"
+      >
+        {children}
+      </Link>
+    );
+  }
+  const safe = safeHref(href);
+  if (!safe) return <span>{children}</span>;
+  const external = !safe.startsWith("/") && !safe.startsWith("#");
+  return (
+    <a href={safe} {...(external ? { target: "_blank", rel: "noopener noreferrer nofollow" } : {})} className="text-indigo-700 underline">
+      {children}
+    </a>
+  );
+}
+
+function MarkdownImage({ alt }: { alt?: string }) {
+  return <span className="text-slate-500">[image: {alt || "untitled"}]</span>;
+}
+
+// The same renderers on every render: a new one each time would remount every code block (and
+// lose its "Copied") at each streamed word.
+const components: Components = { a: MarkdownLink, img: MarkdownImage, pre: CodeBlock };
+
 /** A code block with a button that copies its text (as the reader sees it, without highlighting). */
-function CodeBlock({ children }: { children: ReactNode }) {
+function CodeBlock({ children }: { children?: ReactNode }) {
   const pre = useRef<HTMLPreElement>(null);
   const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
   const copy = async () => {

@@ -1,8 +1,8 @@
 "use client";
 // The conversation pane: what answers are grounded in, and the chat itself. A new conversation is
-// only a draft here until its first question creates it on the server; the address then becomes
-// the conversation's own (so a reload mid-answer finds it) and the page's data is refreshed. The
-// page mounts again for the new address, and its view picks up the same chat (chat-sessions.tsx).
+// only a draft here until its first question creates it on the server; the page then moves to the
+// conversation's own address (so a reload mid-answer finds it, and the list shows it). The page
+// mounts again for the new address, and its view picks up the same chat (chat-sessions.tsx).
 import { useRouter } from "next/navigation";
 import { useCallback, useState } from "react";
 import type { KeelUIMessage } from "@/lib/chat/ui-message";
@@ -25,8 +25,9 @@ export function ChatPane(props: {
   const onConversationCreated = useCallback(
     (id: string) => {
       setCreated(id);
-      window.history.replaceState(null, "", `/chat/${id}`);
-      router.refresh();
+      // A soft navigation to the conversation's own address (the router's own way: patching its
+      // address with history.replaceState and refreshing made it reload the page now and then).
+      router.replace(`/chat/${id}`, { scroll: false });
     },
     [router],
   );

@@ -7,8 +7,9 @@
 // browser drives it: a signed-in session (Auth.js cookie from the credentials sign-in) POSTs the
 // server action to the conversation's page with the `Next-Action` header naming `askAction` (its id
 // read from the build's server-reference manifest), the arguments as React encodes them (a JSON
-// array), and reads the React Flight response as it streams: the action returns a ReadableStream
-// of text deltas, which Next.js writes to the response as each delta is produced. Each chat gets a
+// array), and reads the React Flight response as it streams: the action returns the answer's UI
+// message stream (a ReadableStream of chunks; the words ride in `text-delta` chunks), which Next.js
+// writes to the response as each chunk is produced. Each chat gets a
 // conversation of its own (seeded before the server starts, titled and not grounded, so the
 // figures are the answer's own path: admission, quota, the provider stream, saving as it goes,
 // metering). The direct side is the same streaming request sent to the fake.

@@ -37,10 +37,11 @@ test.afterAll(async () => {
 /** The last answer on the page. */
 const lastAnswer = () => page.getByTestId("assistant-message").last();
 
+/** A new conversation: nothing is created until its first question. */
 async function newConversation() {
   await page.goto("/chat");
-  await page.getByRole("button", { name: "New conversation" }).click();
-  await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+  await page.getByRole("link", { name: "New conversation" }).click();
+  await expect(page).toHaveURL(/\/chat$/);
 }
 
 async function ask(question: string) {
@@ -124,6 +125,8 @@ test("a reload mid-answer shows the text so far, then follows the rest", async (
   await newConversation();
   await ask("Tell me something long enough to reload during.");
   await expect(lastAnswer()).toContainText("r4");
+  // The first question created the conversation: the address names it, so a reload finds it.
+  await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
   await page.reload();
   // Straight after the reload: the text so far, still being written.
   await expect(lastAnswer()).toContainText("Reloaded r0 r1 r2 r3 r4");

@@ -35,9 +35,7 @@ test("answers a question from an uploaded document, citing the passage it used",
   await waitForStatus(page, "maintenance.md", "ready");
 
   await page.goto("/chat");
-  await page.getByRole("button", { name: "New conversation" }).click();
-  await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
-  conversationUrl = page.url();
+  await page.getByRole("link", { name: "New conversation" }).click();
   const box = page.getByLabel("Your question");
   await box.fill("How often are the Aberdeen turbines inspected?");
   await box.press("Shift+Enter");
@@ -46,6 +44,9 @@ test("answers a question from an uploaded document, citing the passage it used",
   await box.press("Enter");
 
   const answer = page.getByTestId("assistant-message").last();
+  // The first question created the conversation, and the address names it.
+  await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+  conversationUrl = page.url();
   await expect(answer).toHaveAttribute("data-status", "complete", { timeout: 30_000 });
   await expect(answer).toContainText("twice a year");
   await expect(answer.getByTestId("answer-details")).toContainText("offline model");
@@ -112,10 +113,10 @@ test("another tenant's person gets a 404 for the conversation, and their actions
 
   // The outsider answers a question of their own, then sends the owner's answer id to the real
   // server actions: the rating (the request rewritten on its way) and the correction form.
-  await other.getByRole("button", { name: "New conversation" }).click();
-  await expect(other).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+  await other.getByRole("link", { name: "New conversation" }).click();
   await other.getByLabel("Your question").fill("Anything about turbines?");
   await other.getByLabel("Your question").press("Enter");
+  await expect(other).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
   const theirs = other.getByTestId("assistant-message").last();
   await expect(theirs).toHaveAttribute("data-status", "complete", { timeout: 30_000 });
   const theirId = (await theirs.getAttribute("data-message-id"))!;

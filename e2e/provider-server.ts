@@ -15,6 +15,8 @@ export interface ProviderServer {
   primary: FakeLlmServer;
   /** The fallback (Keel's `compatible`, an OpenAI-compatible endpoint). */
   fallback: FakeLlmServer;
+  /** The server's own PostgreSQL database (as the admin user), for checks only a database shows; none on PGlite. */
+  databaseUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -81,5 +83,5 @@ export async function startProviderServer(port: number): Promise<ProviderServer>
   // The server's log goes to a file beside the test results, for when a test fails.
   mkdirSync("test-results", { recursive: true });
   server.stdout!.pipe(createWriteStream("test-results/provider-server.log"));
-  return { url: `http://127.0.0.1:${port}`, primary, fallback, stop };
+  return { url: `http://127.0.0.1:${port}`, primary, fallback, databaseUrl: databaseUrl ?? null, stop };
 }

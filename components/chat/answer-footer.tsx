@@ -1,15 +1,16 @@
 "use client";
 // Under each finished answer: who answered and what it cost (quietly), its citations, thumbs up or
 // down, and "correct this answer" (kept beside the original, for the quality figures).
+import { FileText, PenLine, ThumbsDown, ThumbsUp } from "lucide-react";
 import Link from "next/link";
 import { useActionState, useState, useTransition } from "react";
 import type { AnswerDetails, Citation } from "@/lib/chat/types";
+import { citationHref } from "@/lib/chat/ui-message";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { idleState, type ActionState } from "@/lib/http/action-state";
-import { citationHref } from "./markdown";
 
 type CorrectAction = (state: ActionState, formData: FormData) => Promise<ActionState>;
-type RateAction = (answerId: string, rating: -1 | 1 | null) => Promise<{ ok: boolean; message?: string }>;
+export type RateAction = (answerId: string, rating: -1 | 1 | null) => Promise<{ ok: boolean; message?: string }>;
 
 const usd = new Intl.NumberFormat("en", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 6 });
 
@@ -52,8 +53,8 @@ export function AnswerFooter(props: {
         <ol className="flex flex-col gap-1" aria-label="Sources" data-testid="citations">
           {citations.map((c) => (
             <li key={c.number}>
-              <Link href={citationHref(c)} className="text-indigo-700 hover:underline">
-                [{c.number}] {c.documentName}
+              <Link href={citationHref(c)} className="inline-flex items-center gap-1 text-indigo-700 hover:underline">
+                <FileText aria-hidden className="size-3.5 shrink-0" />[{c.number}] {c.documentName}
                 {c.page ? `, page ${c.page}` : ""}
               </Link>
             </li>
@@ -71,9 +72,9 @@ export function AnswerFooter(props: {
           aria-pressed={rating === 1}
           aria-label="Good answer"
           onClick={() => rate(1)}
-          className={`rounded px-1 ${rating === 1 ? "bg-green-100 text-green-800" : "hover:bg-slate-100"}`}
+          className={`rounded p-1 ${rating === 1 ? "bg-green-100 text-green-800" : "hover:bg-slate-100"}`}
         >
-          👍
+          <ThumbsUp aria-hidden className={`size-4 ${rating === 1 ? "fill-current" : ""}`} />
         </button>
         <button
           type="button"
@@ -81,11 +82,12 @@ export function AnswerFooter(props: {
           aria-pressed={rating === -1}
           aria-label="Bad answer"
           onClick={() => rate(-1)}
-          className={`rounded px-1 ${rating === -1 ? "bg-red-100 text-red-800" : "hover:bg-slate-100"}`}
+          className={`rounded p-1 ${rating === -1 ? "bg-red-100 text-red-800" : "hover:bg-slate-100"}`}
         >
-          👎
+          <ThumbsDown aria-hidden className={`size-4 ${rating === -1 ? "fill-current" : ""}`} />
         </button>
-        <button type="button" onClick={() => setCorrecting((v) => !v)} className="text-indigo-700 hover:underline">
+        <button type="button" onClick={() => setCorrecting((v) => !v)} className="inline-flex items-center gap-1 text-indigo-700 hover:underline">
+          <PenLine aria-hidden className="size-3.5" />
           {props.correction || state.ok ? "Edit your correction" : "Correct this answer"}
         </button>
         {problem ? (

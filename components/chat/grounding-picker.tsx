@@ -1,16 +1,20 @@
 "use client";
 // Which documents answers in this conversation are grounded in: every collection (the default),
-// none (a plain assistant), or a chosen few.
+// none (a plain assistant), or a chosen few. A conversation not created yet keeps the choice here
+// (its first question carries it); an existing one saves each change.
 import { useState, useTransition } from "react";
 
 type SetGrounding = (input: { conversationId: string; mode: "all" | "none" | "some"; collectionIds: string[] }) => Promise<{ ok: boolean; message?: string }>;
 
 export function GroundingPicker(props: {
-  conversationId: string;
+  /** null: a conversation its first question will create. */
+  conversationId: string | null;
   collections: { id: string; name: string }[];
   /** null: all; []: none. */
   selected: string[] | null;
   action: SetGrounding;
+  /** Every effective change (null: all; []: none). */
+  onChange?(selected: string[] | null): void;
 }) {
   const initialMode = props.selected === null ? "all" : props.selected.length === 0 ? "none" : "some";
   const [mode, setMode] = useState<"all" | "none" | "some">(initialMode);
@@ -23,6 +27,8 @@ export function GroundingPicker(props: {
     start(async () => {
       // Choosing "some" with nothing ticked yet changes nothing until a collection is picked.
       if (nextMode === "some" && ids.length === 0) return;
+      props.onChange?.(nextMode === "all" ? null : nextMode === "none" ? [] : ids);
+      if (!props.conversationId) return;
       const result = await props.action({ conversationId: props.conversationId, mode: nextMode, collectionIds: ids });
       setProblem(result.ok ? null : (result.message ?? "Could not change the documents used."));
     });

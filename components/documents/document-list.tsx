@@ -8,6 +8,7 @@ import { formatBytes } from "@/lib/documents/limits";
 import type { ActionState } from "@/lib/http/action-state";
 import { DocumentStatus, type JobState } from "./document-status";
 import { useLiveDocuments, type ArrivedDocument } from "./use-live-documents";
+import { formatDate } from "@/lib/format/dates";
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
 
@@ -28,7 +29,6 @@ export interface ListedDocument {
 }
 
 const kindLabels: Record<string, string> = { pdf: "PDF", docx: "Word", markdown: "Markdown", text: "Text", html: "HTML" };
-const date = new Intl.DateTimeFormat("en", { dateStyle: "medium" });
 
 interface DocumentListProps {
   documents: ListedDocument[];
@@ -80,7 +80,7 @@ export function DocumentList({ documents, collections, selectedCollectionId, act
                     {d.name}
                   </Link>
                   <span className="text-xs text-slate-500">
-                    {kindLabels[d.kind] ?? d.kind} · {formatBytes(d.sizeBytes)} · {date.format(new Date(d.createdAt))}
+                    {kindLabels[d.kind] ?? d.kind} · {formatBytes(d.sizeBytes)} · {formatDate(d.createdAt)}
                   </span>
                 </td>
                 <td className="p-2">

@@ -2,11 +2,13 @@
 // The bell in the shell: unread count, the latest notifications, mark one or all read. New ones
 // arrive live (and as a toast) while the page is open; the list itself is stored, so nothing is
 // lost when nobody was watching.
+import { Bell } from "lucide-react";
 import Link from "next/link";
 import { useEffect, useRef, useState, useTransition } from "react";
 import { useLiveMessages } from "@/components/live/live-updates";
 import { useToast } from "@/components/ui/toaster";
 import { idleState, type ActionState } from "@/lib/http/action-state";
+import { formatDateTime } from "@/lib/format/dates";
 
 export interface BellNotification {
   id: string;
@@ -19,8 +21,6 @@ export interface BellNotification {
 }
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
-
-const when = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" });
 
 export function NotificationBell({ initial, unread: initialUnread, markRead }: { initial: BellNotification[]; unread: number; markRead: Action }) {
   // The server's list is the truth at each render; what happened since (live arrivals, marks)
@@ -78,7 +78,7 @@ export function NotificationBell({ initial, unread: initialUnread, markRead }: {
         className="relative rounded-md px-2 py-1 text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-600"
         data-testid="notification-bell"
       >
-        <span aria-hidden>🔔</span>
+        <Bell aria-hidden className="size-5" />
         {unread > 0 ? (
           <span
             data-testid="unread-count"
@@ -128,7 +128,7 @@ export function NotificationBell({ initial, unread: initialUnread, markRead }: {
                     ) : null}
                   </div>
                   {n.body ? <p className="mt-1 line-clamp-2 text-slate-600">{n.body}</p> : null}
-                  <p className="mt-1 text-xs text-slate-400">{when.format(new Date(n.createdAt))}</p>
+                  <p className="mt-1 text-xs text-slate-400">{`${formatDateTime(n.createdAt)} UTC`}</p>
                 </li>
               ))}
             </ul>

@@ -2,8 +2,7 @@
 // resolved, and whether each end reached the webhook.
 import type { AlertEpisodeView } from "@/lib/observability/alerts";
 import { formatAlertValue } from "@/lib/observability/alerts";
-
-const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+import { formatDateTime } from "@/lib/format/dates";
 
 export function AlertEpisodes({ episodes }: { episodes: AlertEpisodeView[] }) {
   return (
@@ -42,13 +41,13 @@ export function AlertEpisodes({ episodes }: { episodes: AlertEpisodeView[] }) {
                     )}
                   </td>
                   <td className="py-2 pr-4">
-                    {timeFormat.format(episode.openedAt)} at {formatAlertValue(episode.openedValue, episode.unit)}
+                    {formatDateTime(episode.openedAt)} at {formatAlertValue(episode.openedValue, episode.unit)}
                     <span className="text-slate-500"> (line {formatAlertValue(episode.threshold, episode.unit)})</span>
                   </td>
                   <td className="py-2 pr-4">{formatAlertValue(episode.peakValue, episode.unit)}</td>
                   <td className="py-2 pr-4">
                     {episode.resolvedAt
-                      ? `${timeFormat.format(episode.resolvedAt)}${episode.resolvedValue === null ? " (no data)" : ` at ${formatAlertValue(episode.resolvedValue, episode.unit)}`}`
+                      ? `${formatDateTime(episode.resolvedAt)}${episode.resolvedValue === null ? " (no data)" : ` at ${formatAlertValue(episode.resolvedValue, episode.unit)}`}`
                       : "—"}
                   </td>
                   <td className="py-2 text-slate-600">

@@ -1,5 +1,6 @@
 "use client";
 // Brief messages in a corner (a job finished, a job failed), announced politely to screen readers.
+import { X } from "lucide-react";
 import Link from "next/link";
 import { createContext, useCallback, useContext, useState, type ReactNode } from "react";
 
@@ -34,7 +35,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
             <div className="flex items-start justify-between gap-2">
               <p className="font-medium">{toast.link ? <Link href={toast.link}>{toast.title}</Link> : toast.title}</p>
               <button type="button" onClick={() => dismiss(toast.id)} className="text-slate-500 hover:text-slate-800" aria-label="Dismiss">
-                ×
+                <X aria-hidden className="size-4" />
               </button>
             </div>
             {toast.body ? <p className="mt-1 line-clamp-3 text-slate-700">{toast.body}</p> : null}

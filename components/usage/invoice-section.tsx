@@ -4,8 +4,7 @@ import type { Invoice, InvoiceFigures } from "@/lib/billing/invoice";
 import { centsOf, centsText, formatCents, microUsdText } from "@/lib/billing/money";
 import { monthOf, periodLabel } from "@/lib/billing/periods";
 import { formatCount } from "@/lib/usage/format";
-
-const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+import { formatDateTime } from "@/lib/format/dates";
 
 function Subtotals({ caption, rows }: { caption: string; rows: (InvoiceFigures & { key: string; label: string })[] }) {
   return (
@@ -34,7 +33,7 @@ export function InvoiceSection({ invoice }: { invoice: Invoice }) {
           </h2>
           <p className="text-sm text-slate-600" data-testid="invoice-status">
             {invoice.status === "closed" && invoice.closedAt
-              ? `Closed ${dateFormat.format(invoice.closedAt)} UTC. A closed period never changes: calls dated in it that are recorded later are billed in the next open period.`
+              ? `Closed ${formatDateTime(invoice.closedAt)} UTC. A closed period never changes: calls dated in it that are recorded later are billed in the next open period.`
               : "Open: these figures grow until the period closes, shortly after it ends."}
           </p>
         </div>

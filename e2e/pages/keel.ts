@@ -22,7 +22,9 @@ export async function signUp(page: Page, who: Person, workspaceName: string): Pr
   await page.getByLabel("Password").fill(who.password);
   await page.getByLabel("Workspace name").fill(workspaceName);
   await page.getByRole("button", { name: "Create account and workspace" }).click();
-  await expect(page).toHaveURL(/\/chat$/);
+  // Hashing the password and creating the workspace on a server that has just started, on a busy
+  // machine, can take longer than an assertion's default wait.
+  await expect(page).toHaveURL(/\/chat$/, { timeout: 30_000 });
   await expect(page.getByTestId("active-tenant")).toHaveText(workspaceName);
 }
 

@@ -1,6 +1,7 @@
 // Billing periods are calendar months in UTC, named by their first day ("2026-10-01") in the
 // database and by their month ("2026-10") in URLs and files.
 import { z } from "zod";
+import { formatMonth } from "@/lib/format/dates";
 
 export const periodParamSchema = z
   .string()
@@ -31,5 +32,5 @@ export function daysOf(periodStart: string): string[] {
   return Array.from({ length: daysInPeriod(periodStart) }, (_, i) => new Date(start + i * 86_400_000).toISOString().slice(0, 10));
 }
 
-const monthName = new Intl.DateTimeFormat("en", { month: "long", year: "numeric", timeZone: "UTC" });
-export const periodLabel = (periodStart: string) => monthName.format(new Date(`${periodStart}T00:00:00Z`));
+/** "2026-10-01" → "October 2026". */
+export const periodLabel = (periodStart: string) => formatMonth(periodStart);

@@ -1,13 +1,12 @@
 // What a person reads when an answer could not be given, and a code the page keys its retry and
 // quota messages on. Provider errors never reach the page as they are (they go to the logs).
 import { isGatewayError } from "@/lib/ai/errors";
+import { formatLongDate } from "@/lib/format/dates";
 
 export interface AnswerFailure {
   code: "quota_exceeded" | "providers_unavailable" | "invalid_request" | "interrupted" | "failed";
   message: string;
 }
-
-const resetDate = new Intl.DateTimeFormat("en", { dateStyle: "long", timeZone: "UTC" });
 
 export function describeAnswerFailure(thrown: unknown): AnswerFailure {
   // The AI SDK may wrap the gateway's error: look down the cause chain for it.
@@ -16,7 +15,7 @@ export function describeAnswerFailure(thrown: unknown): AnswerFailure {
   if (isGatewayError(error)) {
     switch (error.code) {
       case "quota_exceeded": {
-        const resets = error.quota?.resetsAt ? ` It resets on ${resetDate.format(new Date(error.quota.resetsAt))} (UTC).` : "";
+        const resets = error.quota?.resetsAt ? ` It resets on ${formatLongDate(error.quota.resetsAt)} (UTC).` : "";
         const whose =
           error.quota?.limit === "member_tokens"
             ? "You have reached your monthly AI allowance in this workspace."

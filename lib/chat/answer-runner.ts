@@ -13,9 +13,11 @@ import { log } from "@/lib/observability/log";
 import { processSingleton } from "@/lib/process-singleton";
 import { registerProcessWork } from "@/lib/server/shutdown";
 import { storableText } from "@/lib/text/storable";
+import { truncateAtWord } from "@/lib/text/truncate";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { announce, onChatSignal } from "./answer-channel";
 import { describeAnswerFailure } from "./answer-failures";
+import { TITLE_FROM_QUESTION_CHARS } from "./conversations";
 import { citationsIn, GROUNDED_PROMPT_VERSION, groundedPrompt, type GroundingPassage, type HistoryTurn } from "./grounding-prompt";
 
 export interface AnswerDeps {
@@ -213,6 +215,9 @@ const titleSchema = z
   .transform((t) => t.replace(/[\r\n\t]+/g, " ").replace(/^["'“”\s#*]+|["'“”\s.*]+$/g, ""))
   .pipe(z.string().min(1).max(120));
 
+/** A model's title is cut here (at a word) if it ignored "at most six words". */
+const MODEL_TITLE_CHARS = 80;
+
 /** Names a new conversation from its first question through the gateway's title role. */
 async function nameConversation(job: AnswerJob, deps: AnswerDeps): Promise<void> {
   const { ctx } = job;
@@ -224,7 +229,7 @@ async function nameConversation(job: AnswerJob, deps: AnswerDeps): Promise<void>
   // The offline model only quotes context, so it cannot write a title: the question names it then.
   const offline = deps.details(result.providerMetadata).offline === true;
   const parsed = offline ? null : titleSchema.safeParse(result.text.slice(0, 400));
-  const title = parsed?.success ? parsed.data.slice(0, 80) : job.question.replace(/\s+/g, " ").trim().slice(0, 60);
+  const title = parsed?.success ? truncateAtWord(parsed.data, MODEL_TITLE_CHARS) : truncateAtWord(job.question, TITLE_FROM_QUESTION_CHARS);
   await withTenant(
     ctx.tenantId,
     (tx) =>

@@ -12,11 +12,12 @@ import type { TenantContext } from "@/lib/tenancy/context";
 import { announce, onChatSignal } from "./answer-channel";
 import { INTERRUPTED } from "./answer-failures";
 import { abortLocally, launchAnswer, runningAnswer, type AnswerDeps } from "./answer-runner";
-import { touchConversation } from "./conversations";
+import { insertConversation, touchConversation } from "./conversations";
+import type { AskMode } from "./ui-message";
 
 export const questionSchema = z.string().trim().min(1, "Type a question first.").max(32_000, "That question is too long: keep it under 32,000 characters.");
 
-export type AskMode = { kind: "ask"; question: string } | { kind: "regenerate" } | { kind: "edit"; question: string };
+export type { AskMode };
 
 /** An answer not saved for this long is no longer being written by anyone (its process died). */
 const ABANDONED_AFTER_MS = 45_000;
@@ -55,16 +56,27 @@ function conversationMessages(tx: Tx, ctx: TenantContext, conversationId: string
 export interface StartedAnswer {
   answerId: string;
   userMessageId: string;
+  conversationId: string;
 }
 
-export async function startAnswer(ctx: TenantContext, conversationId: string, mode: AskMode, deps: AnswerDeps): Promise<StartedAnswer> {
+/** A conversation that does not exist yet: created with its first question, in the same transaction. */
+export interface NewConversation {
+  /** null: every collection; []: no documents. */
+  collectionIds: string[] | null;
+}
+
+export async function startAnswer(ctx: TenantContext, target: string | NewConversation, mode: AskMode, deps: AnswerDeps): Promise<StartedAnswer> {
   const question = mode.kind === "regenerate" ? null : storableText(questionSchema.parse(mode.question));
+  if (typeof target !== "string" && mode.kind !== "ask") throw new KeelError("conflict", "There is no question to answer again yet.");
   // Few round trips, since each is on the way to the first token: the conversation is locked and
-  // marked active by one UPDATE, an abandoned answer is settled only when there is one, and a new
-  // question and its answer are inserted together.
+  // marked active by one UPDATE (or created by one INSERT, with nothing in it to read), an abandoned
+  // answer is settled only when there is one, and a new question and its answer are inserted together.
   const prepared = await scoped(ctx, async (tx) => {
-    const conversation = await touchConversation(tx, ctx, conversationId);
-    let messages = await conversationMessages(tx, ctx, conversation.id);
+    const conversation =
+      typeof target === "string"
+        ? await touchConversation(tx, ctx, target)
+        : await insertConversation(tx, ctx, { collectionIds: target.collectionIds, firstQuestion: question! });
+    let messages = typeof target === "string" ? await conversationMessages(tx, ctx, conversation.id) : [];
     if (messages.some((m) => abandoned(m, Date.now()))) {
       await settleAbandoned(tx, conversation.id);
       messages = await conversationMessages(tx, ctx, conversation.id);
@@ -110,6 +122,7 @@ export async function startAnswer(ctx: TenantContext, conversationId: string, mo
     }
     if (!answer) throw new Error("insert returned no row");
     return {
+      conversationId: conversation.id,
       answerId: answer.id,
       userMessageId: userMessage.id,
       question: userMessage.content,
@@ -121,7 +134,7 @@ export async function startAnswer(ctx: TenantContext, conversationId: string, mo
   await launchAnswer(
     {
       ctx,
-      conversationId,
+      conversationId: prepared.conversationId,
       answerId: prepared.answerId,
       question: prepared.question,
       history: prepared.history,
@@ -131,7 +144,7 @@ export async function startAnswer(ctx: TenantContext, conversationId: string, mo
     },
     deps,
   );
-  return { answerId: prepared.answerId, userMessageId: prepared.userMessageId };
+  return { answerId: prepared.answerId, userMessageId: prepared.userMessageId, conversationId: prepared.conversationId };
 }
 
 async function ownMessage(tx: Tx, ctx: TenantContext, messageId: string): Promise<ChatMessage> {

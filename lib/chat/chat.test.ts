@@ -12,7 +12,6 @@ import { addMember, createTenant } from "@/test/fixtures";
 import { runAnalysis } from "@/test/documents-harness";
 import { eventsOf, generationRequests, newGateway, setLimits, startFakeProvidersForFile, testConfig } from "@/test/gateway-harness";
 import { answerDetails, retrievePassages } from "./answer-deps";
-import { answerTextStream } from "./answer-stream";
 import type { AnswerDeps } from "./answer-runner";
 import { correctAnswer, followAnswer, rateAnswer, readMessage, startAnswer, stopAnswer, type AnswerUpdate } from "./answers";
 import { announce } from "./answer-channel";
@@ -282,22 +281,6 @@ describe("answers", () => {
     expect(final.citations.map((c) => c.documentId).sort()).toEqual([blades.id, crews.id].sort());
   });
 
-  it("streams the answer's text to the browser as deltas that add up to it, and then ends", async () => {
-    const { owner, deps } = await setup();
-    servers.openai.script({ kind: "text", text: "alpha beta gamma delta epsilon", chunkDelayMs: 20 });
-    const conversation = await createConversation(owner, { collectionIds: [] });
-    const { answerId } = await startAnswer(owner, conversation.id, { kind: "ask", question: "Greek letters" }, deps);
-    const reader = answerTextStream(owner, answerId).getReader();
-    let text = "";
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += value;
-    }
-    expect(text).toBe("alpha beta gamma delta epsilon");
-    expect((await readMessage(owner, answerId)).status).toBe("complete");
-  });
-
   it("answers with the offline model when no provider is configured, and says so", async () => {
     const { owner, deps } = await setup({ offline: true });
     const conversation = await createConversation(owner, { collectionIds: [] });
@@ -386,6 +369,36 @@ describe("conversations", () => {
       tx.execute(sql`select count(*)::int as n from chat_messages where conversation_id = ${conversation.id}`),
     );
     expect(JSON.stringify(count)).toContain('"n":2');
+  });
+
+  it("creates a conversation only with its first question, titled by it (cut at a word) until the model names it", async () => {
+    const { owner, deps } = await setup();
+    const question = "How often are the Aberdeen turbines inspected by the rope access teams in spring and in autumn?";
+    servers.openai.script({ kind: "text", text: "Twice a year.", chunkDelayMs: 5 }, { kind: "text", text: "Aberdeen inspections", delayMs: 150 });
+    const started = await startAnswer(owner, { collectionIds: [] }, { kind: "ask", question }, deps);
+    // Listed at once, with its question as the title until the model's arrives.
+    const [listed] = await listConversations(owner);
+    expect(listed).toMatchObject({ id: started.conversationId, title: "How often are the Aberdeen turbines inspected by the rope…", collectionIds: [] });
+    const { final } = await finalOf(followAnswer(owner, started.answerId));
+    expect(final.content).toBe("Twice a year.");
+    const { messages } = await getConversation(owner, started.conversationId);
+    expect(messages.map((m) => [m.role, m.content])).toEqual([
+      ["user", question],
+      ["assistant", "Twice a year."],
+    ]);
+    await expect.poll(async () => (await getConversation(owner, started.conversationId)).conversation.title).toBe("Aberdeen inspections");
+  });
+
+  it("leaves no conversation behind when the first question is refused", async () => {
+    const { owner, deps } = await setup();
+    const stranger = await createTenant("Chat first-question stranger");
+    const [theirs] = await withSystem("test: their collection", (tx) => tx.select().from(collections).where(eq(collections.tenantId, stranger.tenantId)));
+    await expect(startAnswer(owner, { collectionIds: null }, { kind: "ask", question: "   " }, deps)).rejects.toThrow();
+    await expect(startAnswer(owner, { collectionIds: [theirs!.id] }, { kind: "ask", question: "Grounded elsewhere?" }, deps)).rejects.toMatchObject({
+      code: "not_found",
+    });
+    await expect(startAnswer(owner, { collectionIds: null }, { kind: "regenerate" }, deps)).rejects.toMatchObject({ code: "conflict" });
+    expect(await listConversations(owner)).toEqual([]);
   });
 
   it("grounds only in the tenant's own collections", async () => {

@@ -7,6 +7,7 @@ import { chatMessages, collections, conversations, type ChatMessage, type Conver
 import type { Tx } from "@/db/client";
 import { withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
+import { truncateAtWord } from "@/lib/text/truncate";
 import type { TenantContext } from "@/lib/tenancy/context";
 
 export const conversationTitleSchema = z
@@ -46,14 +47,32 @@ export function listConversations(ctx: TenantContext, options: { search?: string
   );
 }
 
-export async function createConversation(ctx: TenantContext, options: { collectionIds?: string[] | null } = {}): Promise<Conversation> {
+/** A conversation's title in the list until it is named: its first question, cut at a word. */
+export const TITLE_FROM_QUESTION_CHARS = 60;
+
+/**
+ * Creates a conversation in the caller's transaction. The page creates one only with its first
+ * question (in the same transaction), so a conversation without messages is never kept.
+ */
+export async function insertConversation(
+  tx: Tx,
+  ctx: TenantContext,
+  options: { collectionIds?: string[] | null; firstQuestion?: string } = {},
+): Promise<Conversation> {
   const collectionIds = groundingSchema.parse(options.collectionIds ?? null);
-  return scoped(ctx, async (tx) => {
-    const checked = collectionIds ? await ownCollections(tx, ctx, collectionIds) : null;
-    const [created] = await tx.insert(conversations).values({ tenantId: ctx.tenantId, userId: ctx.userId, collectionIds: checked }).returning();
-    if (!created) throw new Error("insert returned no row");
-    return created;
-  });
+  const checked = collectionIds ? await ownCollections(tx, ctx, collectionIds) : null;
+  const title = options.firstQuestion ? truncateAtWord(options.firstQuestion, TITLE_FROM_QUESTION_CHARS) : undefined;
+  const [created] = await tx
+    .insert(conversations)
+    .values({ tenantId: ctx.tenantId, userId: ctx.userId, collectionIds: checked, ...(title ? { title } : {}) })
+    .returning();
+  if (!created) throw new Error("insert returned no row");
+  return created;
+}
+
+/** An empty conversation (tests and benchmarks seed these; the page starts one with its first question). */
+export function createConversation(ctx: TenantContext, options: { collectionIds?: string[] | null } = {}): Promise<Conversation> {
+  return scoped(ctx, (tx) => insertConversation(tx, ctx, options));
 }
 
 /** Keeps only ids of the tenant's own collections (an id from elsewhere grounds nothing). */

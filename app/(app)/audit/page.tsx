@@ -7,10 +7,10 @@ import { auditFilterSchema, listAuditActions, listAuditEntries, type AuditFilter
 import { describeAuditEntry } from "@/lib/tenancy/describe-audit-entry";
 import { listMembers } from "@/lib/tenancy/members";
 import { hasRole } from "@/lib/tenancy/roles";
+import { formatDateTimeSeconds } from "@/lib/format/dates";
 
 export const metadata: Metadata = { title: "Audit log" };
 
-const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" });
 const input = "rounded-md border border-slate-300 bg-white px-3 py-2 text-base";
 const label = "flex flex-col gap-1 text-sm font-medium text-slate-800";
 
@@ -93,7 +93,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                 <p>
                   <span className="font-medium">{title}</span>{" "}
                   <span className="text-slate-600">
-                    by {entry.actorName ?? (entry.actorUserId ? "a former member" : "Keel")} · {timeFormat.format(entry.createdAt)}
+                    by {entry.actorName ?? (entry.actorUserId ? "a former member" : "Keel")} · {formatDateTimeSeconds(entry.createdAt)}
                   </span>
                 </p>
                 {details.length > 0 ? (

@@ -1,31 +1,22 @@
 "use server";
-// Chat's server actions. Asking returns the answer as a stream of text (React serialises the
-// ReadableStream to the browser as it is written); following does the same for an answer already
-// being written (after a reload, or in another tab), wherever it is being written.
+// Chat's server actions. Asking returns the answer as the AI SDK's UI message stream (React
+// serialises the ReadableStream to the browser as each chunk is written; the page's useChat reads it
+// through Keel's transport); following does the same for an answer already being written (after a
+// reload, or in another tab), wherever it is being written. Asking in a conversation that does not
+// exist yet creates it with its first question, so no conversation is ever kept empty.
 import { revalidatePath } from "next/cache";
 import { redirect, unstable_rethrow } from "next/navigation";
 import { z } from "zod";
 import { requireTenant } from "@/lib/auth/guard";
-import {
-  correctAnswer,
-  correctionSchema,
-  questionSchema,
-  rateAnswer,
-  readMessage,
-  startAnswer,
-  stopAnswer,
-  stopDeletedAnswers,
-  type AskMode,
-} from "@/lib/chat/answers";
+import { correctAnswer, correctionSchema, questionSchema, rateAnswer, readMessage, startAnswer, stopAnswer, stopDeletedAnswers } from "@/lib/chat/answers";
 import { answerDeps } from "@/lib/chat/answer-deps";
-import { answerTextStream } from "@/lib/chat/answer-stream";
-import { conversationTitleSchema, createConversation, deleteConversation, renameConversation, setGrounding } from "@/lib/chat/conversations";
+import { answerUIStream } from "@/lib/chat/answer-ui-stream";
+import { conversationTitleSchema, deleteConversation, groundingSchema, renameConversation, setGrounding } from "@/lib/chat/conversations";
+import type { AskMode, StreamedAnswer } from "@/lib/chat/ui-message";
 import { isKeelError } from "@/lib/errors";
 import { tenantAction } from "@/lib/http/tenant-action";
 import { log } from "@/lib/observability/log";
 import type { TenantContext } from "@/lib/tenancy/context";
-
-export type StreamedAnswer = { ok: true; answerId: string; text: ReadableStream<string> } | { ok: false; message: string; code?: string };
 
 async function guarded(run: (ctx: TenantContext) => Promise<StreamedAnswer>): Promise<StreamedAnswer> {
   try {
@@ -46,11 +37,16 @@ const askSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("edit"), question: questionSchema }),
 ]);
 
-export async function askAction(conversationId: string, mode: AskMode): Promise<StreamedAnswer> {
+/** Where a question goes: an existing conversation by id, or (null) a new one grounded as chosen. */
+const targetSchema = z.string().max(100).nullable();
+const newConversationSchema = z.object({ collectionIds: groundingSchema.default(null) }).default({ collectionIds: null });
+
+export async function askAction(conversationId: string | null, mode: AskMode, newConversation?: { collectionIds: string[] | null }): Promise<StreamedAnswer> {
   return guarded(async (ctx) => {
     const parsedMode = askSchema.parse(mode);
-    const { answerId } = await startAnswer(ctx, z.string().parse(conversationId), parsedMode, answerDeps());
-    return { ok: true, answerId, text: answerTextStream(ctx, answerId) };
+    const target = targetSchema.parse(conversationId) ?? newConversationSchema.parse(newConversation);
+    const started = await startAnswer(ctx, target, parsedMode, answerDeps());
+    return { ok: true, answerId: started.answerId, conversationId: started.conversationId, stream: answerUIStream(ctx, started.answerId) };
   });
 }
 
@@ -58,8 +54,8 @@ export async function followAnswerAction(answerId: string): Promise<StreamedAnsw
   return guarded(async (ctx) => {
     const id = z.string().parse(answerId);
     // Checks it is the caller's before any stream starts.
-    await readMessage(ctx, id);
-    return { ok: true, answerId: id, text: answerTextStream(ctx, id) };
+    const message = await readMessage(ctx, id);
+    return { ok: true, answerId: id, conversationId: message.conversationId, stream: answerUIStream(ctx, id) };
   });
 }
 
@@ -88,11 +84,6 @@ export async function rateAnswerAction(answerId: string, rating: -1 | 1 | null):
 export const correctAnswerAction = tenantAction(z.object({ messageId: z.uuid(), correction: correctionSchema }), {}, async ({ messageId, correction }, ctx) => {
   await correctAnswer(ctx, messageId, correction);
   return { ok: true, message: "Thanks: your correction is saved beside the answer." };
-});
-
-export const newConversationAction = tenantAction(z.object({}), {}, async (_input, ctx) => {
-  const conversation = await createConversation(ctx);
-  redirect(`/chat/${conversation.id}`);
 });
 
 export const renameConversationAction = tenantAction(

@@ -8,10 +8,9 @@ import { listMembers } from "@/lib/tenancy/members";
 import { hasRole, roleLabels } from "@/lib/tenancy/roles";
 import type { MemberRole } from "@/db/schema";
 import { changeRoleAction, createInvitationAction, removeMemberAction, revokeInvitationAction } from "./actions";
+import { formatDate } from "@/lib/format/dates";
 
 export const metadata: Metadata = { title: "Members" };
-
-const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
 export default async function MembersPage() {
   const ctx = await requirePageTenant();
@@ -40,7 +39,7 @@ export default async function MembersPage() {
                     {member.email}
                   </p>
                   <p className="text-xs text-slate-500">
-                    {roleLabels[member.role]} · joined {dateFormat.format(member.joinedAt)}
+                    {roleLabels[member.role]} · joined {formatDate(member.joinedAt)}
                   </p>
                 </div>
                 <div className="flex flex-wrap items-start gap-2">
@@ -102,7 +101,7 @@ export default async function MembersPage() {
                 {invitations.map((invitation) => (
                   <li key={invitation.id} className="flex flex-wrap items-center justify-between gap-2 p-4 text-sm">
                     <span>
-                      {roleLabels[invitation.role]} · expires {dateFormat.format(invitation.expiresAt)}
+                      {roleLabels[invitation.role]} · expires {formatDate(invitation.expiresAt)}
                     </span>
                     <ActionForm
                       action={revokeInvitationAction}

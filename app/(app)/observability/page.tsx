@@ -10,10 +10,9 @@ import { listAlertEpisodes } from "@/lib/observability/alerts";
 import { readObservability } from "@/lib/observability/metrics";
 import { resolveObservabilityScope } from "@/lib/observability/page-scope";
 import { listTenantsForOperator } from "@/lib/operator/tenant-plans";
+import { formatDateTime } from "@/lib/format/dates";
 
 export const metadata: Metadata = { title: "Observability" };
-
-const timeFormat = new Intl.DateTimeFormat("en", { timeStyle: "short", dateStyle: "medium", timeZone: "UTC" });
 
 export default async function ObservabilityPage({ searchParams }: { searchParams: Promise<{ scope?: string | string[] }> }) {
   const ctx = await requirePageTenant();
@@ -29,8 +28,8 @@ export default async function ObservabilityPage({ searchParams }: { searchParams
   ]);
   const selected = scope.kind === "platform" ? "platform" : scope.tenantId;
   const tenantName = scope.kind === "tenant" ? (tenants.find((t) => t.id === scope.tenantId)?.name ?? "this workspace") : null;
-  const from = timeFormat.format(new Date(report.window.from));
-  const to = timeFormat.format(new Date(report.window.to));
+  const from = formatDateTime(report.window.from);
+  const to = formatDateTime(report.window.to);
   return (
     <>
       <PageHeader

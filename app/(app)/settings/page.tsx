@@ -28,10 +28,10 @@ import {
   updateAiSettingsAction,
   updateRateLimitsAction,
 } from "./actions";
+import { formatDate } from "@/lib/format/dates";
 
 export const metadata: Metadata = { title: "Settings" };
 
-const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 const number = new Intl.NumberFormat("en");
 const tokensText = (n: number | null) => (n === null ? "no limit" : `${number.format(n)} tokens`);
 const creatorLabel = (key: { createdBy: string | null; creatorName: string | null }) =>
@@ -197,9 +197,8 @@ export default async function SettingsPage() {
                     <span>
                       <span className="font-medium">{key.name}</span> <code className="font-mono text-slate-600">{key.prefix}…</code>
                       <span className="block text-xs text-slate-500">
-                        created {dateFormat.format(key.createdAt)} by {creatorLabel(key)} ·{" "}
-                        {key.lastUsedAt ? `last used ${dateFormat.format(key.lastUsedAt)}` : "never used"}
-                        {key.revokedAt ? ` · revoked ${dateFormat.format(key.revokedAt)}` : ""}
+                        created {formatDate(key.createdAt)} by {creatorLabel(key)} · {key.lastUsedAt ? `last used ${formatDate(key.lastUsedAt)}` : "never used"}
+                        {key.revokedAt ? ` · revoked ${formatDate(key.revokedAt)}` : ""}
                       </span>
                     </span>
                     {key.revokedAt ? (

@@ -11,6 +11,7 @@ import { getMemberUsageReport } from "@/lib/usage/member-report";
 import { listUsagePeriods } from "@/lib/usage/periods";
 import { getAdminUsageReport } from "@/lib/usage/report";
 import { hasRole } from "@/lib/tenancy/roles";
+import { formatDate } from "@/lib/format/dates";
 
 export const metadata: Metadata = { title: "Usage" };
 
@@ -27,7 +28,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
   const periods = await listUsagePeriods(ctx, now);
   if (!periods.includes(selected)) periods.push(selected);
   periods.sort().reverse();
-  const description = `${periodLabel(selected)} (UTC)${selected === current ? `; limits reset on ${addMonths(selected, 1)}` : ""}.`;
+  const description = `${periodLabel(selected)} (UTC)${selected === current ? `; limits reset on ${formatDate(`${addMonths(selected, 1)}T00:00:00Z`)}` : ""}.`;
 
   if (!hasRole(ctx.role, "admin")) {
     const report = await getMemberUsageReport(ctx, selected, now);

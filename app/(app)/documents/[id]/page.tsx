@@ -1,3 +1,4 @@
+import { ArrowLeft, ChevronLeft, ChevronRight } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -14,12 +15,12 @@ import { readTextPreview } from "@/lib/documents/originals";
 import { isKeelError } from "@/lib/errors";
 import { hasRole } from "@/lib/tenancy/roles";
 import { cancelAnalysisAction, deleteDocumentAction, reanalyzeDocumentAction } from "../actions";
+import { formatDateTime } from "@/lib/format/dates";
 
 export const metadata: Metadata = { title: "Document" };
 export const dynamic = "force-dynamic";
 
 const PAGE_SIZE = 20;
-const when = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" });
 const kindLabels: Record<string, string> = { pdf: "PDF", docx: "Word document", markdown: "Markdown", text: "Plain text", html: "HTML" };
 
 function Section({ title, children, id }: { title: string; children: React.ReactNode; id: string }) {
@@ -74,8 +75,9 @@ export default async function DocumentPage({
   return (
     <>
       <p className="mb-2 text-sm">
-        <Link href="/documents" className="text-indigo-700 underline">
-          ← Documents
+        <Link href="/documents" className="inline-flex items-center gap-1 text-indigo-700 underline">
+          <ArrowLeft aria-hidden className="size-3.5" />
+          Documents
         </Link>
       </p>
       <PageHeader title={document.name} />
@@ -117,7 +119,7 @@ export default async function DocumentPage({
             </>
           ) : null}
           <dt className="text-slate-500">Uploaded</dt>
-          <dd>{when.format(document.createdAt)}</dd>
+          <dd>{`${formatDateTime(document.createdAt)} UTC`}</dd>
         </dl>
         <div className="flex flex-wrap gap-2">
           {running ? (
@@ -184,7 +186,7 @@ export default async function DocumentPage({
           <ol className="space-y-1 text-sm" data-testid="status-history">
             {history.map((event) => (
               <li key={event.id} className="flex flex-wrap gap-2">
-                <span className="text-slate-500">{when.format(event.createdAt)}</span>
+                <span className="text-slate-500">{formatDateTime(event.createdAt)}</span>
                 <span className="font-medium">{event.stage}</span>
                 {event.message ? <span className="text-slate-600">{event.message}</span> : null}
               </li>
@@ -220,11 +222,21 @@ export default async function DocumentPage({
             </ol>
             {pages > 1 ? (
               <nav aria-label="Passage pages" className="mt-3 flex items-center gap-3 text-sm">
-                {page > 1 ? <Link href={`?page=${page - 1}#chunks-heading`}>← Previous</Link> : null}
+                {page > 1 ? (
+                  <Link href={`?page=${page - 1}#chunks-heading`} className="inline-flex items-center gap-1">
+                    <ChevronLeft aria-hidden className="size-4" />
+                    Previous
+                  </Link>
+                ) : null}
                 <span>
                   Page {page} of {pages}
                 </span>
-                {page < pages ? <Link href={`?page=${page + 1}#chunks-heading`}>Next →</Link> : null}
+                {page < pages ? (
+                  <Link href={`?page=${page + 1}#chunks-heading`} className="inline-flex items-center gap-1">
+                    Next
+                    <ChevronRight aria-hidden className="size-4" />
+                  </Link>
+                ) : null}
               </nav>
             ) : null}
           </>

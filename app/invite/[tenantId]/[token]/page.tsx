@@ -7,6 +7,7 @@ import { isKeelError } from "@/lib/errors";
 import { previewInvitation, type InvitationPreview } from "@/lib/tenancy/invitations";
 import { roleLabels } from "@/lib/tenancy/roles";
 import { acceptInvitationAction, signUpAndJoinAction } from "./actions";
+import { formatDateTime } from "@/lib/format/dates";
 
 export const metadata: Metadata = { title: "Invitation" };
 
@@ -42,7 +43,7 @@ export default async function InvitationPage({ params }: { params: Promise<{ ten
           <>
             <h1 className="mb-1 text-xl font-semibold">Join {invitation.tenantName}</h1>
             <p className="mb-4 text-sm text-slate-600">
-              You are invited as <strong>{roleLabels[invitation.role]}</strong>. The link expires {invitation.expiresAt.toUTCString()}.
+              You are invited as <strong>{roleLabels[invitation.role]}</strong>. The link expires {formatDateTime(invitation.expiresAt)} UTC.
             </p>
             {session?.userId ? (
               <ActionForm

@@ -22,7 +22,16 @@ export function truncateAtWord(text: string, max: number): string {
     if (segment.isWordLike) end = segmentEnd;
   }
   if (end === 0) end = graphemeBoundaryBefore(clean, budget);
-  return `${clean.slice(0, end).replace(/[\s,;:.\-–—]+$/u, "")}${ELLIPSIS}`;
+  return `${trimTrailingSeparators(clean.slice(0, end))}${ELLIPSIS}`;
+}
+
+const SEPARATORS = new Set([" ", ",", ";", ":", ".", "-", "–", "—"]);
+
+// A loop rather than a `[…]+$` pattern: that pattern is quadratic on long runs of separators.
+function trimTrailingSeparators(text: string): string {
+  let end = text.length;
+  while (end > 0 && SEPARATORS.has(text[end - 1] ?? "")) end -= 1;
+  return text.slice(0, end);
 }
 
 const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });

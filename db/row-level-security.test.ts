@@ -173,9 +173,11 @@ describe("row-level security", () => {
         [crypto.randomUUID(), "text"],
         ["test", "text"],
         ["chat", "text"],
-        ["offline", "text"],
-        ["keel-offline-extractive", "text"],
+        ["openai", "text"],
+        ["gpt-4o-mini", "text"],
         [null, "uuid"],
+        // A paid call: charged against the allowance (offline calls spend none, so would be admitted).
+        [true, "boolean"],
       ]);
     expect((await admitAs(a.tenantId))[0]?.outcome).toBe("exact");
     // B misses, then is refused by its own zero limit: it neither read A's answer nor A's quota.

@@ -137,19 +137,21 @@ test("holds a key to the requests per minute an admin sets in Settings: 429 with
   await expect((await client.models.list().withResponse()).response.headers.get("x-ratelimit-limit-requests")).toBe("60");
 });
 
-test("answers 402 with the limit and reset date once the workspace's quota is spent", async () => {
+test("keeps answering on the offline model once the paid allowance is tiny: offline calls spend none of it", async () => {
   await page.goto("/settings");
   await page.getByLabel("Monthly token limit").fill("10");
   await page.getByRole("button", { name: "Save limits" }).click();
   await expect(page.getByText("AI limits saved.")).toBeVisible();
-  const error = await client.chat.completions
-    .create({ model: "keel-chat", messages: [{ role: "user", content: "one more question please" }], max_tokens: 50 })
-    .catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(OpenAI.APIError);
-  const apiError = error as InstanceType<typeof OpenAI.APIError>;
-  expect(apiError.status).toBe(402);
-  expect(apiError.code).toBe("quota_exceeded");
-  expect(apiError.message).toMatch(/monthly token limit.*resets on \d{4}-\d{2}-01/);
+  // The 402 for a spent allowance is in e2e/chat-providers.spec.ts, where a paid provider answers.
+  const completion = await client.chat.completions.create({
+    model: "keel-chat",
+    messages: [
+      { role: "system", content: context },
+      { role: "user", content: "Where does Keel store documents?" },
+    ],
+    max_tokens: 50,
+  });
+  expect(completion.choices[0]?.message.content).toContain("Postgres");
 });
 
 test("shows the calls on the Usage page, and a revoked key stops working", async () => {

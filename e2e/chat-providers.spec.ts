@@ -4,6 +4,7 @@
 // passage, feedback is kept, stop keeps the partial answer, a reload mid-answer shows the text so
 // far and then the rest, and with the primary provider failing the fallback answers and says so.
 import { expect, test, type Page } from "@playwright/test";
+import OpenAI from "openai";
 import { dropFiles, waitForStatus } from "./pages/documents";
 import { person, signUp } from "./pages/keel";
 import { startProviderServer, type ProviderServer } from "./provider-server";
@@ -149,4 +150,25 @@ test("with the primary provider failing, the fallback answers and the footer say
   await expect(details).toContainText("answered by a fallback provider");
   await expect(details).toContainText("compatible");
   expect(server.primary.requests.filter((r) => r.path.includes("chat/completions")).length).toBeGreaterThan(0);
+});
+
+test("answers /api/v1 with 402, the limit and its reset date, once the workspace's paid allowance is spent", async () => {
+  server.primary.setDefault({ kind: "text", text: "A paid answer.", usage: { input: 40, output: 10 } });
+  await page.goto("/settings");
+  await page.getByLabel("Key name").fill("quota client");
+  await page.getByRole("button", { name: "Create API key" }).click();
+  const keyField = page.getByLabel(/New API key/);
+  await expect(keyField).toHaveValue(/^keel_/);
+  const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/api/v1`, apiKey: await keyField.inputValue(), maxRetries: 0 });
+  await page.getByLabel("Monthly token limit").fill("10");
+  await page.getByRole("button", { name: "Save limits" }).click();
+  await expect(page.getByText("AI limits saved.")).toBeVisible();
+  const error = await client.chat.completions
+    .create({ model: "keel-chat", messages: [{ role: "user", content: "one more question please" }], max_tokens: 50 })
+    .catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(OpenAI.APIError);
+  const apiError = error as InstanceType<typeof OpenAI.APIError>;
+  expect(apiError.status).toBe(402);
+  expect(apiError.code).toBe("quota_exceeded");
+  expect(apiError.message).toMatch(/monthly token limit.*resets on \d{4}-\d{2}-01/);
 });

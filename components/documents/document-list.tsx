@@ -23,7 +23,7 @@ export interface ListedDocument {
   collectionName: string;
   createdAt: string;
   job: (JobState & { id: string }) | null;
-  canDelete: boolean;
+  canManage: boolean;
   /** Shown from its live message: its actions come with the page's own row, a moment later. */
   announced?: boolean;
 }
@@ -42,7 +42,7 @@ interface DocumentListProps {
 
 /** A row for a document announced live, until the re-read page brings the real one (with its actions). */
 function arrivedRow(document: ArrivedDocument): ListedDocument {
-  return { ...document, status: "queued", error: null, job: null, canDelete: false, announced: true };
+  return { ...document, status: "queued", error: null, job: null, canManage: false, announced: true };
 }
 
 export function DocumentList({ documents, collections, selectedCollectionId, actions, empty }: DocumentListProps) {
@@ -89,7 +89,7 @@ export function DocumentList({ documents, collections, selectedCollectionId, act
                 <td className="hidden p-2 text-slate-600 sm:table-cell">{d.collectionName}</td>
                 <td className="p-2">
                   <div className="flex flex-wrap justify-end gap-2">
-                    {d.announced ? null : running ? (
+                    {d.announced || !d.canManage ? null : running ? (
                       <ActionForm
                         action={actions.cancel}
                         hidden={{ documentId: d.id }}
@@ -106,7 +106,7 @@ export function DocumentList({ documents, collections, selectedCollectionId, act
                         label={`Retry the analysis of ${d.name}`}
                       />
                     ) : null}
-                    {d.canDelete && collections.length > 1 ? (
+                    {d.canManage && collections.length > 1 ? (
                       <ActionForm action={actions.move} hidden={{ documentId: d.id }} submitLabel="Move" pendingLabel="Moving…" label={`Move ${d.name}`}>
                         <select
                           name="collectionId"
@@ -122,7 +122,7 @@ export function DocumentList({ documents, collections, selectedCollectionId, act
                         </select>
                       </ActionForm>
                     ) : null}
-                    {d.canDelete ? (
+                    {d.canManage ? (
                       <ActionForm
                         action={actions.remove}
                         hidden={{ documentId: d.id, from: "list" }}

@@ -77,6 +77,11 @@ export function LiveUpdatesProvider({ children }: { children: ReactNode }) {
       if (snapshots++ > 0) for (const listener of listeners.current) listener({ type: "resync" });
     });
     source.onerror = () => setConnected(false);
+    // The server ended the stream for good (removed from the workspace, signed out): no reconnect.
+    source.addEventListener("closed", () => {
+      source.close();
+      setConnected(false);
+    });
     return () => source.close();
   }, []);
 

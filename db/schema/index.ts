@@ -13,3 +13,4 @@ export * from "./observability";
 export * from "./webhooks";
 export * from "./rate-limits";
 export * from "./responses";
+export * from "./sessions";

@@ -6,10 +6,13 @@ import type { MemberRole } from "@/db/schema";
 declare module "next-auth" {
   interface Session {
     userId: string;
+    /** The user_sessions row this sign-in opened (lib/auth/user-sessions.ts); "" on tokens from before it. */
+    sessionId: string;
     tenantId: string | null;
     role: MemberRole | null;
   }
   interface User {
+    sessionId?: string;
     tenantId?: string | null;
     role?: MemberRole | null;
   }
@@ -18,6 +21,7 @@ declare module "next-auth" {
 declare module "@auth/core/jwt" {
   interface JWT {
     userId?: string;
+    sessionId?: string;
     tenantId?: string | null;
     role?: MemberRole | null;
   }
@@ -38,6 +42,7 @@ export const authConfig = {
     },
     session({ session, token }) {
       session.userId = token.userId ?? "";
+      session.sessionId = token.sessionId ?? "";
       session.tenantId = token.tenantId ?? null;
       session.role = token.role ?? null;
       return session;

@@ -7,17 +7,42 @@ import { findMembershipRole } from "@/lib/tenancy/members";
 import { hasRole } from "@/lib/tenancy/roles";
 import { auth } from "./index";
 import { findOperator, type OperatorContext } from "./operator";
+import { isSessionActive } from "./user-sessions";
+
+/** A tenant context that came from a browser session (not an API key): what /api/live watches. */
+export interface TenantSession extends TenantContext {
+  sessionId: string;
+}
 
 export interface GuardOptions {
   /** The least role the caller needs (default: any member). */
   role?: MemberRole;
 }
 
-/** The signed-in user's id, or `unauthenticated`. For pages that need no tenant (workspace list). */
-export async function requireUser(): Promise<{ userId: string; tenantId: string | null }> {
+export interface SignedInUser {
+  userId: string;
+  /** The user_sessions row behind the JWT: live streams watch it, "sign out everywhere" keeps it. */
+  sessionId: string;
+  tenantId: string | null;
+}
+
+/**
+ * The signed-in user, or `unauthenticated`: without a session, or when its session row was revoked
+ * (signed out, everywhere or here) — checked against the database, cached ≤ 2 s per process. For
+ * pages that need no tenant (workspace list).
+ */
+export async function requireUser(): Promise<SignedInUser> {
+  const user = await currentUser();
+  if (!user) throw new KeelError("unauthenticated", "Sign in to continue.");
+  return user;
+}
+
+/** The signed-in user, or null (no session, or a revoked one): for pages anyone may open. */
+export async function currentUser(): Promise<SignedInUser | null> {
   const session = await auth();
-  if (!session?.userId) throw new KeelError("unauthenticated", "Sign in to continue.");
-  return { userId: session.userId, tenantId: session.tenantId };
+  if (!session?.userId || !session.sessionId) return null;
+  if (!(await isSessionActive(session.userId, session.sessionId))) return null;
+  return { userId: session.userId, sessionId: session.sessionId, tenantId: session.tenantId };
 }
 
 // A page renders its layout and itself, each behind the guard: one membership lookup per request
@@ -29,15 +54,15 @@ const membershipRole = cache(findMembershipRole);
  * 403 without a current membership or with too small a role. The role comes from the database,
  * not the session, so a demotion or removal takes effect on the next request.
  */
-export async function requireTenant(options: GuardOptions = {}): Promise<TenantContext> {
-  const { userId, tenantId } = await requireUser();
+export async function requireTenant(options: GuardOptions = {}): Promise<TenantSession> {
+  const { userId, sessionId, tenantId } = await requireUser();
   if (!tenantId) throw new KeelError("forbidden", "Choose a workspace to continue.");
   const role = await membershipRole(tenantId, userId);
   if (!role) throw new KeelError("forbidden", "You are no longer a member of this workspace.");
   if (options.role && !hasRole(role, options.role)) {
     throw new KeelError("forbidden", `This needs the ${options.role} role or higher.`);
   }
-  return { userId, tenantId, role };
+  return { userId, sessionId, tenantId, role };
 }
 
 /** The guard in front of every operator page and action: 401 without a session, else 404 for non-operators. */

@@ -1,5 +1,6 @@
-// Auth.js v5 with email + password. The JWT carries user id, active tenant and role; the
-// tenant guard re-reads the membership on every request, so a removed member loses access at once.
+// Auth.js v5 with email + password. The JWT carries user id, session id, active tenant and role;
+// the guard checks the session row (revocable, lib/auth/user-sessions.ts) and re-reads the
+// membership on every request, so a sign-out or a removal takes effect at once.
 import NextAuth, { CredentialsSignin } from "next-auth";
 import { cookies } from "next/headers";
 import Credentials from "next-auth/providers/credentials";
@@ -9,6 +10,7 @@ import { findMembershipRole } from "@/lib/tenancy/members";
 import { authenticate } from "./authenticate";
 import { authConfig } from "./config";
 import { clientIp } from "./client-ip";
+import { revokeSession, startSession } from "./user-sessions";
 import { knownDeviceCookie, knownDeviceLifetimeMs, knownDeviceTokenFromCookies } from "./known-device";
 import { log } from "@/lib/observability/log";
 
@@ -66,7 +68,8 @@ export const {
             knownDeviceToken: knownDeviceTokenFromCookies(request.headers.get("cookie")),
           });
           if (user.knownDeviceToken) await rememberKnownDevice(user.knownDeviceToken, request);
-          return { id: user.id, email: user.email, name: user.name, tenantId: user.tenantId, role: user.role };
+          const sessionId = await startSession(user.id, { userAgent: request.headers.get("user-agent"), ip: clientIp(request.headers) });
+          return { id: user.id, email: user.email, name: user.name, tenantId: user.tenantId, role: user.role, sessionId };
         } catch (error) {
           if (isKeelError(error) && error.code === "rate_limited") throw new SignInRefused("rate_limited");
           if (isKeelError(error)) throw new SignInRefused("invalid_credentials");
@@ -75,11 +78,20 @@ export const {
       },
     }),
   ],
+  events: {
+    // Sign-out ends the session row too: a copy of the JWT kept elsewhere no longer works.
+    async signOut(message) {
+      const token = "token" in message ? message.token : null;
+      if (token?.userId && token.sessionId) await revokeSession(token.userId, token.sessionId);
+    },
+  },
   callbacks: {
     ...authConfig.callbacks,
     async jwt({ token, user, trigger, session }) {
       if (user?.id) {
         token.userId = user.id;
+        // A provider that does not open the session itself (none yet besides credentials) gets one here.
+        token.sessionId = user.sessionId ?? (await startSession(user.id));
         token.tenantId = user.tenantId ?? null;
         token.role = user.role ?? null;
       }

@@ -16,6 +16,7 @@ import { getBlobStore, type BlobStore } from "@/lib/storage";
 import { recordAudit } from "@/lib/tenancy/audit";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { hasRole } from "@/lib/tenancy/roles";
+import { assertMayManageDocument } from "./document-permissions";
 import { dropCachedAnswersCiting } from "./documents";
 
 export const MAX_COLLECTIONS = 200;
@@ -186,9 +187,7 @@ export async function moveDocument(ctx: TenantContext, documentId: string, toCol
         .where(and(eq(documents.id, documentId), eq(documents.tenantId, ctx.tenantId)))
         .for("update");
       if (!document) throw new KeelError("not_found", "That document does not exist.");
-      if (document.uploadedBy !== ctx.userId && !hasRole(ctx.role, "admin")) {
-        throw new KeelError("forbidden", "Only the person who uploaded a document, or an admin, can move it.");
-      }
+      assertMayManageDocument(ctx, document, "move");
       const target = await lockCollection(tx, ctx.tenantId, toCollectionId);
       if (target.id === document.collectionId) return;
       await tx.update(documents).set({ collectionId: target.id, updatedAt: new Date() }).where(eq(documents.id, document.id));

@@ -21,9 +21,9 @@ import { KeelError } from "@/lib/errors";
 import { log } from "@/lib/observability/log";
 import { getBlobStore, type BlobStore } from "@/lib/storage";
 import type { TenantContext } from "@/lib/tenancy/context";
-import { hasRole } from "@/lib/tenancy/roles";
 import { publish, publishDocumentChange } from "@/lib/jobs/job-events";
 import { updateJobIn } from "@/lib/jobs/progress";
+import { assertMayManageDocument } from "./document-permissions";
 
 /** What the caller sends to start an analysis (as an Inngest event). */
 export interface AnalysisRequest {
@@ -224,12 +224,16 @@ async function activeJob(tx: Tx, tenantId: string, documentId: string): Promise<
   return job;
 }
 
-/** A new analysis (new version) of a document that is not being analysed now: re-analyse or retry. */
+/**
+ * A new analysis (new version) of a document that is not being analysed now: re-analyse or retry.
+ * For its uploader and admins; the job records who asked, and its model calls are billed to them.
+ */
 export function requestReanalysis(ctx: TenantContext, documentId: string): Promise<AnalysisRequest> {
   return withTenant(
     ctx.tenantId,
     async (tx) => {
       const document = await lockDocument(tx, ctx.tenantId, documentId);
+      assertMayManageDocument(ctx, document, "reanalyse");
       if (await activeJob(tx, ctx.tenantId, documentId))
         throw new KeelError("conflict", "This document is being analysed right now. Cancel that first, or wait for it.");
       const version = document.version + 1;
@@ -247,13 +251,14 @@ export function requestReanalysis(ctx: TenantContext, documentId: string): Promi
 /**
  * Stops a queued or running analysis: the job is cancelled at once (steps still in flight find it
  * so and stop), the half-built version is removed, and a document that had an earlier analysis
- * keeps it. Returns the job to cancel in the job system.
+ * keeps it. For its uploader and admins. Returns the job to cancel in the job system.
  */
 export function cancelAnalysis(ctx: TenantContext, documentId: string): Promise<{ jobId: string }> {
   return withTenant(
     ctx.tenantId,
     async (tx) => {
       const document = await lockDocument(tx, ctx.tenantId, documentId);
+      assertMayManageDocument(ctx, document, "cancel");
       const job = await activeJob(tx, ctx.tenantId, documentId);
       if (!job) throw new KeelError("conflict", "This document is not being analysed.");
       await updateJobIn(tx, ctx.tenantId, job.id, { status: "cancelled", stage: "cancelled", message: "Cancelled" });
@@ -281,9 +286,7 @@ export async function deleteDocument(ctx: TenantContext, documentId: string, dep
     ctx.tenantId,
     async (tx) => {
       const document = await lockDocument(tx, ctx.tenantId, documentId);
-      if (document.uploadedBy !== ctx.userId && !hasRole(ctx.role, "admin")) {
-        throw new KeelError("forbidden", "Only the person who uploaded a document, or an admin, can delete it.");
-      }
+      assertMayManageDocument(ctx, document, "delete");
       const job = await activeJob(tx, ctx.tenantId, documentId);
       if (job) await updateJobIn(tx, ctx.tenantId, job.id, { status: "cancelled", stage: "cancelled", message: "Document deleted" });
       await dropCachedAnswersCiting(tx, ctx.tenantId, sql`select id from document_chunks where tenant_id = ${ctx.tenantId} and document_id = ${documentId}`);

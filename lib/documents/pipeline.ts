@@ -50,14 +50,19 @@ export interface Prepared {
 export const EMBEDDING_BATCH = 64;
 const CHUNK_ROWS_PER_STATEMENT = 50;
 
-async function wantedDocument(input: AnalysisInput): Promise<Document> {
+/** The document being analysed, with who asked for this analysis: its model calls are billed to them. */
+interface WantedDocument extends Document {
+  requestedBy: string | null;
+}
+
+async function wantedDocument(input: AnalysisInput): Promise<WantedDocument> {
   const found = await withTenant(input.tenantId, async (tx) => {
     const [document] = await tx
       .select()
       .from(documents)
       .where(and(eq(documents.id, input.documentId), eq(documents.tenantId, input.tenantId)));
     const [job] = await tx
-      .select({ status: jobs.status })
+      .select({ status: jobs.status, createdBy: jobs.createdBy })
       .from(jobs)
       .where(and(eq(jobs.id, input.jobId), eq(jobs.tenantId, input.tenantId)));
     return { document, job };
@@ -65,11 +70,13 @@ async function wantedDocument(input: AnalysisInput): Promise<Document> {
   if (!found.document) throw new AnalysisStopped("The document was deleted.");
   if (!found.job || found.job.status === "cancelled") throw new AnalysisStopped("The analysis was cancelled.");
   if (found.document.version !== input.version) throw new AnalysisStopped("A newer analysis of this document was started.");
-  return found.document;
+  // A job with no requester (its account was deleted since) falls back to the uploader.
+  return { ...found.document, requestedBy: found.job.createdBy ?? found.document.uploadedBy };
 }
 
-function callContext(document: Document, feature: string): CallContext {
-  return { tenantId: document.tenantId, userId: document.uploadedBy, feature };
+/** Billed to the person who asked for this analysis (the uploader, or whoever re-analysed). */
+function callContext(document: WantedDocument, feature: string): CallContext {
+  return { tenantId: document.tenantId, userId: document.requestedBy, feature };
 }
 
 function ranges(sizes: number[], fits: (count: number, tokens: number) => boolean): IndexRange[] {
@@ -254,7 +261,7 @@ export async function analyzeDocument(input: AnalysisInput, prepared: Prepared, 
  * now (the configuration changed during the analysis) are embedded again, so the version is
  * searchable on one model only. Returns that model.
  */
-async function alignVersionEmbeddings(input: AnalysisInput, document: Document): Promise<string> {
+async function alignVersionEmbeddings(input: AnalysisInput, document: WantedDocument): Promise<string> {
   const [target] = await getGateway().chainFor(input.tenantId, "embedding");
   const model = target!.model;
   const unaligned = await withTenant(input.tenantId, (tx) =>

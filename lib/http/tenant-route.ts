@@ -1,20 +1,9 @@
 // Wraps a route handler in the tenant guard and maps errors to JSON with the right status.
-import { NextResponse } from "next/server";
-import { requireTenant, type GuardOptions } from "@/lib/auth/guard";
-import { isKeelError } from "@/lib/errors";
-import type { TenantContext } from "@/lib/tenancy/context";
-import { log } from "@/lib/observability/log";
-
-export function errorResponse(error: unknown): NextResponse {
-  if (isKeelError(error)) {
-    return NextResponse.json({ error: { code: error.code, message: error.message } }, { status: error.status });
-  }
-  log.error({ err: error }, "route handler failed");
-  return NextResponse.json({ error: { code: "internal", message: "Something went wrong on our side. Please try again." } }, { status: 500 });
-}
+import { requireTenant, type GuardOptions, type TenantSession } from "@/lib/auth/guard";
+import { errorResponse } from "./error-response";
 
 export function withTenantRoute<P>(
-  handler: (request: Request, ctx: TenantContext, route: { params: Promise<P> }) => Promise<Response>,
+  handler: (request: Request, ctx: TenantSession, route: { params: Promise<P> }) => Promise<Response>,
   options: GuardOptions = {},
 ) {
   return async (request: Request, route: { params: Promise<P> }): Promise<Response> => {

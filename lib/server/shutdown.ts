@@ -2,6 +2,7 @@
 // their clients reconnect to another worker or the restarted server. Work that belongs to the
 // process rather than to a request (chat answers being written) registers itself here: the server
 // waits for it until the grace period is up, then stops it (saved, and billed for what was delivered).
+import { setMaxListeners } from "node:events";
 import { processSingleton } from "@/lib/process-singleton";
 
 export interface ProcessWork {
@@ -16,7 +17,14 @@ interface ShutdownState {
   work: Map<string, ProcessWork>;
 }
 
-const state = () => processSingleton<ShutdownState>("server:shutdown", () => ({ controller: new AbortController(), work: new Map() }));
+function newState(): ShutdownState {
+  const controller = new AbortController();
+  // Every open live stream listens to it (removing itself when it ends): many is normal, not a leak.
+  setMaxListeners(0, controller.signal);
+  return { controller, work: new Map() };
+}
+
+const state = () => processSingleton<ShutdownState>("server:shutdown", newState);
 
 /** Aborted when the process begins to stop. */
 export function shutdownSignal(): AbortSignal {

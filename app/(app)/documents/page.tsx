@@ -5,6 +5,7 @@ import { DocumentUploader } from "@/components/documents/uploader";
 import { EmptyState, PageHeader } from "@/components/ui/empty-state";
 import { requirePageTenant } from "@/lib/auth/page-guard";
 import { listCollectionsWithCounts } from "@/lib/documents/collections";
+import { mayManageDocument } from "@/lib/documents/document-permissions";
 import { listDocuments, storageUsed } from "@/lib/documents/documents";
 import { documentLimitsFromEnv } from "@/lib/documents/limits";
 import { hasRole } from "@/lib/tenancy/roles";
@@ -41,7 +42,7 @@ export default async function DocumentsPage({ searchParams }: { searchParams: Pr
     collectionName: d.collectionName,
     createdAt: d.createdAt.toISOString(),
     job: d.job,
-    canDelete: d.uploadedBy === ctx.userId || hasRole(ctx.role, "admin"),
+    canManage: mayManageDocument(ctx, d),
   }));
   return (
     <>

@@ -9,11 +9,11 @@ import { OriginalPreview } from "@/components/documents/original-preview";
 import { ActionForm } from "@/components/ui/action-form";
 import { PageHeader } from "@/components/ui/empty-state";
 import { requirePageTenant } from "@/lib/auth/page-guard";
+import { mayManageDocument } from "@/lib/documents/document-permissions";
 import { getDocumentDetail, listDocumentChunks, type DocumentDetail } from "@/lib/documents/documents";
 import { formatBytes } from "@/lib/documents/limits";
 import { readTextPreview } from "@/lib/documents/originals";
 import { isKeelError } from "@/lib/errors";
-import { hasRole } from "@/lib/tenancy/roles";
 import { cancelAnalysisAction, deleteDocumentAction, reanalyzeDocumentAction } from "../actions";
 import { formatDateTime } from "@/lib/format/dates";
 
@@ -70,7 +70,7 @@ export default async function DocumentPage({
   const pages = Math.max(1, Math.ceil(chunks.total / PAGE_SIZE));
   const running = job && (job.status === "queued" || job.status === "running");
   const analysis = document.analysis;
-  const canDelete = document.uploadedBy === ctx.userId || hasRole(ctx.role, "admin");
+  const canManage = mayManageDocument(ctx, document);
 
   return (
     <>
@@ -122,7 +122,11 @@ export default async function DocumentPage({
           <dd>{`${formatDateTime(document.createdAt)} UTC`}</dd>
         </dl>
         <div className="flex flex-wrap gap-2">
-          {running ? (
+          {!canManage ? (
+            <p className="text-sm text-slate-500" data-testid="document-actions-note">
+              Only the person who uploaded this document, or an admin, can re-analyse, cancel or delete it.
+            </p>
+          ) : running ? (
             <ActionForm action={cancelAnalysisAction} hidden={{ documentId: document.id }} submitLabel="Cancel analysis" pendingLabel="Cancelling…" />
           ) : (
             <ActionForm
@@ -132,7 +136,7 @@ export default async function DocumentPage({
               pendingLabel="Starting…"
             />
           )}
-          {canDelete ? (
+          {canManage ? (
             <ActionForm
               action={deleteDocumentAction}
               hidden={{ documentId: document.id, from: "page" }}

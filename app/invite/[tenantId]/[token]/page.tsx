@@ -2,7 +2,7 @@ import Link from "next/link";
 import type { Metadata } from "next";
 import { SignUpForm } from "@/components/auth/sign-up-form";
 import { ActionForm } from "@/components/ui/action-form";
-import { auth } from "@/lib/auth";
+import { currentUser } from "@/lib/auth/guard";
 import { isKeelError } from "@/lib/errors";
 import { previewInvitation, type InvitationPreview } from "@/lib/tenancy/invitations";
 import { roleLabels } from "@/lib/tenancy/roles";
@@ -25,7 +25,7 @@ async function loadInvitation(tenantId: string, token: string): Promise<Invitati
 
 export default async function InvitationPage({ params }: { params: Promise<{ tenantId: string; token: string }> }) {
   const { tenantId, token } = await params;
-  const [invitation, session] = await Promise.all([loadInvitation(tenantId, token), auth()]);
+  const [invitation, session] = await Promise.all([loadInvitation(tenantId, token), currentUser()]);
   const here = `/invite/${tenantId}/${token}`;
 
   return (

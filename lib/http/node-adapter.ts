@@ -135,11 +135,11 @@ export async function serveWebHandler(handler: WebHandler, request: IncomingMess
       duplex: "half",
     });
     const answer = await handler(webRequest);
-    if (!request.complete) drainRest(request, body?.detach);
+    if (!request.complete) drainUnreadBody(request, body?.detach);
     await writeResponse(answer, response, gone.signal, method === "HEAD");
   } catch (error) {
     if (gone.signal.aborted || response.headersSent) return void response.destroy(); // the client left, or the answer broke off
-    if (!request.complete) drainRest(request, undefined);
+    if (!request.complete) drainUnreadBody(request);
     await writeResponse(options.onError?.(error) ?? new Response(null, { status: 500 }), response, gone.signal, false);
   }
 }
@@ -152,9 +152,9 @@ export const DRAIN_LIMITS = { bytes: 64 * 1024 * 1024, ms: 30_000 };
  * connection stays open while the rest of the body arrives and is dropped. Closing it instead would
  * leave unsent data on the client's side: its next write meets a reset, and a client still writing
  * often loses the answer with it ("Connection error"). A client that sends more than DRAIN_LIMITS
- * allow is cut off.
+ * allow is cut off. scripts/serve.ts does the same for what Next.js answers early (uploads refused).
  */
-function drainRest(request: IncomingMessage, detach: (() => void) | undefined): void {
+export function drainUnreadBody(request: IncomingMessage, detach?: () => void): void {
   detach?.();
   let drained = 0;
   const stop = () => {

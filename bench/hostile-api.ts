@@ -1,4 +1,4 @@
-// `npx tsx bench/hostile-api.ts`: the issue's API attacks against two app processes serving /api/v1
+// `npm run bench:hostile-api`: the issue's API attacks against two app processes serving /api/v1
 // as production workers do (test/api-worker.ts, the router of scripts/serve.ts) on a fresh
 // PostgreSQL database (BENCH_DATABASE_URL or TEST_DATABASE_URL), answered by the offline model.
 //  1. The oversized JSON schema: two 353-byte calls (minItems 1e9 through a required tool call), one

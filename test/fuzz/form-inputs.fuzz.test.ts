@@ -156,15 +156,15 @@ const forms: Form[] = [
         monthlyTokenLimit: field(number(0, 1e9), fc.constant("")),
         monthlyUsdLimit: field(number(0, 1000), fc.constant("")),
         memberMonthlyTokenCap: field(number(0, 1e9), fc.constant("")),
-        softLimitPercent: field(number(0, 120)),
+        softLimitPercent: field(number(1, 100), number(0, 120)),
         downgradeAtSoftLimit: field(fc.constantFrom("on", "")),
-        warningWebhookUrl: field(
-          fc.constant(""),
-          fc.webUrl(),
-          fc.constantFrom("http://127.0.0.1/hook", "https://10.0.0.1/x", "https://hooks.example.test/keel"),
+        warningWebhookUrl: fc.oneof(
+          { weight: 3, arbitrary: fc.constant("") },
+          { weight: 1, arbitrary: field(fc.webUrl(), fc.constantFrom("http://127.0.0.1/hook", "https://10.0.0.1/x", "https://hooks.example.test/keel")) },
         ),
       },
-      { requiredKeys: [] },
+      // The form always sends the percentage (a number field with a default).
+      { requiredKeys: ["softLimitPercent"] },
     ),
     (input) => updateAiSettings(owner, input),
   ),
@@ -202,9 +202,9 @@ describe("fuzzed form inputs: the action's schema, then its domain function; ref
             expect(await stored()).toEqual(before);
             return;
           }
+          accepted++;
           try {
             await run(parsed.data as never);
-            accepted++;
           } catch (error) {
             expect(isKeelError(error), `not a form error: ${String(error)}`).toBe(true);
             expect(await stored(), "refused, yet something was stored").toEqual(before);

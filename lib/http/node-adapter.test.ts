@@ -1,8 +1,8 @@
 // The production server's path for /api/v1: Web handlers on Node's http server, over real sockets.
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { serveWebHandler, type WebHandler } from "./node-adapter";
+import { DRAIN_LIMITS, serveWebHandler, type WebHandler } from "./node-adapter";
 import { readCappedText } from "./read-capped-body";
 
 let server: http.Server | undefined;
@@ -107,6 +107,39 @@ describe("serveWebHandler", () => {
     expect(received).toBe(-1);
     const fine = await fetch(url, { method: "POST", headers: { authorization: "Bearer ok" }, body: "hello" });
     expect(await fine.text()).toBe("hello");
+  });
+
+  it("answers before an unread body has arrived, drains it, and cuts off a client that sends past the drain's bounds", async () => {
+    const saved = { ...DRAIN_LIMITS };
+    Object.assign(DRAIN_LIMITS, { bytes: 1024 * 1024, ms: 1_500 });
+    try {
+      const url = new URL(await serve(async () => new Response("no key", { status: 401 })));
+      // A client that never stops sending (chunked, no length): the answer comes at once, and the
+      // connection is cut once it passed the drain's byte bound rather than reading on for ever.
+      const socket = net.connect(Number(url.port), url.hostname);
+      socket.write("POST /api/v1/x HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n");
+      const chunk = Buffer.alloc(16 * 1024, 120);
+      let sent = 0;
+      let answer = "";
+      socket.on("data", (data: Buffer) => (answer += data.toString("latin1")));
+      socket.on("error", () => {});
+      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      const started = performance.now();
+      const pump = setInterval(() => {
+        if (socket.destroyed) return;
+        socket.write(`${chunk.length.toString(16)}\r\n`);
+        socket.write(chunk);
+        socket.write("\r\n");
+        sent += chunk.length;
+      }, 2);
+      await closed;
+      clearInterval(pump);
+      expect(performance.now() - started).toBeLessThan(DRAIN_LIMITS.ms + 1_000);
+      expect(sent).toBeGreaterThan(0);
+      expect(answer).toMatch(/^HTTP\/1\.1 401/);
+    } finally {
+      Object.assign(DRAIN_LIMITS, saved);
+    }
   });
 
   it("answers with the caller's error response when a handler throws, and a bare 500 without one", async () => {

@@ -27,11 +27,12 @@ function toHeaders(request: IncomingMessage): Headers {
 /**
  * The request body as a web stream that pulls from the socket as it is read. Cancelling it stops
  * reading but leaves the socket alone (unlike Readable.toWeb, whose cancel destroys it and so loses
- * the answer that says why); serveWebHandler drains the rest.
+ * the answer that says why); serveWebHandler drains the rest. `detach` stops it taking what follows
+ * (a handler that never read the body has not cancelled it), so draining holds nothing in memory.
  */
-function bodyStream(request: IncomingMessage): ReadableStream<Uint8Array> {
+function bodyStream(request: IncomingMessage): { stream: ReadableStream<Uint8Array>; detach: () => void } {
   let cancelled = false;
-  return new ReadableStream<Uint8Array>(
+  const stream = new ReadableStream<Uint8Array>(
     {
       start(controller) {
         request.on("data", (chunk: Buffer) => {
@@ -52,6 +53,7 @@ function bodyStream(request: IncomingMessage): ReadableStream<Uint8Array> {
     },
     { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
   );
+  return { stream, detach: () => void (cancelled = true) };
 }
 
 /** Resolves when the socket can take more, or the client has gone. */
@@ -123,32 +125,53 @@ export async function serveWebHandler(handler: WebHandler, request: IncomingMess
     const method = request.method ?? "GET";
     const bodyless = method === "GET" || method === "HEAD";
     const url = `http://${request.headers.host ?? "localhost"}${request.url ?? "/"}`;
+    const body = bodyless ? undefined : bodyStream(request);
     const webRequest = new Request(url, {
       method: method === "HEAD" ? "GET" : method,
       headers: toHeaders(request),
-      body: bodyless ? undefined : bodyStream(request),
+      body: body?.stream,
       signal: gone.signal,
       // @ts-expect-error Node's fetch needs `duplex` for a streamed request body; the DOM types lack it.
       duplex: "half",
     });
     const answer = await handler(webRequest);
-    if (!request.complete) discardRest(request, response);
+    if (!request.complete) drainUnreadBody(request, body?.detach);
     await writeResponse(answer, response, gone.signal, method === "HEAD");
   } catch (error) {
     if (gone.signal.aborted || response.headersSent) return void response.destroy(); // the client left, or the answer broke off
-    if (!request.complete) discardRest(request, response);
+    if (!request.complete) drainUnreadBody(request);
     await writeResponse(options.onError?.(error) ?? new Response(null, { status: 500 }), response, gone.signal, false);
   }
 }
 
+/** How much of an unread body is drained after an early answer, at most: bytes and time. */
+export const DRAIN_LIMITS = { bytes: 64 * 1024 * 1024, ms: 30_000 };
+
 /**
- * Drains an unread request body rather than closing on unread data, which can reset the connection
- * and lose the answer on its way; a client that keeps sending is cut off after a while.
+ * An answer given before the body was read (a refusal: too large, no key) goes out at once, and the
+ * connection stays open while the rest of the body arrives and is dropped. Closing it instead would
+ * leave unsent data on the client's side: its next write meets a reset, and a client still writing
+ * often loses the answer with it ("Connection error"). A client that sends more than DRAIN_LIMITS
+ * allow is cut off. scripts/serve.ts does the same for what Next.js answers early (uploads refused).
  */
-function discardRest(request: IncomingMessage, response: ServerResponse): void {
-  response.setHeader("connection", "close");
+export function drainUnreadBody(request: IncomingMessage, detach?: () => void): void {
+  detach?.();
+  let drained = 0;
+  const stop = () => {
+    clearTimeout(timer);
+    request.off("data", count);
+  };
+  const cutOff = () => {
+    stop();
+    request.destroy();
+  };
+  const count = (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_LIMITS.bytes) cutOff();
+  };
+  const timer = setTimeout(cutOff, DRAIN_LIMITS.ms);
+  request.on("data", count);
+  request.once("end", stop);
+  request.once("close", stop);
   request.resume();
-  const cutOff = setTimeout(() => request.destroy(), 2_000);
-  request.once("end", () => clearTimeout(cutOff));
-  request.once("close", () => clearTimeout(cutOff));
 }

@@ -3,6 +3,7 @@
 // `text.format` (text, json_object, json_schema), previous_response_id. Other tool and item types
 // are refused with a clear message rather than ignored.
 import { z } from "zod";
+import { clientJsonSchema } from "./client-json-schema";
 
 const functionName = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "Use 1 to 64 letters, digits, underscores or dashes.");
 const callId = z.string().min(1).max(256);
@@ -42,7 +43,7 @@ const functionTool = z.object({
   type: z.literal("function", "Only function tools are supported."),
   name: functionName,
   description: z.string().max(10_000).nullish(),
-  parameters: z.record(z.string(), z.unknown()).nullish(),
+  parameters: clientJsonSchema.nullish(),
   strict: z.boolean().nullish(),
 });
 export type ResponseFunctionTool = z.infer<typeof functionTool>;
@@ -55,7 +56,7 @@ const textFormat = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("json_schema"),
     name: z.string().max(64),
-    schema: z.record(z.string(), z.unknown()),
+    schema: clientJsonSchema,
     description: z.string().optional(),
     strict: z.boolean().nullish(),
   }),

@@ -1,5 +1,6 @@
 // Request bodies of the OpenAI-compatible endpoints, validated at the boundary.
 import { z } from "zod";
+import { clientJsonSchema } from "./client-json-schema";
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 const textContent = z.union([z.string(), z.array(textPart)]);
@@ -35,7 +36,7 @@ const toolSchema = z.object({
     name: functionName,
     description: z.string().max(10_000).optional(),
     /** A JSON Schema for the arguments; omitted means a function without parameters. */
-    parameters: z.record(z.string(), z.unknown()).optional(),
+    parameters: clientJsonSchema.optional(),
     strict: z.boolean().nullish(),
   }),
 });
@@ -52,7 +53,7 @@ const responseFormatSchema = z.discriminatedUnion("type", [
     json_schema: z.object({
       name: z.string().max(64),
       description: z.string().optional(),
-      schema: z.record(z.string(), z.unknown()).optional(),
+      schema: clientJsonSchema.optional(),
       strict: z.boolean().nullish(),
     }),
   }),

@@ -12,8 +12,23 @@ export const emailSchema = z
 
 export const newPasswordSchema = z.string().min(10, "Use at least 10 characters.").max(200, "Use at most 200 characters.");
 
-export const personNameSchema = z.string().trim().min(1, "Enter your name.").max(100, "Use at most 100 characters.");
-export const workspaceNameSchema = z.string().trim().min(2, "Use at least 2 characters.").max(80, "Use at most 80 characters.");
+/** Names are shown and stored as text: control characters (a NUL, which PostgreSQL cannot store) are refused. */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const noControlCharacters = (value: string) => !CONTROL_CHARACTERS.test(value);
+const NO_CONTROL_CHARACTERS = "Remove the control characters (such as line breaks or NUL).";
+
+export const personNameSchema = z
+  .string()
+  .trim()
+  .min(1, "Enter your name.")
+  .max(100, "Use at most 100 characters.")
+  .refine(noControlCharacters, NO_CONTROL_CHARACTERS);
+export const workspaceNameSchema = z
+  .string()
+  .trim()
+  .min(2, "Use at least 2 characters.")
+  .max(80, "Use at most 80 characters.")
+  .refine(noControlCharacters, NO_CONTROL_CHARACTERS);
 
 export const signUpSchema = z.object({
   name: personNameSchema,
@@ -49,7 +64,12 @@ export const renameTenantSchema = z.object({ name: workspaceNameSchema });
 export const createWorkspaceSchema = z.object({ workspaceName: workspaceNameSchema });
 
 export const apiKeyNameSchema = z.object({
-  name: z.string().trim().min(1, "Name the key, e.g. after the app that uses it.").max(60, "Use at most 60 characters."),
+  name: z
+    .string()
+    .trim()
+    .min(1, "Name the key, e.g. after the app that uses it.")
+    .max(60, "Use at most 60 characters.")
+    .refine(noControlCharacters, NO_CONTROL_CHARACTERS),
 });
 export const apiKeyIdSchema = z.object({ apiKeyId: z.uuid() });
 export const noticeIdSchema = z.object({ noticeId: z.uuid() });

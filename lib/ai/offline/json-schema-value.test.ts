@@ -1,7 +1,10 @@
-import { generateObject, generateText, Output, streamText } from "ai";
+import { APICallError } from "@ai-sdk/provider";
+import { generateObject, generateText, jsonSchema, Output, streamText, tool } from "ai";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { Corpus } from "./corpus";
 import { OfflineLanguageModel } from "./index";
+import { structuredAnswer } from "./json-schema-value";
 import { briefSchema, DOC } from "./sample-document";
 
 describe("OfflineLanguageModel (structured output)", () => {
@@ -101,5 +104,56 @@ describe("OfflineLanguageModel (structured output)", () => {
       output: Output.object({ schema: briefSchema }),
     });
     expect(briefSchema.parse(output)).toEqual(output);
+  });
+});
+
+describe("structuredAnswer caps (schemas that did not pass the API boundary)", () => {
+  const corpus = new Corpus([{ text: "The turbine reports its output every day.", source: "message" }]);
+
+  it("fills at most 1,000 items and 20,000 characters whatever minItems and minLength ask", () => {
+    const started = performance.now();
+    const value = JSON.parse(structuredAnswer(corpus, "List them", { type: "array", items: { type: "string" }, minItems: 1e9 })) as string[];
+    expect(value).toHaveLength(1_000);
+    const text = JSON.parse(structuredAnswer(corpus, "Describe", { type: "string", minLength: 1e9 })) as string;
+    expect(text.length).toBeGreaterThanOrEqual(20_000);
+    expect(text.length).toBeLessThan(20_100);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it("refuses, as a provider's 400, a value larger than the output limit instead of building it", () => {
+    const started = performance.now();
+    const nested = { type: "array", minItems: 1_000, items: { type: "array", minItems: 1_000, items: { type: "string", minLength: 50 } } } as const;
+    let error: unknown;
+    try {
+      structuredAnswer(corpus, "Fill it", nested);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(APICallError.isInstance(error)).toBe(true);
+    expect((error as APICallError).statusCode).toBe(400);
+    expect((error as APICallError).isRetryable).toBe(false);
+    expect((error as Error).message).toMatch(/longer than 256000 characters/);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it("answers a tool call demanding a huge value with a 400 from the model (never a hang)", async () => {
+    const started = performance.now();
+    const attack = generateText({
+      model: new OfflineLanguageModel(),
+      prompt: "Call it",
+      tools: {
+        fill: tool({
+          inputSchema: jsonSchema({
+            type: "object",
+            properties: { x: { type: "array", minItems: 1_000, items: { type: "array", minItems: 1_000, items: { type: "string" } } } },
+            required: ["x"],
+          }),
+        }),
+      },
+      toolChoice: "required",
+      maxRetries: 0,
+    });
+    await expect(attack).rejects.toMatchObject({ statusCode: 400 });
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });

@@ -3,7 +3,9 @@ import type { JSONObject, JSONSchema7, JSONSchema7Definition, JSONValue } from "
 import type { Corpus, Sentence } from "./corpus";
 import { enumChoice, type EntityClassifier } from "./entity-kind";
 import { extractiveAnswer } from "./extractive-answer";
-import { capitalise, queryTerms, requestTerms, splitIdentifier } from "./text";
+import { cappedItems, cappedLength, FillBudget } from "./fill-budget";
+import { fitString, humanise } from "./fit-string";
+import { queryTerms, requestTerms, splitIdentifier } from "./text";
 
 /** Property names whose values are short names rather than prose. */
 const PHRASE_FIELD =
@@ -34,6 +36,8 @@ interface BuildContext {
   readonly minimal: boolean;
   /** Tells a name's kind, for kind/type enums beside names. */
   readonly classify?: EntityClassifier;
+  /** Shared by the whole value: bounds what one schema can make the filler build. */
+  readonly budget: FillBudget;
 }
 
 function enterRef(ctx: BuildContext, ref: string): BuildContext {
@@ -47,11 +51,6 @@ function lastNameWord(name: string): string {
 
 function fieldTerms(name: string, schema: JSONSchema7): Set<string> {
   return queryTerms(`${splitIdentifier(name)} ${schema.title ?? ""} ${schema.description ?? ""}`);
-}
-
-function humanise(name: string): string {
-  const words = splitIdentifier(name).toLowerCase();
-  return words ? capitalise(words) : "Value";
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -128,6 +127,7 @@ function primaryType(schema: JSONSchema7): string {
 }
 
 function buildValue(definition: JSONSchema7Definition, name: string, ctx: BuildContext, depth: number): JSONValue {
+  ctx.budget.spend(1);
   if (definition === true) return buildString({}, name, ctx);
   if (definition === false) return null;
   let schema = definition;
@@ -171,7 +171,7 @@ function buildObject(schema: JSONSchema7, name: string, ctx: BuildContext, depth
   const out = Object.create(null) as JSONObject;
   const required = new Set(schema.required ?? []);
   for (const [key, property] of Object.entries(schema.properties ?? {})) {
-    if (required.has(key) || (!ctx.minimal && depth < OPTIONAL_PROPERTY_DEPTH)) {
+    if (required.has(key) || (!ctx.minimal && depth < OPTIONAL_PROPERTY_DEPTH && ctx.budget.roomy)) {
       out[key] = buildValue(property, key, ctx, depth + 1);
     }
   }
@@ -181,7 +181,7 @@ function buildObject(schema: JSONSchema7, name: string, ctx: BuildContext, depth
     if (!(key in out)) out[key] = buildValue(extra, key, ctx, depth + 1);
   }
   if (schema.additionalProperties !== false) {
-    for (let i = Object.keys(out).length; i < (schema.minProperties ?? 0); i++) {
+    for (let i = Object.keys(out).length; i < cappedItems(schema.minProperties); i++) {
       out[`${name || "field"}${i + 1}`] = buildValue(extra, name, ctx, depth + 1);
     }
   }
@@ -190,7 +190,7 @@ function buildObject(schema: JSONSchema7, name: string, ctx: BuildContext, depth
 
 function buildArray(schema: JSONSchema7, name: string, outer: BuildContext, depth: number): JSONValue[] {
   let ctx = depth >= OPTIONAL_PROPERTY_DEPTH ? { ...outer, minimal: true } : outer;
-  const minItems = schema.minItems ?? 0;
+  const minItems = cappedItems(schema.minItems);
   const maxItems = schema.maxItems ?? Number.POSITIVE_INFINITY;
   if (depth > MAX_DEPTH) return [];
 
@@ -211,7 +211,7 @@ function buildArray(schema: JSONSchema7, name: string, outer: BuildContext, dept
     resolved = resolveRef(resolved.$ref, ctx.root);
   }
   const item = resolved;
-  const target = ctx.minimal ? minItems : Math.max(minItems, Math.min(DEFAULT_LIST_SIZE, maxItems));
+  const target = ctx.minimal || !ctx.budget.roomy ? minItems : Math.max(minItems, Math.min(DEFAULT_LIST_SIZE, maxItems));
   const itemName = singular(name);
 
   if (typeof item === "object" && isPlainString(item)) {
@@ -221,7 +221,7 @@ function buildArray(schema: JSONSchema7, name: string, outer: BuildContext, dept
       const placeholder = `${humanise(itemName)} ${values.length + i}`;
       if (!values.includes(placeholder)) values.push(placeholder);
     }
-    return values.map((v) => fitString(v, item, itemName));
+    return values.map((v) => spent(ctx, fitString(v, item, itemName)));
   }
 
   if (typeof item === "object" && primaryType(item) === "object" && !item.enum && item.const === undefined) {
@@ -237,6 +237,7 @@ function buildArray(schema: JSONSchema7, name: string, outer: BuildContext, dept
   // Enum items: distinct values in schema order, so uniqueItems holds.
   if (typeof item === "object" && item.enum && item.enum.length > 0) {
     const values = item.enum.map(toJsonValue);
+    ctx.budget.spend(minItems);
     return Array.from({ length: minItems }, (_, i) => values[i % values.length] ?? null);
   }
   // Numbers, booleans, formatted strings...: the minimum the schema asks for.
@@ -304,12 +305,18 @@ function objectSeeds(item: JSONSchema7, name: string, ctx: BuildContext, target:
 function buildString(schema: JSONSchema7, name: string, ctx: BuildContext): string {
   let text = chooseString(schema, name, ctx);
   // Too short for minLength: extend with further context before resorting to padding.
-  const minLength = schema.minLength ?? 0;
+  const minLength = cappedLength(schema.minLength);
   for (const sentence of ctx.corpus.leading(ctx.corpus.sentences.length)) {
     if (text.length >= minLength) break;
     if (!text.includes(sentence.text)) text = text ? `${text} ${sentence.text}` : sentence.text;
   }
-  return fitString(text, schema, name);
+  return spent(ctx, fitString(text, schema, name));
+}
+
+/** Charges a built string to the budget. */
+function spent(ctx: BuildContext, text: string): string {
+  ctx.budget.spend(text.length);
+  return text;
 }
 
 function chooseString(schema: JSONSchema7, name: string, ctx: BuildContext): string {
@@ -331,49 +338,6 @@ function chooseString(schema: JSONSchema7, name: string, ctx: BuildContext): str
       .map((s) => s.text)
       .join(" ");
   return corpus.leading(1)[0]?.text ?? "";
-}
-
-// Deterministic values for formats the extractive text can never satisfy.
-const FORMAT_PLACEHOLDERS: Readonly<Record<string, string>> = {
-  email: "offline@example.com",
-  "idn-email": "offline@example.com",
-  uri: "https://example.com/",
-  url: "https://example.com/",
-  iri: "https://example.com/",
-  "uri-reference": "https://example.com/",
-  uuid: "00000000-0000-4000-8000-000000000000",
-  "date-time": "1970-01-01T00:00:00Z",
-  date: "1970-01-01",
-  time: "00:00:00",
-  duration: "P0D",
-  hostname: "example.com",
-  ipv4: "127.0.0.1",
-  ipv6: "::1",
-};
-
-/** `text` without its last (possibly cut) word and the white space before it, found from the end. */
-function beforeLastWord(text: string): string {
-  const isSpace = (char: string | undefined) => char !== undefined && /\s/.test(char);
-  let at = text.length;
-  while (at > 0 && !isSpace(text[at - 1])) at--;
-  if (at === 0) return text;
-  while (at > 0 && isSpace(text[at - 1])) at--;
-  return text.slice(0, at);
-}
-
-/** Applies format, maxLength and minLength so the string validates. */
-function fitString(value: string, schema: JSONSchema7, name: string): string {
-  let text = (schema.format && Object.hasOwn(FORMAT_PLACEHOLDERS, schema.format) ? FORMAT_PLACEHOLDERS[schema.format] : undefined) ?? value;
-  const minLength = schema.minLength ?? 0;
-  const maxLength = schema.maxLength ?? Number.POSITIVE_INFINITY;
-  if (text.length === 0 && minLength > 0) text = humanise(name);
-  while (text.length < minLength) text = `${text} ${humanise(name)}`;
-  if (text.length > maxLength) {
-    const cut = text.slice(0, maxLength);
-    const atWord = beforeLastWord(cut);
-    text = atWord.length >= minLength && atWord.length > 0 ? atWord : cut;
-  }
-  return text;
 }
 
 function buildNumber(schema: JSONSchema7, name: string, ctx: BuildContext, integer: boolean): number {
@@ -418,6 +382,6 @@ function isMultiple(n: number, of: number): boolean {
 
 export function structuredAnswer(corpus: Corpus, question: string, schema: JSONSchema7 | undefined, classify?: EntityClassifier): string {
   if (!schema) return JSON.stringify({ answer: extractiveAnswer(corpus, question) });
-  const ctx: BuildContext = { corpus, question: requestTerms(question), root: schema, refs: new Set(), minimal: false, classify };
+  const ctx: BuildContext = { corpus, question: requestTerms(question), root: schema, refs: new Set(), minimal: false, classify, budget: new FillBudget() };
   return JSON.stringify(buildValue(schema, "", ctx, 0));
 }

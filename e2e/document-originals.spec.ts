@@ -168,7 +168,7 @@ test("refuses the same content again in the same collection, with a link to the 
   const item = page.locator('[data-testid="upload-item"][data-status="duplicate"]');
   await expect(item).toContainText("maintenance copy.md");
   await expect(item).toContainText("Already here");
-  await expect(item.getByTestId("upload-duplicate")).toContainText("already in this collection");
+  await expect(item.getByTestId("upload-duplicate")).toContainText(/already in the collection “General”, as “maintenance\.md”/);
   await expect(documentRow(page, "maintenance copy.md")).toHaveCount(0);
   await item.getByRole("link", { name: "Open the existing document" }).click();
   await expect(page).toHaveURL(new RegExp(`/documents/${ids.markdown}$`));

@@ -38,3 +38,24 @@ export async function apiV1Router(): Promise<(request: IncomingMessage, response
     return Promise.resolve();
   };
 }
+
+/**
+ * What the production server answers without Next.js: /api/v1, and the health checks a load
+ * balancer polls (which must not load Next.js into an API-only worker). Null for everything else.
+ */
+export async function plainRoutes(): Promise<(request: IncomingMessage, response: ServerResponse) => Promise<void> | null> {
+  const [api, health, ready] = await Promise.all([apiV1Router(), import("@/app/api/health/route"), import("@/app/api/ready/route")]);
+  const probes = new Map<string, WebHandler>([
+    ["/api/health", async () => health.GET()],
+    ["/api/ready", ready.GET],
+  ]);
+  return (request, response) => {
+    const probe = probes.get(request.url?.split("?")[0] ?? "/");
+    if (!probe) return api(request, response);
+    const method = request.method ?? "GET";
+    if (method === "GET" || method === "HEAD") return serveWebHandler(probe, request, response);
+    response.writeHead(method === "OPTIONS" ? 204 : 405, { allow: "GET, HEAD, OPTIONS" });
+    response.end();
+    return Promise.resolve();
+  };
+}

@@ -1,34 +1,56 @@
 // `npm run bench:retrieval`: retrieval over 200,000 chunks in 100 tenants (one holds half, most
-// under 1%) on PostgreSQL. Creates a database of its own (BENCH_DATABASE_URL or TEST_DATABASE_URL
-// names the server; default the local one), loads clustered vectors with COPY, rebuilds the indexes
-// (timed), then asks questions of a large, medium and small tenants:
+// under 1%) on PostgreSQL. Makes a database of its own (BENCH_DATABASE_URL or TEST_DATABASE_URL
+// names the server; default the local one), generates clustered vectors on the server, rebuilds the
+// indexes (timed), then asks questions of a large, medium and small tenants:
 //   search      what retrieve() runs once the query is embedded: withTenant (row-level security)
 //               and searchChunks, the same function, with the query's vector;
 //   retrieve()  the whole call: the query embedded through the gateway (routing, quota, metering)
 //               by the scripted OpenAI-compatible fake on loopback, which answers each benchmark
 //               question with its precomputed vector.
 // Recall@10 is against exact search (every chunk in the same scope sorted by distance, as the
-// owner). Anchors in the same run: an unfiltered HNSW query and an exact one over a small
-// tenant, both as the owner without row-level security. Medians of BENCH_ROUNDS rounds after a
-// warm-up round. Drops the database (BENCH_KEEP_DATABASE=1 keeps it).
+// owner), over the first BENCH_RECALL_SAMPLE questions of each class. Anchors in the same run: an
+// unfiltered HNSW query and an exact one over a small tenant, both as the owner without row-level
+// security. Medians of BENCH_ROUNDS rounds after a warm-up round.
+//
+// BENCH_KEEP_DATABASE=1 keeps the database (named after its size) and reuses it on the next run with
+// the same size, so a million chunks are generated and indexed once; BENCH_MODES=vector skips hybrid.
 import os from "node:os";
 import postgres from "postgres";
-import { createTestDatabase, dropTestDatabase } from "../scripts/test-database";
+import { assertLocalDatabaseUrl, createTestDatabase, dropTestDatabase } from "../scripts/test-database";
 import { fakeEmbedding, startFakeOpenAI } from "../test/fakes/fake-llm-server";
 import { median, percentile } from "./load";
-import { makeQueries, random, seedRetrieval, type Query, type SeededTenant } from "./retrieval-seed";
+import { loadCorpus, makeQueries, random, seededSignature, seedRetrieval, seedSignature, type Query, type SeededTenant } from "./retrieval-seed";
 
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 200_000);
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 100);
 const TOPICS = Number(process.env.BENCH_TOPICS ?? 400);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 100);
+const RECALL_SAMPLE = Math.min(QUERIES, Number(process.env.BENCH_RECALL_SAMPLE ?? QUERIES));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const MODES = (process.env.BENCH_MODES ?? "vector,hybrid").split(",").map((m) => m.trim()) as ("vector" | "hybrid")[];
+const KEEP = process.env.BENCH_KEEP_DATABASE === "1";
 const CLIENTS = 8;
 const K = 10;
 const TARGET = { recall: 0.95, p95Ms: 25 };
 
 const adminUrl = (process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres").trim();
-const databaseUrl = await createTestDatabase(adminUrl, "keel_bench_retrieval");
+
+/** A kept database has a name of its size; a throwaway one a random name. */
+async function benchDatabase(): Promise<{ url: string; existed: boolean }> {
+  if (!KEEP) return { url: await createTestDatabase(adminUrl, "keel_bench_retrieval"), existed: false };
+  const url = assertLocalDatabaseUrl(adminUrl);
+  const name = `keel_bench_retrieval_${CHUNKS}_${TENANTS}_${TOPICS}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await admin<{ exists: boolean }[]>`select exists (select 1 from pg_database where datname = ${name}) as exists`;
+    if (!row!.exists) await admin.unsafe(`create database "${name}"`);
+    url.pathname = `/${name}`;
+    return { url: url.toString(), existed: row!.exists };
+  } finally {
+    await admin.end();
+  }
+}
+const { url: databaseUrl, existed } = await benchDatabase();
 const queryVectors = new Map<string, number[]>();
 const fake = await startFakeOpenAI({ embed: (text, dimensions) => queryVectors.get(text) ?? fakeEmbedding(text, dimensions) });
 Object.assign(process.env, {
@@ -38,6 +60,7 @@ Object.assign(process.env, {
   OPENAI_BASE_URL: fake.url,
 });
 const owner = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+const watcher = postgres(databaseUrl, { max: 1, onnotice: () => {} });
 const loadBefore = os.loadavg();
 
 try {
@@ -57,15 +80,22 @@ try {
   await getGateway().flush(); // its usage event first, or the meter writes it for a deleted tenant
   await owner`delete from tenants where id = ${probe!.id}`;
 
-  const rng = random(20_261_130);
-  const { corpus, times } = await seedRetrieval(owner, rng, {
+  const seedOptions = {
     chunks: CHUNKS,
     tenants: TENANTS,
     topics: TOPICS,
     dimensions: EMBEDDING_DIMENSIONS,
     embeddingModel,
     hnswWith: process.env.BENCH_HNSW_WITH,
-  });
+  };
+  let times: Awaited<ReturnType<typeof seedRetrieval>> | null = null;
+  const reused = existed && (await seededSignature(owner)) === seedSignature(seedOptions);
+  if (!reused) {
+    // Kept from an interrupted run or with other settings: not reusable, and not ours to drop.
+    if (existed) throw new Error(`${databaseUrl} is from an unfinished or different run: drop it (dropdb) and run again`);
+    times = await seedRetrieval(owner, watcher, random(20_261_130), seedOptions);
+  }
+  const corpus = await loadCorpus(owner);
 
   const share = (t: SeededTenant) => t.chunks / CHUNKS;
   const classes: { name: string; tenants: SeededTenant[] }[] = [
@@ -73,10 +103,22 @@ try {
     { name: "medium (1-25%)", tenants: corpus.tenants.filter((t) => share(t) >= 0.01 && share(t) < 0.25) },
     { name: "small (<1%)", tenants: corpus.tenants.filter((t) => share(t) < 0.01) },
   ];
+  // Questions from their own generator: the same ones whether the database was seeded now or kept.
+  const rng = random(20_261_207);
   const taken = new Set<string>();
-  const queries = new Map(
-    classes.map((c) => [c.name, Array.from({ length: QUERIES }, (_, i) => makeQueries(rng, corpus, c.tenants[i % c.tenants.length]!, 1, taken)[0]!)]),
-  );
+  const queries = new Map<string, Query[]>();
+  for (const c of classes) {
+    queries.set(
+      c.name,
+      await makeQueries(
+        owner,
+        rng,
+        corpus,
+        Array.from({ length: QUERIES }, (_, i) => c.tenants[i % c.tenants.length]!),
+        taken,
+      ),
+    );
+  }
   for (const list of queries.values()) for (const q of list) queryVectors.set(q.text, Array.from(q.vector));
 
   const literal = (q: Query) => `[${Array.from(q.vector).join(",")}]`;
@@ -89,7 +131,7 @@ try {
                              select id from scoped order by distance limit ${K}`;
   const truth = new Map<Query, Set<string>>();
   const truthStarted = performance.now();
-  for (const list of queries.values()) for (const q of list) truth.set(q, new Set((await exact(q)).map((r) => r.id)));
+  for (const list of queries.values()) for (const q of list.slice(0, RECALL_SAMPLE)) truth.set(q, new Set((await exact(q)).map((r) => r.id)));
   const truthSeconds = (performance.now() - truthStarted) / 1000;
 
   type Mode = "vector" | "hybrid";
@@ -151,7 +193,7 @@ try {
     const keep = round > 0 ? record : () => {};
     keep("anchor|hnsw", await timed(anchorQueries, 1, async (q) => ({ ms: 0, ids: (await unfiltered(q)).map((r) => String(r.id)) })));
     keep("anchor|exact", await timed(smallQueries, 1, async (q) => ({ ms: 0, ids: (await exact(q)).map((r) => r.id) })));
-    for (const mode of ["vector", "hybrid"] as const) {
+    for (const mode of MODES) {
       for (const c of classes) {
         const list = queries.get(c.name)!;
         keep(`${mode}|${c.name}|search|1`, await timed(list, 1, viaSearch(mode)));
@@ -184,10 +226,12 @@ try {
       `PostgreSQL ${server!.version}, pgvector ${server!.vector}, shared_buffers ${server!.buffers}; load average (1/5/15 min) ${load(loadBefore)} before, ${load(loadAfter)} after`,
   );
   console.log(
-    `load: COPY ${times.loadSeconds.toFixed(1)} s; index builds (maintenance_work_mem 1GB): ${times.indexSeconds.map((i) => `${i.name} ${i.seconds.toFixed(1)} s`).join(", ")}`,
+    times
+      ? `load: generated on the server in ${times.loadSeconds.toFixed(1)} s; index builds (maintenance_work_mem ${times.maintenanceWorkMem}): ${times.indexSeconds.map((i) => `${i.name} ${i.seconds.toFixed(1)} s`).join(", ")}`
+      : `load: reused the kept database ${new URL(databaseUrl).pathname.slice(1)} (seeded and indexed by an earlier run)`,
   );
   console.log(
-    `HNSW: ${hnsw!.definition.replace(/^.*USING /, "")}, ${hnsw!.size}; exact ground truth for ${truth.size} questions took ${truthSeconds.toFixed(1)} s`,
+    `HNSW: ${hnsw!.definition.replace(/^.*USING /, "")}, ${hnsw!.size}; exact ground truth for ${truth.size} questions (the first ${RECALL_SAMPLE} of each class) took ${truthSeconds.toFixed(1)} s`,
   );
   console.log(
     `settings: KEEL_RETRIEVAL_EF_SEARCH=${config.efSearch} KEEL_RETRIEVAL_MAX_SCAN_TUPLES=${config.maxScanTuples} KEEL_RETRIEVAL_EXACT_MAX_CHUNKS=${config.exactMaxChunks}; embedding model ${embeddingModel}\n`,
@@ -202,13 +246,13 @@ try {
   const header = `${"mode / class".padEnd(24)} ${"tenants".padStart(7)} ${"chunks".padStart(15)} ${"p50 1c".padStart(6)} ${"p95 1c".padStart(6)} ${"p50 8c".padStart(6)} ${"p95 8c".padStart(6)} ${"whole p50".padStart(9)} ${"whole p95".padStart(9)} ${"recall@10".padStart(9)} ${"min (<0.9)".padStart(10)} ${"k rows".padStart(6)} ${"p95/HNSW".padStart(8)}  strategies`;
   console.log(header);
   const verdicts: string[] = [];
-  for (const mode of ["vector", "hybrid"] as const) {
+  for (const mode of MODES) {
     for (const c of classes) {
       const one = mid(`${mode}|${c.name}|search|1`);
       const eight = mid(`${mode}|${c.name}|search|${CLIENTS}`);
       const wholeCall = mid(`${mode}|${c.name}|retrieve|1`);
       const list = queries.get(c.name)!;
-      const recalls = one.last.map((o, i) => o.ids.filter((id) => truth.get(list[i]!)!.has(id)).length / K);
+      const recalls = one.last.slice(0, RECALL_SAMPLE).map((o, i) => o.ids.filter((id) => truth.get(list[i]!)!.has(id)).length / K);
       const recall = recalls.reduce((a, b) => a + b, 0) / recalls.length;
       const full = [...one.last, ...eight.last, ...wholeCall.last].filter((o) => o.ids.length === K).length / (3 * list.length);
       const strategies = new Map<string, number>();
@@ -233,7 +277,8 @@ try {
   await closeDatabase();
 } finally {
   await owner.end();
+  await watcher.end();
   await fake.close();
-  if (process.env.BENCH_KEEP_DATABASE === "1") console.log(`kept ${databaseUrl}`);
+  if (KEEP) console.log(`kept ${databaseUrl}`);
   else await dropTestDatabase(adminUrl, databaseUrl);
 }

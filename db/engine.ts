@@ -94,13 +94,15 @@ async function openPostgres(url: string, maxConnections = 10): Promise<Database>
 async function openPglite(dataDir: string): Promise<Database> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { vector } = await import("@electric-sql/pglite-pgvector");
+  // btree_gin: the tenant-first full-text index (migration 0060).
+  const { btree_gin } = await import("@electric-sql/pglite/contrib/btree_gin");
   const { drizzle } = await import("drizzle-orm/pglite");
   const inMemory = dataDir.startsWith("memory://");
   // PGlite takes no lock of its own: two processes on one data dir silently corrupt it.
   const releaseLock = inMemory ? () => {} : acquireDataDirLock(dataDir);
   if (!inMemory) mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
   try {
-    const client = await PGlite.create({ dataDir, extensions: { vector } });
+    const client = await PGlite.create({ dataDir, extensions: { vector, btree_gin } });
     const db: Db = drizzle(client, { schema });
     return {
       db,

@@ -63,9 +63,12 @@ export function AnswerFooter(props: {
       ) : null}
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
         {facts.length > 0 ? <span data-testid="answer-details">{facts.join(" · ")}</span> : null}
-        <span>
-          {citations.length} citation{citations.length === 1 ? "" : "s"}
-        </span>
+        {/* A count only when there are sources: "0 citations" under every ungrounded answer is noise. */}
+        {citations.length > 0 ? (
+          <span>
+            {citations.length} citation{citations.length === 1 ? "" : "s"}
+          </span>
+        ) : null}
         <button
           type="button"
           disabled={pending}

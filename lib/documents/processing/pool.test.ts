@@ -37,14 +37,28 @@ describe("document pool", () => {
   });
 
   it("gives each stage of a prepared document its own time limit, and names the stage that overran", async () => {
-    // Reading 1 MB of text is quick; tokenizing a 1 MB word takes seconds.
-    await expect(
-      pool({ stageTimeoutMs: 1_500 }).prepare({
-        bytes: textOneWord(1),
-        kind: "text",
-        settings: { targetTokens: 800, overlapRatio: 0.2, maxDocumentTokens: 1e7 },
-      }),
-    ).rejects.toMatchObject({ code: "timed_out", message: expect.stringMatching(/splitting its text into passages took longer than 2 s/) });
+    // A copy for each call (a call moves its buffer to the thread), made before any clock starts.
+    const original = textOneWord(4);
+    const [toRead, toPrepare] = [original.slice(), original.slice()];
+    const settings = { targetTokens: 800, overlapRatio: 0.2, maxDocumentTokens: 1e7 };
+    // Time each stage here and now (machines differ tenfold): reading 4 MB of text is quick,
+    // splitting it into passages (tokenizing) is not. Threads are started before the clock runs.
+    const timing = pool();
+    await timing.extract({ bytes: small(), kind: "markdown" });
+    let start = performance.now();
+    const extracted = await timing.extract({ bytes: toRead, kind: "text" });
+    const readMs = performance.now() - start;
+    start = performance.now();
+    await timing.chunk({ segments: extracted.segments, settings });
+    const splitMs = performance.now() - start;
+    expect(splitMs, `reading took ${Math.round(readMs)} ms, splitting ${Math.round(splitMs)} ms`).toBeGreaterThan(readMs * 4);
+    // A limit between the two: each stage gets all of it, so the read passes and the split does not.
+    const limited = pool({ stageTimeoutMs: Math.round(Math.sqrt(readMs * splitMs)) });
+    await limited.extract({ bytes: small(), kind: "markdown" });
+    await expect(limited.prepare({ bytes: toPrepare, kind: "text", settings })).rejects.toMatchObject({
+      code: "timed_out",
+      message: expect.stringMatching(/splitting its text into passages took longer than/),
+    });
   });
 
   it("stops a stage past its time limit, says so, and replaces the thread", async () => {

@@ -145,7 +145,8 @@ for (const attack of attacks) {
     let peakRss = 0;
     let attacking = true;
     const bystander = (async () => {
-      while (attacking) {
+      // At least three samples, even when the attack is refused faster than that (a quiet machine).
+      while (attacking || latencies.length < 3) {
         latencies.push(await bystanderRequest());
         peakRss = Math.max(peakRss, ...residentBytes(processes));
         await new Promise((resolve) => setTimeout(resolve, 150));

@@ -54,12 +54,14 @@ afterAll(async () => {
 
 /** A receiver that never answers on `path` (counting how many it holds at once), 204 elsewhere. */
 function hangOn(path: string): void {
-  receiver.reply = (requestPath) => {
+  receiver.reply = (requestPath, closed) => {
     if (requestPath !== path) return { status: 204 };
     const held = hanging.get(path) ?? { now: 0, most: 0 };
     held.now++;
     held.most = Math.max(held.most, held.now);
     hanging.set(path, held);
+    // Held until the sender gives up: a retry after a timeout is not a third request at once.
+    void closed.then(() => held.now--);
     return "hang";
   };
 }

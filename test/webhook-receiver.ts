@@ -14,7 +14,8 @@ export interface ReceivedWebhook {
   body: string;
 }
 
-export type WebhookReply = (path: string) => { status: number; headers?: Record<string, string> } | "hang";
+/** `closed` settles when the request's connection closes (a hung request: when the sender gives up). */
+export type WebhookReply = (path: string, closed: Promise<void>) => { status: number; headers?: Record<string, string> } | "hang";
 
 export interface WebhookReceiver {
   port: number;
@@ -44,7 +45,8 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
     request.on("end", () => {
       receiver.received.push({ path: request.url ?? "", headers: request.headers, body });
-      const answer = receiver.reply(request.url ?? "");
+      const closed = new Promise<void>((resolve) => response.once("close", () => resolve()));
+      const answer = receiver.reply(request.url ?? "", closed);
       if (answer === "hang") return;
       response.writeHead(answer.status, answer.headers).end();
     });

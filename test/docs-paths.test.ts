@@ -16,6 +16,8 @@ export interface NamedPath {
   /** Relative to the repository root. */
   resolved: string;
   line: number;
+  /** A link's `#fragment`, which must name a heading when the target is Markdown. */
+  anchor?: string;
 }
 
 /** File endings that make a slash-less name (`package.json`) or a slashed one unambiguously a file. */
@@ -59,10 +61,10 @@ export function namedPaths(markdown: string, file: string, facts: TreeFacts): Na
     // Links first, so that a link's target is not also read as prose.
     const links = [...line.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g), ...line.matchAll(/^\s*\[[^\]]+\]:\s*(\S+)/g)];
     for (const match of links) {
-      const target = match[1]!.split("#")[0]!;
-      if (target === "" || /^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // https:, mailto:, an anchor
-      const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(file), decodeURI(target)));
-      found.push({ text: target, resolved, line: index + 1 });
+      const [target = "", anchor] = match[1]!.split("#");
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // https:, mailto:
+      const resolved = target === "" ? file : path.posix.normalize(path.posix.join(path.posix.dirname(file), decodeURI(target)));
+      found.push({ text: match[1]!, resolved, line: index + 1, ...(anchor ? { anchor } : {}) });
     }
     for (const match of line.matchAll(/(`+)(.+?)\1/g)) {
       const span = match[2]!.trim();
@@ -75,6 +77,26 @@ export function namedPaths(markdown: string, file: string, facts: TreeFacts): Na
     }
   });
   return found;
+}
+
+/** The anchors GitHub gives a Markdown file's headings: lower case, punctuation dropped, spaces as hyphens, repeats numbered. */
+export function headingAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  let fenced = false;
+  for (const line of markdown.split("\n")) {
+    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    const heading = fenced ? null : /^#{1,6}\s+(.+?)\s*#*\s*$/.exec(line);
+    if (!heading) continue;
+    const slug = heading[1]!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+      .replace(/ /g, "-");
+    const count = seen.get(slug) ?? 0;
+    seen.set(slug, count + 1);
+    anchors.add(count === 0 ? slug : `${slug}-${count}`);
+  }
+  return anchors;
 }
 
 /** Files under `dir` (relative to the root), skipping dependencies and build output. */
@@ -105,6 +127,13 @@ function isDependencySubpath(resolved: string, dependencies: ReadonlySet<string>
   if (!existsSync(manifest)) return false;
   const exports: unknown = (JSON.parse(readFileSync(manifest, "utf8")) as { exports?: unknown }).exports;
   return typeof exports === "object" && exports !== null && `./${rest.join("/")}` in exports;
+}
+
+/** Whether a link's fragment names a heading of the Markdown file it points at (other targets: nothing to check). */
+export function anchorExists(named: NamedPath): boolean {
+  if (!named.anchor || !named.resolved.endsWith(".md")) return true;
+  const file = path.join(root, named.resolved);
+  return existsSync(file) && headingAnchors(readFileSync(file, "utf8")).has(named.anchor);
 }
 
 export function pathExists(resolved: string, facts: TreeFacts): boolean {
@@ -151,6 +180,7 @@ describe("paths named in the README, docs/ and bench/README.md", () => {
       for (const named of namedPaths(readFileSync(path.join(root, file), "utf8"), file, facts)) {
         checked++;
         if (!pathExists(named.resolved, facts)) missing.push(`${file}:${named.line}: ${named.text}`);
+        else if (!anchorExists(named)) missing.push(`${file}:${named.line}: ${named.text} (no such heading)`);
       }
     }
     expect(missing).toEqual([]);
@@ -209,6 +239,17 @@ describe("paths named in the README, docs/ and bench/README.md", () => {
     const untoured = [...folders].filter((folder) => !readme.includes(`\`${folder}\``)).sort();
     expect(untoured).toEqual([]);
     expect(folders.size).toBeGreaterThan(20);
+  });
+
+  it("reads heading anchors as GitHub writes them, and flags a link to a heading that is not there", () => {
+    const anchors = headingAnchors("# Jobs (`inngest/`)\n## 0001 — A local executor\n```\n# not a heading\n```\n## Usage\n## Usage\n");
+    expect([...anchors]).toEqual(["jobs-inngest", "0001--a-local-executor", "usage", "usage-1"]);
+    expect(anchorExists({ text: "", resolved: "docs/security.md", line: 1, anchor: "the-tenant-model" })).toBe(true);
+    expect(anchorExists({ text: "", resolved: "docs/security.md", line: 1, anchor: "a-heading-nobody-wrote" })).toBe(false);
+    expect(namedPaths("See [below](#usage) and [there](api.md#rate-limits).", "docs/x.md", facts).map((n) => [n.resolved, n.anchor])).toEqual([
+      ["docs/x.md", "usage"],
+      ["docs/api.md", "rate-limits"],
+    ]);
   });
 
   it("treats a file named as a folder, and a glob that matches nothing, as missing", () => {

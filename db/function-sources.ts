@@ -90,7 +90,7 @@ const CANNOT_REPLACE = "42P13";
 async function overloads(tx: Tx, name: string): Promise<string[]> {
   const rows = await rawRows<{ signature: string }>(
     tx,
-    sql`select p.oid::regprocedure::text as signature from pg_proc p
+    sql`select format('public.%I(%s)', p.proname, oidvectortypes(p.proargtypes)) as signature from pg_proc p
         where p.pronamespace = 'public'::regnamespace and p.proname = ${name} order by 1`,
   );
   return rows.map((row) => row.signature);
@@ -104,7 +104,7 @@ async function run(tx: Tx, source: FunctionSource): Promise<void> {
 async function dropAll(tx: Tx, signatures: string[]): Promise<void> {
   // RESTRICT: a trigger, policy or view that uses the old function stops this with PostgreSQL's
   // own message; changing such a signature takes a versioned migration (db/functions/README.md).
-  for (const signature of signatures) await tx.execute(sql.raw(`DROP FUNCTION public.${signature} RESTRICT`));
+  for (const signature of signatures) await tx.execute(sql.raw(`DROP FUNCTION ${signature} RESTRICT`));
 }
 
 /**

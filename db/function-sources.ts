@@ -9,8 +9,6 @@ import { sql } from "drizzle-orm";
 import type { Db, Tx } from "./engine";
 import { rawRows } from "./raw-rows";
 
-export const functionsFolder = path.join(process.cwd(), "db", "functions");
-
 export interface FunctionSource {
   /** The function's name, which is also the file's name. */
   name: string;
@@ -67,12 +65,15 @@ export function parseFunctionSource(fileName: string, text: string): FunctionSou
   };
 }
 
-/** Every file in `folder`, in name order (the order they are applied in). */
-export function readFunctionSources(folder = functionsFolder): FunctionSource[] {
-  return readdirSync(folder)
+/**
+ * Every file in db/functions, in name order (the order they are applied in). The paths are spelled
+ * out in full so that Next.js traces only that folder into the build, not the whole project.
+ */
+export function readFunctionSources(): FunctionSource[] {
+  return readdirSync(path.join(process.cwd(), "db", "functions"))
     .filter((file) => file.endsWith(".sql"))
     .sort()
-    .map((file) => parseFunctionSource(file, readFileSync(path.join(folder, file), "utf8")));
+    .map((file) => parseFunctionSource(file, readFileSync(path.join(process.cwd(), "db", "functions", file), "utf8")));
 }
 
 /** The SQLSTATE of a driver error, also under drizzle's "Failed query" wrapper. */

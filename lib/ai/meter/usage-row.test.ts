@@ -3,7 +3,7 @@
 // word, and an attribute no row carries is always NULL. So the TypeScript row and the database's
 // record type (and the function's parameters) are held to each other here, both ways.
 import { sql } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { rawRows } from "@/db/raw-rows";
 import { withSystem } from "@/db/scope";
 import { type CallRecord, toUsageRow } from "./records";
@@ -81,6 +81,9 @@ const fullRecord: CallRecord = {
 };
 
 describe("keel_record_usage and the meter's row (lib/ai/meter/records.ts)", () => {
+  // Opening (and migrating) the embedded database takes seconds on a busy machine: not in a test's time.
+  beforeAll(() => withSystem("test: open the database", async () => {}), 120_000);
+
   it("agree on every attribute of keel_usage_record, name and type", async () => {
     const attributes = await withSystem("test: the attributes of keel_usage_record", (tx) =>
       rawRows<{ name: string; type: string }>(

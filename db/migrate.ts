@@ -1,6 +1,9 @@
-// Applies the committed SQL migrations in db/migrations, on either engine, as the owner role.
+// Applies the committed SQL migrations in db/migrations, then the SQL functions in db/functions
+// (db/function-sources.ts), on either engine, as the owner role.
 import path from "node:path";
 import type { Database, EngineConfig } from "./engine";
+import { applyFunctionSources } from "./function-sources";
+import * as schema from "./schema";
 
 export const migrationsFolder = path.join(process.cwd(), "db", "migrations");
 
@@ -12,6 +15,7 @@ export async function applyMigrations(database: Database, config: EngineConfig):
     const { migrate } = await import("drizzle-orm/pglite/migrator");
     // PGlite is single-connection and in-process: nobody else can migrate concurrently.
     await migrate(database.db as Parameters<typeof migrate>[0], { migrationsFolder });
+    await applyFunctionSources(database.db);
     return;
   }
   // A connection of its own, outside the app's pool: the lock is held on this session while the
@@ -23,7 +27,10 @@ export async function applyMigrations(database: Database, config: EngineConfig):
   try {
     await connection`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
     try {
-      await migrate(drizzle(connection), { migrationsFolder });
+      const db = drizzle(connection, { schema });
+      await migrate(db, { migrationsFolder });
+      // Still under the lock: two start-ups never replace the same function at once.
+      await applyFunctionSources(db);
     } finally {
       await connection`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
     }

@@ -49,7 +49,7 @@ export function withSystem<T>(reason: string, fn: (tx: Tx) => Promise<T>, option
 }
 
 /**
- * SQL functions (migration 0005) whose first act is keel_enter_tenant(tenant, user): the same role
+ * SQL functions (db/functions) whose first act is keel_enter_tenant(tenant, user): the same role
  * switch and tenant setting as withTenant, done inside the database. A test checks each of them.
  */
 export const tenantFunctions = ["keel_admit", "keel_record_usage", "keel_rate_limit_consume"] as const;

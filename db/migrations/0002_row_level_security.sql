@@ -22,11 +22,12 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ke
 -- Throttling state is never product data.
 REVOKE ALL ON sign_in_attempts FROM keel_app;--> statement-breakpoint
 
--- The request context, NULL when unset (a reset custom setting reads as '', not NULL).
-CREATE OR REPLACE FUNCTION keel_current_tenant() RETURNS uuid LANGUAGE sql STABLE
-  AS $$ SELECT nullif(current_setting('app.tenant_id', true), '')::uuid $$;--> statement-breakpoint
-CREATE OR REPLACE FUNCTION keel_current_user() RETURNS uuid LANGUAGE sql STABLE
-  AS $$ SELECT nullif(current_setting('app.user_id', true), '')::uuid $$;--> statement-breakpoint
+-- The request context: db/functions/keel_current_tenant.sql and keel_current_user.sql, applied after
+-- the versioned migrations. The policies below need the functions to exist, so they are created
+-- here as placeholders that match no row (NULL); CREATE OR REPLACE later gives them their bodies
+-- and keeps the policies pointing at them.
+CREATE FUNCTION keel_current_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT NULL::uuid $$;--> statement-breakpoint
+CREATE FUNCTION keel_current_user() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT NULL::uuid $$;--> statement-breakpoint
 
 ALTER TABLE tenants ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE tenants FORCE ROW LEVEL SECURITY;--> statement-breakpoint

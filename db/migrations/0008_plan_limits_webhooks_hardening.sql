@@ -2,8 +2,9 @@ ALTER TABLE "tenant_ai_settings" ADD COLUMN "warning_webhook_secret" text;--> st
 
 -- Every SQL function Keel defines runs with a pinned search_path, so no schema that comes first on
 -- a caller's path (a temporary table or function, another schema) can stand in for the tables,
--- types and functions it names. Pinned for all keel_* functions in public; later migrations pin
--- their own (`SET search_path = public, pg_temp` in CREATE FUNCTION: CREATE OR REPLACE resets it).
+-- types and functions it names. Pinned here for the keel_* functions of earlier migrations; each
+-- file in db/functions pins its own (`SET search_path TO 'public', 'pg_temp'`: CREATE OR REPLACE
+-- resets it to what the statement says).
 -- db/hardening.test.ts fails for any keel_* function without it.
 DO $$
 DECLARE

@@ -1,6 +1,6 @@
 // Rate-limit counters of the OpenAI-compatible API (lib/ai/rate-limits): one row per counter, in
 // rate-limiter-flexible's PostgreSQL layout (key, points, expire in epoch ms) plus the tenant.
-// Written only by keel_rate_limit_consume (migration 0037).
+// Written only by keel_rate_limit_consume (db/functions).
 import { bigint, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import { tenants } from "./tenancy";
 

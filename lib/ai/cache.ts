@@ -1,5 +1,5 @@
 // Keys of the tenant-scoped answer caches in Postgres. Reads happen in keel_admit and writes in
-// keel_record_usage (migration 0005), both under the tenant's row-level security, so one tenant's
+// keel_record_usage (db/functions), both under the tenant's row-level security, so one tenant's
 // answers never reach another even if two tenants send the very same prompt.
 import { createHash } from "node:crypto";
 import type { TextMessage } from "./prompt-text";

@@ -59,7 +59,7 @@ interface AdmitRow {
 }
 
 /**
- * Before a model call, in one round trip (keel_admit, migration 0005): a cached answer if there is
+ * Before a model call, in one round trip (keel_admit, db/functions): a cached answer if there is
  * one (spending no quota), else a reservation of the estimate made by one conditional UPDATE, so
  * concurrent calls from any number of processes can never jointly pass the hard limit. A refusal
  * throws a 402-mapped GatewayError that names the limit and when it resets.

@@ -25,7 +25,7 @@ const corpus: Record<string, string> = {
     "background jobs, and see usage, cost and quotas. Every model call is routed, cached, metered and held to the tenant's quota; admins see " +
     "usage, cost, quality and health. Don't forget: the quick brown fox jumps over the lazy dog, again and again, until the 31st of December.",
   code: readFileSync(new URL("./gateway/stream.ts", import.meta.url), "utf8"),
-  sql: readFileSync(new URL("../../db/migrations/0005_gateway_round_trips.sql", import.meta.url), "utf8"),
+  sql: readFileSync(new URL("../../db/functions/keel_record_usage.sql", import.meta.url), "utf8"),
   json: JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ id: i, name: `item-${i}`, value: (i * 7919) % 1000, tags: ["a", "b"] }))),
   base64: pseudoRandomBytes(3000).toString("base64"),
   hex: pseudoRandomBytes(1500).toString("hex"),

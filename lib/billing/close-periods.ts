@@ -8,7 +8,7 @@ import { rawRows } from "@/db/raw-rows";
 import { withSystem } from "@/db/scope";
 import { addMonths, periodOf } from "./periods";
 
-/** The advisory lock namespace shared with keel_roll_up_usage (migration 0013). */
+/** The advisory lock namespace shared with keel_roll_up_usage (db/functions). */
 const BILLING_LOCK_NAMESPACE = 7_204_113;
 
 /**

@@ -83,7 +83,7 @@ describe("canary isolation", () => {
   });
 });
 
-// Hybrid mode's full-text side runs as keel_system (migration 0014) so that it can use the GIN
+// Hybrid mode's full-text side runs as keel_system (db/functions/keel_text_matches.sql) so that it can use the GIN
 // index; these hold it to the tenant of the transaction, whatever it is asked.
 describe("keel_text_matches (hybrid's full-text side)", () => {
   const matches = (terms: string[]) =>

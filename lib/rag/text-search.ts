@@ -44,7 +44,7 @@ export const TEXT_CANDIDATES = 240;
  * reads every candidate's tsvector: candidates are capped per term, which keeps every match of a
  * rare term (the ones worth finding) and a sample of a common term's, whose matches say little.
  *
- * The search itself is keel_text_matches (migration 0014), which runs as keel_system and takes the
+ * The search itself is keel_text_matches (db/functions), which runs as keel_system and takes the
  * tenant from the transaction's scope: under keel_app's row-level security `@@` is not leakproof,
  * so the GIN index could not be used and a rare word meant reading every chunk of the tenant.
  */

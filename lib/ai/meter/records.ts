@@ -52,7 +52,7 @@ function storedChunkIds(ids: readonly string[] | null): string[] | null {
   return chunks.length > 0 ? chunks : null;
 }
 
-/** A record as keel_record_usage reads it (the keel_usage_record type, migration 0005). */
+/** A record as keel_record_usage reads it (the keel_usage_record type, migration 0005; usage-row.test.ts ties the two). */
 export function toUsageRow(r: CallRecord, first: boolean) {
   const writes = r.cacheWrites;
   return {

@@ -1,7 +1,7 @@
 // The client rate-limiter-flexible's RateLimiterPostgres talks to (its `storeClient`): instead of
 // one statement per limiter, as the logged-in database role, it gathers every counter a call
 // touches (the key's and the workspace's requests and tokens) plus earlier calls' settlements into
-// one tenant-scoped statement, keel_rate_limit_consume (migration 0037): one round trip per call,
+// one tenant-scoped statement, keel_rate_limit_consume (db/functions): one round trip per call,
 // under row-level security, on PostgreSQL and embedded PGlite alike.
 //
 // Only the store's upsert is served; the limiters here never get, delete, block or clear (an

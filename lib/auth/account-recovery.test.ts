@@ -141,6 +141,25 @@ describe("password reset", () => {
     expect(catcher.messages.filter((m) => m.to === owner.email && m.subject === "Reset your Keel password")).toHaveLength(3);
   });
 
+  it("says the server cannot send mail, the same for every address, when production has no mail server", async () => {
+    const owner = await createTenant("No Mail Co");
+    const saved = { smtp: process.env.SMTP_URL, nodeEnv: process.env.NODE_ENV };
+    delete process.env.SMTP_URL;
+    (process.env as Record<string, string>).NODE_ENV = "production";
+    try {
+      for (const email of [owner.email, uniqueEmail("ghost")]) {
+        await expect(requestPasswordReset(email, { clientAddress: uniqueAddress() })).rejects.toMatchObject({
+          code: "unavailable",
+          message: expect.stringMatching(/SMTP_URL/),
+        });
+        await expect(resendVerification(email, { clientAddress: uniqueAddress() })).rejects.toMatchObject({ code: "unavailable" });
+      }
+    } finally {
+      process.env.SMTP_URL = saved.smtp;
+      (process.env as Record<string, string | undefined>).NODE_ENV = saved.nodeEnv;
+    }
+  });
+
   it("answers before looking the email up or sending: a slow mail server does not show which addresses have accounts", async () => {
     const owner = await createTenant("Timing Co");
     // The mail server takes 2 s to accept a message: an answer that waited for it would take as long.

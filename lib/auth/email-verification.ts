@@ -7,6 +7,7 @@ import type { Tx } from "@/db/client";
 import { withSystem } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
 import { mailSettings } from "@/lib/mail/mail-settings";
+import { mailUnavailableMessage } from "@/lib/mail/send-mail";
 import { log } from "@/lib/observability/log";
 import { admitAccountAttempt, addressKey } from "./account-throttle";
 import { findMailTarget, mailAccountLink } from "./account-mail";
@@ -53,6 +54,8 @@ export async function sendVerificationEmail(userId: string, options: MailRequest
  * the mail happen after the answer (`pending`, which tests await), so its timing says nothing either.
  */
 export async function resendVerification(email: string, options: MailRequestOptions): Promise<{ pending: Promise<void> }> {
+  // Said before anything else, and the same for every address: it tells nothing about accounts.
+  if (mailSettings().kind === "none") throw new KeelError("unavailable", mailUnavailableMessage);
   await admitAccountAttempt(
     [
       ["verifyFromAddress", addressKey(options.clientAddress)],

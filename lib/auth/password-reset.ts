@@ -6,6 +6,8 @@ import { and, eq, sql } from "drizzle-orm";
 import { users } from "@/db/schema";
 import { withSystem } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
+import { mailSettings } from "@/lib/mail/mail-settings";
+import { mailUnavailableMessage } from "@/lib/mail/send-mail";
 import { log } from "@/lib/observability/log";
 import { admitAccountAttempt, addressKey } from "./account-throttle";
 import { findMailTarget, mailAccountLink } from "./account-mail";
@@ -18,6 +20,8 @@ import type { MailRequestOptions } from "./email-verification";
 export const resetRequestedMessage = "If an account uses that address, a link to choose a new password is on its way. It works once, for 30 minutes.";
 
 export async function requestPasswordReset(email: string, options: MailRequestOptions): Promise<{ pending: Promise<void> }> {
+  // Said before anything else, and the same for every address: it tells nothing about accounts.
+  if (mailSettings().kind === "none") throw new KeelError("unavailable", mailUnavailableMessage);
   await admitAccountAttempt(
     [
       ["resetFromAddress", addressKey(options.clientAddress)],

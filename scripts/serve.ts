@@ -19,8 +19,15 @@
 //   KEEL_WORKERS  number of workers (default: one per core with PostgreSQL; always 1 on embedded
 //                 PGlite, whose data directory only one process may open)
 //   PORT, HOSTNAME (or -p / -H)   where to listen (default 0.0.0.0:3000)
-// - Without an Inngest server (INNGEST_DEV, INNGEST_BASE_URL or Inngest keys), each worker runs
-//   the local executor for the app's jobs (inngest/local-executor/); SIGTERM stops it too.
+// - Without an Inngest server (INNGEST_DEV, INNGEST_BASE_URL or Inngest keys), the local executor
+//   runs the app's jobs (inngest/local-executor/): with PostgreSQL, in a worker process of its own
+//   that serves no requests (scripts/job-worker.ts), so no analysis holds up a request; on embedded
+//   PGlite and in --dev, in the one process. SIGTERM stops it too.
+//
+//   KEEL_PROCESS_ROLE  what this start runs: `all` (default) as above; `web`, the serving workers
+//                      only (jobs run on another instance, or an Inngest server); `jobs`, the local
+//                      executor only, in this one process, on no port
+//   KEEL_CPU_PROFILE_DIR  every worker writes a V8 CPU profile there when it exits (diagnostics)
 import cluster from "node:cluster";
 import { existsSync } from "node:fs";
 import { createServer, type RequestListener } from "node:http";
@@ -32,7 +39,9 @@ import { markPeerAddressAuthoritative, stampPeerAddress } from "@/lib/http/peer-
 import { withRequestId } from "@/lib/http/request-id";
 import { processSingletonIfCreated } from "@/lib/process-singleton";
 import { beginShutdown, processWorkSettled, stopProcessWork } from "@/lib/server/shutdown";
+import { jobRuntime } from "@/inngest/job-runtime";
 import { plainRoutes } from "./api-router";
+import { startJobWorker } from "./job-worker";
 
 function option(flags: string[], fallback: string): string {
   const args = process.argv.slice(2);
@@ -54,6 +63,24 @@ function workerCount(): number {
     return 1;
   }
   return Number.isInteger(requested) && requested >= 1 ? requested : 1;
+}
+
+/** What a process runs; the primary also sets it on each worker it forks. */
+type ProcessRole = "all" | "web" | "jobs";
+
+function processRole(): ProcessRole {
+  const value = process.env.KEEL_PROCESS_ROLE?.trim() || "all";
+  if (value === "all" || value === "web" || value === "jobs") return value;
+  console.error(`keel: KEEL_PROCESS_ROLE must be all, web or jobs, not "${value}"`);
+  process.exit(1);
+}
+
+/**
+ * Whether the primary forks a job process beside the serving workers: with the local executor on
+ * PostgreSQL (several processes may open it; embedded PGlite allows one).
+ */
+function jobsApart(role: ProcessRole): boolean {
+  return role === "all" && jobRuntime().kind === "local-executor" && Boolean(process.env.DATABASE_URL);
 }
 
 /** How long a stopping worker may take, from SIGTERM to exit. */
@@ -82,7 +109,7 @@ function nextLoader(): () => Promise<RequestListener> {
     })());
 }
 
-async function startWorker(): Promise<void> {
+async function startWorker(runsJobs: boolean): Promise<void> {
   const loadNext = nextLoader();
   // In production Next.js loads with the first request that needs it (a page, an action, any route
   // but the plain ones): a worker that serves only the API or health checks never holds its
@@ -132,10 +159,10 @@ async function startWorker(): Promise<void> {
     process.send?.("ready");
     if (dev) console.log(`keel: Ready on http://${hostname}:${port} (development)`);
   });
-  // Without an Inngest server configured, every worker also runs jobs: the local executor, started
-  // once the app is ready (inngest/job-runtime.ts). The workers share its queue in the database.
-  const { startKeelLocalExecutor } = await import("@/inngest/local-executor/keel");
-  const executor = startKeelLocalExecutor();
+  // Without an Inngest server, and without a job process of its own: this worker also runs jobs
+  // with the local executor, started once the app is ready (inngest/job-runtime.ts). Processes
+  // share its queue in the database.
+  const executor = runsJobs ? (await import("@/inngest/local-executor/keel")).startKeelLocalExecutor() : null;
   if (executor && (dev || cluster.worker?.id === 1)) {
     console.log('keel: jobs run on the local executor, in-process (production uses an Inngest server; see README, "Jobs")');
   }
@@ -197,46 +224,77 @@ async function ensureBuilt(): Promise<void> {
 }
 
 if (dev) {
-  await startWorker();
+  await startWorker(true);
 } else if (cluster.isPrimary) {
+  const role = processRole();
   const problems = process.env.NODE_ENV === "production" ? productionConfigProblems(process.env) : [];
   if (problems.length > 0) {
     console.error(`keel: refusing to start in production:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     console.error("keel: set these in the environment or an .env file (.env.production.local is git-ignored).");
     process.exit(1);
   }
+  if (role === "jobs") {
+    if (jobRuntime().kind !== "local-executor") {
+      console.error("keel: KEEL_PROCESS_ROLE=jobs runs the local executor, but an Inngest server is configured: it runs the jobs");
+      process.exit(1);
+    }
+    await startJobWorker({ graceMs: GRACE_MS, flushReserveMs: FLUSH_RESERVE_MS });
+  } else {
+    await startPrimary(role);
+  }
+} else {
+  const role = processRole();
+  if (role === "jobs") await startJobWorker({ graceMs: GRACE_MS, flushReserveMs: FLUSH_RESERVE_MS });
+  else await startWorker(role === "all");
+}
+
+/** Forks the serving workers (and the job process), replaces any that die, and stops them on a signal. */
+async function startPrimary(role: Exclude<ProcessRole, "jobs">): Promise<void> {
   const count = workerCount();
   // About 20 pooled database connections in all (at least 3 per worker), plus one LISTEN per worker.
   process.env.DATABASE_POOL_SIZE ??= String(Math.max(3, Math.ceil(20 / count)));
+  const jobProcess = jobsApart(role);
+  // The job process makes as many step requests at once as all serving workers would.
+  const jobEnv = { KEEL_PROCESS_ROLE: "jobs", KEEL_LOCAL_EXECUTOR_SLOTS: process.env.KEEL_LOCAL_EXECUTOR_SLOTS ?? String(4 * count) };
+  const servingEnv = { KEEL_PROCESS_ROLE: jobProcess ? "web" : role };
   const ready = new Set<number>();
   const alive = new Set<number>();
+  const roles = new Map<number, "serve" | "jobs">();
   let announced = false;
   let stopping = false;
-  const fork = () => {
-    const worker = cluster.fork();
+  const fork = (kind: "serve" | "jobs") => {
+    const worker = cluster.fork(kind === "jobs" ? jobEnv : servingEnv);
     alive.add(worker.id);
+    roles.set(worker.id, kind);
     worker.on("message", (message: unknown) => {
       if (message !== "ready") return;
       ready.add(worker.id);
       if (ready.size === count && !announced) {
         announced = true;
-        console.log(`keel: Ready on http://${hostname}:${port} (${count} worker${count === 1 ? "" : "s"})`);
+        const jobs = jobProcess ? " and a job process" : "";
+        console.log(`keel: Ready on http://${hostname}:${port} (${count} worker${count === 1 ? "" : "s"}${jobs})`);
       }
     });
   };
-  for (let i = 0; i < count; i++) fork();
+  const profileDir = process.env.KEEL_CPU_PROFILE_DIR?.trim();
+  if (profileDir) cluster.setupPrimary({ execArgv: [...process.execArgv, "--cpu-prof", `--cpu-prof-dir=${profileDir}`] });
+  for (let i = 0; i < count; i++) fork("serve");
+  if (jobProcess) fork("jobs");
 
   // A worker that dies is replaced (after a pause, so a crash loop cannot spin). Its in-flight
   // requests fail, and its quota reservations are released by the expiry sweep.
   cluster.on("exit", (worker, code, signal) => {
+    const kind = roles.get(worker.id) ?? "serve";
+    roles.delete(worker.id);
     ready.delete(worker.id);
     alive.delete(worker.id);
     if (stopping) {
       if (alive.size === 0) process.exit(0);
       return;
     }
-    console.error(`keel: worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
-    setTimeout(() => stopping || fork(), 1_000);
+    const what = kind === "jobs" ? "job process" : "worker";
+    console.error(`keel: ${what} ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    setTimeout(() => stopping || fork(kind), 1_000);
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
@@ -248,6 +306,4 @@ if (dev) {
       setTimeout(() => process.exit(1), GRACE_MS + 10_000).unref();
     });
   }
-} else {
-  await startWorker();
 }

@@ -1,7 +1,7 @@
 // Sessions are revocable: a revoked session reads as signed out at once in the process that
 // revoked it and within the 2 s cache window in any other; one person never sees or ends another's.
 import { eq } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { userSessions } from "@/db/schema";
 import { withSystem } from "@/db/scope";
 import { createTenant } from "@/test/fixtures";
@@ -25,6 +25,14 @@ describe("revocable sessions", () => {
     const row = await rowOf(id);
     expect(row).toMatchObject({ userId: alice.userId, ip: "203.0.113.9", revokedAt: null });
     expect(row!.userAgent).toHaveLength(300);
+  });
+
+  it("refreshes a stale last-seen time after answering, without making the check wait for it", async () => {
+    const id = await startSession(alice.userId);
+    const stale = new Date(Date.now() - 10 * 60_000);
+    await withSystem("test: age a session", (tx) => tx.update(userSessions).set({ lastSeenAt: stale }).where(eq(userSessions.id, id)));
+    expect(await isSessionActive(alice.userId, id)).toBe(true);
+    await vi.waitFor(async () => expect((await rowOf(id))!.lastSeenAt.getTime()).toBeGreaterThan(Date.now() - 60_000));
   });
 
   it("ends a signed-out session at once in this process", async () => {

@@ -3,10 +3,11 @@
 // at most SESSION_CHECK_TTL_MS, so a revocation (sign-out, "sign out everywhere", a password
 // change) takes effect on every app process within that time, at one indexed lookup per session
 // per window rather than one per request.
-import { and, eq, isNull, ne } from "drizzle-orm";
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import { userSessions } from "@/db/schema";
 import { withUser, type ScopeOptions } from "@/db/scope";
+import { log } from "@/lib/observability/log";
 
 export const SESSION_CHECK_TTL_MS = 2_000;
 /** last_seen_at is a hint for the sessions list, not an audit trail: refresh it this rarely. */
@@ -47,23 +48,44 @@ export async function isSessionActive(userId: string, sessionId: string, options
   const key = `${userId}:${sessionId}`;
   const cached = checks.get(key);
   if (cached) return cached.active;
-  const active = await withUser(
+  const row = await withUser(
     userId,
     async (tx) => {
-      const [row] = await tx
+      const [found] = await tx
         .select({ revokedAt: userSessions.revokedAt, lastSeenAt: userSessions.lastSeenAt })
         .from(userSessions)
         .where(and(eq(userSessions.id, sessionId), eq(userSessions.userId, userId)));
-      if (!row || row.revokedAt) return false;
-      if (Date.now() - row.lastSeenAt.getTime() > LAST_SEEN_REFRESH_MS) {
-        await tx.update(userSessions).set({ lastSeenAt: new Date() }).where(eq(userSessions.id, sessionId));
-      }
-      return true;
+      return found;
     },
     options,
   );
+  const active = Boolean(row && !row.revokedAt);
+  if (row && active && Date.now() - row.lastSeenAt.getTime() > LAST_SEEN_REFRESH_MS) void touchLastSeen(userId, sessionId, options);
   checks.set(key, { active });
   return active;
+}
+
+/**
+ * Refreshes last_seen_at after the request that noticed it is due, not before it: a commit waits
+ * for the write-ahead log to reach disk, and behind another workspace's bulk writes (a large
+ * document's passages) that can take seconds. Being a hint, it is committed without that wait.
+ */
+async function touchLastSeen(userId: string, sessionId: string, options: Options): Promise<void> {
+  try {
+    await withUser(
+      userId,
+      async (tx) => {
+        await tx.execute(sql`set local synchronous_commit = off`);
+        await tx
+          .update(userSessions)
+          .set({ lastSeenAt: new Date() })
+          .where(and(eq(userSessions.id, sessionId), eq(userSessions.userId, userId)));
+      },
+      options,
+    );
+  } catch (error) {
+    log.warn({ err: error }, "could not refresh a session's last-seen time");
+  }
 }
 
 /** Sign-out: this one session ends. Idempotent. */

@@ -86,6 +86,8 @@ describe("sending", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`to ${to} is in the development outbox:`);
     expect(lines[0]).toContain(`/dev/outbox/${sent.id}`);
+    // With verification required, an unconfirmed person cannot sign in to read the outbox: the link is in the line.
+    expect(lines[0]).toContain("(link: http://localhost:3000/invite/x/y)");
     expect((await listOutbox()).some((m) => m.id === sent.id && m.recipient === to)).toBe(true);
     const stored = await findOutboxMessage(sent.id);
     expect(stored).toMatchObject({ recipient: to, subject: "Ada invited you to Acme on Keel" });

@@ -50,8 +50,12 @@ export async function sendMail(message: MailMessage, settings: MailSettings = ma
   const [row] = await withSystem("mail: keep a message in the development outbox", (tx) =>
     tx.insert(mailOutbox).values({ recipient: message.to, subject: message.subject, text: message.text, html: message.html }).returning({ id: mailOutbox.id }),
   );
-  // The one line a developer needs: where to read it. Never in production without the explicit opt-in.
-  console.log(`mail: "${message.subject}" to ${message.to} is in the development outbox: ${appOrigin()}/dev/outbox/${row!.id}`);
+  // The one line a developer needs: where to read it, and its first link, so that an account that
+  // must confirm its address before it can sign in (and see the outbox) can still do so.
+  const firstLink = message.text.match(/https?:\/\/\S+/)?.[0];
+  console.log(
+    `mail: "${message.subject}" to ${message.to} is in the development outbox: ${appOrigin()}/dev/outbox/${row!.id}${firstLink ? ` (link: ${firstLink})` : ""}`,
+  );
   log.debug({ outboxId: row!.id }, "mail kept in the development outbox");
   return { via: "outbox", id: row!.id };
 }

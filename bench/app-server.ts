@@ -39,6 +39,8 @@ export function serverEnv(port: number): NodeJS.ProcessEnv {
     AUTH_TRUST_HOST: "true",
     NEXT_TELEMETRY_DISABLED: "1",
     NODE_ENV: "production",
+    // No mail server here: people sign in without confirming their address (README, "Mail").
+    KEEL_REQUIRE_EMAIL_VERIFICATION: "false",
   };
 }
 

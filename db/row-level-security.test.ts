@@ -1,7 +1,7 @@
 // Row-level security holds on whichever engine the tests run (PostgreSQL in CI, else PGlite).
 import { count, eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { auditLog, invitations, memberships, tenants, users } from "@/db/schema";
+import { accountTokens, auditLog, invitations, memberships, tenants, users } from "@/db/schema";
 import { getDb } from "@/db/client";
 import { rawRows } from "@/db/raw-rows";
 import { callTenantFunction, tenantFunctions, withSystem, withTenant, withUser } from "@/db/scope";
@@ -94,6 +94,39 @@ describe("row-level security", () => {
   it("keeps sign-in throttling state away from the app role", async () => {
     const error = await withTenant(a.tenantId, (tx) => tx.execute(sql`select * from sign_in_attempts`)).catch((e: unknown) => e);
     expect(String((error as Error).cause)).toMatch(/permission denied/);
+  });
+
+  it("keeps the development outbox away from the app role, and shows a person only their own account tokens", async () => {
+    const error = await withUser(a.userId, (tx) => tx.execute(sql`select * from mail_outbox`)).catch((e: unknown) => e);
+    expect(String((error as Error).cause)).toMatch(/permission denied/);
+    await withSystem("test: a token for each", async (tx) => {
+      for (const [userId, hash] of [
+        [a.userId, `rls-a-${a.userId}`],
+        [b.userId, `rls-b-${b.userId}`],
+      ] as const) {
+        await tx
+          .insert(accountTokens)
+          .values({ userId, purpose: "reset_password", tokenHash: hash, email: "x@example.test", expiresAt: new Date(Date.now() + 60_000) });
+      }
+    });
+    await withUser(a.userId, async (tx) => {
+      const visible = await tx.select({ userId: accountTokens.userId }).from(accountTokens);
+      expect(visible.length).toBeGreaterThan(0);
+      expect(visible.every((t) => t.userId === a.userId)).toBe(true);
+      // Nor can one issue a token for someone else.
+      await expect(
+        tx.transaction((sp) =>
+          sp
+            .insert(accountTokens)
+            .values({ userId: b.userId, purpose: "change_email", tokenHash: `forged-${b.userId}`, email: "me@example.test", expiresAt: new Date() }),
+        ),
+      ).rejects.toThrow();
+    });
+    const forcedTables = await rawRows<{ name: string }>(
+      await getDb(),
+      sql`select relname as name from pg_class where relname in ('mail_outbox', 'account_tokens') and relrowsecurity and relforcerowsecurity`,
+    );
+    expect(forcedTables.map((r) => r.name).sort()).toEqual(["account_tokens", "mail_outbox"]);
   });
 
   it("forces RLS on every table that has a tenant_id, under roles that own nothing and cannot bypass it", async () => {

@@ -31,6 +31,8 @@ export async function startProviderServer(port: number): Promise<ProviderServer>
     AUTH_TRUST_HOST: "true",
     NEXT_TELEMETRY_DISABLED: "1",
     KEEL_SIGNUPS_PER_ADDRESS_PER_HOUR: "500",
+    // No mail server: people sign up and go straight in.
+    KEEL_REQUIRE_EMAIL_VERIFICATION: "false",
     KEEL_WORKERS: "2",
     OPENAI_API_KEY: "e2e-primary",
     OPENAI_BASE_URL: primary.url,

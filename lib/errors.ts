@@ -9,6 +9,8 @@ export const errorStatus = {
   invalid_input: 400,
   gone: 410,
   rate_limited: 429,
+  /** A capability this deployment is not configured for (e.g. mail without SMTP). */
+  unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

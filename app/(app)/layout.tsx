@@ -35,6 +35,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
     { href: "/usage", label: "Usage" },
     { href: "/members", label: "Members" },
     { href: "/settings", label: "Settings" },
+    { href: "/account", label: "Account" },
     ...(hasRole(ctx.role, "admin")
       ? [
           { href: "/observability", label: "Observability" },

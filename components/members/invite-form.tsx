@@ -1,5 +1,5 @@
 "use client";
-import { useActionState } from "react";
+import { useActionState, useState } from "react";
 import { Field, SelectField } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
 import { ShownOnceSecret } from "@/components/ui/shown-once-secret";
@@ -13,13 +13,25 @@ const roleOptions = [
   { value: "admin", label: "Admin" },
 ] as const;
 
-/** Creates an invitation link; the link is shown once, since only its hash is stored. */
+/** Invites by email, or creates a link to copy (shown once, since only its hash is stored). */
 export function InviteForm({ action }: { action: Action }) {
   const [state, formAction] = useActionState(action, idleState);
   const link = state.ok ? state.result?.link : undefined;
+  // The button says what will happen: a link to copy, or an email.
+  const [emailed, setEmailed] = useState(false);
   return (
     <div className="flex flex-col gap-4">
-      <form action={formAction} className="grid gap-4 sm:grid-cols-[1fr_1fr_auto] sm:items-end" noValidate>
+      <form action={formAction} className="grid gap-4 sm:grid-cols-[2fr_1fr_1fr_auto] sm:items-end" noValidate>
+        <Field
+          name="email"
+          label="Email (optional)"
+          type="email"
+          autoComplete="off"
+          hint="Leave empty for a link to copy."
+          defaultValue={state.ok ? "" : state.values?.email}
+          onChange={(event) => setEmailed(event.currentTarget.value.trim() !== "")}
+          error={state.fieldErrors?.email}
+        />
         <SelectField name="role" label="Role" options={roleOptions} defaultValue={state.values?.role ?? "member"} error={state.fieldErrors?.role} />
         <Field
           name="expiresInDays"
@@ -30,9 +42,9 @@ export function InviteForm({ action }: { action: Action }) {
           defaultValue={state.values?.expiresInDays ?? "7"}
           error={state.fieldErrors?.expiresInDays}
         />
-        <SubmitButton pendingLabel="Creating link…">Create invitation link</SubmitButton>
+        <SubmitButton pendingLabel={emailed ? "Sending…" : "Creating link…"}>{emailed ? "Send invitation" : "Create invitation link"}</SubmitButton>
       </form>
-      {!state.ok ? <FormMessage state={state} /> : null}
+      {!state.ok || !link ? <FormMessage state={state} /> : null}
       {link ? <ShownOnceSecret label="Invitation link" value={link} /> : null}
     </div>
   );

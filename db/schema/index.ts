@@ -14,3 +14,4 @@ export * from "./webhooks";
 export * from "./rate-limits";
 export * from "./responses";
 export * from "./sessions";
+export * from "./accounts";

@@ -45,6 +45,10 @@ export const invitations = pgTable(
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
     role: memberRole("role").notNull(),
+    /** Whom the link was emailed to (lower-cased); null for a link the inviter copies themselves. */
+    email: text("email"),
+    /** When the link was last emailed: a resend issues a new secret, so only the latest link works. */
+    sentAt: timestamp("sent_at", { withTimezone: true }),
     /** sha256 of the secret in the link; the secret itself is never stored. */
     tokenHash: text("token_hash").notNull().unique(),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),

@@ -40,7 +40,26 @@ export async function signInOrSignUp(page: Page, who: Person, workspaceName: str
   await signIn(page, who);
   // A wrong account stays on the sign-in page with an error; a right one leaves it.
   await page.waitForURL((url) => !url.pathname.startsWith("/sign-in"), { timeout: 10_000 }).catch(() => {});
-  if (new URL(page.url()).pathname.startsWith("/sign-in")) await signUp(page, who, workspaceName);
+  if (new URL(page.url()).pathname.startsWith("/sign-in")) {
+    await signUp(page, who, workspaceName);
+    // Operator rights need a confirmed address: the e2e server keeps its mail in the outbox.
+    await confirmEmailFromOutbox(page, who.email);
+  }
+}
+
+/** Follows the newest confirmation link mailed to `email`, from the development outbox (signed in). */
+export async function confirmEmailFromOutbox(page: Page, email: string): Promise<void> {
+  await page.goto("/dev/outbox");
+  await page
+    .getByTestId("outbox-list")
+    .getByRole("listitem")
+    .filter({ hasText: `to ${email}` })
+    .first()
+    .getByRole("link")
+    .click();
+  await page.getByTestId("outbox-links").getByRole("link").first().click();
+  await page.getByRole("button", { name: "Confirm my email" }).click();
+  await expect(page).toHaveURL(/\/sign-in\?verified=1/);
 }
 
 /** Creates an invitation link on the members page and returns it. */

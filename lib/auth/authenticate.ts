@@ -6,6 +6,7 @@ import { memberships, users, type MemberRole } from "@/db/schema";
 import type { Db } from "@/db/client";
 import { withSystem } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
+import { emailVerificationRequired } from "@/lib/mail/mail-settings";
 import { decoyPasswordHash, verifyPassword } from "./password";
 import { issueKnownDeviceToken, verifyKnownDeviceToken } from "./known-device";
 import { admitSignIn, normaliseEmail, settleSuccessfulSignIn, signInCounters } from "./sign-in-throttle";
@@ -22,12 +23,16 @@ export interface AuthenticatedUser {
 }
 
 export const invalidCredentialsMessage = "Email or password is incorrect.";
+/** Shown only after the right password: it tells nothing to someone who does not know it. */
+export const unverifiedEmailMessage = "Confirm your email address first: follow the link we sent you, or ask for a new one.";
 
 export interface AuthenticateOptions {
   /** The client's address, from clientIp(); null or absent when unknown. */
   ip?: string | null;
   /** The known-device token the browser presented, if any. */
   knownDeviceToken?: string | null;
+  /** Refuse an account whose address is not verified yet (default: KEEL_REQUIRE_EMAIL_VERIFICATION). */
+  requireVerifiedEmail?: boolean;
   /** Signs known-device tokens (default: AUTH_SECRET); without one, none are issued or accepted. */
   secret?: string | null;
   now?: Date;
@@ -68,6 +73,9 @@ export async function authenticate(email: string, password: string, options: Aut
   // The attempt is already counted: a failure has nothing more to record.
   if (!found || !passwordOk) throw new KeelError("unauthenticated", invalidCredentialsMessage);
   await settleSuccessfulSignIn(counters, db);
+  if ((options.requireVerifiedEmail ?? emailVerificationRequired()) && !found.user.emailVerified) {
+    throw new KeelError("forbidden", unverifiedEmailMessage);
+  }
   return {
     id: found.user.id,
     email: found.user.email,

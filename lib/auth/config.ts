@@ -27,9 +27,14 @@ declare module "@auth/core/jwt" {
   }
 }
 
+/** Pages behind emailed links are public: the secret in the link is the credential. */
+const publicPages = new Set(["/sign-in", "/sign-up", "/forgot-password", "/verify-email"]);
+
 /** Pages anyone may open; everything else needs a session. API routes answer 401 themselves. */
 export function isPublicPath(pathname: string): boolean {
-  return pathname === "/sign-in" || pathname === "/sign-up" || pathname.startsWith("/invite/") || pathname.startsWith("/api/");
+  return (
+    publicPages.has(pathname) || ["/invite/", "/api/", "/reset-password/", "/verify-email/", "/confirm-email/"].some((prefix) => pathname.startsWith(prefix))
+  );
 }
 
 export const authConfig = {

@@ -16,7 +16,7 @@ import { log } from "@/lib/observability/log";
 
 /** Carries our message through Auth.js, which otherwise reports every failure the same way. */
 class SignInRefused extends CredentialsSignin {
-  constructor(code: "invalid_credentials" | "rate_limited") {
+  constructor(code: "invalid_credentials" | "rate_limited" | "email_unverified") {
     super();
     this.code = code;
   }
@@ -72,6 +72,7 @@ export const {
           return { id: user.id, email: user.email, name: user.name, tenantId: user.tenantId, role: user.role, sessionId };
         } catch (error) {
           if (isKeelError(error) && error.code === "rate_limited") throw new SignInRefused("rate_limited");
+          if (isKeelError(error) && error.code === "forbidden") throw new SignInRefused("email_unverified");
           if (isKeelError(error)) throw new SignInRefused("invalid_credentials");
           throw error;
         }

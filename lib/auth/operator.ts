@@ -1,7 +1,9 @@
 // Platform operators: the people who run this Keel deployment, named by KEEL_OPERATOR_EMAILS. They
 // change tenants' plans (app/operator); no tenant role, owner included, can. To anyone else the
-// operator pages do not exist (404): the guard is requireOperator in ./guard.
-import { eq } from "drizzle-orm";
+// operator pages do not exist (404): the guard is requireOperator in ./guard. The account's
+// address must be verified: anyone can sign up with an operator's address before its owner does,
+// but only its owner can follow the link mailed to it.
+import { and, eq, isNotNull } from "drizzle-orm";
 import { users } from "@/db/schema";
 import { withUser } from "@/db/scope";
 
@@ -22,15 +24,21 @@ export function operatorEmails(env: OperatorEnv = process.env): ReadonlySet<stri
   );
 }
 
-async function emailOf(userId: string): Promise<string | null> {
-  const [row] = await withUser(userId, (tx) => tx.select({ email: users.email }).from(users).where(eq(users.id, userId)));
+/** The account's address if it is verified, else null. */
+async function verifiedEmailOf(userId: string): Promise<string | null> {
+  const [row] = await withUser(userId, (tx) =>
+    tx
+      .select({ email: users.email })
+      .from(users)
+      .where(and(eq(users.id, userId), isNotNull(users.emailVerified))),
+  );
   return row?.email ?? null;
 }
 
-/** The user as an operator, or null. The email is read from the database, not the session. */
+/** The user as an operator, or null. The email, and that it is verified, is read from the database, not the session. */
 export async function findOperator(userId: string, env: OperatorEnv = process.env): Promise<OperatorContext | null> {
   const allowed = operatorEmails(env);
   if (allowed.size === 0) return null;
-  const email = await emailOf(userId);
+  const email = await verifiedEmailOf(userId);
   return email && allowed.has(email.toLowerCase()) ? { userId, email } : null;
 }

@@ -2,7 +2,7 @@
 import { notFound, redirect } from "next/navigation";
 import { isKeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
-import { requireOperator, requireTenant, requireUser } from "./guard";
+import { requireOperator, requireTenant, requireUser, type SignedInUser } from "./guard";
 import type { OperatorContext } from "./operator";
 
 export async function requirePageTenant(): Promise<TenantContext> {
@@ -16,7 +16,7 @@ export async function requirePageTenant(): Promise<TenantContext> {
   }
 }
 
-export async function requirePageUser(): Promise<{ userId: string; tenantId: string | null }> {
+export async function requirePageUser(): Promise<SignedInUser> {
   try {
     return await requireUser();
   } catch (error) {

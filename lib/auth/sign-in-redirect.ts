@@ -3,15 +3,16 @@
 import { AuthError } from "next-auth";
 import { KeelError } from "@/lib/errors";
 import { signIn } from "./index";
-import { invalidCredentialsMessage } from "./authenticate";
+import { invalidCredentialsMessage, unverifiedEmailMessage } from "./authenticate";
 
 export async function signInAndRedirect(email: string, password: string, redirectTo: string): Promise<void> {
   try {
     await signIn("credentials", { email, password, redirectTo });
   } catch (error) {
     if (error instanceof AuthError && error.type === "CredentialsSignin") {
-      const throttled = (error as AuthError & { code?: string }).code === "rate_limited";
-      throw throttled
+      const code = (error as AuthError & { code?: string }).code;
+      if (code === "email_unverified") throw new KeelError("forbidden", unverifiedEmailMessage, { email: unverifiedEmailMessage });
+      throw code === "rate_limited"
         ? new KeelError("rate_limited", "Too many sign-in attempts. Wait up to 15 minutes, then try again.")
         : new KeelError("unauthenticated", invalidCredentialsMessage, { password: invalidCredentialsMessage });
     }

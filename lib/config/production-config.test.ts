@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { productionConfigProblems } from "./production-config";
 
-const good = { AUTH_SECRET: "a".repeat(43), AUTH_URL: "https://keel.example.com" };
+const good = { AUTH_SECRET: "a".repeat(43), AUTH_URL: "https://keel.example.com", SMTP_URL: "smtp://mail.example.com:587" };
 
 describe("productionConfigProblems", () => {
   it("accepts a secret and a public origin", () => {
@@ -9,7 +9,11 @@ describe("productionConfigProblems", () => {
   });
 
   it("names each missing or unsafe setting", () => {
-    expect(productionConfigProblems({})).toEqual([expect.stringMatching(/^AUTH_SECRET is not set/), expect.stringMatching(/^AUTH_URL is not set/)]);
+    expect(productionConfigProblems({})).toEqual([
+      expect.stringMatching(/^AUTH_SECRET is not set/),
+      expect.stringMatching(/^AUTH_URL is not set/),
+      expect.stringMatching(/^Email verification is required/),
+    ]);
     expect(productionConfigProblems({ ...good, AUTH_SECRET: "changeme" })).toEqual([expect.stringMatching(/AUTH_SECRET is shorter than 32/)]);
     expect(productionConfigProblems({ ...good, AUTH_URL: "keel.example.com" })).toEqual([expect.stringMatching(/AUTH_URL must be an http\(s\) URL/)]);
     expect(productionConfigProblems({ ...good, AUTH_URL: "javascript:alert(1)" })).toHaveLength(1);
@@ -29,5 +33,16 @@ describe("productionConfigProblems", () => {
     ]);
     expect(productionConfigProblems({ ...good, INNGEST_DEV: "0" })).toEqual([]);
     expect(productionConfigProblems({ ...good, INNGEST_EVENT_KEY: "event-key", INNGEST_SIGNING_KEY: "signkey-prod-00" })).toEqual([]);
+  });
+
+  it("refuses to require email verification with no way to send mail, and a malformed mail setting", () => {
+    const { SMTP_URL: _smtp, ...noMail } = good;
+    expect(productionConfigProblems(noMail)).toEqual([expect.stringMatching(/^Email verification is required .* set SMTP_URL/)]);
+    expect(productionConfigProblems({ ...noMail, KEEL_REQUIRE_EMAIL_VERIFICATION: "false" })).toEqual([]);
+    expect(productionConfigProblems({ ...noMail, SMTP_HOST: "mail.internal", SMTP_PORT: "465" })).toEqual([]);
+    expect(productionConfigProblems({ ...good, SMTP_URL: "http://mail.example.com" })).toEqual([expect.stringMatching(/^SMTP_URL must start with smtp/)]);
+    expect(productionConfigProblems({ ...noMail, KEEL_REQUIRE_EMAIL_VERIFICATION: "maybe" })).toEqual([
+      expect.stringMatching(/^KEEL_REQUIRE_EMAIL_VERIFICATION must be/),
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 // What `npm start` refuses to run without in production: secrets and origins that a development
 // machine may generate or guess, but a public server must be given.
 import { productionJobProblems } from "@/inngest/job-runtime";
+import { mailConfigProblems } from "@/lib/mail/mail-settings";
 import { maxOwnedWorkspaces, trustedProxyHops, type Env } from "./security-settings";
 
 /** Problems with the environment for a production server; empty when it may start. */
@@ -32,5 +33,6 @@ export function productionConfigProblems(env: Env): string[] {
     }
   }
   problems.push(...productionJobProblems(env));
+  problems.push(...mailConfigProblems(env));
   return problems;
 }

@@ -2,12 +2,24 @@
 // start-up banner and the settings page.
 import { engineConfigFromEnv } from "@/db/client";
 import { jobRuntime } from "@/inngest/job-runtime";
+import { emailVerificationRequired, mailSettings } from "@/lib/mail/mail-settings";
 
 export interface RuntimeSummary {
   database: string;
   aiProviders: string[];
   /** Who runs the durable functions: an Inngest server, or the local executor. */
   jobs: string;
+  /** Where mail goes (SMTP, the development outbox, or nowhere) and whether sign-up needs it. */
+  mail: string;
+}
+
+function describeMail(env: NodeJS.ProcessEnv): string {
+  try {
+    const verification = emailVerificationRequired(env) ? "email verification required" : "email verification optional";
+    return `${mailSettings(env).description}; ${verification}`;
+  } catch (error) {
+    return `misconfigured: ${(error as Error).message}`;
+  }
 }
 
 function describeDatabase(env: NodeJS.ProcessEnv): string {
@@ -46,11 +58,17 @@ export function runtimeSummary(env: NodeJS.ProcessEnv = process.env): RuntimeSum
         ? providers
         : ["none configured: Keel runs offline (set OPENAI_API_KEY, GOOGLE_GENERATIVE_AI_API_KEY or OPENAI_COMPATIBLE_BASE_URL)"],
     jobs: jobRuntime(env).description,
+    mail: describeMail(env),
   };
 }
 
 export function formatBanner(summary: RuntimeSummary): string {
-  return ["┌─ Keel", `│ database:     ${summary.database}`, `│ AI providers: ${summary.aiProviders.join(", ")}`, `│ jobs:         ${summary.jobs}`, "└─"].join(
-    "\n",
-  );
+  return [
+    "┌─ Keel",
+    `│ database:     ${summary.database}`,
+    `│ AI providers: ${summary.aiProviders.join(", ")}`,
+    `│ jobs:         ${summary.jobs}`,
+    `│ mail:         ${summary.mail}`,
+    "└─",
+  ].join("\n");
 }

@@ -2,14 +2,14 @@
 // Who may call each action is visible where it is declared: `tenantAction(schema, { role }, fn)`.
 import { redirect, unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
-import { requireOperator, requireTenant, requireUser, type GuardOptions } from "@/lib/auth/guard";
+import { requireOperator, requireTenant, requireUser, type GuardOptions, type SignedInUser } from "@/lib/auth/guard";
 import type { OperatorContext } from "@/lib/auth/operator";
 import { isKeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
 import type { ActionState } from "./action-state";
 import { log } from "@/lib/observability/log";
 
-const secretFields = new Set(["password"]);
+const secretFields = new Set(["password", "currentPassword", "newPassword", "token"]);
 
 function formValues(formData: FormData): Record<string, string> {
   const values: Record<string, string> = {};
@@ -63,7 +63,7 @@ export function publicAction<S extends z.ZodType>(schema: S, handler: (input: z.
 }
 
 /** For a signed-in user outside any tenant (workspace list, new workspace). */
-export function userAction<S extends z.ZodType>(schema: S, handler: (input: z.infer<S>, user: { userId: string }) => Promise<ActionState | void>) {
+export function userAction<S extends z.ZodType>(schema: S, handler: (input: z.infer<S>, user: SignedInUser) => Promise<ActionState | void>) {
   return guardedAction(schema, requireUser, handler);
 }
 

@@ -2,7 +2,7 @@
 // process's gateway hears of it at once.
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { auditLog, tenants } from "@/db/schema";
+import { auditLog, tenants, users } from "@/db/schema";
 import { withSystem, withTenant } from "@/db/scope";
 import { baseGatewayConfig } from "@/lib/ai/config";
 import { Gateway } from "@/lib/ai/gateway";
@@ -20,11 +20,14 @@ async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boole
 }
 
 describe("operators", () => {
-  it("are the users whose email KEEL_OPERATOR_EMAILS names, compared case-insensitively", async () => {
+  it("are the users whose verified email KEEL_OPERATOR_EMAILS names, compared case-insensitively", async () => {
     const ops = await createTenant("Ops");
     const owner = await createTenant("Just an owner");
     const env = { KEEL_OPERATOR_EMAILS: ` someone@else.test , ${ops.email.toUpperCase()} ` };
     expect([...operatorEmails(env)]).toEqual(["someone@else.test", ops.email]);
+    // Named, but the address is not verified yet: anyone could have signed up with it.
+    expect(await findOperator(ops.userId, env)).toBeNull();
+    await withSystem("test: verify the operator's address", (tx) => tx.update(users).set({ emailVerified: new Date() }).where(eq(users.id, ops.userId)));
     expect(await findOperator(ops.userId, env)).toEqual({ userId: ops.userId, email: ops.email });
     // Owning a workspace makes nobody an operator.
     expect(await findOperator(owner.userId, env)).toBeNull();

@@ -9,6 +9,7 @@ export type AuditAction =
   | "tenant.plan_changed"
   | "invitation.created"
   | "invitation.revoked"
+  | "invitation.resent"
   | "invitation.accepted"
   | "member.role_changed"
   | "member.removed"

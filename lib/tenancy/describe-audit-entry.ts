@@ -10,6 +10,7 @@ const titles: Record<string, string> = {
   "tenant.plan_changed": "Plan changed",
   "invitation.created": "Invitation created",
   "invitation.revoked": "Invitation revoked",
+  "invitation.resent": "Invitation sent again",
   "invitation.accepted": "Invitation accepted",
   "member.role_changed": "Role changed",
   "member.removed": "Member removed",

@@ -6,6 +6,7 @@ import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import { invitations, memberships, tenants, type Invitation, type MemberRole } from "@/db/schema";
 import type { Tx } from "@/db/client";
 import { withTenant } from "@/db/scope";
+import { markEmailVerified } from "@/lib/auth/email-verification";
 import { KeelError } from "@/lib/errors";
 import type { TenantContext } from "./context";
 import { recordAudit } from "./audit";
@@ -25,7 +26,7 @@ function requireInviter(ctx: TenantContext): void {
 
 export async function createInvitation(
   ctx: TenantContext,
-  input: { role: Exclude<MemberRole, "owner">; expiresInDays: number },
+  input: { role: Exclude<MemberRole, "owner">; expiresInDays: number; email?: string | null },
   now = new Date(),
 ): Promise<{ invitation: Invitation; secret: string; path: string }> {
   requireInviter(ctx);
@@ -36,7 +37,14 @@ export async function createInvitation(
     async (tx) => {
       const [row] = await tx
         .insert(invitations)
-        .values({ tenantId: ctx.tenantId, role: input.role, tokenHash: hashInvitationSecret(secret), createdBy: ctx.userId, expiresAt })
+        .values({
+          tenantId: ctx.tenantId,
+          role: input.role,
+          email: input.email ?? null,
+          tokenHash: hashInvitationSecret(secret),
+          createdBy: ctx.userId,
+          expiresAt,
+        })
         .returning();
       await recordAudit(tx, {
         tenantId: ctx.tenantId,
@@ -44,7 +52,7 @@ export async function createInvitation(
         action: "invitation.created",
         targetType: "invitation",
         targetId: row!.id,
-        metadata: { role: input.role },
+        metadata: input.email ? { role: input.role, email: input.email } : { role: input.role },
       });
       return row!;
     },
@@ -138,7 +146,7 @@ export interface InvitationPreview {
 }
 
 /** Finds a usable invitation or explains why it cannot be used. `lock` holds it for acceptance. */
-async function findUsableInvitation(tx: Tx, tenantId: string, secret: string, now: Date, lock: boolean) {
+export async function findUsableInvitation(tx: Tx, tenantId: string, secret: string, now: Date, lock: boolean) {
   const query = tx
     .select({ invitation: invitations, tenantName: tenants.name })
     .from(invitations)
@@ -174,6 +182,8 @@ export async function acceptInvitation(
       // Already a member: keep their role and leave the link for whoever it was meant for.
       if (existing) return { tenantId: input.tenantId, role: existing.role, alreadyMember: true };
       await tx.insert(memberships).values({ tenantId: input.tenantId, userId: input.userId, role: invitation.role });
+      // An invitation mailed to the account's own address proves that address: it was followed from that inbox.
+      if (invitation.email) await markEmailVerified(tx, input.userId, invitation.email, now);
       await tx.update(invitations).set({ acceptedAt: now, acceptedBy: input.userId }).where(eq(invitations.id, invitation.id));
       await recordAudit(tx, {
         tenantId: input.tenantId,

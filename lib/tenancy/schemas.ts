@@ -54,6 +54,8 @@ export const invitableRoleSchema = z.enum(["admin", "member"], "Choose a role.")
 export const createInvitationSchema = z.object({
   role: invitableRoleSchema,
   expiresInDays: z.coerce.number().int().min(1, "At least 1 day.").max(30, "At most 30 days."),
+  /** Optional: with an address the link is emailed; without one it is shown to copy. */
+  email: z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), emailSchema.optional()),
 });
 
 export const changeRoleSchema = z.object({ userId: z.uuid(), role: roleSchema });

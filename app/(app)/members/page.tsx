@@ -7,7 +7,7 @@ import { listPendingInvitations } from "@/lib/tenancy/invitations";
 import { listMembers } from "@/lib/tenancy/members";
 import { hasRole, roleLabels } from "@/lib/tenancy/roles";
 import type { MemberRole } from "@/db/schema";
-import { changeRoleAction, createInvitationAction, removeMemberAction, revokeInvitationAction } from "./actions";
+import { changeRoleAction, createInvitationAction, removeMemberAction, resendInvitationAction, revokeInvitationAction } from "./actions";
 import { formatDate } from "@/lib/format/dates";
 
 export const metadata: Metadata = { title: "Members" };
@@ -100,16 +100,29 @@ export default async function MembersPage() {
               <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
                 {invitations.map((invitation) => (
                   <li key={invitation.id} className="flex flex-wrap items-center justify-between gap-2 p-4 text-sm">
-                    <span>
+                    <span data-testid="pending-invitation">
+                      {invitation.email ? `${invitation.email} · ` : "Link · "}
                       {roleLabels[invitation.role]} · expires {formatDate(invitation.expiresAt)}
+                      {invitation.sentAt ? ` · sent ${formatDate(invitation.sentAt)}` : ""}
                     </span>
-                    <ActionForm
-                      action={revokeInvitationAction}
-                      hidden={{ invitationId: invitation.id }}
-                      submitLabel="Revoke"
-                      variant="danger"
-                      label="Revoke invitation"
-                    />
+                    <div className="flex flex-wrap gap-2">
+                      {invitation.email ? (
+                        <ActionForm
+                          action={resendInvitationAction}
+                          hidden={{ invitationId: invitation.id }}
+                          submitLabel="Send again"
+                          pendingLabel="Sending…"
+                          label={`Send the invitation to ${invitation.email} again`}
+                        />
+                      ) : null}
+                      <ActionForm
+                        action={revokeInvitationAction}
+                        hidden={{ invitationId: invitation.id }}
+                        submitLabel="Revoke"
+                        variant="danger"
+                        label={invitation.email ? `Revoke the invitation of ${invitation.email}` : "Revoke invitation"}
+                      />
+                    </div>
                   </li>
                 ))}
               </ul>

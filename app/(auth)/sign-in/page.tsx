@@ -6,13 +6,33 @@ import { signInAction } from "../actions";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
-  const { callbackUrl } = await searchParams;
+/** What the flows that end on this page say when they land here. */
+const notices: Record<string, string> = {
+  verified: "Your email is confirmed. Sign in to continue.",
+  reset: "Your password is changed, and every device was signed out. Sign in with the new one.",
+};
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; verified?: string; reset?: string }> }) {
+  const { callbackUrl, ...flags } = await searchParams;
   const target = safeRedirectPath(callbackUrl);
+  const notice = flags.verified ? notices.verified : flags.reset ? notices.reset : null;
   return (
     <>
       <h1 className="mb-4 text-xl font-semibold">Sign in</h1>
+      {notice ? (
+        <p role="status" className="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
+          {notice}
+        </p>
+      ) : null}
       <SignInForm action={signInAction} callbackUrl={target} />
+      <p className="mt-4 flex flex-wrap justify-between gap-2 text-sm">
+        <Link className="font-medium text-indigo-700 underline" href="/forgot-password">
+          Forgot password?
+        </Link>
+        <Link className="text-slate-600 underline" href="/verify-email">
+          Resend the confirmation email
+        </Link>
+      </p>
       <p className="mt-6 text-sm text-slate-600">
         New to Keel?{" "}
         <Link className="font-medium text-indigo-700 underline" href="/sign-up">

@@ -2,8 +2,12 @@
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { updateSession } from "@/lib/auth";
+import { findMailTarget } from "@/lib/auth/account-mail";
+import { sendVerificationEmail } from "@/lib/auth/email-verification";
 import { signInAndRedirect } from "@/lib/auth/sign-in-redirect";
 import { requestClientAddress } from "@/lib/http/client-address";
+import { emailVerificationRequired } from "@/lib/mail/mail-settings";
+import { log } from "@/lib/observability/log";
 import { publicAction, userAction } from "@/lib/http/tenant-action";
 import { acceptInvitation, previewInvitation } from "@/lib/tenancy/invitations";
 import { inviteeSignUpSchema } from "@/lib/tenancy/schemas";
@@ -23,7 +27,16 @@ export const acceptInvitationAction = userAction(invitationLinkSchema, async (in
 export const signUpAndJoinAction = publicAction(inviteeSignUpSchema.extend(invitationLinkSchema.shape), async (input) => {
   // Check the link before creating an account, so a dead link leaves nothing behind.
   await previewInvitation(input.tenantId, input.token);
-  const { userId } = await signUpInvitee(input, { clientAddress: await requestClientAddress() });
+  const clientAddress = await requestClientAddress();
+  const { userId } = await signUpInvitee(input, { clientAddress });
   await acceptInvitation({ tenantId: input.tenantId, secret: input.token, userId });
+  // An invitation mailed to this address verified it; a copied link did not.
+  const target = await findMailTarget({ userId });
+  if (emailVerificationRequired() && !target?.emailVerified) {
+    await sendVerificationEmail(userId, { clientAddress }).catch((error: unknown) =>
+      log.warn({ err: error }, "invitee sign-up: could not send the verification email"),
+    );
+    redirect("/verify-email?sent=1");
+  }
   await signInAndRedirect(input.email, input.password, "/members");
 });

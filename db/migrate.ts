@@ -1,6 +1,6 @@
 // Applies the committed SQL migrations in db/migrations, on either engine, as the owner role.
 import path from "node:path";
-import type { Database, EngineConfig } from "./engine";
+import type { Database, EngineConfig } from "./types";
 
 export const migrationsFolder = path.join(process.cwd(), "db", "migrations");
 

@@ -30,7 +30,7 @@ import nextEnv from "@next/env";
 import { productionConfigProblems } from "@/lib/config/production-config";
 import { markPeerAddressAuthoritative, stampPeerAddress } from "@/lib/http/peer-address";
 import { withRequestId } from "@/lib/http/request-id";
-import { processSingletonIfCreated } from "@/lib/process-singleton";
+import { processSingletonIfCreated } from "@/core/process-singleton";
 import { beginShutdown, processWorkSettled, stopProcessWork } from "@/lib/server/shutdown";
 import { plainRoutes } from "./api-router";
 
@@ -133,7 +133,7 @@ async function startWorker(): Promise<void> {
     if (dev) console.log(`keel: Ready on http://${hostname}:${port} (development)`);
   });
   // Without an Inngest server configured, every worker also runs jobs: the local executor, started
-  // once the app is ready (inngest/job-runtime.ts). The workers share its queue in the database.
+  // once the app is ready (core/job-runtime.ts). The workers share its queue in the database.
   const { startKeelLocalExecutor } = await import("@/inngest/local-executor/keel");
   const executor = startKeelLocalExecutor();
   if (executor && (dev || cluster.worker?.id === 1)) {

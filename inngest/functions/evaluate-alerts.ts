@@ -1,5 +1,5 @@
 import { evaluateTenantAlerts, tenantsToEvaluate } from "@/lib/observability/alerts";
-import { log, serializeError } from "@/lib/observability/log";
+import { log, serializeError } from "@/core/log";
 import { readObservability } from "@/lib/observability/metrics";
 import { inngest } from "../client";
 import { requestWebhookDeliveries } from "../webhook-jobs";

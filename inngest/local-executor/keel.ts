@@ -3,9 +3,9 @@
 // process starts for Keel's own functions when no Inngest server is configured (scripts/serve.ts
 // calls startKeelLocalExecutor in every worker, after the app is ready).
 import type { NextRequest } from "next/server";
-import { log, withLogContext } from "@/lib/observability/log";
-import { processSingleton } from "@/lib/process-singleton";
-import { jobRuntime, localExecutorSettings } from "../job-runtime";
+import { log, withLogContext } from "@/core/log";
+import { processSingleton } from "@/core/process-singleton";
+import { jobRuntime, localExecutorSettings } from "@/core/job-runtime";
 import { createEventApi } from "./event-intake";
 import { createLocalExecutor, type LocalExecutor, type LocalExecutorOptions } from "./executor";
 import { keelExecutorStore } from "./keel-store";

@@ -3,7 +3,7 @@
 import { gatewayConfigFromEnv } from "./config";
 import type { LanguageModelV3 } from "@ai-sdk/provider";
 import { Gateway, GatewayLanguageModel, type GatewayCalls } from "./gateway";
-import { processSingleton } from "@/lib/process-singleton";
+import { processSingleton } from "@/core/process-singleton";
 import { postSoftLimitWebhook } from "./soft-limit-webhook";
 import type { CallContext, LanguageRole } from "./types";
 

@@ -65,3 +65,15 @@ export interface CacheControl {
   noStore?: boolean;
   ttlSeconds?: number;
 }
+
+/** What admission reserved against a tenant's quota, settled once the call is over. */
+export interface Reservation {
+  id: string;
+  tenantId: string;
+  periodStart: string;
+  userId: string | null;
+  tokens: number;
+  microUsd: number;
+  /** Whether a per-member cap was charged too (settle must undo it). */
+  memberCharged: boolean;
+}

@@ -7,7 +7,7 @@ import { withSystem, withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
 import { TtlCache } from "@/lib/ai/ttl-cache";
 import { announceInvalidation, invalidationEpoch, listenForInvalidations, onInvalidation } from "@/db/invalidation";
-import { processSingleton } from "@/lib/process-singleton";
+import { processSingleton } from "@/core/process-singleton";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { hasRole } from "@/lib/tenancy/roles";
 import { recordAudit } from "@/lib/tenancy/audit";

@@ -7,8 +7,8 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { subscribeToChannel } from "@/db/channels";
 import type { Tx } from "@/db/client";
-import { log } from "@/lib/observability/log";
-import { processSingleton } from "@/lib/process-singleton";
+import { log } from "@/core/log";
+import { processSingleton } from "@/core/process-singleton";
 
 export const CHAT_CHANNEL = "keel_chat";
 

@@ -1,7 +1,7 @@
 // What this process is wired to, from the environment alone (nothing is opened): for the
 // start-up banner and the settings page.
 import { engineConfigFromEnv } from "@/db/client";
-import { jobRuntime } from "@/inngest/job-runtime";
+import { jobRuntime } from "@/core/job-runtime";
 
 export interface RuntimeSummary {
   database: string;

@@ -7,7 +7,7 @@ import { and, eq } from "drizzle-orm";
 import { documents, type DocumentKind } from "@/db/schema";
 import { withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { getBlobStore, type BlobStore } from "@/lib/storage";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { decodeText } from "./detect-kind";

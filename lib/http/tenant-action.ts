@@ -7,7 +7,7 @@ import type { OperatorContext } from "@/lib/auth/operator";
 import { isKeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
 import type { ActionState } from "./action-state";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 
 const secretFields = new Set(["password"]);
 

@@ -7,8 +7,7 @@
 import type { ProviderSettings } from "../config";
 import { BatchApiError, OpenAIBatchClient, parseEmbeddingOutput, type EmbeddingOutput, type ProviderBatch } from "../batch/openai-batch-client";
 import { batchCostMicroUsd } from "../pricing";
-import type { Reservation } from "../quota";
-import type { CallContext, ModelTarget } from "../types";
+import type { CallContext, ModelTarget, Reservation } from "../types";
 import { admitCall } from "./admission";
 import { recordCall } from "./records";
 import type { GatewayRuntime } from "./types";

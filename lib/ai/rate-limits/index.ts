@@ -1,5 +1,5 @@
 // The process-wide API rate limiter (see ./api-rate-limiter.ts).
-import { processSingleton } from "@/lib/process-singleton";
+import { processSingleton } from "@/core/process-singleton";
 import { ApiRateLimiter } from "./api-rate-limiter";
 
 export { ApiRateLimiter, type Allowance, type RateLimitedCall, type RateLimitState } from "./api-rate-limiter";

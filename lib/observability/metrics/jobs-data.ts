@@ -3,7 +3,7 @@
 // The recent jobs plus those still open are read once; a tenant's through its (tenant, created)
 // index, the platform's through migration 0015's created and open-status indexes.
 import { sql } from "drizzle-orm";
-import type { Tx } from "@/db/engine";
+import type { Tx } from "@/db/types";
 import { rawRows } from "@/db/raw-rows";
 import { jobs } from "@/db/schema";
 import type { TenantFilter } from "./scope";

@@ -2,7 +2,7 @@
 // operators, every tenant's on the system path. Queries also name the tenant in their WHERE
 // clause, so ownership is in the query as well as in the policy.
 import { sql, type SQL } from "drizzle-orm";
-import type { Tx } from "@/db/engine";
+import type { Tx } from "@/db/types";
 import { withSystem, withTenant } from "@/db/scope";
 import type { ObservabilityScope } from "../metric-types";
 

@@ -3,7 +3,7 @@
 // both summed per provider in SQL, so the rows that reach Node are a few dozen whatever the number
 // of events.
 import { sql } from "drizzle-orm";
-import type { Tx } from "@/db/engine";
+import type { Tx } from "@/db/types";
 import { rawRows } from "@/db/raw-rows";
 import { usageProviderDays, usageRecentRollups } from "@/db/schema";
 import type { TenantFilter } from "./scope";

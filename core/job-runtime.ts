@@ -8,7 +8,9 @@
 // is honoured only outside production (a production start with INNGEST_DEV set refuses to start,
 // and the route refuses requests if one gets that far); otherwise the SDK verifies every request
 // against INNGEST_SIGNING_KEY.
-import { defaultSettings, type LocalExecutorSettings } from "./local-executor/settings";
+// It sits in core/, below lib/ and db/, so configuration and observability can ask which runtime
+// runs without importing the jobs layer; its one import is the local executor's defaults, a leaf.
+import { defaultSettings, type LocalExecutorSettings } from "@/inngest/local-executor/settings";
 
 /** Environment variables, as process.env or a test's plain object. */
 type Env = Record<string, string | undefined>;

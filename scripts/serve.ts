@@ -134,7 +134,7 @@ async function startWorker(): Promise<void> {
   });
   // Without an Inngest server configured, every worker also runs jobs: the local executor, started
   // once the app is ready (core/job-runtime.ts). The workers share its queue in the database.
-  const { startKeelLocalExecutor } = await import("@/inngest/local-executor/keel");
+  const { startKeelLocalExecutor } = await import("@/inngest/start-local-executor");
   const executor = startKeelLocalExecutor();
   if (executor && (dev || cluster.worker?.id === 1)) {
     console.log('keel: jobs run on the local executor, in-process (production uses an Inngest server; see README, "Jobs")');

@@ -77,3 +77,17 @@ export interface Reservation {
   /** Whether a per-member cap was charged too (settle must undo it). */
   memberCharged: boolean;
 }
+
+/** One limit as OpenAI's x-ratelimit-* headers describe it. */
+export interface Allowance {
+  limit: number;
+  remaining: number;
+  /** Until the window ends and the allowance is whole again. */
+  resetMs: number;
+}
+
+/** A caller's API rate-limit allowances (the gateway's refusals carry them too). */
+export interface RateLimitState {
+  requests: Allowance;
+  tokens: Allowance;
+}

@@ -2,7 +2,8 @@
 import { processSingleton } from "@/core/process-singleton";
 import { ApiRateLimiter } from "./api-rate-limiter";
 
-export { ApiRateLimiter, type Allowance, type RateLimitedCall, type RateLimitState } from "./api-rate-limiter";
+export { ApiRateLimiter, type RateLimitedCall } from "./api-rate-limiter";
+export type { Allowance, RateLimitState } from "../types";
 
 export function getApiRateLimiter(): ApiRateLimiter {
   return processSingleton("ai:api-rate-limiter", () => new ApiRateLimiter());

@@ -18,7 +18,7 @@ type Env = Record<string, string | undefined>;
 export type JobRuntime = { kind: "inngest-server"; description: string } | { kind: "local-executor"; description: string };
 
 /** `INNGEST_DEV` as the SDK reads it: a boolean, or the Dev Server's URL. */
-export function devServer(value: string | undefined): { on: boolean; url?: string } {
+function devServer(value: string | undefined): { on: boolean; url?: string } {
   const text = value?.trim();
   if (!text || /^(0|false|no|off)$/i.test(text)) return { on: false };
   if (/^(1|true|yes|on)$/i.test(text)) return { on: true };

@@ -4,7 +4,7 @@ import type { Database, Db, EngineConfig } from "./types";
 
 export type { Database, Db, Tx } from "./types";
 
-export const DEFAULT_PGLITE_DIR = ".data/pglite";
+const DEFAULT_PGLITE_DIR = ".data/pglite";
 
 export function engineConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   const url = env.DATABASE_URL?.trim();

@@ -10,7 +10,7 @@ import { withSystem } from "@/db/scope";
 import type { LocalExecutor, LocalExecutorOptions } from "@/inngest/local-executor";
 import { createKeelLocalExecutor } from "@/inngest/local-executor/keel";
 
-export const testSettings = { sleepScale: 0.01, pollMs: 200, leaseMs: 5_000, slots: 4 };
+const testSettings = { sleepScale: 0.01, pollMs: 200, leaseMs: 5_000, slots: 4 };
 
 /** The real serve() handler for `functions`, as the executor calls it. */
 export function serveHandler(client: Inngest.Any, functions: InngestFunction.Any[]): LocalExecutorOptions["handler"] {

@@ -8,10 +8,9 @@ import { postSoftLimitWebhook } from "./soft-limit-webhook";
 import type { CallContext, LanguageRole } from "./types";
 
 export { Gateway } from "./gateway";
-export type { CompletionResult, CompletionStream, EmbeddingResult, GatewayStreamPart, GenerateRequest, KeelAnswerMetadata } from "./gateway";
 export { readKeelMetadata } from "./gateway";
-export { GatewayError, isGatewayError } from "./errors";
-export type { CallContext, LanguageRole, ModelRole } from "./types";
+export { isGatewayError } from "./errors";
+export type { CallContext, LanguageRole } from "./types";
 
 export function getGateway(): Gateway {
   return processSingleton("ai:gateway", () => {

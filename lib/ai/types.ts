@@ -2,8 +2,7 @@
 import type { PlanTier } from "@/db/schema";
 
 /** What a call site asks for; model ids live only in the routing table. */
-export const languageRoles = ["chat", "analysis", "title"] as const;
-export type LanguageRole = (typeof languageRoles)[number];
+export type LanguageRole = "chat" | "analysis" | "title";
 export type ModelRole = LanguageRole | "embedding";
 
 export const providerNames = ["openai", "google", "compatible", "offline"] as const;

@@ -28,7 +28,7 @@ declare module "@auth/core/jwt" {
 }
 
 /** Pages anyone may open; everything else needs a session. API routes answer 401 themselves. */
-export function isPublicPath(pathname: string): boolean {
+function isPublicPath(pathname: string): boolean {
   return pathname === "/sign-in" || pathname === "/sign-up" || pathname.startsWith("/invite/") || pathname.startsWith("/api/");
 }
 

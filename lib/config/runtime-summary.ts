@@ -33,7 +33,7 @@ export function describeAiProviders(options: { withUrls: boolean }, env: NodeJS.
   return providers;
 }
 
-export function configuredAiProviders(env: NodeJS.ProcessEnv = process.env): string[] {
+function configuredAiProviders(env: NodeJS.ProcessEnv = process.env): string[] {
   return describeAiProviders({ withUrls: true }, env);
 }
 

@@ -19,7 +19,7 @@ import { hasRole } from "@/lib/tenancy/roles";
 import { assertMayManageDocument } from "./document-permissions";
 import { dropCachedAnswersCiting } from "./documents";
 
-export const MAX_COLLECTIONS = 200;
+const MAX_COLLECTIONS = 200;
 
 export const collectionNameSchema = z
   .string()

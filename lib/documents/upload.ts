@@ -23,7 +23,7 @@ import { DocumentRejected, DuplicateDocument, UploadRefused } from "./errors";
 import { safeFileName } from "./file-name";
 import { documentLimitsFromEnv, formatBytes, uploadConcurrencyFromEnv, type DocumentLimits, type UploadConcurrency } from "./limits";
 
-export type UploadBody = Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+type UploadBody = Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 export interface UploadInput {
   fileName: string;

@@ -11,11 +11,11 @@ import type { TenantContext } from "./context";
 import { recordAudit } from "./audit";
 import { hasRole } from "./roles";
 
-export function hashInvitationSecret(secret: string): string {
+function hashInvitationSecret(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
 }
 
-export function invitationPath(tenantId: string, secret: string): string {
+function invitationPath(tenantId: string, secret: string): string {
   return `/invite/${tenantId}/${secret}`;
 }
 

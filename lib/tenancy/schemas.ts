@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { memberRoles } from "@/db/schema";
 
-export const emailSchema = z
+const emailSchema = z
   .string()
   .trim()
   .toLowerCase()
@@ -10,20 +10,20 @@ export const emailSchema = z
   .max(254, "That email address is too long.")
   .pipe(z.email("Enter a valid email address."));
 
-export const newPasswordSchema = z.string().min(10, "Use at least 10 characters.").max(200, "Use at most 200 characters.");
+const newPasswordSchema = z.string().min(10, "Use at least 10 characters.").max(200, "Use at most 200 characters.");
 
 /** Names are shown and stored as text: control characters (a NUL, which PostgreSQL cannot store) are refused. */
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 const noControlCharacters = (value: string) => !CONTROL_CHARACTERS.test(value);
 const NO_CONTROL_CHARACTERS = "Remove the control characters (such as line breaks or NUL).";
 
-export const personNameSchema = z
+const personNameSchema = z
   .string()
   .trim()
   .min(1, "Enter your name.")
   .max(100, "Use at most 100 characters.")
   .refine(noControlCharacters, NO_CONTROL_CHARACTERS);
-export const workspaceNameSchema = z
+const workspaceNameSchema = z
   .string()
   .trim()
   .min(2, "Use at least 2 characters.")
@@ -47,9 +47,9 @@ export const signInSchema = z.object({
   password: z.string().min(1, "Enter your password.").max(200),
 });
 
-export const roleSchema = z.enum(memberRoles, "Choose a role.");
+const roleSchema = z.enum(memberRoles, "Choose a role.");
 /** Invitations never create owners: ownership is handed over by changing a member's role. */
-export const invitableRoleSchema = z.enum(["admin", "member"], "Choose a role.");
+const invitableRoleSchema = z.enum(["admin", "member"], "Choose a role.");
 
 export const createInvitationSchema = z.object({
   role: invitableRoleSchema,

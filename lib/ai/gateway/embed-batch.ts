@@ -15,7 +15,7 @@ import type { GatewayRuntime } from "./types";
 export { BatchApiError, finishedBatchStatuses, type ProviderBatch } from "../batch/openai-batch-client";
 
 /** How long a batch may take (the completion window) plus margin: its reservation outlives it. */
-export const BATCH_RESERVATION_TTL_MS = 26 * 3600_000;
+const BATCH_RESERVATION_TTL_MS = 26 * 3600_000;
 
 export interface BatchRequestItem {
   customId: string;

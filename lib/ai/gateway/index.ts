@@ -28,7 +28,7 @@ import type { CompletionResult, CompletionStream, EmbeddingResult, GatewayDeps, 
 
 export type { CompletionResult, CompletionStream, EmbeddingResult, GatewayDeps, GatewayStreamPart, GenerateRequest } from "./types";
 export { GatewayLanguageModel, type GatewayCalls } from "./language-model";
-export { readKeelMetadata, type KeelAnswerMetadata } from "./answer-metadata";
+export { readKeelMetadata } from "./answer-metadata";
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -21,7 +21,7 @@ import { processingSettingsFromEnv, type ProcessingSettings } from "./settings";
 import type { ChunkedDocument, ChunkInput, ExtractInput, PrepareInput, PreparedDocument } from "./stages";
 import type { StageMessage, StageName, StageOutcome, StageTask } from "./worker";
 
-export const WORKER_SCRIPT = path.join("lib", "documents", "processing", "worker.ts");
+const WORKER_SCRIPT = path.join("lib", "documents", "processing", "worker.ts");
 
 function workerScript(): string {
   const script = path.resolve(process.cwd(), WORKER_SCRIPT);

@@ -8,7 +8,7 @@ import { chatAnswerHours } from "@/db/schema";
 import type { TenantFilter } from "./scope";
 import type { Windows } from "./windows";
 
-export interface AnswerFigures {
+interface AnswerFigures {
   /** Answers that ended: complete, stopped or failed (not those still streaming). */
   finished: number;
   complete: number;

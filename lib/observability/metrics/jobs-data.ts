@@ -9,7 +9,7 @@ import { jobs } from "@/db/schema";
 import type { TenantFilter } from "./scope";
 import type { Windows } from "./windows";
 
-export interface JobFigures {
+interface JobFigures {
   /** Jobs queued at the moment (the day's end, or now). */
   queued: number;
   /** P95 run time of the jobs that finished (ms), null when none did. */

@@ -9,7 +9,7 @@ import type { ObservabilityScope } from "../metric-types";
 /** `tenant_id = …` for a tenant, `true` for the platform. */
 export type TenantFilter = (column: SQL) => SQL;
 
-export function tenantFilterOf(scope: ObservabilityScope): TenantFilter {
+function tenantFilterOf(scope: ObservabilityScope): TenantFilter {
   return scope.kind === "tenant" ? (column) => sql`${column} = ${scope.tenantId}::uuid` : () => sql`true`;
 }
 

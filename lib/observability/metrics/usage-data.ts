@@ -37,7 +37,7 @@ export interface UsageData {
 export const BASELINE_DAYS = 7;
 const BUCKETS = 11;
 
-export const emptySums = (): UsageSums => ({
+const emptySums = (): UsageSums => ({
   requests: 0,
   errors: 0,
   inputTokens: 0,
@@ -52,7 +52,7 @@ export const emptySums = (): UsageSums => ({
   latencyMsMax: 0,
 });
 
-export function addSums(into: UsageSums, row: UsageSums): UsageSums {
+function addSums(into: UsageSums, row: UsageSums): UsageSums {
   for (const key of Object.keys(into) as (keyof UsageSums)[]) {
     if (key === "latencyBuckets") into.latencyBuckets = into.latencyBuckets.map((n, i) => n + (row.latencyBuckets[i] ?? 0));
     else if (key === "latencyMsMax") into.latencyMsMax = Math.max(into.latencyMsMax, row.latencyMsMax);

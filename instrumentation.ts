@@ -1,6 +1,6 @@
 // Runs once when the Next.js server starts: say what this instance is wired to, start tracing. The
 // production server calls it too, before Next.js loads (scripts/serve.ts): once per process.
-import { processSingleton } from "@/lib/process-singleton";
+import { processSingleton } from "@/core/process-singleton";
 
 export function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== undefined && process.env.NEXT_RUNTIME !== "nodejs") return Promise.resolve();

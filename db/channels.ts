@@ -3,8 +3,8 @@
 // connection; `onListen` tells subscribers each time, since messages in between are lost and they
 // should re-read what they show. On PGlite, NOTIFY is delivered in-process.
 import { getDatabase } from "./client";
-import type { Database } from "./engine";
-import { log } from "@/lib/observability/log";
+import type { Database } from "./types";
+import { log } from "@/core/log";
 
 export interface ChannelSubscriber {
   onMessage(payload: string): void;

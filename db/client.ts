@@ -1,9 +1,10 @@
 // The process-wide database: PostgreSQL when DATABASE_URL is set, else embedded PGlite under .data/.
-import { openDatabase, type Database, type Db, type EngineConfig } from "./engine";
+import { openDatabase } from "./engine";
+import type { Database, Db, EngineConfig } from "./types";
 
-export type { Database, Db, Tx } from "./engine";
+export type { Database, Db, Tx } from "./types";
 
-export const DEFAULT_PGLITE_DIR = ".data/pglite";
+const DEFAULT_PGLITE_DIR = ".data/pglite";
 
 export function engineConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   const url = env.DATABASE_URL?.trim();

@@ -2,32 +2,10 @@
 // (PostgreSQL compiled to WASM, with pgvector) in-process. Same schema, migrations and queries.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import * as schema from "./schema";
 import { applyMigrations } from "./migrate";
 import { acquireDataDirLock } from "./data-dir-lock";
-
-export type Schema = typeof schema;
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
-export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
-
-export type EngineConfig =
-  | { kind: "postgres"; url: string; maxConnections?: number }
-  /** `dataDir` "memory://" keeps everything in memory (tests). */
-  | { kind: "pglite"; dataDir: string };
-
-export interface Database {
-  db: Db;
-  kind: EngineConfig["kind"];
-  /** Human-readable, without credentials: for the start-up banner and logs. */
-  description: string;
-  /**
-   * LISTEN on a channel. postgres.js keeps a dedicated connection and listens again after a drop;
-   * `onListen` runs each time it (re)starts listening, since notifications in between are lost.
-   */
-  listen(channel: string, onMessage: (payload: string) => void, onListen?: () => void): Promise<void>;
-  close(): Promise<void>;
-}
+import type { Database, Db, EngineConfig } from "./types";
 
 export async function openDatabase(config: EngineConfig): Promise<Database> {
   const database = config.kind === "postgres" ? await openPostgres(config.url, config.maxConnections) : await openPglite(config.dataDir);

@@ -4,7 +4,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, dropTestDatabase } from "@/scripts/test-database";
-import { type Database, openDatabase } from "./engine";
+import { openDatabase } from "./engine";
+import type { Database } from "./types";
 import { applyFunctionSources, parseFunctionSource, readFunctionSources } from "./function-sources";
 import { rawRows } from "./raw-rows";
 

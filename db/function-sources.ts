@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import type { Db, Tx } from "./engine";
+import type { Db, Tx } from "./types";
 import { rawRows } from "./raw-rows";
 
 export interface FunctionSource {

@@ -14,15 +14,6 @@ import { updateAiSettings } from "@/lib/ai/ai-settings";
 import { authenticateApiKey, createApiKey, hashApiKey } from "@/lib/auth/api-keys";
 import { createTenant } from "@/test/fixtures";
 
-async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, withinMs = 3_000): Promise<T> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const value = await read();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe("cross-process cache invalidation", () => {
   it("stops accepting an API key revoked by another process well before the cache would expire", async () => {
     const tenant = await createTenant("Revoked elsewhere");
@@ -38,12 +29,7 @@ describe("cross-process cache invalidation", () => {
     });
     // The verified-key cache holds entries for 10 s; the NOTIFY must clear it long before.
     const started = Date.now();
-    expect(
-      await eventually(
-        () => authenticateApiKey(key),
-        (p) => p === null,
-      ),
-    ).toBeNull();
+    await expect.poll(() => authenticateApiKey(key), { timeout: 3_000, interval: 20 }).toBeNull();
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
@@ -75,11 +61,7 @@ describe("cross-process cache invalidation", () => {
       warningWebhookUrl: null,
     });
     expect(before.tokenLimit).not.toBe(1234);
-    const after = await eventually(
-      () => gateway.profile(tenant.tenantId),
-      (p) => p.tokenLimit === 1234,
-    );
-    expect(after.tokenLimit).toBe(1234);
+    await expect.poll(async () => (await gateway.profile(tenant.tenantId)).tokenLimit, { timeout: 3_000, interval: 20 }).toBe(1234);
   });
 
   // Announcements made while the LISTEN connection is down are lost; PostgreSQL only, where the
@@ -102,12 +84,6 @@ describe("cross-process cache invalidation", () => {
     );
     expect(killed.length).toBeGreaterThan(0);
     // postgres.js reconnects and listens again; the cache, possibly stale, is dropped then.
-    expect(
-      await eventually(
-        () => authenticateApiKey(key),
-        (p) => p === null,
-        8_000,
-      ),
-    ).toBeNull();
+    await expect.poll(() => authenticateApiKey(key), { timeout: 8_000, interval: 20 }).toBeNull();
   });
 });

@@ -3,8 +3,8 @@
 // only if it commits; every listening process, this one included, then drops its copy.
 import { sql } from "drizzle-orm";
 import { getDatabase } from "./client";
-import type { Database, Tx } from "./engine";
-import { log } from "@/lib/observability/log";
+import type { Database, Tx } from "./types";
+import { log } from "@/core/log";
 
 const CHANNEL = "keel_invalidate";
 

@@ -1,9 +1,9 @@
 // Applies the committed SQL migrations in db/migrations, then the SQL functions in db/functions
 // (db/function-sources.ts), on either engine, as the owner role.
 import path from "node:path";
-import type { Database, EngineConfig } from "./engine";
 import { applyFunctionSources } from "./function-sources";
 import * as schema from "./schema";
+import type { Database, EngineConfig } from "./types";
 
 export const migrationsFolder = path.join(process.cwd(), "db", "migrations");
 

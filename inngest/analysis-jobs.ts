@@ -2,7 +2,7 @@
 // The document and job rows exist already; this hands the work over, and if it cannot, says so on
 // the document instead of leaving it queued forever.
 import { markAnalysisNotStarted, type AnalysisRequest } from "@/lib/documents/documents";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { inngest } from "./client";
 import { documentAnalysisCancelled, documentAnalysisRequested, documentUploaded } from "./events";
 

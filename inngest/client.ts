@@ -1,11 +1,11 @@
 // The one Inngest client. Event names are past-tense facts (`document/uploaded`).
-// Without an Inngest server (inngest/job-runtime.ts) it runs in dev mode, where the handler checks
+// Without an Inngest server (core/job-runtime.ts) it runs in dev mode, where the handler checks
 // no signatures (only the in-process local executor calls it; /api/inngest refuses everyone), and
 // its event API calls land in the local executor's queue in the database. In production with an
 // Inngest server it is never in dev mode, whatever INNGEST_DEV says: every request to /api/inngest
 // must then carry Inngest's signature.
 import { Inngest } from "inngest";
-import { jobRuntime } from "./job-runtime";
+import { jobRuntime } from "@/core/job-runtime";
 import { LOCAL_EXECUTOR_ORIGIN, localEventApi } from "./local-executor/keel";
 
 /** The client options that hand events to the local executor (tests build clients with them too). */

@@ -4,7 +4,7 @@ import { NextRequest } from "next/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { GET, POST, PUT } from "@/app/api/inngest/route";
 import { functions } from "./index";
-import { jobRuntime, localExecutorSettings } from "./job-runtime";
+import { jobRuntime, localExecutorSettings } from "@/core/job-runtime";
 
 const env = (vars: Record<string, string>) => ({ NODE_ENV: "test", ...vars }) as NodeJS.ProcessEnv;
 

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { localExecutorCrons } from "@/db/schema";
 import { withSystem, withTenant } from "@/db/scope";
 import { startAnalysis, stopAnalysis } from "@/inngest/analysis-jobs";
-import { jobRuntime } from "@/inngest/job-runtime";
+import { jobRuntime } from "@/core/job-runtime";
 import { inngestHandler } from "@/inngest/serve-handler";
 import { getGateway } from "@/lib/ai";
 import { admit } from "@/lib/ai/quota";

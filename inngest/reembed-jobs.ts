@@ -1,7 +1,7 @@
 // Starting and stopping re-embeddings in the job system (Inngest, or the local executor). The job
 // row exists already; this hands the run over, and if it cannot, says so on the job.
 import { markReembedNotStarted, type ReembedRequest } from "@/lib/documents/reembed/lifecycle";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { inngest } from "./client";
 import { embeddingsReembedCancelled, embeddingsReembedRequested } from "./events";
 

@@ -2,7 +2,7 @@
 // answers only an Inngest server (whose requests the SDK verifies by signature), or the Dev Server
 // outside production. The route module (app/api/inngest/route.ts) mounts Keel's handler here.
 import type { NextRequest } from "next/server";
-import { inngestEndpointRefusal } from "./job-runtime";
+import { inngestEndpointRefusal } from "@/core/job-runtime";
 
 type ServeMethod = (request: NextRequest, context: undefined) => Promise<Response>;
 export type InngestServeHandler = Record<"GET" | "POST" | "PUT", ServeMethod>;

@@ -3,7 +3,7 @@
 // starts nothing twice. A request that fails leaves the delivery to the every-minute dispatcher.
 import type { Inngest } from "inngest";
 import { markDispatched, type DeliveryRef } from "@/lib/webhooks/deliveries";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { inngest } from "./client";
 import { webhookDeliveryRequested } from "./events";
 

@@ -1,7 +1,7 @@
 // Typed errors: a stable code for programs, a message a person can act on, an HTTP status.
 // Database and other unexpected errors are logged, never shown.
 
-export const errorStatus = {
+const errorStatus = {
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,

@@ -7,7 +7,7 @@
 import cluster from "node:cluster";
 import { readdirSync } from "node:fs";
 import { setPriority } from "node:os";
-import { processSingletonIfCreated } from "@/lib/process-singleton";
+import { processSingletonIfCreated } from "@/core/process-singleton";
 
 /** Added to this process's nice value: background work yields to requests. */
 const BACKGROUND_NICENESS = 10;
@@ -42,7 +42,7 @@ export interface JobWorkerTiming {
 export async function startJobWorker({ graceMs, flushReserveMs }: JobWorkerTiming): Promise<void> {
   yieldToRequests();
   await (await import("@/instrumentation")).register();
-  const { startKeelLocalExecutor } = await import("@/inngest/local-executor/keel");
+  const { startKeelLocalExecutor } = await import("@/inngest/start-local-executor");
   const executor = startKeelLocalExecutor();
   console.log('keel: jobs run on the local executor, in a process of their own (production uses an Inngest server; see README, "Jobs")');
 

@@ -37,9 +37,9 @@ import nextEnv from "@next/env";
 import { productionConfigProblems } from "@/lib/config/production-config";
 import { markPeerAddressAuthoritative, stampPeerAddress } from "@/lib/http/peer-address";
 import { withRequestId } from "@/lib/http/request-id";
-import { processSingletonIfCreated } from "@/lib/process-singleton";
+import { processSingletonIfCreated } from "@/core/process-singleton";
 import { beginShutdown, processWorkSettled, stopProcessWork } from "@/lib/server/shutdown";
-import { jobRuntime } from "@/inngest/job-runtime";
+import { jobRuntime } from "@/core/job-runtime";
 import { plainRoutes } from "./api-router";
 import { startJobWorker } from "./job-worker";
 
@@ -160,9 +160,9 @@ async function startWorker(runsJobs: boolean): Promise<void> {
     if (dev) console.log(`keel: Ready on http://${hostname}:${port} (development)`);
   });
   // Without an Inngest server, and without a job process of its own: this worker also runs jobs
-  // with the local executor, started once the app is ready (inngest/job-runtime.ts). Processes
+  // with the local executor, started once the app is ready (core/job-runtime.ts). Processes
   // share its queue in the database.
-  const executor = runsJobs ? (await import("@/inngest/local-executor/keel")).startKeelLocalExecutor() : null;
+  const executor = runsJobs ? (await import("@/inngest/start-local-executor")).startKeelLocalExecutor() : null;
   if (executor && (dev || cluster.worker?.id === 1)) {
     console.log('keel: jobs run on the local executor, in-process (production uses an Inngest server; see README, "Jobs")');
   }

@@ -10,7 +10,7 @@ import type { FakeLlmServer } from "./fakes/fake-llm-server";
 const gatewayEnv = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "GOOGLE_GENERATIVE_AI_API_KEY", "GOOGLE_GENERATIVE_AI_BASE_URL", "KEEL_MAX_RETRIES"] as const;
 
 /** The gateway is a process singleton built from the environment: drop it so the next call rebuilds it. */
-export const resetGateway = () => (globalThis as { __keelSingletons?: Map<string, unknown> }).__keelSingletons?.delete("ai:gateway");
+const resetGateway = () => (globalThis as { __keelSingletons?: Map<string, unknown> }).__keelSingletons?.delete("ai:gateway");
 
 export function startApiServerForFile(
   servers: { openai: FakeLlmServer; gemini: FakeLlmServer },

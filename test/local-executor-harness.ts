@@ -1,6 +1,7 @@
 // Helpers for tests of the local executor: executors with test-speed settings, the runs it stored,
 // waiting for a condition, and gates a step can wait on.
 import { eq } from "drizzle-orm";
+import { vi } from "vitest";
 import type { NextRequest } from "next/server";
 import { serve } from "inngest/next";
 import type { Inngest, InngestFunction } from "inngest";
@@ -9,7 +10,7 @@ import { withSystem } from "@/db/scope";
 import type { LocalExecutor, LocalExecutorOptions } from "@/inngest/local-executor";
 import { createKeelLocalExecutor } from "@/inngest/local-executor/keel";
 
-export const testSettings = { sleepScale: 0.01, pollMs: 200, leaseMs: 5_000, slots: 4 };
+const testSettings = { sleepScale: 0.01, pollMs: 200, leaseMs: 5_000, slots: 4 };
 
 /** The real serve() handler for `functions`, as the executor calls it. */
 export function serveHandler(client: Inngest.Any, functions: InngestFunction.Any[]): LocalExecutorOptions["handler"] {
@@ -38,15 +39,19 @@ export function runsOf(functionId: string) {
   return withSystem("test: read the local executor's runs", (tx) => tx.select().from(localExecutorRuns).where(eq(localExecutorRuns.functionId, functionId)));
 }
 
-/** Polls `check` until it returns something other than undefined/false. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+/**
+ * Vitest's `vi.waitFor`, keyed on a value: the executor tests ask for "the run once it exists" or
+ * "true once it happened", so undefined and false mean "not yet" (vi.waitFor alone only retries on throw).
+ */
+export function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const value = await check();
+      if (value === undefined || value === false) throw new Error(`condition not met within ${timeoutMs} ms`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: 25 },
+  );
 }
 
 /** A run of `functionId` in a final state whose event has `data.key === key`. */

@@ -7,7 +7,7 @@ import { withTenant } from "@/db/scope";
 import { emptyFigures, type UsageFigures } from "@/lib/usage/figures";
 
 /** A small deterministic PRNG (mulberry32), so a failing case can be replayed. */
-export function randomSource(seed: number) {
+function randomSource(seed: number) {
   let a = seed >>> 0;
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -15,7 +15,7 @@ export interface ReceivedWebhook {
 }
 
 /** `closed` settles when the request's connection closes (a hung request: when the sender gives up). */
-export type WebhookReply = (path: string, closed: Promise<void>) => { status: number; headers?: Record<string, string> } | "hang";
+type WebhookReply = (path: string, closed: Promise<void>) => { status: number; headers?: Record<string, string> } | "hang";
 
 export interface WebhookReceiver {
   port: number;
@@ -63,7 +63,7 @@ export function verifyDelivery(secret: string, delivery: Pick<ReceivedWebhook, "
 }
 
 /** A resolver that turns any name into `address`, as the delivery rules will then see it. */
-export const resolvesTo = (address: string) => async (): Promise<ResolvedAddress[]> => [{ address, family: address.includes(":") ? 6 : 4 }];
+const resolvesTo = (address: string) => async (): Promise<ResolvedAddress[]> => [{ address, family: address.includes(":") ? 6 : 4 }];
 
 /** Delivery options that let a test's deliveries reach the receiver on loopback (refused otherwise). */
 export const toLoopbackReceiver = { resolveHost: resolvesTo("127.0.0.1"), allowAddress: (address: string) => address === "127.0.0.1", allowHttp: true };

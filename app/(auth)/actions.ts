@@ -10,7 +10,7 @@ import { requestClientAddress } from "@/lib/http/client-address";
 import { publicAction } from "@/lib/http/tenant-action";
 import { safeRedirectPath } from "@/lib/http/safe-redirect";
 import { emailVerificationRequired } from "@/lib/mail/mail-settings";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { signInSchema, signUpSchema } from "@/lib/tenancy/schemas";
 import { signUp } from "@/lib/tenancy/sign-up";
 

@@ -9,7 +9,7 @@ import { idleState, type ActionState } from "@/lib/http/action-state";
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
 
-export type RateLimitField = "keyRequestsPerMinute" | "keyTokensPerMinute" | "workspaceRequestsPerMinute" | "workspaceTokensPerMinute";
+type RateLimitField = "keyRequestsPerMinute" | "keyTokensPerMinute" | "workspaceRequestsPerMinute" | "workspaceTokensPerMinute";
 
 export interface RateLimitFieldText {
   name: RateLimitField;

@@ -9,7 +9,7 @@ import { idleState, type ActionState } from "@/lib/http/action-state";
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
 
-export interface AccountField {
+interface AccountField {
   name: string;
   label: string;
   type: "email" | "password" | "text";

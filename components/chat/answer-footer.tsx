@@ -14,7 +14,7 @@ export type RateAction = (answerId: string, rating: -1 | 1 | null) => Promise<{ 
 
 const usd = new Intl.NumberFormat("en", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 6 });
 
-export function describeDetails(details: AnswerDetails): string[] {
+function describeDetails(details: AnswerDetails): string[] {
   const parts: string[] = [];
   if (details.provider && details.model) parts.push(`${details.provider} · ${details.model}`);
   if (details.offline) parts.push("offline model (no AI provider configured or reachable)");

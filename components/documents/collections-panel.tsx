@@ -9,7 +9,7 @@ import { idleState, type ActionState } from "@/lib/http/action-state";
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
 
-export interface PanelCollection {
+interface PanelCollection {
   id: string;
   name: string;
   isDefault: boolean;

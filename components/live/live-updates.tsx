@@ -17,7 +17,7 @@ export interface LiveJob {
   at: string;
 }
 
-export interface LiveNotification {
+interface LiveNotification {
   type: "notification";
   id: string;
   kind: string;
@@ -38,11 +38,11 @@ export interface LiveDocumentChange {
 }
 
 /** The stream reconnected: messages may have been missed, so views that keep state re-read it. */
-export interface LiveResync {
+interface LiveResync {
   type: "resync";
 }
 
-export type LiveMessage = LiveJob | LiveNotification | LiveDocumentChange | LiveResync;
+type LiveMessage = LiveJob | LiveNotification | LiveDocumentChange | LiveResync;
 type Listener = (message: LiveMessage) => void;
 
 interface LiveContext {
@@ -102,8 +102,4 @@ export function useLiveMessages(listener: Listener): void {
     latest.current = listener;
   });
   useEffect(() => context?.subscribe((message) => latest.current(message)), [context]);
-}
-
-export function useLiveConnected(): boolean {
-  return useContext(Context)?.connected ?? false;
 }

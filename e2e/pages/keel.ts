@@ -48,7 +48,7 @@ export async function signInOrSignUp(page: Page, who: Person, workspaceName: str
 }
 
 /** Follows the newest confirmation link mailed to `email`, from the development outbox (signed in). */
-export async function confirmEmailFromOutbox(page: Page, email: string): Promise<void> {
+async function confirmEmailFromOutbox(page: Page, email: string): Promise<void> {
   await page.goto("/dev/outbox");
   await page
     .getByTestId("outbox-list")

@@ -55,7 +55,7 @@ const lostTimes = z.object({ times: z.number().int().positive() });
  * What the document says after the last attempt failed: why, when the job system or the gateway
  * says so in words meant for people (`raw` is the run's serialized error); never raw internals.
  */
-export function describeFinalFailure(error: Error, raw: unknown): string {
+function describeFinalFailure(error: Error, raw: unknown): string {
   const prefix = "This document could not be processed:";
   switch (error.name) {
     case limitErrorNames.lostProcess: {

@@ -10,7 +10,7 @@ import type { TenantWebhookOptions } from "@/lib/webhooks/tenant-webhook";
 import { inngest } from "../client";
 import { webhookDeliveryRequested } from "../events";
 
-export const WEBHOOK_DELIVERY_CONCURRENCY = 10;
+const WEBHOOK_DELIVERY_CONCURRENCY = 10;
 /** MAX_DELIVERY_ATTEMPTS - 1 (Inngest's option takes a literal; a test holds the two together). */
 export const WEBHOOK_DELIVERY_RETRIES = 9;
 export const WEBHOOK_DELIVERIES_PER_TENANT = 2;

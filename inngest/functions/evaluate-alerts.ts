@@ -1,15 +1,15 @@
 import { evaluateTenantAlerts, tenantsToEvaluate } from "@/lib/observability/alerts";
-import { log, serializeError } from "@/lib/observability/log";
+import { log, serializeError } from "@/core/log";
 import { readObservability } from "@/lib/observability/metrics";
 import { inngest } from "../client";
 import { requestWebhookDeliveries } from "../webhook-jobs";
 import { groupEvenly } from "./step-groups";
 
 /** `KEEL_ALERTS=off` turns evaluation off (a deployment that alerts from its own monitoring; the unit tests). */
-export const alertsEnabled = (env: NodeJS.ProcessEnv = process.env) => env.KEEL_ALERTS?.trim().toLowerCase() !== "off";
+const alertsEnabled = (env: NodeJS.ProcessEnv = process.env) => env.KEEL_ALERTS?.trim().toLowerCase() !== "off";
 
 /** Steps of tenant evaluations per run, far under Inngest's 1,000: many tenants share a step. */
-export const MAX_EVALUATION_STEPS = 400;
+const MAX_EVALUATION_STEPS = 400;
 
 /**
  * Every minute: each tenant with recent calls (or an alert still open) has its metrics read and

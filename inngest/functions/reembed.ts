@@ -30,7 +30,7 @@ export const REEMBED_STEP_BUDGET = 900;
 export const batchRoundSteps = (polls: number) => 2 + 2 * polls;
 
 /** The job a run reports on: the requested one, or for a scheduled run the one named by its event. */
-export function reembedJobId(input: Pick<ReembedInput, "tenantId" | "jobId" | "origin">): string {
+function reembedJobId(input: Pick<ReembedInput, "tenantId" | "jobId" | "origin">): string {
   return input.jobId ?? uuidFromName(`reembed-job:${input.tenantId}:${input.origin}`);
 }
 

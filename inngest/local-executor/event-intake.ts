@@ -30,7 +30,7 @@ function seededId(seed: string, index: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-export function toExecutorEvent(event: SentEvent, id: string, now = Date.now()): ExecutorEvent {
+function toExecutorEvent(event: SentEvent, id: string, now = Date.now()): ExecutorEvent {
   return { ...event, id: event.id ?? id, name: event.name, data: event.data ?? {}, ts: event.ts ?? now };
 }
 

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { Inngest, NonRetriableError } from "inngest";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { localExecutorClientOptions } from "@/inngest/client";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { eventually, finishedRun, Gates, runsOf, serveHandler, startExecutor, stopExecutors } from "@/test/local-executor-harness";
 
 const app = `executor-test-${randomUUID().slice(0, 8)}`;

@@ -11,7 +11,7 @@ import { UnsupportedByLocalExecutor } from "./unsupported";
 
 const concurrencyOption = z.object({ limit: z.number(), key: z.string().optional(), scope: z.enum(["fn", "env", "account"]).optional() });
 
-export const functionConfigSchema = z.looseObject({
+const functionConfigSchema = z.looseObject({
   id: z.string().min(1),
   name: z.string().optional(),
   triggers: z.array(z.object({ event: z.string().optional(), expression: z.string().optional(), cron: z.string().optional(), jitter: z.string().optional() })),
@@ -28,12 +28,11 @@ export const functionConfigSchema = z.looseObject({
   priority: z.object({ run: z.string().optional() }).optional(),
   cancel: z.array(z.object({ event: z.string(), if: z.string().optional(), timeout: z.string().optional() })).optional(),
 });
-export type FunctionConfig = z.infer<typeof functionConfigSchema>;
 
 const understoodKeys = new Set(["id", "name", "triggers", "steps", "concurrency", "priority", "cancel"]);
 
 /** Inngest's default when a function sets no `retries`. */
-export const DEFAULT_RETRIES = 4;
+const DEFAULT_RETRIES = 4;
 export const FUNCTION_FAILED_EVENT = "inngest/function.failed";
 export const CRON_EVENT = "inngest/scheduled.timer";
 

@@ -15,7 +15,7 @@ import type { ExecutorStore, RunUpdate, StoreTransaction } from "./store";
 import type { ClaimedRun, StoredRun } from "./types";
 
 /** Executors LISTEN here; a NOTIFY says there is new work (an event, a run that became due). */
-export const LOCAL_EXECUTOR_CHANNEL = "keel_local_executor";
+const LOCAL_EXECUTOR_CHANNEL = "keel_local_executor";
 
 /** The table's row is the executor's run: this assignment fails to compile if they drift apart. */
 const asStoredRun = (row: LocalExecutorRun): StoredRun => row;

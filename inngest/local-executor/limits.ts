@@ -10,11 +10,11 @@ import type { SerializedError } from "./types";
 /** DefaultMaxStepLimit: the request after a run's 1,000th step fails the run. */
 export const INNGEST_STEP_LIMIT = 1_000;
 /** MaxStepOutputSize (4 MiB): one step's result, as stored (`{"data": …}`). */
-export const INNGEST_STEP_OUTPUT_LIMIT_BYTES = 4 * 1024 * 1024;
+const INNGEST_STEP_OUTPUT_LIMIT_BYTES = 4 * 1024 * 1024;
 /** MaxSDKResponseBodySize (8 MiB): one answer of the serve handler. */
-export const INNGEST_RESPONSE_LIMIT_BYTES = 8 * 1024 * 1024;
+const INNGEST_RESPONSE_LIMIT_BYTES = 8 * 1024 * 1024;
 /** DefaultMaxStateSizeLimit (32 MiB): a run's events and step results. */
-export const INNGEST_STATE_LIMIT_BYTES = 32 * 1024 * 1024;
+const INNGEST_STATE_LIMIT_BYTES = 32 * 1024 * 1024;
 /** AbsoluteMaxEventSize (3 MiB): one event sent to the event API (Inngest Cloud's free plan allows 256 KiB). */
 export const INNGEST_EVENT_LIMIT_BYTES = 3 * 1024 * 1024;
 /** MaxEvents: events in one send. */

@@ -61,7 +61,7 @@ export function toSerializedError(value: unknown, fallback = "Unknown error"): S
 /** The event as Inngest sends it to the SDK: `user` is always an object. */
 const sentEvent = (event: ExecutorEvent) => ({ ...event, user: event.user ?? {} });
 
-export function executionRequestBody(r: ExecutionRequest) {
+function executionRequestBody(r: ExecutionRequest) {
   const event = sentEvent(r.event);
   return {
     event,
@@ -83,7 +83,7 @@ export function executionRequestBody(r: ExecutionRequest) {
   };
 }
 
-export function executionRequestUrl(r: Pick<ExecutionRequest, "stepUrl" | "functionId" | "stepId">): URL {
+function executionRequestUrl(r: Pick<ExecutionRequest, "stepUrl" | "functionId" | "stepId">): URL {
   // The registered step URL carries the function's query; the origin never matters in-process.
   const registered = new URL(r.stepUrl || `${LOCAL_EXECUTOR_ORIGIN}/api/inngest`);
   const url = new URL(`${registered.pathname}${registered.search}`, LOCAL_EXECUTOR_ORIGIN);
@@ -129,7 +129,7 @@ export function storedOutput(op: Op): MemoisedStep | undefined {
   }
 }
 
-export async function readOutcome(response: Response, limits: Pick<RunLimits, "stepOutputBytes" | "responseBytes">, now = Date.now()): Promise<Outcome> {
+async function readOutcome(response: Response, limits: Pick<RunLimits, "stepOutputBytes" | "responseBytes">, now = Date.now()): Promise<Outcome> {
   const text = await response.text();
   if (Buffer.byteLength(text, "utf8") > limits.responseBytes) return { kind: "retry", error: responseSizeError(), retryAfterMs: null };
   const body = parseJson(text);

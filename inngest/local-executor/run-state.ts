@@ -74,12 +74,12 @@ const unsupportedOps: Record<string, string> = {
 };
 
 /** Exponential backoff like Inngest's (10 s, 20 s, 40 s, … at most 10 min), with jitter. */
-export function backoffMs(attempt: number, random: () => number): number {
+function backoffMs(attempt: number, random: () => number): number {
   return Math.min(10_000 * 2 ** Math.max(attempt - 1, 0), 600_000) * (0.85 + 0.3 * random());
 }
 
 /** A Sleep op's `name`: a duration the SDK wrote ("1h30m10s") or a wake time (ISO 8601). */
-export function sleepUntil(name: string, now: Date, scale: number): Date {
+function sleepUntil(name: string, now: Date, scale: number): Date {
   const duration = /^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(name);
   let ms: number;
   if (duration && name) {
@@ -94,7 +94,7 @@ export function sleepUntil(name: string, now: Date, scale: number): Date {
 }
 
 /** A run's state size as Inngest counts it: its events plus every stored step result. */
-export function stateBytes(event: ExecutorEvent, steps: Record<string, MemoisedStep>): number {
+function stateBytes(event: ExecutorEvent, steps: Record<string, MemoisedStep>): number {
   let bytes = Buffer.byteLength(JSON.stringify([event]), "utf8");
   for (const step of Object.values(steps)) bytes += Buffer.byteLength(JSON.stringify(step), "utf8");
   return bytes;

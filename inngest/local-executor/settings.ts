@@ -1,5 +1,5 @@
 // How an executor paces its work. The embedding application supplies them (Keel reads them from
-// KEEL_LOCAL_EXECUTOR_* in inngest/job-runtime.ts); these defaults apply to whatever it leaves out.
+// KEEL_LOCAL_EXECUTOR_* in core/job-runtime.ts); these defaults apply to whatever it leaves out.
 
 export interface LocalExecutorSettings {
   /** Multiplies step.sleep durations and retry backoff (tests run them at a fraction). */

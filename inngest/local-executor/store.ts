@@ -4,14 +4,14 @@
 // store that honours these contracts across processes can take its place.
 import type { ClaimedRun, ExecutorEvent, RunStatus, SerializedError, StoredRun } from "./types";
 
-export interface StoredFunction {
+interface StoredFunction {
   id: string;
   appId: string;
   /** The function's registration as the serve handler reported it. */
   config: Record<string, unknown>;
 }
 
-export interface NewRun {
+interface NewRun {
   functionId: string;
   eventId: string;
   event: ExecutorEvent;
@@ -40,7 +40,7 @@ export interface RunUpdate {
   now: Date;
 }
 
-export interface CronRow {
+interface CronRow {
   functionId: string;
   schedule: string;
   nextAt: Date;

@@ -37,7 +37,7 @@ export const aiSettingLabels: Record<AuditedSetting, string> = {
 };
 
 /** "https://hooks.example.com/… (sha256 1a2b3c4d)": tells two URLs apart without keeping either. */
-export function webhookFingerprint(url: string | null): string | null {
+function webhookFingerprint(url: string | null): string | null {
   if (url === null) return null;
   let origin = "invalid URL";
   try {

@@ -1,9 +1,7 @@
 // Gateway failures a caller can act on. Each maps to one HTTP status and one OpenAI error type.
 // Messages are written for tenants: they never quote a provider's own error text or its URL
 // (those go to the logs).
-import type { Reservation } from "./quota";
-import type { RateLimitState } from "./rate-limits/api-rate-limiter";
-import type { ModelTarget } from "./types";
+import type { ModelTarget, RateLimitState, Reservation } from "./types";
 
 export type GatewayErrorCode =
   | "quota_exceeded" // hard limit reached (402)

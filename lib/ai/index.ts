@@ -3,15 +3,14 @@
 import { gatewayConfigFromEnv } from "./config";
 import type { LanguageModelV3 } from "@ai-sdk/provider";
 import { Gateway, GatewayLanguageModel, type GatewayCalls } from "./gateway";
-import { processSingleton } from "@/lib/process-singleton";
+import { processSingleton } from "@/core/process-singleton";
 import { postSoftLimitWebhook } from "./soft-limit-webhook";
 import type { CallContext, LanguageRole } from "./types";
 
 export { Gateway } from "./gateway";
-export type { CompletionResult, CompletionStream, EmbeddingResult, GatewayStreamPart, GenerateRequest, KeelAnswerMetadata } from "./gateway";
 export { readKeelMetadata } from "./gateway";
-export { GatewayError, isGatewayError } from "./errors";
-export type { CallContext, LanguageRole, ModelRole } from "./types";
+export { isGatewayError } from "./errors";
+export type { CallContext, LanguageRole } from "./types";
 
 export function getGateway(): Gateway {
   return processSingleton("ai:gateway", () => {

@@ -10,10 +10,10 @@ export interface ModelPrice {
 }
 
 /** What batch APIs typically charge against the online price (OpenAI's Batch API: 50%). */
-export const BATCH_DISCOUNT = 0.5;
+const BATCH_DISCOUNT = 0.5;
 export type PricingTable = Readonly<Record<string, ModelPrice>>;
 
-export const defaultPricing: PricingTable = {
+const defaultPricing: PricingTable = {
   "gpt-4.1": { input: 2, output: 8 },
   "gpt-4.1-mini": { input: 0.4, output: 1.6 },
   "gpt-4.1-nano": { input: 0.1, output: 0.4 },
@@ -45,7 +45,7 @@ export function costMicroUsd(pricing: PricingTable, model: string, usage: { inpu
 }
 
 /** Micro-USD per input token through the provider's batch API. */
-export function batchInputPrice(pricing: PricingTable, model: string): number {
+function batchInputPrice(pricing: PricingTable, model: string): number {
   const price = priceOf(pricing, model);
   return price.batchInput ?? price.input * BATCH_DISCOUNT;
 }

@@ -3,11 +3,10 @@
 import { createGoogleGenerativeAI } from "@ai-sdk/google";
 import { createOpenAI } from "@ai-sdk/openai";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import type { EmbeddingModelV3, LanguageModelV3, SharedV3ProviderOptions } from "@ai-sdk/provider";
+import type { EmbeddingModelV3, LanguageModelV3, LanguageModelV3FunctionTool, SharedV3ProviderOptions } from "@ai-sdk/provider";
 import type { GatewayConfig, ProviderSettings } from "./config";
 import { providerFetch } from "./http-transport";
 import { OfflineEmbeddingModel, OfflineLanguageModel } from "./offline";
-import type { GenerateRequest } from "./gateway/types";
 import type { ModelTarget } from "./types";
 
 type Factory = {
@@ -79,8 +78,11 @@ export class ProviderRegistry {
     return model;
   }
 
-  /** Request settings that only exist as provider options (each provider reads its own key). */
-  languageOptions(target: ModelTarget, request: Pick<GenerateRequest, "parallelToolCalls" | "tools">): SharedV3ProviderOptions | undefined {
+  /**
+   * Request settings that only exist as provider options (each provider reads its own key). The
+   * request is the gateway's GenerateRequest, named by shape: the gateway imports this registry.
+   */
+  languageOptions(target: ModelTarget, request: { parallelToolCalls?: boolean; tools?: LanguageModelV3FunctionTool[] }): SharedV3ProviderOptions | undefined {
     if (request.parallelToolCalls === undefined || !request.tools?.length) return undefined;
     if (target.provider === "openai") return { openai: { parallelToolCalls: request.parallelToolCalls } };
     // The compatible provider copies unknown options of its own key into the request body.

@@ -11,18 +11,7 @@ import { vectorLiteral } from "./cache";
 import { GatewayError } from "./errors";
 import { currentPeriod } from "./quota-period";
 import type { TenantProfile } from "./tenant-profile";
-import type { ModelRole, ProviderName } from "./types";
-
-export interface Reservation {
-  id: string;
-  tenantId: string;
-  periodStart: string;
-  userId: string | null;
-  tokens: number;
-  microUsd: number;
-  /** Whether a per-member cap was charged too (settle must undo it). */
-  memberCharged: boolean;
-}
+import type { ModelRole, ProviderName, Reservation } from "./types";
 
 export type Admission =
   | { kind: "hit"; status: "exact" | "semantic"; completion: CachedCompletion }

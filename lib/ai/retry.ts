@@ -1,7 +1,7 @@
 // Which provider failures are worth another try, and how long to wait before it.
 import { APICallError } from "@ai-sdk/provider";
 
-export type FailureKind =
+type FailureKind =
   /** 429, 5xx, timeouts, dropped connections: retry, then fall back. */
   | "retriable"
   /** 400, 401/403, content policy: no other attempt can succeed. */

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { planTiers } from "@/db/schema";
 import { providerNames, type ModelRole, type ModelTarget, type ProviderName, type Tier } from "./types";
 
-export interface RoleRoutes {
+interface RoleRoutes {
   /** Fallback chain per tier; `default` serves tiers without their own entry. */
   tiers: Partial<Record<Tier | "default", ModelTarget[]>>;
   /**
@@ -41,7 +41,7 @@ export const defaultRoutes: RouteTable = {
   embedding: { tiers: { default: [t("openai", "text-embedding-3-small"), t("google", "gemini-embedding-001"), t("compatible", "*")] } },
 };
 
-export const offlineTargets = {
+const offlineTargets = {
   language: t("offline", "keel-offline-extractive"),
   embedding: t("offline", "keel-offline-hash-384"),
 } as const;

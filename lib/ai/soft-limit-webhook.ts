@@ -3,7 +3,7 @@
 // (signed, with its own timeout and retries), so the meter never waits on a receiver.
 import { randomUUID } from "node:crypto";
 import { withTenant } from "@/db/scope";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { recordWebhookDelivery, type DeliveryRef } from "@/lib/webhooks/deliveries";
 import type { SoftLimitWarning } from "./meter";
 

@@ -2,8 +2,7 @@
 import type { PlanTier } from "@/db/schema";
 
 /** What a call site asks for; model ids live only in the routing table. */
-export const languageRoles = ["chat", "analysis", "title"] as const;
-export type LanguageRole = (typeof languageRoles)[number];
+export type LanguageRole = "chat" | "analysis" | "title";
 export type ModelRole = LanguageRole | "embedding";
 
 export const providerNames = ["openai", "google", "compatible", "offline"] as const;
@@ -64,4 +63,30 @@ export interface CacheControl {
   /** Do not store the answer. */
   noStore?: boolean;
   ttlSeconds?: number;
+}
+
+/** What admission reserved against a tenant's quota, settled once the call is over. */
+export interface Reservation {
+  id: string;
+  tenantId: string;
+  periodStart: string;
+  userId: string | null;
+  tokens: number;
+  microUsd: number;
+  /** Whether a per-member cap was charged too (settle must undo it). */
+  memberCharged: boolean;
+}
+
+/** One limit as OpenAI's x-ratelimit-* headers describe it. */
+export interface Allowance {
+  limit: number;
+  remaining: number;
+  /** Until the window ends and the allowance is whole again. */
+  resetMs: number;
+}
+
+/** A caller's API rate-limit allowances (the gateway's refusals carry them too). */
+export interface RateLimitState {
+  requests: Allowance;
+  tokens: Allowance;
 }

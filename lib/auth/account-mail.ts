@@ -10,13 +10,13 @@ import { sendMail, type SentMail } from "@/lib/mail/send-mail";
 import { checkAccountToken, issueAccountToken, tokenLifetimeMs } from "./account-tokens";
 
 /** Where each kind of link lands (pages under app/(auth)). */
-export const accountLinkPath: Record<AccountTokenPurpose, string> = {
+const accountLinkPath: Record<AccountTokenPurpose, string> = {
   verify_email: "/verify-email",
   reset_password: "/reset-password",
   change_email: "/confirm-email",
 };
 
-export function accountLink(purpose: AccountTokenPurpose, secret: string): string {
+function accountLink(purpose: AccountTokenPurpose, secret: string): string {
   return `${appOrigin()}${accountLinkPath[purpose]}/${secret}`;
 }
 

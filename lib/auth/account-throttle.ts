@@ -14,7 +14,7 @@ function rule(name: string, attempts: number, windowMs: number): ThrottleRule {
   return { name, freeAttempts: attempts, maxAttempts: attempts, windowMs, lockMs: windowMs, ...flat };
 }
 
-export const accountThrottle = {
+const accountThrottle = {
   /** Password-reset requests from one address (IPv6: one /64), for any emails. */
   resetFromAddress: rule("reset-address", 10, hour),
   /** Password-reset mails to one email, from every address together: an inbox is not flooded. */

@@ -21,7 +21,7 @@ export const tokenLifetimeMs: Record<AccountTokenPurpose, number> = {
 /** The shape of a secret in a link: 32 random bytes, base64url. Anything else is refused before a lookup. */
 export const accountTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "This link is not valid. Check that you copied all of it.");
 
-export function hashAccountToken(secret: string): string {
+function hashAccountToken(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
 }
 

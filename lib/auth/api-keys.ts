@@ -1,13 +1,13 @@
 // Tenant API keys for /api/v1: shown once, stored as sha256, listed by prefix, revocable.
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, isNull } from "drizzle-orm";
+import { LRUCache } from "lru-cache";
 import { apiKeys, users, type ApiKey } from "@/db/schema";
 import type { Db, Tx } from "@/db/client";
 import { withSystem, withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
-import { TtlCache } from "@/lib/ai/ttl-cache";
 import { announceInvalidation, invalidationEpoch, listenForInvalidations, onInvalidation } from "@/db/invalidation";
-import { processSingleton } from "@/lib/process-singleton";
+import { processSingleton } from "@/core/process-singleton";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { hasRole } from "@/lib/tenancy/roles";
 import { recordAudit } from "@/lib/tenancy/audit";
@@ -153,11 +153,11 @@ export interface ApiKeyPrincipal {
 // other workers, other servers) as soon as they hear its NOTIFY; KEY_CACHE_MS bounds the rest.
 const KEY_CACHE_MS = 10_000;
 const verifiedKeys = processSingleton("api-keys:verified", () => {
-  const cache = new TtlCache<ApiKeyPrincipal>(KEY_CACHE_MS);
+  const cache = new LRUCache<string, ApiKeyPrincipal>({ max: 10_000, ttl: KEY_CACHE_MS });
   onInvalidation("api_key", (hash) => (hash === null ? cache.clear() : cache.delete(hash)));
   return cache;
 });
-const lastUsedWrites = processSingleton("api-keys:last-used-writes", () => new TtlCache<true>(60_000));
+const lastUsedWrites = processSingleton("api-keys:last-used-writes", () => new LRUCache<string, true>({ max: 10_000, ttl: 60_000 }));
 
 /** The tenant behind a key, or null. Runs before any tenant is known: a system-path lookup. */
 export async function authenticateApiKey(key: string, options: { db?: Db } = {}): Promise<ApiKeyPrincipal | null> {

@@ -31,7 +31,7 @@ declare module "@auth/core/jwt" {
 const publicPages = new Set(["/sign-in", "/sign-up", "/forgot-password", "/verify-email"]);
 
 /** Pages anyone may open; everything else needs a session. API routes answer 401 themselves. */
-export function isPublicPath(pathname: string): boolean {
+function isPublicPath(pathname: string): boolean {
   return (
     publicPages.has(pathname) || ["/invite/", "/api/", "/reset-password/", "/verify-email/", "/confirm-email/"].some((prefix) => pathname.startsWith(prefix))
   );

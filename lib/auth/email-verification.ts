@@ -8,7 +8,7 @@ import { withSystem } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
 import { mailSettings } from "@/lib/mail/mail-settings";
 import { mailUnavailableMessage } from "@/lib/mail/send-mail";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { admitAccountAttempt, addressKey } from "./account-throttle";
 import { findMailTarget, mailAccountLink } from "./account-mail";
 import { spendAccountToken } from "./account-tokens";

@@ -12,7 +12,7 @@ import { authConfig } from "./config";
 import { clientIp } from "./client-ip";
 import { revokeSession, startSession } from "./user-sessions";
 import { knownDeviceCookie, knownDeviceLifetimeMs, knownDeviceTokenFromCookies } from "./known-device";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 
 /** Carries our message through Auth.js, which otherwise reports every failure the same way. */
 class SignInRefused extends CredentialsSignin {

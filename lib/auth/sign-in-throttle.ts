@@ -73,7 +73,7 @@ export function signInCounters(email: string, client: SignInClient): Counter[] {
   return counters;
 }
 
-export function rateLimitedError(retryAt: Date, now: Date): KeelError {
+function rateLimitedError(retryAt: Date, now: Date): KeelError {
   const wait = Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / minutes));
   return new KeelError("rate_limited", `Too many sign-in attempts. Try again in ${wait} minute${wait === 1 ? "" : "s"}.`);
 }

@@ -7,7 +7,7 @@ import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import { userSessions } from "@/db/schema";
 import { withUser, type ScopeOptions } from "@/db/scope";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 
 export const SESSION_CHECK_TTL_MS = 2_000;
 /** last_seen_at is a hint for the sessions list, not an audit trail: refresh it this rarely. */

@@ -19,7 +19,7 @@ export interface InvoiceFigures {
   amountCents: number;
 }
 
-export interface InvoiceLine extends InvoiceFigures {
+interface InvoiceLine extends InvoiceFigures {
   provider: string;
   model: string;
   feature: string;
@@ -64,7 +64,7 @@ function subtotals<T extends object>(lines: InvoiceLine[], keyOf: (line: Invoice
 }
 
 /** Subtotals and the total from the rounded lines: every figure on the invoice adds up. */
-export function summarizeLines(lines: InvoiceLine[]): Pick<Invoice, "byModel" | "byFeature" | "totals"> {
+function summarizeLines(lines: InvoiceLine[]): Pick<Invoice, "byModel" | "byFeature" | "totals"> {
   const totals = emptyFigures();
   for (const line of lines) addInto(totals, line);
   return {
@@ -111,7 +111,7 @@ export interface InvoiceSource {
 }
 
 /** An open period's invoice: lines summed from the rollups and rounded exactly as the close rounds them. */
-export function openInvoice(periodStart: string, sources: InvoiceSource[]): Invoice {
+function openInvoice(periodStart: string, sources: InvoiceSource[]): Invoice {
   const lines = new Map<string, InvoiceLine>();
   const late = { requests: 0, costMicroUsd: 0 };
   for (const s of sources) {

@@ -21,7 +21,7 @@ export function addMonths(periodStart: string, months: number): string {
 /** "2026-10-01" → "2026-10". */
 export const monthOf = (periodStart: string) => periodStart.slice(0, 7);
 
-export function daysInPeriod(periodStart: string): number {
+function daysInPeriod(periodStart: string): number {
   const start = Date.parse(`${periodStart}T00:00:00Z`);
   return Math.round((Date.parse(`${addMonths(periodStart, 1)}T00:00:00Z`) - start) / 86_400_000);
 }

@@ -7,10 +7,10 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { subscribeToChannel } from "@/db/channels";
 import type { Tx } from "@/db/client";
-import { log } from "@/lib/observability/log";
-import { processSingleton } from "@/lib/process-singleton";
+import { log } from "@/core/log";
+import { processSingleton } from "@/core/process-singleton";
 
-export const CHAT_CHANNEL = "keel_chat";
+const CHAT_CHANNEL = "keel_chat";
 
 const chatSignalSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("saved"), messageId: z.uuid(), length: z.number().int(), done: z.boolean() }),

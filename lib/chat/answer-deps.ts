@@ -7,7 +7,7 @@ import type { AnswerDetails } from "./types";
 import type { GroundingPassage } from "./grounding-prompt";
 
 /** Passages per answer: enough to cover a question from several sides, few enough to stay focused. */
-export const PASSAGES_PER_ANSWER = 6;
+const PASSAGES_PER_ANSWER = 6;
 
 export async function retrievePassages(ctx: TenantContext, question: string, collectionIds: string[] | null): Promise<GroundingPassage[]> {
   const { hits } = await retrieve({ tenantId: ctx.tenantId, userId: ctx.userId, feature: "chat-retrieval" }, question.slice(0, 8_000), {

@@ -108,7 +108,7 @@ export async function getConversation(ctx: TenantContext, conversationId: string
 }
 
 /** Locks the caller's conversation for a change; not found if it is anyone else's. */
-export async function lockConversation(tx: Tx, ctx: TenantContext, conversationId: string): Promise<Conversation> {
+async function lockConversation(tx: Tx, ctx: TenantContext, conversationId: string): Promise<Conversation> {
   if (!z.uuid().safeParse(conversationId).success) throw notFound();
   const [conversation] = await tx.select().from(conversations).where(owned(ctx, conversationId)).for("update");
   if (!conversation) throw notFound();

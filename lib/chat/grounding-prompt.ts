@@ -34,7 +34,7 @@ export const SYSTEM_GROUNDED = [
 const SYSTEM_UNGROUNDED = ["You are Keel, a helpful assistant for a team.", "Write in Markdown. Do not output raw HTML."].join("\n");
 
 /** How many earlier turns travel with the question (enough for follow-ups, bounded in tokens). */
-export const HISTORY_TURNS = 12;
+const HISTORY_TURNS = 12;
 const HISTORY_CHARS = 24_000;
 
 export interface GroundedPrompt {

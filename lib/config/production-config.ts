@@ -1,6 +1,6 @@
 // What `npm start` refuses to run without in production: secrets and origins that a development
 // machine may generate or guess, but a public server must be given.
-import { productionJobProblems } from "@/inngest/job-runtime";
+import { productionJobProblems } from "@/core/job-runtime";
 import { mailConfigProblems } from "@/lib/mail/mail-settings";
 import { maxOwnedWorkspaces, trustedProxyHops, type Env } from "./security-settings";
 

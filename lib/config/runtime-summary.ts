@@ -1,7 +1,7 @@
 // What this process is wired to, from the environment alone (nothing is opened): for the
 // start-up banner and the settings page.
 import { engineConfigFromEnv } from "@/db/client";
-import { jobRuntime } from "@/inngest/job-runtime";
+import { jobRuntime } from "@/core/job-runtime";
 import { emailVerificationRequired, mailSettings } from "@/lib/mail/mail-settings";
 
 export interface RuntimeSummary {
@@ -45,7 +45,7 @@ export function describeAiProviders(options: { withUrls: boolean }, env: NodeJS.
   return providers;
 }
 
-export function configuredAiProviders(env: NodeJS.ProcessEnv = process.env): string[] {
+function configuredAiProviders(env: NodeJS.ProcessEnv = process.env): string[] {
   return describeAiProviders({ withUrls: true }, env);
 }
 

@@ -6,7 +6,7 @@ import { z } from "zod";
 /** The markup analysis prompts put around the document (and its escaped closing form). */
 const SCAFFOLDING = /<\s*(?:\/\s*)?document\s*>/i;
 
-export const hasNoScaffolding = (text: string): boolean => !SCAFFOLDING.test(text);
+const hasNoScaffolding = (text: string): boolean => !SCAFFOLDING.test(text);
 
 /**
  * A string field of an analysis: trimmed, bounded, and free of the prompt's markup, unless the

@@ -9,7 +9,7 @@ import { getGateway } from "@/lib/ai";
 import type { CallContext } from "@/lib/ai/types";
 import { analysisText, distinctPoints, groundedEntities } from "./analysis-output";
 
-export const entityTypes = ["person", "organization", "place", "product", "date", "other"] as const;
+const entityTypes = ["person", "organization", "place", "product", "date", "other"] as const;
 
 /** The shapes asked of the model; string fields may quote the prompt's markup only if the material does. */
 function analysisSchemas(material: string) {

@@ -11,7 +11,7 @@ export interface ChunkSettings {
 }
 
 /** About 1,500 pages: enough for any one document, and its analysis stays a few hundred steps. */
-export const MAX_DOCUMENT_TOKENS = 2_000_000;
+const MAX_DOCUMENT_TOKENS = 2_000_000;
 
 export const defaultChunkSettings: ChunkSettings = { targetTokens: 800, overlapRatio: 0.2, maxDocumentTokens: MAX_DOCUMENT_TOKENS };
 

@@ -17,7 +17,7 @@ const INVISIBLE = /[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2
 const MAX_SPACE_RUN = 64;
 const LONG_SPACE_RUN = new RegExp(` {${MAX_SPACE_RUN + 1},}`, "g");
 
-export function removeInvisible(text: string): string {
+function removeInvisible(text: string): string {
   return text.replace(INVISIBLE, "");
 }
 

@@ -11,7 +11,7 @@ import { withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
 import { publishDocumentChange } from "@/lib/jobs/job-events";
 import { updateJobIn } from "@/lib/jobs/progress";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { getBlobStore, type BlobStore } from "@/lib/storage";
 import { recordAudit } from "@/lib/tenancy/audit";
 import type { TenantContext } from "@/lib/tenancy/context";
@@ -19,7 +19,7 @@ import { hasRole } from "@/lib/tenancy/roles";
 import { assertMayManageDocument } from "./document-permissions";
 import { dropCachedAnswersCiting } from "./documents";
 
-export const MAX_COLLECTIONS = 200;
+const MAX_COLLECTIONS = 200;
 
 export const collectionNameSchema = z
   .string()

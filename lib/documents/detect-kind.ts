@@ -41,7 +41,7 @@ const EXTENSIONS = new Map<string, DocumentKind>([
 
 const LABELS: Record<DocumentKind, string> = { pdf: "a PDF", docx: "a Word document (.docx)", markdown: "Markdown", text: "plain text", html: "HTML" };
 
-export const SUPPORTED_TYPES_SENTENCE = "Keel reads PDF, Word (.docx), Markdown, plain text and HTML files.";
+const SUPPORTED_TYPES_SENTENCE = "Keel reads PDF, Word (.docx), Markdown, plain text and HTML files.";
 
 /** Other Office Open XML and OpenDocument files, by a part name only they have. */
 const OTHER_ZIPPED_FORMATS: { prefix: string; name: string }[] = [
@@ -122,7 +122,7 @@ function sniffByContent(prefix: Uint8Array, complete: boolean): DocumentKind {
   return detectTextKind(text);
 }
 
-export function extensionOf(fileName: string): string | null {
+function extensionOf(fileName: string): string | null {
   const dot = fileName.lastIndexOf(".");
   if (dot < 0) return null;
   const extension = fileName.slice(dot + 1);

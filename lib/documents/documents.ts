@@ -18,7 +18,7 @@ import {
 import type { Tx } from "@/db/client";
 import { withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { getBlobStore, type BlobStore } from "@/lib/storage";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { publish, publishDocumentChange } from "@/lib/jobs/job-events";

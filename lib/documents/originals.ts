@@ -7,7 +7,7 @@ import { and, eq } from "drizzle-orm";
 import { documents, type DocumentKind } from "@/db/schema";
 import { withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { getBlobStore, type BlobStore } from "@/lib/storage";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { decodeText } from "./detect-kind";
@@ -17,7 +17,7 @@ export const TEXT_PREVIEW_MAX_CHARS = 200_000;
 
 export type OriginalDisposition = "attachment" | "inline";
 
-export interface OriginalFile {
+interface OriginalFile {
   id: string;
   name: string;
   kind: DocumentKind;
@@ -54,12 +54,12 @@ const HTML_PREVIEW_POLICY = [
 const PDF_PREVIEW_POLICY = "frame-ancestors 'self'";
 
 /** What may be shown inline by the browser itself; other kinds are rendered by the page or only downloaded. */
-export function previewedByBrowser(kind: DocumentKind): boolean {
+function previewedByBrowser(kind: DocumentKind): boolean {
   return kind === "pdf" || kind === "html";
 }
 
 /** The document's original, or `not_found` (also for another tenant's id, which this scope cannot see). */
-export async function findOriginal(ctx: TenantContext, documentId: string): Promise<OriginalFile> {
+async function findOriginal(ctx: TenantContext, documentId: string): Promise<OriginalFile> {
   const [row] = await withTenant(
     ctx.tenantId,
     (tx) =>
@@ -82,7 +82,7 @@ async function readBytes(file: OriginalFile, store: BlobStore): Promise<Uint8Arr
   return bytes;
 }
 
-export function originalHeaders(file: OriginalFile, disposition: OriginalDisposition, sizeBytes?: number): Headers {
+function originalHeaders(file: OriginalFile, disposition: OriginalDisposition, sizeBytes?: number): Headers {
   const headers = new Headers({
     "content-type": mediaTypes[file.kind],
     "content-disposition": contentDisposition(file.name, { type: disposition }),

@@ -47,7 +47,7 @@ export interface Prepared {
   sections: IndexRange[];
 }
 
-export const EMBEDDING_BATCH = 64;
+const EMBEDDING_BATCH = 64;
 const CHUNK_ROWS_PER_STATEMENT = 50;
 
 /** The document being analysed, with who asked for this analysis: its model calls are billed to them. */

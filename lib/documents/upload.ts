@@ -11,8 +11,8 @@ import { and, count, eq, gt, lte, sql } from "drizzle-orm";
 import { documents, uploadReservations, type Document, type DocumentKind } from "@/db/schema";
 import type { Tx } from "@/db/client";
 import { withTenant } from "@/db/scope";
-import { log } from "@/lib/observability/log";
-import { processSingleton } from "@/lib/process-singleton";
+import { log } from "@/core/log";
+import { processSingleton } from "@/core/process-singleton";
 import { documentBlobKey, getBlobStore, type BlobStore } from "@/lib/storage";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { resolveCollection } from "./collections";
@@ -23,7 +23,7 @@ import { DocumentRejected, DuplicateDocument, UploadRefused } from "./errors";
 import { safeFileName } from "./file-name";
 import { documentLimitsFromEnv, formatBytes, uploadConcurrencyFromEnv, type DocumentLimits, type UploadConcurrency } from "./limits";
 
-export type UploadBody = Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+type UploadBody = Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 export interface UploadInput {
   fileName: string;

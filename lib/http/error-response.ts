@@ -2,7 +2,7 @@
 // anything else as a 500 that shows nothing of the cause (which is logged).
 import { NextResponse } from "next/server";
 import { isKeelError } from "@/lib/errors";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 
 export function errorResponse(error: unknown): NextResponse {
   if (isKeelError(error)) {

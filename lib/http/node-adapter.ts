@@ -154,7 +154,7 @@ export const DRAIN_LIMITS = { bytes: 64 * 1024 * 1024, ms: 30_000 };
  * often loses the answer with it ("Connection error"). A client that sends more than DRAIN_LIMITS
  * allow is cut off. scripts/serve.ts does the same for what Next.js answers early (uploads refused).
  */
-export function drainUnreadBody(request: IncomingMessage, detach?: () => void): void {
+function drainUnreadBody(request: IncomingMessage, detach?: () => void): void {
   detach?.();
   let drained = 0;
   const stop = () => {

@@ -8,7 +8,7 @@ export async function readCappedText(request: Request, maxBytes: number): Promis
 }
 
 /** The body's bytes, or null when it is (declared or actually) larger than `maxBytes`. */
-export async function readCappedBytes(request: Request, maxBytes: number): Promise<Uint8Array | null> {
+async function readCappedBytes(request: Request, maxBytes: number): Promise<Uint8Array | null> {
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > maxBytes) {
     await request.body?.cancel().catch(() => {});

@@ -3,7 +3,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentLogContext } from "@/lib/observability/log";
+import { currentLogContext } from "@/core/log";
 import { withRequestId } from "./request-id";
 
 let server: Server;

@@ -3,7 +3,7 @@
 // the client's own: a chosen id could be used to muddle someone else's trail in the logs.
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { withLogContext } from "@/lib/observability/log";
+import { withLogContext } from "@/core/log";
 
 export function withRequestId<T>(response: ServerResponse, handle: (requestId: string) => T): T {
   const requestId = randomUUID();

@@ -7,7 +7,7 @@ import type { OperatorContext } from "@/lib/auth/operator";
 import { isKeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
 import type { ActionState } from "./action-state";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 
 const secretFields = new Set(["password", "currentPassword", "newPassword", "token"]);
 
@@ -19,7 +19,7 @@ function formValues(formData: FormData): Record<string, string> {
   return values;
 }
 
-export function fieldErrorsOf(error: z.ZodError): Record<string, string> {
+function fieldErrorsOf(error: z.ZodError): Record<string, string> {
   const fieldErrors: Record<string, string> = {};
   for (const issue of error.issues) {
     const field = String(issue.path[0] ?? "form");
@@ -29,7 +29,7 @@ export function fieldErrorsOf(error: z.ZodError): Record<string, string> {
 }
 
 /** Turns a thrown error into form state; redirects and other framework signals pass through. */
-export function failureState(error: unknown, values: Record<string, string>): ActionState {
+function failureState(error: unknown, values: Record<string, string>): ActionState {
   unstable_rethrow(error);
   if (isKeelError(error)) {
     return { ok: false, message: error.message, fieldErrors: error.fieldErrors, values };

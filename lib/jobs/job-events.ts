@@ -8,7 +8,7 @@ import { jobStatuses } from "@/db/schema";
 
 export const JOB_CHANNEL = "keel_jobs";
 
-export const jobUpdateSchema = z.object({
+const jobUpdateSchema = z.object({
   type: z.literal("job"),
   tenantId: z.uuid(),
   jobId: z.uuid(),
@@ -22,7 +22,7 @@ export const jobUpdateSchema = z.object({
 });
 export type JobUpdate = z.infer<typeof jobUpdateSchema>;
 
-export const notificationMessageSchema = z.object({
+const notificationMessageSchema = z.object({
   type: z.literal("notification"),
   tenantId: z.uuid(),
   userId: z.uuid(),
@@ -33,13 +33,12 @@ export const notificationMessageSchema = z.object({
   link: z.string().nullable(),
   at: z.string(),
 });
-export type NotificationMessage = z.infer<typeof notificationMessageSchema>;
 
-export const documentChanges = ["created", "updated", "deleted"] as const;
+const documentChanges = ["created", "updated", "deleted"] as const;
 export type DocumentChange = (typeof documentChanges)[number];
 
 /** A document appeared, changed (moved, renamed collection) or went away: lists showing it re-read. */
-export const documentChangeMessageSchema = z.object({
+const documentChangeMessageSchema = z.object({
   type: z.literal("document"),
   tenantId: z.uuid(),
   /** Null when several documents changed at once (a collection deleted or renamed). */

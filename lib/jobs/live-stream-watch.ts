@@ -6,11 +6,11 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { liveStreams, memberships, userSessions } from "@/db/schema";
 import { withUser } from "@/db/scope";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { LIVE_STREAM_LEASE_MS } from "./live-stream-leases";
 
 /** A stream ends at most this long (plus one query) after its person's rights went. */
-export const WATCH_INTERVAL_MS = 2_000;
+const WATCH_INTERVAL_MS = 2_000;
 /** Renew leases every few checks: well within LIVE_STREAM_LEASE_MS, without a write every tick. */
 const RENEW_EVERY_TICKS = 5;
 

@@ -4,7 +4,7 @@
 // A person holds at most MAX_LIVE_STREAMS_PER_USER streams (429 past that), and each stream ends
 // within seconds of its person leaving the workspace or signing out (lib/jobs/live-stream-watch.ts).
 import type { TenantSession } from "@/lib/auth/guard";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { shutdownSignal } from "@/lib/server/shutdown";
 import { activeJobUpdates } from "./active-jobs";
 import type { LiveMessage } from "./job-events";

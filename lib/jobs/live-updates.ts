@@ -2,7 +2,7 @@
 // other tenants never reach a subscriber: the filter is on the tenant id the guard resolved from
 // the session, and the person's own notifications only.
 import { subscribeToChannel } from "@/db/channels";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { JOB_CHANNEL, liveMessageSchema, type LiveMessage } from "./job-events";
 
 export interface LiveSubscription {

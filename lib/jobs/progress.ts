@@ -61,14 +61,3 @@ export async function updateJobIn(tx: Tx, tenantId: string, jobId: string, patch
 export function updateJob(tenantId: string, jobId: string, patch: JobPatch): Promise<Job | null> {
   return withTenant(tenantId, (tx) => updateJobIn(tx, tenantId, jobId, patch));
 }
-
-/** True while the job may still make progress (not cancelled, failed or done). */
-export async function isJobActive(tenantId: string, jobId: string): Promise<boolean> {
-  const [job] = await withTenant(tenantId, (tx) =>
-    tx
-      .select({ status: jobs.status })
-      .from(jobs)
-      .where(and(eq(jobs.id, jobId), eq(jobs.tenantId, tenantId))),
-  );
-  return job !== undefined && !finished(job.status);
-}

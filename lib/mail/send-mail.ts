@@ -5,7 +5,7 @@ import { desc, eq } from "drizzle-orm";
 import { mailOutbox, type OutboxMessage } from "@/db/schema";
 import { withSystem } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { appOrigin, mailSettings, type MailSettings } from "./mail-settings";
 
 export interface MailMessage {

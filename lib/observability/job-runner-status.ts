@@ -1,7 +1,7 @@
 // Is something running the durable jobs? With the local executor: is it taking work in this
 // process. With an Inngest server at a known address: does it answer. Inngest Cloud is not probed.
-import { jobRuntime } from "@/inngest/job-runtime";
-import { processSingletonIfCreated } from "@/lib/process-singleton";
+import { jobRuntime } from "@/core/job-runtime";
+import { processSingletonIfCreated } from "@/core/process-singleton";
 import type { JobRunnerStatus } from "./readiness";
 
 export async function jobRunnerStatus(env: NodeJS.ProcessEnv = process.env): Promise<JobRunnerStatus> {

@@ -5,7 +5,7 @@ import type { TenantContext } from "@/lib/tenancy/context";
 import { hasRole } from "@/lib/tenancy/roles";
 import type { ObservabilityScope } from "./metric-types";
 
-export const scopeParamSchema = z.union([z.literal("platform"), z.uuid()]);
+const scopeParamSchema = z.union([z.literal("platform"), z.uuid()]);
 
 export function resolveObservabilityScope(ctx: TenantContext, isOperator: boolean, requested: unknown): ObservabilityScope | null {
   const parsed = scopeParamSchema.safeParse(requested);

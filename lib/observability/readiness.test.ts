@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { GET as health } from "@/app/api/health/route";
 import { GET as ready } from "@/app/api/ready/route";
-import { processSingleton } from "@/lib/process-singleton";
+import { processSingleton } from "@/core/process-singleton";
 import { jobRunnerStatus } from "./job-runner-status";
 import { readinessChecks } from "./readiness";
 

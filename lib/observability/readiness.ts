@@ -9,7 +9,7 @@ import { sql } from "drizzle-orm";
 import { getDatabase } from "@/db/client";
 import { migrationsFolder } from "@/db/migrate";
 import { rawRows } from "@/db/raw-rows";
-import { log } from "./log";
+import { log } from "@/core/log";
 
 export interface ReadinessCheck {
   name: "database" | "migrations" | "jobs";

@@ -7,8 +7,8 @@ import { usageActorDays, usageRecentRollups } from "@/db/schema";
 import type { Db } from "@/db/client";
 import { withSystem } from "@/db/scope";
 
-export const RECENT_BUCKETS_KEPT_HOURS = 48;
-export const ACTOR_DAYS_KEPT = 60;
+const RECENT_BUCKETS_KEPT_HOURS = 48;
+const ACTOR_DAYS_KEPT = 60;
 
 export interface PrunedRollups {
   recentBuckets: number;

@@ -5,7 +5,7 @@
 // to that collector, named by OTEL_SERVICE_NAME (default "keel"). Without a provider registered the
 // API's spans are no-ops and cost next to nothing.
 import { SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetry/api";
-import { log } from "./log";
+import { log } from "@/core/log";
 
 export const tracer = () => trace.getTracer("keel");
 

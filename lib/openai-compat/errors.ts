@@ -1,6 +1,6 @@
 // Errors in OpenAI's shape, so the official client raises its usual exception types.
 import { isGatewayError, type GatewayError } from "@/lib/ai/errors";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 
 export interface OpenAiErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null; keel_quota?: { limit: string; resets_at: string } };

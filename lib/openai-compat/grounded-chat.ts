@@ -29,7 +29,7 @@ const DEFAULT_PASSAGES = 6;
 const MAX_QUESTION_CHARS = 8_000;
 
 /** The request's extension field: `"keel": { "collection_ids": [...], "passages": 6 }`, both optional. */
-export const groundingOptionsSchema = z.strictObject({
+const groundingOptionsSchema = z.strictObject({
   collection_ids: z
     .array(z.uuid("Collection ids are UUIDs."))
     .min(1, "Name at least one collection, or leave the list out to search them all.")

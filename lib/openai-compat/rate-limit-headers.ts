@@ -2,7 +2,7 @@
 import type { Allowance, RateLimitState } from "@/lib/ai/rate-limits";
 
 /** A duration as OpenAI writes it (Go's style): "20ms", "1s", "59.5s", "6m0s". */
-export function formatReset(ms: number): string {
+function formatReset(ms: number): string {
   const whole = Math.max(0, Math.ceil(ms));
   if (whole < 1000) return `${whole}ms`;
   const minutes = Math.floor(whole / 60_000);
@@ -16,7 +16,7 @@ const trio = (suffix: "requests" | "tokens", allowance: Allowance): [string, str
   [`x-ratelimit-reset-${suffix}`, formatReset(allowance.resetMs)],
 ];
 
-export function rateLimitHeaders(state: RateLimitState): [string, string][] {
+function rateLimitHeaders(state: RateLimitState): [string, string][] {
   return [...trio("requests", state.requests), ...trio("tokens", state.tokens)];
 }
 

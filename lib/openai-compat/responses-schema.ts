@@ -33,7 +33,7 @@ const functionCallOutputItem = z.looseObject({
   output: z.union([z.string(), z.array(inputText).max(1_000)]),
 });
 
-export const responseInputItemSchema = z.union(
+const responseInputItemSchema = z.union(
   [functionCallItem, functionCallOutputItem, messageItem],
   "Input items may be messages, function_call or function_call_output.",
 );

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { getGateway } from "@/lib/ai";
 import type { CompletionResult } from "@/lib/ai/gateway";
 import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { eventStreamResponse, keelHeaders } from "./answer-headers";
 import { cacheControlFrom } from "./cache-headers";
 import { errorToResponse, openAiError } from "./errors";

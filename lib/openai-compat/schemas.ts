@@ -14,7 +14,7 @@ const toolCallSchema = z.object({
   function: z.object({ name: functionName, arguments: z.string() }),
 });
 
-export const chatMessageSchema = z.discriminatedUnion("role", [
+const chatMessageSchema = z.discriminatedUnion("role", [
   z.object({ role: z.literal("system"), content: textContent, name }),
   z.object({ role: z.literal("developer"), content: textContent, name }),
   z.object({ role: z.literal("user"), content: textContent, name }),
@@ -59,7 +59,7 @@ const responseFormatSchema = z.discriminatedUnion("type", [
   }),
 ]);
 
-export const MAX_CHOICES = 8;
+const MAX_CHOICES = 8;
 
 export const chatCompletionRequestSchema = z
   .looseObject({
@@ -118,7 +118,6 @@ export const embeddingRequestSchema = z.looseObject({
   dimensions: z.number().int().positive().nullish(),
   user: z.string().max(256).optional(),
 });
-export type EmbeddingRequest = z.infer<typeof embeddingRequestSchema>;
 
 /** The first issue, phrased for a developer reading an API error. */
 export function describeIssue(error: z.ZodError): { message: string; param: string | null } {

@@ -8,7 +8,7 @@ import { withTenant } from "@/db/scope";
 import type { ResponseInputItem } from "./responses-schema";
 
 /** How far back a conversation is followed (OpenAI keeps going; a bound keeps a request's work bounded). */
-export const MAX_CHAIN = 100;
+const MAX_CHAIN = 100;
 
 export interface StoredResponse {
   id: string;

@@ -43,9 +43,9 @@ export function withApiKey(handler: (request: Request, principal: ApiKeyPrincipa
 }
 
 /** Bodies above this are refused as they arrive, on every path (the production server and `next dev`). */
-export const MAX_REQUEST_BYTES = 2_000_000;
+const MAX_REQUEST_BYTES = 2_000_000;
 
-export const tooLarge = (maxBytes = MAX_REQUEST_BYTES) =>
+const tooLarge = (maxBytes = MAX_REQUEST_BYTES) =>
   openAiError(413, `Request body too large (limit ${maxBytes} bytes).`, "invalid_request_error", "request_too_large");
 
 /**

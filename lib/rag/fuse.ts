@@ -2,7 +2,7 @@
 // holds, so an item near the top of either list ranks high, and one found by both higher still.
 // Ranks only: a cosine distance and a ts_rank are not on any common scale.
 
-export const RRF_K = 60;
+const RRF_K = 60;
 
 export interface FusedItem {
   id: string;

@@ -2,10 +2,10 @@
 import { z } from "zod";
 import { retrievalModes } from "./config";
 
-export const MAX_K = 50;
-export const DEFAULT_K = 8;
-export const MAX_QUERY_CHARS = 8_000;
-export const MAX_COLLECTIONS = 100;
+const MAX_K = 50;
+const DEFAULT_K = 8;
+const MAX_QUERY_CHARS = 8_000;
+const MAX_COLLECTIONS = 100;
 
 export const retrievalQuerySchema = z
   .string()
@@ -29,4 +29,3 @@ export const retrieveOptionsSchema = z
   .strict();
 
 export type RetrieveOptions = z.input<typeof retrieveOptionsSchema>;
-export type ParsedRetrieveOptions = z.output<typeof retrieveOptionsSchema>;

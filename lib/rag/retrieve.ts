@@ -9,7 +9,6 @@ import { retrievalConfigFromEnv, type RetrievalConfig, type RetrievalMode } from
 import { retrievalQuerySchema, retrieveOptionsSchema, type RetrieveOptions } from "./options";
 import { searchChunks, type RetrievalHit, type SearchStrategy } from "./search-chunks";
 
-export type { RetrievalHit, SearchStrategy } from "./search-chunks";
 export type { RetrieveOptions } from "./options";
 
 /** Who is asking: a signed-in member (TenantContext fits) or an API key. */

@@ -47,7 +47,7 @@ export interface SearchOutcome {
 }
 
 /** How deep each side of a hybrid search goes before fusion. */
-export const hybridDepth = (k: number) => Math.max(3 * k, 30);
+const hybridDepth = (k: number) => Math.max(3 * k, 30);
 
 export async function searchChunks(tx: Tx, request: SearchRequest, config: RetrievalConfig): Promise<SearchOutcome> {
   const scope: SearchScope = { tenantId: request.tenantId, collectionIds: request.collectionIds, embeddingModel: request.embeddingModel };

@@ -35,7 +35,7 @@ export interface TextMatch {
 }
 
 /** At most this many matching chunks are ranked, so a query of common words stays cheap. */
-export const TEXT_CANDIDATES = 240;
+const TEXT_CANDIDATES = 240;
 
 /**
  * Chunks holding any of the terms (OR: a chunk naming the rare term of a question matches without

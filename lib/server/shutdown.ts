@@ -3,7 +3,7 @@
 // process rather than to a request (chat answers being written) registers itself here: the server
 // waits for it until the grace period is up, then stops it (saved, and billed for what was delivered).
 import { setMaxListeners } from "node:events";
-import { processSingleton } from "@/lib/process-singleton";
+import { processSingleton } from "@/core/process-singleton";
 
 export interface ProcessWork {
   /** Resolves once the work in progress now has finished by itself. */

@@ -1,5 +1,5 @@
 // The process-wide blob store, from configuration.
-import { processSingleton } from "@/lib/process-singleton";
+import { processSingleton } from "@/core/process-singleton";
 import type { BlobStore } from "./blob-store";
 import { LocalDirectoryStore } from "./local-directory-store";
 

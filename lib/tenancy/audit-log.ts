@@ -45,7 +45,7 @@ export interface AuditLogPage {
   nextCursor: string | null;
 }
 
-export function requireAuditAccess(ctx: TenantContext): void {
+function requireAuditAccess(ctx: TenantContext): void {
   if (!hasRole(ctx.role, "admin")) throw new KeelError("forbidden", "The audit log is visible to owners and admins only.");
 }
 

@@ -146,7 +146,7 @@ export interface InvitationPreview {
 }
 
 /** Finds a usable invitation or explains why it cannot be used. `lock` holds it for acceptance. */
-export async function findUsableInvitation(tx: Tx, tenantId: string, secret: string, now: Date, lock: boolean) {
+async function findUsableInvitation(tx: Tx, tenantId: string, secret: string, now: Date, lock: boolean) {
   const query = tx
     .select({ invitation: invitations, tenantName: tenants.name })
     .from(invitations)

@@ -17,13 +17,13 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 const noControlCharacters = (value: string) => !CONTROL_CHARACTERS.test(value);
 const NO_CONTROL_CHARACTERS = "Remove the control characters (such as line breaks or NUL).";
 
-export const personNameSchema = z
+const personNameSchema = z
   .string()
   .trim()
   .min(1, "Enter your name.")
   .max(100, "Use at most 100 characters.")
   .refine(noControlCharacters, NO_CONTROL_CHARACTERS);
-export const workspaceNameSchema = z
+const workspaceNameSchema = z
   .string()
   .trim()
   .min(2, "Use at least 2 characters.")
@@ -47,9 +47,9 @@ export const signInSchema = z.object({
   password: z.string().min(1, "Enter your password.").max(200),
 });
 
-export const roleSchema = z.enum(memberRoles, "Choose a role.");
+const roleSchema = z.enum(memberRoles, "Choose a role.");
 /** Invitations never create owners: ownership is handed over by changing a member's role. */
-export const invitableRoleSchema = z.enum(["admin", "member"], "Choose a role.");
+const invitableRoleSchema = z.enum(["admin", "member"], "Choose a role.");
 
 export const createInvitationSchema = z.object({
   role: invitableRoleSchema,

@@ -60,7 +60,7 @@ export interface NewTenantInput {
  * across Keel: on a clash the slug gets a random suffix, inside a savepoint so the surrounding
  * transaction survives the attempt.
  */
-export const DEFAULT_COLLECTION_NAME = "General";
+const DEFAULT_COLLECTION_NAME = "General";
 
 export async function insertTenantWithOwner(tx: Tx, input: NewTenantInput): Promise<Tenant> {
   await assertMayOwnAnother(tx, input.ownerId, input.maxOwnedWorkspaces ?? maxOwnedWorkspaces());

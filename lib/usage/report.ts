@@ -17,7 +17,7 @@ export interface DayUsage extends UsageFigures {
   day: string;
 }
 
-export interface QualityCount {
+interface QualityCount {
   feature: string;
   model: string;
   pass: number;
@@ -59,7 +59,7 @@ export interface AdminUsageReport {
 /** The offline model's rows: its calls never count against the allowance (the gateway reserves nothing for them). */
 const isOffline = (row: { provider: string }) => row.provider === "offline";
 
-export function requireUsageAdmin(ctx: TenantContext): void {
+function requireUsageAdmin(ctx: TenantContext): void {
   if (!hasRole(ctx.role, "admin")) throw new KeelError("forbidden", "The workspace's usage is visible to owners and admins only.");
 }
 

@@ -11,7 +11,7 @@ export interface ResolvedAddress {
 }
 
 /** Resolves a host name to all its addresses (dns.lookup with all: true, what a connection would use). */
-export type ResolveHost = (hostname: string) => Promise<ResolvedAddress[]>;
+type ResolveHost = (hostname: string) => Promise<ResolvedAddress[]>;
 
 export interface WebhookTargetOptions {
   /** Name resolution; tests inject a resolver (e.g. a name that turns into 127.0.0.1). */
@@ -42,7 +42,7 @@ export class UnsafeWebhookUrlError extends Error {
 const BLOCKED_HOSTS = /^(?:localhost|.*\.localhost|metadata|metadata\.google\.internal|metadata\.goog)\.?$/i;
 
 /** http:// URLs are for development only, with KEEL_WEBHOOK_ALLOW_HTTP=true. */
-export function plainHttpAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
+function plainHttpAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.KEEL_WEBHOOK_ALLOW_HTTP === "true" || env.KEEL_WEBHOOK_ALLOW_HTTP === "1";
 }
 

@@ -7,7 +7,6 @@
  * A step answers with text, an HTTP error, a hang, a dropped or reset connection, or tool calls.
  */
 export { fakeEmbedding } from "./fake-embeddings";
-export type { FakeLlmServer, FakeStep, FakeToolCall, RecordedRequest } from "./fake-server-core";
-export { startFakeOpenAI, type FakeOpenAIOptions } from "./fake-openai-dialect";
-export type { FakeBatchApi, FakeBatchOptions } from "./fake-openai-batches";
+export type { FakeLlmServer, FakeStep } from "./fake-server-core";
+export { startFakeOpenAI } from "./fake-openai-dialect";
 export { startFakeGemini } from "./fake-gemini-dialect";

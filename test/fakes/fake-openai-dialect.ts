@@ -108,7 +108,7 @@ function openAIRenderer(body: Record<string, unknown>): GenerationRenderer {
 }
 
 /** What the fake embeds a text as: by default a hash of it (fake-embeddings.ts). */
-export type FakeEmbedder = (text: string, dimensions: number) => number[];
+type FakeEmbedder = (text: string, dimensions: number) => number[];
 
 /** The answer to one /embeddings request body (also what each line of an embeddings batch gets). */
 function embeddingsReply(body: unknown, embed: FakeEmbedder = fakeEmbedding): { status: number; body: unknown } {

@@ -15,7 +15,7 @@ export type FakeStep =
   /** The model asks for tool calls (after optional text); finish reason "tool_calls". */
   | { kind: "tool-calls"; calls: FakeToolCall[]; text?: string; delayMs?: number; chunkDelayMs?: number; usage?: { input: number; output: number } };
 
-export interface FakeToolCall {
+interface FakeToolCall {
   name: string;
   /** An object is sent as its JSON; a string is sent verbatim (even if it is not valid JSON). */
   arguments: string | Record<string, unknown>;
@@ -30,7 +30,7 @@ export interface RenderedToolCall {
   arguments: string;
 }
 
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string;
   /** Raw request target, including any query string (e.g. "...:streamGenerateContent?alt=sse"). */
   path: string;

@@ -15,7 +15,7 @@ import { conversationTitleSchema, deleteConversation, groundingSchema, renameCon
 import type { AskMode, StreamedAnswer } from "@/lib/chat/ui-message";
 import { isKeelError } from "@/lib/errors";
 import { tenantAction } from "@/lib/http/tenant-action";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import type { TenantContext } from "@/lib/tenancy/context";
 
 async function guarded(run: (ctx: TenantContext) => Promise<StreamedAnswer>): Promise<StreamedAnswer> {

@@ -22,7 +22,7 @@ async function eventApi(input: RequestInfo | URL, init?: RequestInit): Promise<R
   return Response.json({ ids, status: 200 });
 }
 
-export const conformanceApp = new Inngest({ id: "conformance", isDev: true, baseUrl: LOCAL_EXECUTOR_ORIGIN, fetch: eventApi });
+const conformanceApp = new Inngest({ id: "conformance", isDev: true, baseUrl: LOCAL_EXECUTOR_ORIGIN, fetch: eventApi });
 
 const steps = conformanceApp.createFunction({ id: "steps", triggers: [{ event: "conformance/steps" }] }, async ({ step }) => {
   const a = await step.run("a", () => 1);
@@ -105,7 +105,7 @@ const loop = conformanceApp.createFunction({ id: "loop", triggers: [{ event: "co
   return "looped";
 });
 
-export const conformanceFunctions = [steps, sleep, sendEvent, parallel, retry, fails, nonRetriable, cancel, cron, concurrency, loop];
+const conformanceFunctions = [steps, sleep, sendEvent, parallel, retry, fails, nonRetriable, cancel, cron, concurrency, loop];
 
 /** The real serve() handler of the conformance app (the Next.js one, as Keel serves), called in-process. */
 export function conformanceHandler(): ServeHandler {

@@ -11,7 +11,7 @@ import type { ServeHandler } from "../registry";
 import { registrationRequest } from "../registry";
 import type { ExecutorEvent } from "../types";
 
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string;
   /** The query Inngest adds to the registered URL. */
   query: { fnId: string; stepId: string };
@@ -25,12 +25,12 @@ export interface RecordedResponse {
   body: unknown;
 }
 
-export interface Exchange {
+interface Exchange {
   request: RecordedRequest;
   response: RecordedResponse;
 }
 
-export type RunOutcome = { status: "completed"; output: unknown } | { status: "failed"; error: unknown } | { status: "cancelled" };
+type RunOutcome = { status: "completed"; output: unknown } | { status: "failed"; error: unknown } | { status: "cancelled" };
 
 export interface RecordedRun {
   functionId: string;

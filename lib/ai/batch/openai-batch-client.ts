@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { providerFetch } from "../http-transport";
 
-export const batchStatuses = ["validating", "failed", "in_progress", "finalizing", "completed", "expired", "cancelling", "cancelled"] as const;
+const batchStatuses = ["validating", "failed", "in_progress", "finalizing", "completed", "expired", "cancelling", "cancelled"] as const;
 export type BatchStatus = (typeof batchStatuses)[number];
 /** The provider is done with the batch: its output (if any) will not grow. */
 export const finishedBatchStatuses: readonly BatchStatus[] = ["failed", "completed", "expired", "cancelled"];

@@ -2,29 +2,16 @@
 // either finds a cached answer or reserves the estimate against the tenant's quota.
 import { randomUUID } from "node:crypto";
 import type { LanguageModelV3CallOptions } from "@ai-sdk/provider";
-import type { CachedCompletion } from "@/db/schema";
 import { exactCacheKey, semanticScopeKey } from "../cache";
-import type { CallRecord } from "../meter";
 import { priceOf } from "../pricing";
 import { promptCharacters, textMessages, toolCharacters, type TextMessage } from "../prompt-text";
-import { admit, type Admission, type AdmitInput, type Reservation } from "../quota";
+import { admit, type Admission, type AdmitInput } from "../quota";
 import { isGatewayError } from "../errors";
 import { recordCall } from "./records";
 import { countTokens } from "../tokens";
 import type { TenantProfile } from "../tenant-profile";
 import type { CallContext, ModelTarget } from "../types";
-import type { GatewayRuntime, GenerateRequest } from "./types";
-
-export interface Prepared {
-  requestId: string;
-  started: number;
-  chain: ModelTarget[];
-  maxOutputTokens: number;
-  estimatedInputTokens: number;
-  hit: { completion: CachedCompletion; status: "exact" | "semantic" } | null;
-  reservation: Reservation | null;
-  cacheWrites: Omit<NonNullable<CallRecord["cacheWrites"]>, "completion"> | null;
-}
+import type { GatewayRuntime, GenerateRequest, Prepared } from "./types";
 
 export async function prepareCall(rt: GatewayRuntime, ctx: CallContext, request: GenerateRequest): Promise<Prepared> {
   const started = performance.now();

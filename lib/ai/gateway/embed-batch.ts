@@ -7,8 +7,7 @@
 import type { ProviderSettings } from "../config";
 import { BatchApiError, OpenAIBatchClient, parseEmbeddingOutput, type EmbeddingOutput, type ProviderBatch } from "../batch/openai-batch-client";
 import { batchCostMicroUsd } from "../pricing";
-import type { Reservation } from "../quota";
-import type { CallContext, ModelTarget } from "../types";
+import type { CallContext, ModelTarget, Reservation } from "../types";
 import { admitCall } from "./admission";
 import { recordCall } from "./records";
 import type { GatewayRuntime } from "./types";
@@ -16,7 +15,7 @@ import type { GatewayRuntime } from "./types";
 export { BatchApiError, finishedBatchStatuses, type ProviderBatch } from "../batch/openai-batch-client";
 
 /** How long a batch may take (the completion window) plus margin: its reservation outlives it. */
-export const BATCH_RESERVATION_TTL_MS = 26 * 3600_000;
+const BATCH_RESERVATION_TTL_MS = 26 * 3600_000;
 
 export interface BatchRequestItem {
   customId: string;

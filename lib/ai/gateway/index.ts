@@ -6,6 +6,7 @@
 //   generate.ts / stream.ts / embed.ts / structured-output.ts   the kinds of call
 //   records.ts            what the meter is told about each call
 //   language-model.ts     the whole path as an AI SDK LanguageModelV3 (keelModel)
+import { LRUCache } from "lru-cache";
 import { invalidationEpoch, listenForInvalidations, onInvalidation } from "@/db/invalidation";
 import type { Db } from "@/db/client";
 import { withTenant } from "@/db/scope";
@@ -16,7 +17,6 @@ import { Meter } from "../meter";
 import { ProviderRegistry } from "../providers";
 import { resolveChain } from "../routing";
 import { readTenantProfile, type TenantProfile } from "../tenant-profile";
-import { TtlCache } from "../ttl-cache";
 import type { Attributes } from "@opentelemetry/api";
 import { inSpan } from "@/lib/observability/tracing";
 import type { CallContext, ModelRole, ModelTarget } from "../types";
@@ -28,7 +28,7 @@ import type { CompletionResult, CompletionStream, EmbeddingResult, GatewayDeps, 
 
 export type { CompletionResult, CompletionStream, EmbeddingResult, GatewayDeps, GatewayStreamPart, GenerateRequest } from "./types";
 export { GatewayLanguageModel, type GatewayCalls } from "./language-model";
-export { readKeelMetadata, type KeelAnswerMetadata } from "./answer-metadata";
+export { readKeelMetadata } from "./answer-metadata";
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -37,7 +37,7 @@ export class Gateway implements GatewayRuntime {
   readonly breaker: CircuitBreaker;
   readonly meter: Meter;
   readonly db: Db | undefined;
-  private readonly profiles: TtlCache<TenantProfile>;
+  private readonly profiles: LRUCache<string, TenantProfile>;
 
   constructor(
     readonly config: GatewayConfig,
@@ -45,7 +45,8 @@ export class Gateway implements GatewayRuntime {
   ) {
     this.registry = new ProviderRegistry(config);
     this.breaker = new CircuitBreaker(config.breaker);
-    this.profiles = new TtlCache(config.profileTtlMs);
+    // profileTtlMs 0 means "read every time" (tests); lru-cache would take a ttl of 0 as "forever".
+    this.profiles = new LRUCache<string, TenantProfile>({ max: 10_000, ...(config.profileTtlMs > 0 ? { ttl: config.profileTtlMs } : {}) });
     onInvalidation("tenant_profile", (tenantId) => (tenantId === null ? this.profiles.clear() : this.profiles.delete(tenantId)));
     this.db = deps.db;
     this.meter = new Meter({ ...deps.meter, db: deps.db, onSoftLimit: deps.onSoftLimit });
@@ -87,7 +88,7 @@ export class Gateway implements GatewayRuntime {
       throw new GatewayError("service_unavailable", "Keel could not reach its database to admit this call. Please try again shortly.", { cause: error });
     });
     // Settings changed while reading (maybe this tenant's): use the value, but do not keep it.
-    if (invalidationEpoch("tenant_profile") === epoch) this.profiles.set(tenantId, profile);
+    if (invalidationEpoch("tenant_profile") === epoch && this.config.profileTtlMs > 0) this.profiles.set(tenantId, profile);
     return profile;
   }
 

@@ -5,7 +5,7 @@ import { timeoutsFor } from "../config";
 import { GatewayError } from "../errors";
 import { backoffDelayMs, classifyFailure, TimeoutFailure } from "../retry";
 import type { ModelTarget } from "../types";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import type { GatewayRuntime } from "./types";
 
 export interface Attempted<T> {

@@ -4,8 +4,7 @@ import { isGatewayError } from "../errors";
 import type { CallRecord, Meter } from "../meter";
 import { costMicroUsd, type PricingTable } from "../pricing";
 import type { CallContext, ModelRole, ProviderName } from "../types";
-import type { Prepared } from "./admission";
-import type { CompletionResult } from "./types";
+import type { CompletionResult, Prepared } from "./types";
 
 type Recorded = Pick<Prepared, "requestId" | "started" | "reservation">;
 

@@ -8,10 +8,10 @@ import { costMicroUsd } from "../pricing";
 import { classifyFailure, TimeoutFailure } from "../retry";
 import { countTokens } from "../tokens";
 import type { CallContext } from "../types";
-import { callOptions, prepareCall, type Prepared } from "./admission";
+import { callOptions, prepareCall } from "./admission";
 import { firstTokenTimeout, linkedController, runChain, type Attempted } from "./provider-chain";
 import { hitResult, recordCall, recordFailure, recordHit, toCached } from "./records";
-import type { CompletionResult, CompletionStream, GatewayRuntime, GatewayStreamPart, GenerateRequest } from "./types";
+import type { CompletionResult, CompletionStream, GatewayRuntime, GatewayStreamPart, GenerateRequest, Prepared } from "./types";
 
 /**
  * Resolves once the first token is in hand (or the answer came from the cache), so callers can

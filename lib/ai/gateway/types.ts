@@ -6,15 +6,15 @@ import type {
   LanguageModelV3ToolCall,
   LanguageModelV3ToolChoice,
 } from "@ai-sdk/provider";
-import type { CacheStatus } from "@/db/schema";
+import type { CachedCompletion, CacheStatus } from "@/db/schema";
 import type { Db } from "@/db/client";
 import type { CircuitBreaker } from "../circuit-breaker";
 import type { GatewayConfig } from "../config";
 import type { GatewayError } from "../errors";
-import type { Meter, MeterOptions, SoftLimitWarning } from "../meter";
+import type { CallRecord, Meter, MeterOptions, SoftLimitWarning } from "../meter";
 import type { ProviderRegistry } from "../providers";
 import type { TenantProfile } from "../tenant-profile";
-import type { CallContext, LanguageRole, ModelRole, ModelTarget, ProviderName, TokenUsage } from "../types";
+import type { CallContext, LanguageRole, ModelRole, ModelTarget, ProviderName, Reservation, TokenUsage } from "../types";
 
 export interface GenerateRequest {
   role: LanguageRole;
@@ -101,4 +101,16 @@ export interface GatewayRuntime {
   profile(tenantId: string): Promise<TenantProfile>;
   chainForProfile(profile: TenantProfile, role: ModelRole, estimatedInputTokens: number): ModelTarget[];
   embed(ctx: CallContext, values: string[]): Promise<EmbeddingResult>;
+}
+
+/** A language call after admission: its route, estimate, and either a cached answer or a reservation. */
+export interface Prepared {
+  requestId: string;
+  started: number;
+  chain: ModelTarget[];
+  maxOutputTokens: number;
+  estimatedInputTokens: number;
+  hit: { completion: CachedCompletion; status: "exact" | "semantic" } | null;
+  reservation: Reservation | null;
+  cacheWrites: Omit<NonNullable<CallRecord["cacheWrites"]>, "completion"> | null;
 }

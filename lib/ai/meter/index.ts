@@ -9,7 +9,7 @@
 //   to a local spill file (./spill.ts) and are replayed when the database is back or on start.
 import type { Db } from "@/db/client";
 import { callTenantFunction } from "@/db/scope";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { isDataError } from "./database-errors";
 import { toUsageRow, withoutCacheWrites, type CallRecord } from "./records";
 import { claimSpill, spillRecords } from "./spill";

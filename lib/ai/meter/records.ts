@@ -2,8 +2,7 @@
 import type { CacheStatus, CachedCompletion, CallStatus, PriceTier, ValidationOutcome } from "@/db/schema";
 import { storableText } from "@/lib/text/storable";
 import { vectorLiteral } from "../cache";
-import type { Reservation } from "../quota";
-import type { ProviderName } from "../types";
+import type { ProviderName, Reservation } from "../types";
 
 export interface CallRecord {
   tenantId: string;

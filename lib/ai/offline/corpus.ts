@@ -2,7 +2,7 @@
 import { capitalisedRuns, bareWord, mergeContainedPhrases } from "./names";
 import { capitalise, contentTerms, isInstruction, isQuestion, rawWords, splitBlocks, splitSentences, stem, STOP_WORDS } from "./text";
 
-export type SentenceSource = "system" | "message";
+type SentenceSource = "system" | "message";
 
 /** A piece of the prompt to answer from; `citation` is the number of the source it quotes, if numbered. */
 export interface ContextPart {

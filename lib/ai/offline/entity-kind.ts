@@ -5,7 +5,7 @@
 // "other": a kind is right or not claimed.
 import type nlpType from "compromise";
 
-export type EntityKind = "person" | "organization" | "place" | "date" | "product" | "other";
+type EntityKind = "person" | "organization" | "place" | "date" | "product" | "other";
 export type EntityClassifier = (phrase: string, sentence: string | undefined) => EntityKind;
 
 const MONTHS = "jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|september|oct|october|nov|november|dec|december";

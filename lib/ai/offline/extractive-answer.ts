@@ -8,11 +8,11 @@ import { requestTerms, SUMMARY_REQUEST } from "./text";
 export const OFFLINE_NO_ANSWER = "I could not find an answer to that in the provided context.";
 
 /** Exact answer when there is no context at all. The question is not repeated: that reads as an echo. */
-export const OFFLINE_NO_CONTEXT =
+const OFFLINE_NO_CONTEXT =
   "The offline model only answers from supplied context, such as your documents, and none came with this question. Add documents to the workspace, or configure an AI provider for general questions.";
 
 /** A quoted sentence as the answer gives it: with its source's citation, as models are asked to cite. */
-export function quoted(sentence: Sentence): string {
+function quoted(sentence: Sentence): string {
   return sentence.citation === undefined ? sentence.text : `${sentence.text} [${sentence.citation}]`;
 }
 

@@ -6,6 +6,6 @@
  * work unchanged. Everything here is a pure function of the input: no network, no clock,
  * no randomness, so the same call always produces the same output.
  */
-export { embedTextOffline, OfflineEmbeddingModel, type OfflineEmbeddingModelOptions } from "./embedding-model";
+export { embedTextOffline, OfflineEmbeddingModel } from "./embedding-model";
 export { OFFLINE_NO_ANSWER } from "./extractive-answer";
-export { OfflineLanguageModel, type OfflineLanguageModelOptions } from "./language-model";
+export { OfflineLanguageModel } from "./language-model";

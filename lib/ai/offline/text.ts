@@ -149,7 +149,7 @@ function wordCount(line: string): number {
  * around quoted material, never material itself.
  */
 const MARKUP_LINE = /^(?:<\/?\s*[A-Za-z][\w:.-]{0,63}(?:\s[^<>]{0,300})?\/?>\s*)+$/;
-export const isMarkupLine = (line: string): boolean => MARKUP_LINE.test(line.trim());
+const isMarkupLine = (line: string): boolean => MARKUP_LINE.test(line.trim());
 
 /** Short title-like lines ("Quarterly Review") name what follows; they are not statements. */
 const TITLE_MAX_WORDS = 8;

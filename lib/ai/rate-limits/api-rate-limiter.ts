@@ -14,24 +14,12 @@
 import { RateLimiterMemory, RateLimiterPostgres, type RateLimiterRes } from "rate-limiter-flexible";
 import { GatewayError } from "../errors";
 import type { RateLimits } from "../plans";
+import type { Allowance, RateLimitState } from "../types";
 import { TenantScopedStoreClient, type StoreRow } from "./store-client";
 
 const WINDOW_SECONDS = 60;
 
 type Counter = "key-requests" | "key-tokens" | "workspace-requests" | "workspace-tokens";
-
-/** One limit as OpenAI's x-ratelimit-* headers describe it. */
-export interface Allowance {
-  limit: number;
-  remaining: number;
-  /** Until the window ends and the allowance is whole again. */
-  resetMs: number;
-}
-
-export interface RateLimitState {
-  requests: Allowance;
-  tokens: Allowance;
-}
 
 export interface RateLimitedCall {
   state: RateLimitState;

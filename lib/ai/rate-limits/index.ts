@@ -1,8 +1,9 @@
 // The process-wide API rate limiter (see ./api-rate-limiter.ts).
-import { processSingleton } from "@/lib/process-singleton";
+import { processSingleton } from "@/core/process-singleton";
 import { ApiRateLimiter } from "./api-rate-limiter";
 
-export { ApiRateLimiter, type Allowance, type RateLimitedCall, type RateLimitState } from "./api-rate-limiter";
+export { ApiRateLimiter, type RateLimitedCall } from "./api-rate-limiter";
+export type { Allowance, RateLimitState } from "../types";
 
 export function getApiRateLimiter(): ApiRateLimiter {
   return processSingleton("ai:api-rate-limiter", () => new ApiRateLimiter());

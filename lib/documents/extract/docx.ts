@@ -14,7 +14,7 @@ import { assertXmlWithinLimits } from "./xml-limits";
 import { DEFAULT_ZIP_LIMITS, readZipDirectory, readZipEntry, type ZipLimits } from "./zip";
 
 /** Inflated size of all XML parts together beyond which a DOCX is refused (real ones: a few MB). */
-export const MAX_UNZIPPED_BYTES = 64 * 1024 * 1024;
+const MAX_UNZIPPED_BYTES = 64 * 1024 * 1024;
 
 const WHAT = "This DOCX";
 

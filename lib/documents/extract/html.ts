@@ -10,7 +10,7 @@ import { DocumentRejected } from "../errors";
 import type { TextSegment } from "./types";
 
 /** Deepest element nesting read (real pages stay well under 100). */
-export const MAX_HTML_DEPTH = 512;
+const MAX_HTML_DEPTH = 512;
 
 class TooDeep extends Error {}
 

@@ -6,7 +6,7 @@ import { SaxesParser } from "saxes";
 import { DocumentRejected } from "../errors";
 
 /** Deepest element nesting read (Word's own documents, nested tables included, stay far below). */
-export const MAX_XML_DEPTH = 256;
+const MAX_XML_DEPTH = 256;
 
 class Refused extends Error {
   constructor(readonly rejection: DocumentRejected) {

@@ -12,8 +12,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { MessageChannel } from "node:worker_threads";
 import Piscina from "piscina";
-import { log } from "@/lib/observability/log";
-import { processSingleton } from "@/lib/process-singleton";
+import { log } from "@/core/log";
+import { processSingleton } from "@/core/process-singleton";
 import { DocumentRejected } from "../errors";
 import type { ExtractedDocument } from "../extract";
 import type { ExtractProgress } from "../extract/types";
@@ -21,7 +21,7 @@ import { processingSettingsFromEnv, type ProcessingSettings } from "./settings";
 import type { ChunkedDocument, ChunkInput, ExtractInput, PrepareInput, PreparedDocument } from "./stages";
 import type { StageMessage, StageName, StageOutcome, StageTask } from "./worker";
 
-export const WORKER_SCRIPT = path.join("lib", "documents", "processing", "worker.ts");
+const WORKER_SCRIPT = path.join("lib", "documents", "processing", "worker.ts");
 
 function workerScript(): string {
   const script = path.resolve(process.cwd(), WORKER_SCRIPT);

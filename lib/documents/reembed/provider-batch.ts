@@ -21,11 +21,10 @@ import {
   releaseEmbeddingBatch,
   reserveEmbeddingBatch,
 } from "@/lib/ai/gateway/embed-batch";
-import type { Reservation } from "@/lib/ai/quota";
 import { countTokens } from "@/lib/ai/tokens";
-import type { ProviderName } from "@/lib/ai/types";
+import type { ProviderName, Reservation } from "@/lib/ai/types";
 import { updateJob } from "@/lib/jobs/progress";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { embeddingInput } from "../embedding-input";
 import { assertRunWanted } from "./lifecycle";
 import { assertTarget, storeShadows } from "./online";

@@ -10,7 +10,7 @@ import { resolveChain } from "@/lib/ai/routing";
 import { REEMBED_JOB_KIND } from "./lifecycle";
 
 /** The embedding model of each plan tier as routing stands (tiers can be routed apart in KEEL_ROUTES). */
-export function embeddingModelsByTier(): Record<PlanTier, string> {
+function embeddingModelsByTier(): Record<PlanTier, string> {
   const { config } = getGateway();
   const models = {} as Record<PlanTier, string>;
   for (const tier of planTiers) {

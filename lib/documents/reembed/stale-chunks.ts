@@ -24,7 +24,7 @@ export function inScope(tenantId: string, scope: ReembedScope): SQL {
   return tenant;
 }
 
-export function isStale(target: EmbeddingTarget): SQL {
+function isStale(target: EmbeddingTarget): SQL {
   return sql`(${c.embedding} is null or ${c.embeddingModel} is distinct from ${target.model}
               or vector_dims(${c.embedding}) <> ${target.dimensions} or ${c.embeddedHash} is distinct from ${c.contentHash})`;
 }

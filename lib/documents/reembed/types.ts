@@ -2,7 +2,7 @@
 // the model it embeds with, and the plan a run carries from step to step (memoised as JSON).
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { providerNames } from "@/lib/ai/types";
+import type { ProviderName } from "@/lib/ai/types";
 import type { ReembedSettings } from "./settings";
 
 export const reembedScopeSchema = z.discriminatedUnion("kind", [
@@ -13,8 +13,11 @@ export const reembedScopeSchema = z.discriminatedUnion("kind", [
 export type ReembedScope = z.infer<typeof reembedScopeSchema>;
 
 /** The model every active chunk should be embedded with, as the gateway routes it for the tenant now. */
-export const embeddingTargetSchema = z.object({ provider: z.enum(providerNames), model: z.string().min(1), dimensions: z.int().positive() });
-export type EmbeddingTarget = z.infer<typeof embeddingTargetSchema>;
+export interface EmbeddingTarget {
+  provider: ProviderName;
+  model: string;
+  dimensions: number;
+}
 
 /** What starts a run: the event's data. */
 export interface ReembedInput {

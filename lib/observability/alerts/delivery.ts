@@ -9,7 +9,7 @@ export type EpisodeEnd = "opened" | "resolved";
 
 export const alertEventKey = (episodeId: string, end: EpisodeEnd) => `alert:${episodeId}:${end}`;
 
-export function alertWebhookEvent(episode: AlertEpisode, end: EpisodeEnd): WebhookEvent {
+function alertWebhookEvent(episode: AlertEpisode, end: EpisodeEnd): WebhookEvent {
   return {
     type: `alert.${end}`,
     alert: {

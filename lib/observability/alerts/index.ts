@@ -1,4 +1,3 @@
-export { alertTransitions, type AlertTransitions, type OpenEpisode } from "./transitions";
-export { applyAlertReadings, countOpenAlerts, formatAlertValue, listAlertEpisodes, type AlertEpisodeView, type AppliedTransitions } from "./episodes";
-export { alertEventKey, alertWebhookEvent, type EpisodeEnd } from "./delivery";
-export { evaluateTenantAlerts, tenantsToEvaluate, type ReadObservability, type TenantEvaluation } from "./evaluate";
+export { alertTransitions } from "./transitions";
+export { countOpenAlerts, formatAlertValue, listAlertEpisodes, type AlertEpisodeView } from "./episodes";
+export { evaluateTenantAlerts, tenantsToEvaluate, type ReadObservability } from "./evaluate";

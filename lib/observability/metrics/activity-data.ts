@@ -1,7 +1,7 @@
 // Weekly active users per feature (and over all features, "*"), as a series of rolling 7-day
 // windows, one per end day: a lookup in the counts migration 0015 keeps exactly as actor days arrive.
 import { sql } from "drizzle-orm";
-import type { Tx } from "@/db/engine";
+import type { Tx } from "@/db/types";
 import { rawRows } from "@/db/raw-rows";
 import { usageWeeklyActives } from "@/db/schema";
 import type { TenantFilter } from "./scope";

@@ -2,13 +2,13 @@
 // edited answer), per chart day and over the last 24 hours, from the hourly counts migration 0015
 // keeps (chat rows themselves are private to their authors, even from admins).
 import { sql } from "drizzle-orm";
-import type { Tx } from "@/db/engine";
+import type { Tx } from "@/db/types";
 import { rawRows } from "@/db/raw-rows";
 import { chatAnswerHours } from "@/db/schema";
 import type { TenantFilter } from "./scope";
 import type { Windows } from "./windows";
 
-export interface AnswerFigures {
+interface AnswerFigures {
   /** Answers that ended: complete, stopped or failed (not those still streaming). */
   finished: number;
   complete: number;

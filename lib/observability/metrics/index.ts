@@ -9,8 +9,8 @@
 //   activity-data.ts weekly active users per feature, rolling
 //   infrastructure.ts, llm.ts, quality.ts, business.ts: the readings of each layer
 import type { Gateway } from "@/lib/ai/gateway";
-import { processSingletonIfCreated } from "@/lib/process-singleton";
-import { localExecutorSettings } from "@/inngest/job-runtime";
+import { processSingletonIfCreated } from "@/core/process-singleton";
+import { localExecutorSettings } from "@/core/job-runtime";
 import type { BreakerState, ObservabilityReport, ObservabilityScope } from "../metric-types";
 import { readWeeklyActive } from "./activity-data";
 import { readAnswerData } from "./answers-data";

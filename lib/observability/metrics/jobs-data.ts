@@ -3,13 +3,13 @@
 // The recent jobs plus those still open are read once; a tenant's through its (tenant, created)
 // index, the platform's through migration 0015's created and open-status indexes.
 import { sql } from "drizzle-orm";
-import type { Tx } from "@/db/engine";
+import type { Tx } from "@/db/types";
 import { rawRows } from "@/db/raw-rows";
 import { jobs } from "@/db/schema";
 import type { TenantFilter } from "./scope";
 import type { Windows } from "./windows";
 
-export interface JobFigures {
+interface JobFigures {
   /** Jobs queued at the moment (the day's end, or now). */
   queued: number;
   /** P95 run time of the jobs that finished (ms), null when none did. */

@@ -2,14 +2,14 @@
 // operators, every tenant's on the system path. Queries also name the tenant in their WHERE
 // clause, so ownership is in the query as well as in the policy.
 import { sql, type SQL } from "drizzle-orm";
-import type { Tx } from "@/db/engine";
+import type { Tx } from "@/db/types";
 import { withSystem, withTenant } from "@/db/scope";
 import type { ObservabilityScope } from "../metric-types";
 
 /** `tenant_id = …` for a tenant, `true` for the platform. */
 export type TenantFilter = (column: SQL) => SQL;
 
-export function tenantFilterOf(scope: ObservabilityScope): TenantFilter {
+function tenantFilterOf(scope: ObservabilityScope): TenantFilter {
   return scope.kind === "tenant" ? (column) => sql`${column} = ${scope.tenantId}::uuid` : () => sql`true`;
 }
 

@@ -3,7 +3,7 @@
 // both summed per provider in SQL, so the rows that reach Node are a few dozen whatever the number
 // of events.
 import { sql } from "drizzle-orm";
-import type { Tx } from "@/db/engine";
+import type { Tx } from "@/db/types";
 import { rawRows } from "@/db/raw-rows";
 import { usageProviderDays, usageRecentRollups } from "@/db/schema";
 import type { TenantFilter } from "./scope";
@@ -37,7 +37,7 @@ export interface UsageData {
 export const BASELINE_DAYS = 7;
 const BUCKETS = 11;
 
-export const emptySums = (): UsageSums => ({
+const emptySums = (): UsageSums => ({
   requests: 0,
   errors: 0,
   inputTokens: 0,
@@ -52,7 +52,7 @@ export const emptySums = (): UsageSums => ({
   latencyMsMax: 0,
 });
 
-export function addSums(into: UsageSums, row: UsageSums): UsageSums {
+function addSums(into: UsageSums, row: UsageSums): UsageSums {
   for (const key of Object.keys(into) as (keyof UsageSums)[]) {
     if (key === "latencyBuckets") into.latencyBuckets = into.latencyBuckets.map((n, i) => n + (row.latencyBuckets[i] ?? 0));
     else if (key === "latencyMsMax") into.latencyMsMax = Math.max(into.latencyMsMax, row.latencyMsMax);

@@ -6,7 +6,7 @@ import type { MetricWindow } from "../metric-types";
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 /** The current window of usage-derived figures: twelve five-minute buckets, the last one still filling. */
-export const RECENT_BUCKETS = 12;
+const RECENT_BUCKETS = 12;
 /** Days of history behind each small chart (today, partial, included). */
 export const HISTORY_DAYS = 14;
 
@@ -23,7 +23,7 @@ export interface Windows {
   historyDays: string[];
 }
 
-export const isoDay = (date: Date): string => date.toISOString().slice(0, 10);
+const isoDay = (date: Date): string => date.toISOString().slice(0, 10);
 export const addDays = (day: string, days: number): string => isoDay(new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS));
 export const dayStart = (day: string): Date => new Date(`${day}T00:00:00Z`);
 

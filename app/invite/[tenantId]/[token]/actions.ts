@@ -7,7 +7,7 @@ import { sendVerificationEmail } from "@/lib/auth/email-verification";
 import { signInAndRedirect } from "@/lib/auth/sign-in-redirect";
 import { requestClientAddress } from "@/lib/http/client-address";
 import { emailVerificationRequired } from "@/lib/mail/mail-settings";
-import { log } from "@/lib/observability/log";
+import { log } from "@/core/log";
 import { publicAction, userAction } from "@/lib/http/tenant-action";
 import { acceptInvitation, previewInvitation } from "@/lib/tenancy/invitations";
 import { inviteeSignUpSchema } from "@/lib/tenancy/schemas";

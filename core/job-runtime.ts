@@ -8,7 +8,9 @@
 // is honoured only outside production (a production start with INNGEST_DEV set refuses to start,
 // and the route refuses requests if one gets that far); otherwise the SDK verifies every request
 // against INNGEST_SIGNING_KEY.
-import { defaultSettings, type LocalExecutorSettings } from "./local-executor/settings";
+// It sits in core/, below lib/ and db/, so configuration and observability can ask which runtime
+// runs without importing the jobs layer; its one import is the local executor's defaults, a leaf.
+import { defaultSettings, type LocalExecutorSettings } from "@/inngest/local-executor/settings";
 
 /** Environment variables, as process.env or a test's plain object. */
 type Env = Record<string, string | undefined>;
@@ -16,7 +18,7 @@ type Env = Record<string, string | undefined>;
 export type JobRuntime = { kind: "inngest-server"; description: string } | { kind: "local-executor"; description: string };
 
 /** `INNGEST_DEV` as the SDK reads it: a boolean, or the Dev Server's URL. */
-export function devServer(value: string | undefined): { on: boolean; url?: string } {
+function devServer(value: string | undefined): { on: boolean; url?: string } {
   const text = value?.trim();
   if (!text || /^(0|false|no|off)$/i.test(text)) return { on: false };
   if (/^(1|true|yes|on)$/i.test(text)) return { on: true };

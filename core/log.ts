@@ -3,7 +3,7 @@
 // wrapped message that quotes the SQL and its parameters (which can hold completions or hashes).
 import { AsyncLocalStorage } from "node:async_hooks";
 import pino, { type Logger } from "pino";
-import { processSingleton } from "@/lib/process-singleton";
+import { processSingleton } from "./process-singleton";
 
 export interface LogContext {
   requestId?: string;

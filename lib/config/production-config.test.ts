@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { emailVerificationRequired } from "@/lib/mail/mail-settings";
 import { productionConfigProblems } from "./production-config";
 
 const good = { AUTH_SECRET: "a".repeat(43), AUTH_URL: "https://keel.example.com", SMTP_URL: "smtp://mail.example.com:587" };
@@ -12,7 +13,6 @@ describe("productionConfigProblems", () => {
     expect(productionConfigProblems({})).toEqual([
       expect.stringMatching(/^AUTH_SECRET is not set/),
       expect.stringMatching(/^AUTH_URL is not set/),
-      expect.stringMatching(/^Email verification is required/),
     ]);
     expect(productionConfigProblems({ ...good, AUTH_SECRET: "changeme" })).toEqual([expect.stringMatching(/AUTH_SECRET is shorter than 32/)]);
     expect(productionConfigProblems({ ...good, AUTH_URL: "keel.example.com" })).toEqual([expect.stringMatching(/AUTH_URL must be an http\(s\) URL/)]);
@@ -35,9 +35,14 @@ describe("productionConfigProblems", () => {
     expect(productionConfigProblems({ ...good, INNGEST_EVENT_KEY: "event-key", INNGEST_SIGNING_KEY: "signkey-prod-00" })).toEqual([]);
   });
 
-  it("refuses to require email verification with no way to send mail, and a malformed mail setting", () => {
+  it("starts without mail (verification then off by default), but refuses to require verification with no way to send it", () => {
     const { SMTP_URL: _smtp, ...noMail } = good;
-    expect(productionConfigProblems(noMail)).toEqual([expect.stringMatching(/^Email verification is required .* set SMTP_URL/)]);
+    expect(productionConfigProblems(noMail)).toEqual([]);
+    expect(emailVerificationRequired({ ...noMail, NODE_ENV: "production" })).toBe(false);
+    expect(emailVerificationRequired({ ...good, NODE_ENV: "production" })).toBe(true);
+    expect(productionConfigProblems({ ...noMail, KEEL_REQUIRE_EMAIL_VERIFICATION: "true" })).toEqual([
+      expect.stringMatching(/^KEEL_REQUIRE_EMAIL_VERIFICATION is on but no mail server is set/),
+    ]);
     expect(productionConfigProblems({ ...noMail, KEEL_REQUIRE_EMAIL_VERIFICATION: "false" })).toEqual([]);
     expect(productionConfigProblems({ ...noMail, SMTP_HOST: "mail.internal", SMTP_PORT: "465" })).toEqual([]);
     expect(productionConfigProblems({ ...good, SMTP_URL: "http://mail.example.com" })).toEqual([expect.stringMatching(/^SMTP_URL must start with smtp/)]);

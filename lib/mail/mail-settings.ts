@@ -76,10 +76,19 @@ export function mailSettings(env: Env = process.env): MailSettings {
 
 /**
  * Whether a new account must confirm its email before signing in: KEEL_REQUIRE_EMAIL_VERIFICATION,
- * by default required in production and optional in development and tests.
+ * by default required in production when mail can be sent, and optional in development and tests.
+ * A production server with no mail server at all starts with verification off, and its start-up
+ * banner says so: a first `npm start` works, and nobody is locked out by a link never sent.
  */
 export function emailVerificationRequired(env: Env = process.env): boolean {
-  return flag(env, "KEEL_REQUIRE_EMAIL_VERIFICATION") ?? isProduction(env);
+  const setting = flag(env, "KEEL_REQUIRE_EMAIL_VERIFICATION");
+  if (setting !== null) return setting;
+  if (!isProduction(env)) return false;
+  try {
+    return mailSettings(env).kind !== "none";
+  } catch {
+    return true; // a malformed SMTP setting is refused at start (mailConfigProblems)
+  }
 }
 
 /** A production server that requires verification but cannot send mail would let nobody in. */
@@ -89,7 +98,7 @@ export function mailConfigProblems(env: Env): string[] {
     const settings = mailSettings(env);
     if (settings.kind === "none" && emailVerificationRequired(env)) {
       return [
-        "Email verification is required (the default in production) but no mail server is set: set SMTP_URL (or SMTP_HOST), or KEEL_REQUIRE_EMAIL_VERIFICATION=false.",
+        "KEEL_REQUIRE_EMAIL_VERIFICATION is on but no mail server is set: set SMTP_URL (or SMTP_HOST), or leave verification off.",
       ];
     }
     return [];

@@ -41,8 +41,10 @@ describe("mail settings", () => {
     expect(() => mailSettings({ SMTP_HOST: "mail.example.com", SMTP_PORT: "smtp" })).toThrow(/SMTP_PORT/);
   });
 
-  it("requires verification by default in production only, and reads the setting strictly", () => {
-    expect(emailVerificationRequired({ NODE_ENV: "production" })).toBe(true);
+  it("requires verification by default in production when mail can be sent, and reads the setting strictly", () => {
+    expect(emailVerificationRequired({ NODE_ENV: "production", SMTP_URL: "smtp://mail.example.com:587" })).toBe(true);
+    expect(emailVerificationRequired({ NODE_ENV: "production", KEEL_MAIL_OUTBOX: "1" })).toBe(true);
+    expect(emailVerificationRequired({ NODE_ENV: "production" })).toBe(false);
     expect(emailVerificationRequired({ NODE_ENV: "development" })).toBe(false);
     expect(emailVerificationRequired({ NODE_ENV: "production", KEEL_REQUIRE_EMAIL_VERIFICATION: "false" })).toBe(false);
     expect(emailVerificationRequired({ NODE_ENV: "test", KEEL_REQUIRE_EMAIL_VERIFICATION: "1" })).toBe(true);

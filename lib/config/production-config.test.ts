@@ -10,10 +10,7 @@ describe("productionConfigProblems", () => {
   });
 
   it("names each missing or unsafe setting", () => {
-    expect(productionConfigProblems({})).toEqual([
-      expect.stringMatching(/^AUTH_SECRET is not set/),
-      expect.stringMatching(/^AUTH_URL is not set/),
-    ]);
+    expect(productionConfigProblems({})).toEqual([expect.stringMatching(/^AUTH_SECRET is not set/), expect.stringMatching(/^AUTH_URL is not set/)]);
     expect(productionConfigProblems({ ...good, AUTH_SECRET: "changeme" })).toEqual([expect.stringMatching(/AUTH_SECRET is shorter than 32/)]);
     expect(productionConfigProblems({ ...good, AUTH_URL: "keel.example.com" })).toEqual([expect.stringMatching(/AUTH_URL must be an http\(s\) URL/)]);
     expect(productionConfigProblems({ ...good, AUTH_URL: "javascript:alert(1)" })).toHaveLength(1);

@@ -97,9 +97,7 @@ export function mailConfigProblems(env: Env): string[] {
   try {
     const settings = mailSettings(env);
     if (settings.kind === "none" && emailVerificationRequired(env)) {
-      return [
-        "KEEL_REQUIRE_EMAIL_VERIFICATION is on but no mail server is set: set SMTP_URL (or SMTP_HOST), or leave verification off.",
-      ];
+      return ["KEEL_REQUIRE_EMAIL_VERIFICATION is on but no mail server is set: set SMTP_URL (or SMTP_HOST), or leave verification off."];
     }
     return [];
   } catch (error) {

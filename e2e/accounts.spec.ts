@@ -138,6 +138,8 @@ test("forgot password: the same answer for anyone, a single-use link, and the ol
   const stranger = await newPage(browser);
   await stranger.goto("/sign-in");
   await stranger.getByRole("link", { name: "Forgot password?" }).click();
+  // The sign-in page has an Email field too: fill the one of the page the link opens.
+  await expect(stranger.getByRole("heading", { name: "Forgot your password?" })).toBeVisible();
   await stranger.getByLabel("Email").fill(`nobody-${Date.now()}@example.test`);
   await stranger.getByRole("button", { name: "Send the link" }).click();
   await expect(stranger.getByRole("status").first()).toContainText("If an account uses that address");

@@ -1,5 +1,8 @@
 // Is something running the durable jobs? With the local executor: is it taking work in this
-// process. With an Inngest server at a known address: does it answer. Inngest Cloud is not probed.
+// process; a serving worker whose jobs run in the job process beside it (or on another instance:
+// KEEL_PROCESS_ROLE=web, scripts/serve.ts) does not probe it, as Inngest Cloud is not probed, and
+// `npm start` replaces a job process that dies. With an Inngest server at a known address: does
+// it answer.
 import { jobRuntime } from "@/core/job-runtime";
 import { processSingletonIfCreated } from "@/core/process-singleton";
 import type { JobRunnerStatus } from "./readiness";
@@ -7,6 +10,7 @@ import type { JobRunnerStatus } from "./readiness";
 export async function jobRunnerStatus(env: NodeJS.ProcessEnv = process.env): Promise<JobRunnerStatus> {
   const runtime = jobRuntime(env);
   if (runtime.kind === "local-executor") {
+    if (env.KEEL_PROCESS_ROLE?.trim() === "web") return { ok: true, detail: "local executor: in the job process (not probed)" };
     const state = processSingletonIfCreated<{ state: string }>("jobs:local-executor-state")?.state ?? "not started";
     return { ok: state === "running", detail: `local executor: ${state}` };
   }

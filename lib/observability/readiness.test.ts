@@ -41,6 +41,13 @@ describe("health and readiness", () => {
     expect(checks.find((c) => c.name === "jobs")).toMatchObject({ ok: false });
   }, 10_000);
 
+  it("counts on the job process from a serving worker whose jobs run there", async () => {
+    const env = { ...process.env, INNGEST_DEV: undefined, INNGEST_EVENT_KEY: undefined, INNGEST_SIGNING_KEY: undefined, INNGEST_BASE_URL: undefined };
+    executorState.state = "not started";
+    expect(await jobRunnerStatus({ ...env, KEEL_PROCESS_ROLE: "all" })).toEqual({ ok: false, detail: "local executor: not started" });
+    expect(await jobRunnerStatus({ ...env, KEEL_PROCESS_ROLE: "web" })).toEqual({ ok: true, detail: "local executor: in the job process (not probed)" });
+  });
+
   it("probes a configured Inngest server's address", async () => {
     const status = await jobRunnerStatus({
       ...process.env,

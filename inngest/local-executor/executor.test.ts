@@ -229,7 +229,8 @@ describe("the local executor", () => {
       message: expect.stringMatching(/local executor does not support step\.waitForEvent\(\).*Inngest server/),
     });
     expect(calls.get("w1:before")).toBe(1);
-    expect(errors.mock.calls.some(([, message]) => typeof message === "string" && message.includes("step.waitForEvent()"))).toBe(true);
+    // The run is stored as failed a moment before the executor logs why.
+    await vi.waitFor(() => expect(errors.mock.calls.some(([, message]) => typeof message === "string" && message.includes("step.waitForEvent()"))).toBe(true));
     errors.mockRestore();
   });
 

@@ -204,7 +204,10 @@ test("stop works while Thinking…, before the first token: the answer is marked
 });
 
 test("stop works even before the question has reached the server", async () => {
-  script({ kind: "text", text: `Held ${words("h", 40)} never-reached`, chunkDelayMs: 100 });
+  // Short enough to pass as a title (at most 120 characters): whichever call takes it, the answer
+  // (stopped before the provider is asked, or cut at once) or the title call after it, the
+  // conversation ends up named by the model, not by its question.
+  script({ kind: "text", text: `Held ${words("h", 12)} never-reached`, chunkDelayMs: 100 });
   await newConversation();
   // Hold the ask action's request on its way, so Stop is pressed while nothing exists on the server.
   let release!: () => void;

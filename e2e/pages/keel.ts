@@ -44,6 +44,9 @@ export async function signInOrSignUp(page: Page, who: Person, workspaceName: str
     await signUp(page, who, workspaceName);
     // Operator rights need a confirmed address: the e2e server keeps its mail in the outbox.
     await confirmEmailFromOutbox(page, who.email);
+    // Confirming ends on the sign-in page: sign in again, now with a confirmed address.
+    await signIn(page, who);
+    await page.waitForURL((url) => !url.pathname.startsWith("/sign-in"), { timeout: 20_000 });
   }
 }
 

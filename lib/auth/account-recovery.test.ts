@@ -60,6 +60,13 @@ describe("email verification", () => {
     expect(user.id).toBe(owner.userId);
   });
 
+  it("mails every new account its link, however many sign up from one network (the sign-up throttle bounds those)", async () => {
+    const office = uniqueAddress();
+    const owners = await Promise.all(Array.from({ length: 12 }, (_, i) => createTenant(`Office ${i}`)));
+    for (const owner of owners) await sendVerificationEmail(owner.userId, { clientAddress: office });
+    for (const owner of owners) await catcher.waitFor((m) => m.to === owner.email);
+  });
+
   it("answers a resend the same for an unknown, a verified and an unverified address, and mails only the last", async () => {
     const waiting = await createTenant("Waiting");
     const before = catcher.messages.length;

@@ -19,7 +19,7 @@ const accountThrottle = {
   resetFromAddress: rule("reset-address", 10, hour),
   /** Password-reset mails to one email, from every address together: an inbox is not flooded. */
   resetToEmail: rule("reset-email", 3, hour),
-  /** Verification mails (sign-up's and resends) from one address, and to one email. */
+  /** Verification resends from one address (sign-up's own mail is bounded by the sign-up throttle), and mails to one email. */
   verifyFromAddress: rule("verify-address", 10, hour),
   verifyToEmail: rule("verify-email", 3, hour),
   /** Current-password checks by a signed-in user (change of password or email): a stolen session cannot guess on. */

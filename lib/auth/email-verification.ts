@@ -31,20 +31,15 @@ export async function markEmailVerified(tx: Tx, userId: string, email: string, n
   return updated.length > 0;
 }
 
-/** Mails a verification link to a new account (sign-up), within the per-address and per-email limits. */
+/** Mails a verification link to a new account (sign-up, or an invitee from a copied link), within the per-email limit. */
 export async function sendVerificationEmail(userId: string, options: MailRequestOptions): Promise<void> {
   // A server without mail (allowed only when verification is optional) has nothing to send.
   if (mailSettings().kind === "none") return;
   const target = await findMailTarget({ userId });
   if (!target || target.emailVerified) return;
-  await admitAccountAttempt(
-    [
-      ["verifyFromAddress", addressKey(options.clientAddress)],
-      ["verifyToEmail", target.email],
-    ],
-    tooMany,
-    options.now,
-  );
+  // The account's creation was already counted per address (the sign-up throttle): counting its
+  // first mail there too would leave the eleventh person of one office network without a link.
+  await admitAccountAttempt([["verifyToEmail", target.email]], tooMany, options.now);
   await mailAccountLink(target, "verify_email");
 }
 

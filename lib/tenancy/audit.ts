@@ -24,7 +24,9 @@ export type AuditAction =
   | "collection.deleted"
   | "document.moved"
   | "embeddings.reembed_requested"
-  | "embeddings.reembed_rolled_back";
+  | "embeddings.reembed_rolled_back"
+  | "security.two_factor_required"
+  | "security.two_factor_optional";
 
 export async function recordAudit(tx: Tx, entry: Omit<NewAuditEntry, "id" | "createdAt" | "action"> & { action: AuditAction }): Promise<void> {
   await tx.insert(auditLog).values(entry);

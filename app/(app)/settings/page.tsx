@@ -14,6 +14,7 @@ import { planRateLimits, rateLimitLabels, rateLimitNames } from "@/lib/ai/plans"
 import { formatUsd } from "@/lib/ai/usage-report";
 import { listApiKeys } from "@/lib/auth/api-keys";
 import { requirePageTenant } from "@/lib/auth/page-guard";
+import { twoFactorRequired } from "@/lib/auth/two-factor/policy";
 import { describeAiProviders } from "@/lib/config/runtime-summary";
 import { estimateReembed, type ReembedEstimate } from "@/lib/documents/reembed/plan";
 import { hasRole } from "@/lib/tenancy/roles";
@@ -24,6 +25,7 @@ import {
   revokeApiKeyAction,
   rollbackReembedAction,
   rotateWebhookSecretAction,
+  setTwoFactorRequirementAction,
   startReembedAction,
   updateAiSettingsAction,
   updateRateLimitsAction,
@@ -70,11 +72,12 @@ function ReembedSection({ estimate }: { estimate: ReembedEstimate }) {
 export default async function SettingsPage() {
   const ctx = await requirePageTenant();
   const isAdmin = hasRole(ctx.role, "admin");
-  const [tenant, profile, keys, reembed] = await Promise.all([
+  const [tenant, profile, keys, reembed, requiresTwoFactor] = await Promise.all([
     getTenant(ctx),
     getAiProfile(ctx),
     isAdmin ? listApiKeys(ctx) : Promise.resolve([]),
     isAdmin ? estimateReembed(ctx).catch((error: unknown) => (isGatewayError(error) ? error.message : Promise.reject(error))) : Promise.resolve(null),
+    twoFactorRequired(ctx.tenantId),
   ]);
   const gateway = getGateway();
   return (
@@ -99,6 +102,24 @@ export default async function SettingsPage() {
         ) : (
           <p className="text-sm text-slate-600">Owners and admins can rename the workspace.</p>
         )}
+      </Section>
+
+      <Section id="security-heading" title="Security">
+        <p className="mb-3 text-sm text-slate-700" data-testid="two-factor-policy">
+          {requiresTwoFactor
+            ? "Two-factor authentication is required: a member without an authenticator app or a passkey is sent to set one up before they can use this workspace."
+            : "Two-factor authentication is optional for members."}{" "}
+          API keys are not affected.
+        </p>
+        {isAdmin ? (
+          <ActionForm
+            action={setTwoFactorRequirementAction}
+            hidden={{ required: requiresTwoFactor ? "off" : "on" }}
+            submitLabel={requiresTwoFactor ? "Stop requiring two-factor authentication" : "Require two-factor authentication"}
+            variant={requiresTwoFactor ? "secondary" : "primary"}
+            label="Two-factor requirement"
+          />
+        ) : null}
       </Section>
 
       <Section id="ai-heading" title="AI providers">

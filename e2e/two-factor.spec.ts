@@ -172,7 +172,7 @@ test("signs in with a recovery code, which is then spent", async () => {
   await expect(adaPage.getByTestId("recovery-codes-left")).toContainText("8 of 10");
 });
 
-test("registers a passkey on a virtual authenticator and signs in with it alone", async () => {
+test("registers a passkey on a virtual authenticator, signs in with it alone, and answers the second step with it", async () => {
   const cdp = await adaPage.context().newCDPSession(adaPage);
   await cdp.send("WebAuthn.enable");
   await cdp.send("WebAuthn.addVirtualAuthenticator", {
@@ -196,6 +196,13 @@ test("registers a passkey on a virtual authenticator and signs in with it alone"
   await expect(adaPage.getByTestId("active-tenant")).toHaveText(workspace);
   await adaPage.goto("/account");
   await expect(adaPage.getByTestId("passkey-list")).toContainText("last used");
+
+  // The same passkey answers the second step after the password.
+  await signOut(adaPage);
+  await passwordStep(adaPage);
+  await adaPage.getByRole("button", { name: "Use a passkey" }).click();
+  await expect(adaPage).toHaveURL(/\/chat/, { timeout: 20_000 });
+  await expect(adaPage.getByTestId("active-tenant")).toHaveText(workspace);
 });
 
 test("a workspace that requires two factors sends a member without one to set one up first", async ({ browser }) => {

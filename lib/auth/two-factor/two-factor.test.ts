@@ -10,7 +10,7 @@ import { createTenant, testPassword, uniqueAddress } from "@/test/fixtures";
 import { findLiveChallenge, maxChallengeFailures, openSecondStep } from "./challenges";
 import { confirmTotpSetup, regenerateRecoveryCodes, startTotpSetup, turnOffTotp, twoFactorStatus } from "./factors";
 import { parseCredentialResponse, verifyPasskeyAssertion } from "./passkeys";
-import { answerSecondStep, expiredStepMessage, wrongCodeMessage } from "./second-step";
+import { answerSecondStep, expiredStepMessage, finishPasskeySignIn, startPasskeySignIn, wrongCodeMessage } from "./second-step";
 import { openSecret, sealSecret } from "./secret-box";
 
 const secret = "test-auth-secret-for-two-factor-0123456789abcdef";
@@ -206,5 +206,24 @@ describe("passkey answers", () => {
     expect(await verifyPasskeyAssertion(forged, "challenge", null)).toBeNull();
     const stored = await withSystem("test: no passkey was stored", (tx) => tx.select().from(userPasskeys).where(eq(userPasskeys.credentialId, "AAAA")));
     expect(stored).toEqual([]);
+  });
+});
+
+describe("passwordless passkey sign-in", () => {
+  it("bounds the ceremonies one address may start, and needs the challenge the ceremony began with", async () => {
+    const address = uniqueAddress();
+    const started = await startPasskeySignIn(address);
+    expect(started.options.userVerification).toBe("required");
+    expect(started.options.allowCredentials ?? []).toEqual([]);
+    expect(await findLiveChallenge(started.token, "passkey_sign_in")).toMatchObject({ userId: null, webauthnChallenge: started.options.challenge });
+    // A passkey ceremony's secret is not a second step's, nor the other way round.
+    expect(await findLiveChallenge(started.token, "sign_in")).toBeNull();
+    await expect(finishPasskeySignIn({ token: "forged", passkey: "{}", address })).rejects.toMatchObject({ code: "gone" });
+    await expect(finishPasskeySignIn({ token: started.token, passkey: "{}", address })).rejects.toMatchObject({ code: "unauthenticated" });
+
+    for (let i = 1; i < 30; i++) await startPasskeySignIn(address);
+    await expect(startPasskeySignIn(address)).rejects.toMatchObject({ code: "rate_limited" });
+    // Another address is not held by it.
+    await expect(startPasskeySignIn(uniqueAddress())).resolves.toMatchObject({ token: expect.any(String) });
   });
 });

@@ -10,7 +10,15 @@ import { RecoveryCodes } from "./recovery-codes";
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
 
-export function OwnerProofForm({ action, label, submitLabel, variant }: { action: Action; label: string; submitLabel: string; variant?: "danger" }) {
+interface OwnerProofFormProps {
+  action: Action;
+  label: string;
+  submitLabel: string;
+  variant?: "danger";
+  hidden?: Record<string, string>;
+}
+
+export function OwnerProofForm({ action, label, submitLabel, variant, hidden = {} }: OwnerProofFormProps) {
   const [state, formAction] = useActionState(action, idleState);
   if (state.ok && state.result?.recoveryCodes) {
     return (
@@ -23,6 +31,9 @@ export function OwnerProofForm({ action, label, submitLabel, variant }: { action
   return (
     <form action={formAction} aria-label={label} className="flex max-w-sm flex-col gap-3" noValidate>
       <FormMessage state={state} />
+      {Object.entries(hidden).map(([name, value]) => (
+        <input key={name} type="hidden" name={name} value={value} />
+      ))}
       <Field
         name="proof"
         label="Your password or a code from your app"

@@ -29,6 +29,7 @@ interface TwoFactorSectionProps {
 
 export function TwoFactorSection({ status, pendingSetup, actions }: TwoFactorSectionProps) {
   const hasFactor = status.totp === "on" || status.passkeys.length > 0;
+  const lastFactor = status.totp !== "on" && status.passkeys.length === 1;
   return (
     <section aria-labelledby="two-factor-heading" className="mb-8 rounded-lg border border-slate-200 bg-white p-4">
       <h2 id="two-factor-heading" className="mb-1 text-lg font-semibold">
@@ -64,14 +65,25 @@ export function TwoFactorSection({ status, pendingSetup, actions }: TwoFactorSec
                   added {formatDate(passkey.createdAt)} · {passkey.lastUsedAt ? `last used ${formatDate(passkey.lastUsedAt)}` : "never used"}
                 </span>
               </span>
-              <ActionForm
-                action={actions.removePasskey}
-                hidden={{ passkeyId: passkey.id }}
-                submitLabel="Remove"
-                variant="danger"
-                confirmMessage={`Remove the passkey ${passkey.name}?`}
-                label={`Remove ${passkey.name}`}
-              />
+              {lastFactor ? (
+                // Removing the last second factor turns two-factor sign-in off: it needs the password.
+                <OwnerProofForm
+                  action={actions.removePasskey}
+                  hidden={{ passkeyId: passkey.id }}
+                  label={`Remove ${passkey.name}`}
+                  submitLabel="Remove"
+                  variant="danger"
+                />
+              ) : (
+                <ActionForm
+                  action={actions.removePasskey}
+                  hidden={{ passkeyId: passkey.id }}
+                  submitLabel="Remove"
+                  variant="danger"
+                  confirmMessage={`Remove the passkey ${passkey.name}?`}
+                  label={`Remove ${passkey.name}`}
+                />
+              )}
             </li>
           ))}
         </ul>

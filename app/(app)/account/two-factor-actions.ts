@@ -5,7 +5,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { confirmTotpSetup, regenerateRecoveryCodes, startTotpSetup, turnOffTotp } from "@/lib/auth/two-factor/factors";
 import { finishPasskeyRegistration, removePasskey, startPasskeyRegistration } from "@/lib/auth/two-factor/passkeys";
-import { confirmTotpSchema, finishPasskeyRegistrationSchema, ownerProofSchema, passkeyIdSchema } from "@/lib/auth/two-factor/schemas";
+import { confirmTotpSchema, finishPasskeyRegistrationSchema, ownerProofSchema, removePasskeySchema } from "@/lib/auth/two-factor/schemas";
 import { findMailTarget } from "@/lib/auth/account-mail";
 import { KeelError } from "@/lib/errors";
 import { userAction } from "@/lib/http/tenant-action";
@@ -48,7 +48,7 @@ export const finishPasskeyRegistrationAction = userAction(finishPasskeyRegistrat
   return { ok: true, message: `Passkey “${input.name}” added.`, result: codesResult(recoveryCodes) };
 });
 
-export const removePasskeyAction = userAction(passkeyIdSchema, async ({ passkeyId }, user) => {
-  await removePasskey(user, passkeyId);
+export const removePasskeyAction = userAction(removePasskeySchema, async ({ passkeyId, proof }, user) => {
+  await removePasskey(user, passkeyId, proof);
   revalidatePath("/account");
 });

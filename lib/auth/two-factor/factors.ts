@@ -98,7 +98,7 @@ export async function confirmTotpSetup(owner: FactorOwner, code: string, now = n
  * The password, or a current code from the app. A recovery code is not taken here: it is for
  * signing in without the app, and spending one to turn the app off would be a surprise.
  */
-async function proveOwner(tx: Tx, userId: string, proof: string, now: Date): Promise<void> {
+export async function proveOwner(tx: Tx, userId: string, proof: string, now: Date): Promise<void> {
   if (normaliseTotpCode(proof) && (await acceptTotpCode(tx, userId, proof, { now }))) return;
   const [row] = await tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
   if (row && (await verifyPassword(row.passwordHash, proof))) return;

@@ -21,7 +21,7 @@ import { withSystem, withUser } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
 import { log } from "@/core/log";
 import { deleteRecoveryCodes } from "./recovery-codes";
-import { hasSecondFactor, issueFirstRecoveryCodes } from "./factors";
+import { hasSecondFactor, issueFirstRecoveryCodes, proveOwner } from "./factors";
 import { openChallenge, spendChallenge } from "./challenges";
 import { relyingParty } from "./relying-party";
 import { admitTwoFactorAttempt } from "./throttle";
@@ -130,15 +130,24 @@ export async function finishPasskeyRegistration(
   });
 }
 
-/** Removes one of the person's passkeys; with no second factor left, the recovery codes go too. */
-export async function removePasskey(owner: { userId: string }, passkeyId: string): Promise<void> {
+/**
+ * Removes one of the person's passkeys. Removing the last second factor turns two-factor sign-in
+ * off, so like turning the app off it needs the password (a session left open is not enough);
+ * the recovery codes then go too.
+ */
+export async function removePasskey(owner: { userId: string }, passkeyId: string, proof?: string, now = new Date()): Promise<void> {
+  await admitTwoFactorAttempt([["setupForUser", owner.userId]], "two-factor attempts", { now });
   await withUser(owner.userId, async (tx) => {
     const removed = await tx
       .delete(userPasskeys)
       .where(and(eq(userPasskeys.id, passkeyId), eq(userPasskeys.userId, owner.userId)))
       .returning({ id: userPasskeys.id });
     if (removed.length === 0) throw new KeelError("not_found", "That passkey is not on your account.");
-    if (!(await hasSecondFactor(tx, owner.userId))) await deleteRecoveryCodes(tx, owner.userId);
+    if (await hasSecondFactor(tx, owner.userId)) return;
+    // A refusal here rolls the removal back with the transaction.
+    if (!proof) throw new KeelError("invalid_input", "Enter your password to remove your last second factor.", { proof: "Enter your password." });
+    await proveOwner(tx, owner.userId, proof, now);
+    await deleteRecoveryCodes(tx, owner.userId);
   });
 }
 

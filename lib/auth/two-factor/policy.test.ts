@@ -3,12 +3,16 @@
 // and the rule is the workspace's own.
 import { Secret, TOTP } from "otpauth";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { auditLog, tenantTwoFactorPolicies } from "@/db/schema";
 import { withTenant } from "@/db/scope";
 import { addMember, createTenant } from "@/test/fixtures";
 import { confirmTotpSetup, startTotpSetup } from "./factors";
 import { enforceTwoFactorPolicy, isTwoFactorSetupRequired, setTwoFactorRequired, twoFactorRequired } from "./policy";
+
+// Each test signs people up (argon2) and runs dozens of counted transactions: on embedded PGlite
+// on a busy two-core machine that can take longer than the default 30 s.
+vi.setConfig({ testTimeout: 120_000 });
 
 beforeAll(() => {
   process.env.AUTH_SECRET = "test-auth-secret-for-two-factor-policy-0123456789";

@@ -13,5 +13,5 @@ export const finishPasskeyRegistrationSchema = z.object({
   name: z.string().trim().min(1, "Name this passkey (for example, “Work laptop”).").max(60, "Keep the name under 60 characters."),
   response: z.string().min(1).max(64_000),
 });
-export const passkeyIdSchema = z.object({ passkeyId: z.uuid() });
+export const removePasskeySchema = z.object({ passkeyId: z.uuid(), proof: z.string().max(200).optional() });
 export const twoFactorRequirementSchema = z.object({ required: z.enum(["on", "off"]) });

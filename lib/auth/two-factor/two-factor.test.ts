@@ -3,17 +3,21 @@
 // person's factors are to another.
 import { Secret, TOTP } from "otpauth";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { twoFactorChallenges, userPasskeys, userRecoveryCodes, userTotp } from "@/db/schema";
 import { withSystem, withUser } from "@/db/scope";
 import { createTenant, testPassword, uniqueAddress } from "@/test/fixtures";
 import { findLiveChallenge, maxChallengeFailures, openSecondStep } from "./challenges";
-import { confirmTotpSetup, regenerateRecoveryCodes, startTotpSetup, turnOffTotp, twoFactorStatus } from "./factors";
-import { parseCredentialResponse, verifyPasskeyAssertion } from "./passkeys";
+import { confirmTotpSetup, issueFirstRecoveryCodes, regenerateRecoveryCodes, startTotpSetup, turnOffTotp, twoFactorStatus } from "./factors";
+import { parseCredentialResponse, removePasskey, verifyPasskeyAssertion } from "./passkeys";
 import { answerSecondStep, expiredStepMessage, finishPasskeySignIn, startPasskeySignIn, wrongCodeMessage } from "./second-step";
 import { openSecret, sealSecret } from "./secret-box";
 
 const secret = "test-auth-secret-for-two-factor-0123456789abcdef";
+// Each test signs people up (argon2) and runs dozens of counted transactions: on embedded PGlite
+// on a busy two-core machine that can take longer than the default 30 s.
+vi.setConfig({ testTimeout: 120_000 });
+
 beforeAll(() => {
   process.env.AUTH_SECRET = secret;
   process.env.AUTH_URL = "https://keel.test";
@@ -225,5 +229,38 @@ describe("passwordless passkey sign-in", () => {
     await expect(startPasskeySignIn(address)).rejects.toMatchObject({ code: "rate_limited" });
     // Another address is not held by it.
     await expect(startPasskeySignIn(uniqueAddress())).resolves.toMatchObject({ token: expect.any(String) });
+  });
+});
+
+describe("removing passkeys", () => {
+  it("needs the password to remove the last second factor, and then the recovery codes go too", async () => {
+    const owner = await createTenant("Passkey owner");
+    const [passkey] = await withUser(owner.userId, (tx) =>
+      tx
+        .insert(userPasskeys)
+        .values({ userId: owner.userId, name: "Only key", credentialId: `only-${owner.userId}`, publicKey: "AQID" })
+        .returning({ id: userPasskeys.id }),
+    );
+    await withUser(owner.userId, (tx) => issueFirstRecoveryCodes(tx, owner.userId, false));
+    await expect(removePasskey(owner, passkey!.id)).rejects.toMatchObject({ code: "invalid_input", fieldErrors: { proof: expect.any(String) } });
+    await expect(removePasskey(owner, passkey!.id, "not my password")).rejects.toMatchObject({ code: "invalid_input" });
+    expect(await twoFactorStatus(owner.userId)).toMatchObject({ passkeys: [{ id: passkey!.id }], recoveryCodesLeft: 10 });
+    await removePasskey(owner, passkey!.id, testPassword);
+    expect(await twoFactorStatus(owner.userId)).toMatchObject({ passkeys: [], recoveryCodesLeft: 0 });
+    // Someone else's passkey is not found, whatever its id.
+    const { owner: other } = await withApp();
+    await expect(removePasskey(other, passkey!.id)).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("removes one of several factors with the session alone", async () => {
+    const { owner } = await withApp();
+    const [passkey] = await withUser(owner.userId, (tx) =>
+      tx
+        .insert(userPasskeys)
+        .values({ userId: owner.userId, name: "Spare", credentialId: `spare-${owner.userId}`, publicKey: "AQID" })
+        .returning({ id: userPasskeys.id }),
+    );
+    await removePasskey(owner, passkey!.id);
+    expect(await twoFactorStatus(owner.userId)).toMatchObject({ totp: "on", passkeys: [], recoveryCodesLeft: 10 });
   });
 });

@@ -144,9 +144,15 @@ test("sets up an authenticator app from the QR code's secret and gets ten recove
 test("signs in with the password and then a code from the app; the password alone is not enough", async () => {
   await signOut(adaPage);
   await passwordStep(adaPage);
-  // Nothing is signed in yet: the workspace still sends the browser to sign in.
-  await adaPage.goto("/chat");
-  await expect(adaPage).toHaveURL(/\/sign-in/);
+  // The attempt is named by an HttpOnly cookie, and nothing is signed in yet: the workspace still
+  // sends the browser to sign in. (A prefetch answered after the sign-out can put the old, revoked
+  // session's cookie back; each process refuses it once its 2-second session cache has run out.)
+  const step = (await adaPage.context().cookies()).find((c) => c.name === "keel-second-step");
+  expect(step).toMatchObject({ httpOnly: true, sameSite: "Lax" });
+  await expect(async () => {
+    await adaPage.goto("/chat");
+    await expect(adaPage).toHaveURL(/\/sign-in/, { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
   await passwordStep(adaPage);
   await answerWith(adaPage, "123456");
   await expect(alertOf(adaPage).first()).toContainText("not right");

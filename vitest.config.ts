@@ -10,9 +10,6 @@ export default defineConfig({
     environment: "node",
     pool: "forks",
     testTimeout: 30_000,
-    // next-auth imports "next/server" without an extension, which Node's ESM loader cannot resolve:
-    // inlined, Vite resolves it, so tests can import route modules behind the guard builders.
-    server: { deps: { inline: ["next-auth"] } },
     hookTimeout: 60_000,
   },
 });

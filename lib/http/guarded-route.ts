@@ -1,5 +1,5 @@
 // The route-handler builders: every method a route.ts exports is `withTenantRoute(handler, { role })`,
-// `withApiKey(handler)` (lib/openai-compat, /api/v1) or `publicRoute(reason, handler)`, so who may
+// `withApiKey(handler)` (lib/openai-compat, /api/v1) or `publicRoute(reason, handler)` (public-route.ts), so who may
 // call it is declared where it is exported (scripts/eslint/entry-point-guards.mjs fails one without).
 // Errors become JSON with the right status.
 import type { MemberRole } from "@/db/schema";
@@ -14,21 +14,6 @@ export function withTenantRoute<P>(
     try {
       const ctx = await requireTenant(options);
       return await handler(request, ctx, route);
-    } catch (error) {
-      return errorResponse(error);
-    }
-  };
-}
-
-/**
- * A handler anyone may call, with the reason it needs no session written where it is exported
- * ("liveness probe", "Inngest signs its calls"). Whatever it checks itself, it checks in `handler`.
- */
-export function publicRoute<Args extends unknown[]>(reason: string, handler: (...args: Args) => Response | Promise<Response>) {
-  void reason;
-  return async (...args: Args): Promise<Response> => {
-    try {
-      return await handler(...args);
     } catch (error) {
       return errorResponse(error);
     }

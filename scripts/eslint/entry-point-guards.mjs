@@ -28,7 +28,7 @@ export const entryPointGuards = {
     docs: { description: "Every page, route handler and server action in app/ is built by a guard builder that declares its role." },
     messages: {
       page: `A page's default export must be one of ${list(pageBuilders)} (lib/http/guarded-page.ts).`,
-      route: `Export each HTTP method as one of ${list(routeBuilders)}(…) (lib/http/guarded-route.ts, lib/openai-compat/with-api-key.ts).`,
+      route: `Export each HTTP method as one of ${list(routeBuilders)}(…) (lib/http/guarded-route.ts, lib/http/public-route.ts, lib/openai-compat/with-api-key.ts).`,
       action: `A "use server" file exports only actions built by ${list(actionBuilders)} (lib/http/tenant-action.ts, lib/http/chat-action.ts).`,
     },
     schema: [],

@@ -1,6 +1,6 @@
 // Liveness: the process serves requests. It checks nothing else, so a database outage never gets
 // healthy processes restarted (that is what /api/ready is for).
-import { publicRoute } from "@/lib/http/guarded-route";
+import { publicRoute } from "@/lib/http/public-route";
 
 export const dynamic = "force-dynamic";
 

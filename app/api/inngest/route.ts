@@ -4,7 +4,7 @@
 // refuses any request not signed with INNGEST_SIGNING_KEY, and Dev Server mode is refused.
 import { inngestRoute } from "@/inngest/serve-route";
 import { inngestHandler } from "@/inngest/serve-handler";
-import { publicRoute } from "@/lib/http/guarded-route";
+import { publicRoute } from "@/lib/http/public-route";
 
 const inngest = inngestRoute(inngestHandler);
 const signed = "Inngest's serve() checks the signing key of every call (and refuses INNGEST_DEV under npm start)";

@@ -2,7 +2,7 @@
 // jobs running), 503 with the failing checks otherwise. For load balancers and orchestrators.
 import { jobRunnerStatus } from "@/lib/observability/job-runner-status";
 import { readinessChecks } from "@/lib/observability/readiness";
-import { publicRoute } from "@/lib/http/guarded-route";
+import { publicRoute } from "@/lib/http/public-route";
 
 export const dynamic = "force-dynamic";
 

@@ -1,4 +1,4 @@
-import { publicRoute } from "@/lib/http/guarded-route";
+import { publicRoute } from "@/lib/http/public-route";
 import { openAiError } from "@/lib/openai-compat/errors";
 
 // Any other /api/v1 path: an OpenAI-shaped 404, not an HTML page, so clients report it plainly.

@@ -1,19 +1,24 @@
 // Pages use the same guard as actions and routes, turning refusals into navigation.
-import { notFound, redirect } from "next/navigation";
+import { forbidden, notFound, redirect } from "next/navigation";
 import { isKeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
-import { requireOperator, requireTenant, requireUser, type SignedInUser } from "./guard";
+import { hasRole } from "@/lib/tenancy/roles";
+import { requireOperator, requireTenant, requireUser, type GuardOptions, type SignedInUser } from "./guard";
 import type { OperatorContext } from "./operator";
 
-export async function requirePageTenant(): Promise<TenantContext> {
+export async function requirePageTenant(options: GuardOptions = {}): Promise<TenantContext> {
+  let ctx: TenantContext;
   try {
-    return await requireTenant();
+    ctx = await requireTenant();
   } catch (error) {
     if (isKeelError(error) && error.code === "unauthenticated") redirect("/sign-in");
     // Signed in but without a current membership (removed, or none yet): pick or create one.
     if (isKeelError(error) && error.code === "forbidden") redirect("/workspaces");
     throw error;
   }
+  // A member on an owners-and-admins page: a real 403 inside the app's shell (app/(app)/forbidden.tsx).
+  if (options.role && !hasRole(ctx.role, options.role)) forbidden();
+  return ctx;
 }
 
 export async function requirePageUser(): Promise<SignedInUser> {

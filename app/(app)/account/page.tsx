@@ -3,15 +3,14 @@ import { AccountForm } from "@/components/auth/account-form";
 import { ActionForm } from "@/components/ui/action-form";
 import { PageHeader } from "@/components/ui/empty-state";
 import { findMailTarget } from "@/lib/auth/account-mail";
-import { requirePageUser } from "@/lib/auth/page-guard";
 import { listActiveSessions } from "@/lib/auth/session-list";
 import { formatDateTime } from "@/lib/format/dates";
 import { changeEmailAction, changePasswordAction, signOutOtherSessionsAction, signOutSessionAction } from "./actions";
+import { userPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Your account" };
 
-export default async function AccountPage({ searchParams }: { searchParams: Promise<{ "email-changed"?: string }> }) {
-  const { userId, sessionId } = await requirePageUser();
+export default userPage(async ({ userId, sessionId }, { searchParams }: { searchParams: Promise<{ "email-changed"?: string }> }) => {
   const [me, sessions, params] = await Promise.all([findMailTarget({ userId }), listActiveSessions(userId, sessionId), searchParams]);
   const others = sessions.filter((s) => !s.current).length;
 
@@ -95,4 +94,4 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
       </section>
     </>
   );
-}
+});

@@ -13,7 +13,6 @@ import { getAiProfile } from "@/lib/ai/ai-settings";
 import { planRateLimits, rateLimitLabels, rateLimitNames } from "@/lib/ai/plans";
 import { formatUsd } from "@/lib/ai/usage-report";
 import { listApiKeys } from "@/lib/auth/api-keys";
-import { requirePageTenant } from "@/lib/auth/page-guard";
 import { describeAiProviders } from "@/lib/config/runtime-summary";
 import { estimateReembed, type ReembedEstimate } from "@/lib/documents/reembed/plan";
 import { hasRole } from "@/lib/tenancy/roles";
@@ -29,6 +28,7 @@ import {
   updateRateLimitsAction,
 } from "./actions";
 import { formatDate } from "@/lib/format/dates";
+import { tenantPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -67,8 +67,7 @@ function ReembedSection({ estimate }: { estimate: ReembedEstimate }) {
   );
 }
 
-export default async function SettingsPage() {
-  const ctx = await requirePageTenant();
+export default tenantPage({ role: "member" }, async (ctx) => {
   const isAdmin = hasRole(ctx.role, "admin");
   const [tenant, profile, keys, reembed] = await Promise.all([
     getTenant(ctx),
@@ -228,4 +227,4 @@ export default async function SettingsPage() {
       </p>
     </>
   );
-}
+});

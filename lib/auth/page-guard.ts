@@ -10,6 +10,8 @@ export async function requirePageTenant(): Promise<TenantContext> {
     return await requireTenant();
   } catch (error) {
     if (isKeelError(error) && error.code === "unauthenticated") redirect("/sign-in");
+    // The workspace is scheduled for deletion: its notice, with the restore button for owners.
+    if (isKeelError(error) && error.code === "gone") redirect("/scheduled-for-deletion");
     // Signed in but without a current membership (removed, or none yet): pick or create one.
     if (isKeelError(error) && error.code === "forbidden") redirect("/workspaces");
     throw error;

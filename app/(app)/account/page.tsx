@@ -6,6 +6,7 @@ import { findMailTarget } from "@/lib/auth/account-mail";
 import { requirePageUser } from "@/lib/auth/page-guard";
 import { listActiveSessions } from "@/lib/auth/session-list";
 import { formatDateTime } from "@/lib/format/dates";
+import { DeleteAccountSection } from "./delete-account-section";
 import { changeEmailAction, changePasswordAction, signOutOtherSessionsAction, signOutSessionAction } from "./actions";
 
 export const metadata: Metadata = { title: "Your account" };
@@ -93,6 +94,8 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
           ))}
         </ul>
       </section>
+
+      <DeleteAccountSection />
     </>
   );
 }

@@ -29,6 +29,7 @@ import {
   updateRateLimitsAction,
 } from "./actions";
 import { formatDate } from "@/lib/format/dates";
+import { LeavingSection } from "./leaving-section";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -220,6 +221,8 @@ export default async function SettingsPage() {
           </Section>
         </>
       ) : null}
+
+      {ctx.role === "owner" ? <LeavingSection ctx={ctx} workspaceName={tenant.name} /> : null}
 
       <p className="mt-6 text-sm">
         <Link href="/workspaces" className="font-medium text-indigo-700 underline">

@@ -46,10 +46,22 @@ test("the owner exports the workspace, watches it, downloads and reads the zip",
   await expect(memberPage.getByRole("button", { name: "Export this workspace" })).toHaveCount(0);
 
   await ownerPage.goto("/settings");
+  // Every status the export's row shows while the page is open (it moves with the job's live messages).
+  await ownerPage.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { __exportStatuses: string[] }).__exportStatuses = seen;
+    setInterval(() => {
+      const status = document.querySelector('[data-testid="export-row"]')?.getAttribute("data-status");
+      if (status && seen[seen.length - 1] !== status) seen.push(status);
+    }, 25);
+  });
   await ownerPage.getByRole("button", { name: "Export this workspace" }).click();
   const row = ownerPage.getByTestId("export-row").first();
   await expect(row).toBeVisible();
   await expect(row).toHaveAttribute("data-status", "succeeded", { timeout: 60_000 });
+  const statuses = await ownerPage.evaluate(() => (window as unknown as { __exportStatuses: string[] }).__exportStatuses);
+  expect(statuses.at(-1)).toBe("succeeded");
+  expect(statuses.slice(0, -1).some((status) => status === "queued" || status === "running")).toBe(true);
   const link = row.getByTestId("export-download");
   await expect(link).toContainText("Download the zip");
 

@@ -8,6 +8,7 @@ import { withTenant } from "@/db/scope";
 import { answerDeps } from "@/lib/chat/answer-deps";
 import { followAnswer, startAnswer } from "@/lib/chat/answers";
 import { getBlobStore } from "@/lib/storage";
+import { changeMemberRole } from "@/lib/tenancy/members";
 import { addMember, createTenant } from "@/test/fixtures";
 import { originalText, runExport, seedWorkspace } from "@/test/leaving-harness";
 import { csvLine } from "./csv";
@@ -102,6 +103,19 @@ describe("workspace exports", () => {
     await failExport(await requestWorkspaceExport(owner, now), "test");
     await failExport(await requestWorkspaceExport(owner, now), "test");
     await expect(requestWorkspaceExport(owner, now)).rejects.toMatchObject({ code: "rate_limited", message: expect.stringContaining("3 times today") });
+  });
+
+  it("stops, saying why, when the person who asked is no longer an owner", async () => {
+    const owner = await createTenant("Demoted exporter");
+    const second = await addMember(owner, "admin");
+    await changeMemberRole(owner, second.userId, "owner");
+    const request = await requestWorkspaceExport(owner);
+    await changeMemberRole({ ...second, role: "owner" }, owner.userId, "admin");
+    const { error } = await runExport(request);
+    expect(error).toBeDefined();
+    const [row] = await listWorkspaceExports({ ...second, role: "owner" });
+    expect(row).toMatchObject({ id: request.jobId, status: "failed", message: expect.stringContaining("no longer an owner") });
+    expect(await getBlobStore().list(`${owner.tenantId}/${request.jobId}/`)).toEqual([]);
   });
 
   it("deletes an export and its zip once its 7 days are over", async () => {

@@ -9,9 +9,11 @@ import type { OperatorContext } from "./operator";
 export async function requirePageTenant(options: GuardOptions = {}): Promise<TenantContext> {
   let ctx: TenantContext;
   try {
-    ctx = await requireTenant();
+    ctx = await requireTenant({ whileScheduledForDeletion: options.whileScheduledForDeletion });
   } catch (error) {
     if (isKeelError(error) && error.code === "unauthenticated") redirect("/sign-in");
+    // The workspace is scheduled for deletion: its notice, with the restore button for owners.
+    if (isKeelError(error) && error.code === "gone") redirect("/scheduled-for-deletion");
     // Signed in but without a current membership (removed, or none yet): pick or create one.
     if (isKeelError(error) && error.code === "forbidden") redirect("/workspaces");
     throw error;

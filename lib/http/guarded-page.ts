@@ -4,8 +4,7 @@
 // become navigation: sign-in without a session, the workspace list without a membership, a 403 page
 // for too small a role, a 404 for operator pages.
 import type { ReactNode } from "react";
-import type { MemberRole } from "@/db/schema";
-import { currentUser, type SignedInUser } from "@/lib/auth/guard";
+import { currentUser, type EntryPointGuard, type SignedInUser } from "@/lib/auth/guard";
 import type { OperatorContext } from "@/lib/auth/operator";
 import { requirePageOperator, requirePageTenant, requirePageUser } from "@/lib/auth/page-guard";
 import type { TenantContext } from "@/lib/tenancy/context";
@@ -19,7 +18,7 @@ export interface PageProps<Params = Record<string, never>, Search = Record<strin
 type Render<Context, Props> = (ctx: Context, props: Props) => Promise<ReactNode> | ReactNode;
 
 /** A page of the active workspace, for `role` or higher. */
-export function tenantPage<Props = PageProps>(options: { role: MemberRole }, render: Render<TenantContext, Props>) {
+export function tenantPage<Props = PageProps>(options: EntryPointGuard, render: Render<TenantContext, Props>) {
   return async function TenantPage(props: Props): Promise<ReactNode> {
     return render(await requirePageTenant(options), props);
   };

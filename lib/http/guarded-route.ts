@@ -2,13 +2,12 @@
 // `withApiKey(handler)` (lib/openai-compat, /api/v1) or `publicRoute(reason, handler)` (public-route.ts), so who may
 // call it is declared where it is exported (scripts/eslint/entry-point-guards.mjs fails one without).
 // Errors become JSON with the right status.
-import type { MemberRole } from "@/db/schema";
-import { requireTenant, type TenantSession } from "@/lib/auth/guard";
+import { requireTenant, type EntryPointGuard, type TenantSession } from "@/lib/auth/guard";
 import { errorResponse } from "./error-response";
 
 export function withTenantRoute<P>(
   handler: (request: Request, ctx: TenantSession, route: { params: Promise<P> }) => Promise<Response>,
-  options: { role: MemberRole },
+  options: EntryPointGuard,
 ) {
   return async (request: Request, route: { params: Promise<P> }): Promise<Response> => {
     try {

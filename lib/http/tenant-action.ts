@@ -2,8 +2,7 @@
 // Who may call each action is visible where it is declared: `tenantAction(schema, { role }, fn)`.
 import { redirect, unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
-import type { MemberRole } from "@/db/schema";
-import { requireOperator, requireTenant, requireUser, type SignedInUser } from "@/lib/auth/guard";
+import { requireOperator, requireTenant, requireUser, type EntryPointGuard, type SignedInUser } from "@/lib/auth/guard";
 import type { OperatorContext } from "@/lib/auth/operator";
 import { isKeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
@@ -70,7 +69,7 @@ export function userAction<S extends z.ZodType>(schema: S, handler: (input: z.in
 
 export function tenantAction<S extends z.ZodType>(
   schema: S,
-  options: { role: MemberRole },
+  options: EntryPointGuard,
   handler: (input: z.infer<S>, ctx: TenantContext) => Promise<ActionState | void>,
 ) {
   return guardedAction(schema, () => requireTenant(options), handler);

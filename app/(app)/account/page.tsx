@@ -5,6 +5,7 @@ import { PageHeader } from "@/components/ui/empty-state";
 import { findMailTarget } from "@/lib/auth/account-mail";
 import { listActiveSessions } from "@/lib/auth/session-list";
 import { formatDateTime } from "@/lib/format/dates";
+import { DeleteAccountSection } from "./delete-account-section";
 import { changeEmailAction, changePasswordAction, signOutOtherSessionsAction, signOutSessionAction } from "./actions";
 import { userPage } from "@/lib/http/guarded-page";
 
@@ -92,6 +93,8 @@ export default userPage(async ({ userId, sessionId }, { searchParams }: { search
           ))}
         </ul>
       </section>
+
+      <DeleteAccountSection />
     </>
   );
 });

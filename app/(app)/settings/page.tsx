@@ -29,6 +29,7 @@ import {
 } from "./actions";
 import { formatDate } from "@/lib/format/dates";
 import { tenantPage } from "@/lib/http/guarded-page";
+import { LeavingSection } from "./leaving-section";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -219,6 +220,8 @@ export default tenantPage({ role: "member" }, async (ctx) => {
           </Section>
         </>
       ) : null}
+
+      {ctx.role === "owner" ? <LeavingSection ctx={ctx} workspaceName={tenant.name} /> : null}
 
       <p className="mt-6 text-sm">
         <Link href="/workspaces" className="font-medium text-indigo-700 underline">

@@ -1,6 +1,7 @@
 import nextVitals from "eslint-config-next/core-web-vitals";
 import nextTypeScript from "eslint-config-next/typescript";
 import regexp from "eslint-plugin-regexp";
+import keel from "./scripts/eslint/entry-point-guards.mjs";
 
 const config = [
   ...nextVitals,
@@ -72,6 +73,12 @@ const config = [
         },
       ],
     },
+  },
+  {
+    // Every page, route handler and server action declares who may call it (scripts/eslint/entry-point-guards.mjs).
+    files: ["app/**/*.ts", "app/**/*.tsx"],
+    plugins: { keel },
+    rules: { "keel/entry-point-guards": "error" },
   },
   {
     // Data flows app → lib → db: client components never touch the database layer.

@@ -1,5 +1,4 @@
 import { redirect } from "next/navigation";
+import { publicPage } from "@/lib/http/guarded-page";
 
-export default function Home() {
-  redirect("/chat");
-}
+export default publicPage(() => redirect("/chat"));

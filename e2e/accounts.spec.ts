@@ -11,6 +11,7 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 import { createTestDatabase, dropTestDatabase } from "../scripts/test-database";
 import { startMailCatcher, type CaughtMail, type MailCatcher } from "../test/mail-catcher";
 import { alertOf, memberEmails, person } from "./pages/keel";
+import { productionServerArgs } from "../scripts/compiled-server";
 
 test.describe.configure({ mode: "serial" });
 
@@ -50,7 +51,7 @@ async function startServer(): Promise<void> {
     dataDir = `.data/e2e-accounts-${process.pid}`;
     env.KEEL_DATA_DIR = dataDir;
   }
-  server = spawn(process.execPath, ["--import", "tsx", "scripts/serve.ts", "-p", String(port), "-H", "127.0.0.1"], {
+  server = spawn(process.execPath, [...productionServerArgs(), "-p", String(port), "-H", "127.0.0.1"], {
     stdio: ["ignore", "pipe", "inherit"],
     env,
   });

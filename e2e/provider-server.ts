@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import { startFakeOpenAI, type FakeLlmServer } from "../test/fakes/fake-llm-server";
 import { createTestDatabase, dropTestDatabase } from "../scripts/test-database";
+import { productionServerArgs } from "../scripts/compiled-server";
 
 export interface ProviderServer {
   url: string;
@@ -51,7 +52,7 @@ export async function startProviderServer(port: number): Promise<ProviderServer>
     dataDir = `.data/e2e-providers-${process.pid}`;
     env.KEEL_DATA_DIR = dataDir;
   }
-  const server: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/serve.ts", "-p", String(port), "-H", "127.0.0.1"], {
+  const server: ChildProcess = spawn(process.execPath, [...productionServerArgs(), "-p", String(port), "-H", "127.0.0.1"], {
     stdio: ["ignore", "pipe", "inherit"],
     env,
   });

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import { productionServerArgs } from "../scripts/compiled-server";
 import { createTestDatabase, dropTestDatabase } from "../scripts/test-database";
 
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 3210);
@@ -68,8 +69,10 @@ function run(args: string[]): Promise<number> {
 if (process.env.E2E_SKIP_BUILD !== "1") {
   const built = await run([nextBin, "build"]);
   if (built !== 0) await cleanUp(built);
+  const compiled = await run(["--import", "tsx", "scripts/build-server.ts"]);
+  if (compiled !== 0) await cleanUp(compiled);
 }
 // Two workers even on a one-core machine: the tests must hold when requests land on different processes.
 env.KEEL_WORKERS ??= "2";
-const exitCode = await run(["--import", "tsx", "scripts/serve.ts", "-p", String(E2E_PORT), "-H", "127.0.0.1"]);
+const exitCode = await run([...productionServerArgs(), "-p", String(E2E_PORT), "-H", "127.0.0.1"]);
 await cleanUp(exitCode);

@@ -39,3 +39,8 @@ export const embeddingsReembedCancelled = eventType("embeddings/reembed.cancelle
 export const webhookDeliveryRequested = eventType("webhook/delivery.requested", {
   schema: z.object({ ...tenantScoped, deliveryId: z.uuid() }),
 });
+
+/** An owner asked for an export of the workspace (its job and row exist already). */
+export const workspaceExportRequested = eventType("workspace/export.requested", {
+  schema: z.object({ ...tenantScoped, userId: z.uuid(), jobId: z.uuid() }),
+});

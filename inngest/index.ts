@@ -4,7 +4,10 @@ import { closeBillingPeriodsDaily } from "./functions/close-billing-periods";
 import { deliverWebhookFunction } from "./functions/deliver-webhook";
 import { dispatchWebhookDeliveriesEveryMinute } from "./functions/dispatch-webhook-deliveries";
 import { evaluateAlertsEveryMinute } from "./functions/evaluate-alerts";
+import { exportWorkspaceFunction } from "./functions/export-workspace";
 import { pruneObservabilityRollupsNightly } from "./functions/prune-observability-rollups";
+import { purgeDeletedWorkspacesHourly } from "./functions/purge-deleted-workspaces";
+import { purgeExpiredExportsHourly } from "./functions/purge-expired-exports";
 import { purgeExpiredSignInAttemptsHourly } from "./functions/purge-expired-sign-in-attempts";
 import { purgeStaleInvitationsNightly } from "./functions/purge-stale-invitations";
 import { reembedFunction } from "./functions/reembed";
@@ -23,4 +26,7 @@ export const functions = [
   pruneObservabilityRollupsNightly,
   deliverWebhookFunction,
   dispatchWebhookDeliveriesEveryMinute,
+  exportWorkspaceFunction,
+  purgeDeletedWorkspacesHourly,
+  purgeExpiredExportsHourly,
 ];

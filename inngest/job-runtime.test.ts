@@ -60,7 +60,7 @@ describe("/api/inngest", () => {
     const response = await GET(request("GET"));
     expect(response.status).toBe(200);
     // Every function in inngest/index.ts, plus one for each onFailure handler (analyze-document,
-    // reembed, deliver-webhook), which Inngest counts as a function of its own.
-    expect(await response.json()).toMatchObject({ function_count: functions.length + 3 });
+    // reembed, deliver-webhook, export-workspace), which Inngest counts as a function of its own.
+    expect(await response.json()).toMatchObject({ function_count: functions.length + 4 });
   });
 });

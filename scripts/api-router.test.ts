@@ -1,8 +1,10 @@
 // The production server's plain routes (no Next.js): /api/v1 and the health checks a load
 // balancer polls, so a worker that serves only those never loads Next.js; everything else is
 // left for Next.js (null).
+import { spawnSync } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { plainRoutes } from "./api-router";
 
@@ -59,5 +61,25 @@ describe("plainRoutes", () => {
   it("leaves pages and every other route to Next.js", async () => {
     for (const path of ["/chat", "/api/healthz", "/api/auth/session", "/"]) expect((await fetch(`${base}${path}`)).status).toBe(299);
     expect(leftForNext).toEqual(["/chat", "/api/healthz", "/api/auth/session", "/"]);
+  });
+});
+
+describe("what the plain routes load", () => {
+  it("loads no Next.js server module: one loaded before Next.js starts keeps Next.js from starting", { timeout: 60_000 }, async () => {
+    const repo = path.resolve(import.meta.dirname, "..");
+    const probe = [
+      'const { plainRoutes } = await import("./scripts/api-router.ts");',
+      "await plainRoutes();",
+      'const { createRequire } = await import("node:module");',
+      'console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache).filter((file) => file.includes("/node_modules/next/"))));',
+    ].join("\n");
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", probe], {
+      cwd: repo,
+      encoding: "utf8",
+      env: { ...process.env, NODE_ENV: "production", KEEL_DATA_DIR: "memory://" },
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const nextModules = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as string[];
+    expect(nextModules).toEqual([]);
   });
 });

@@ -16,9 +16,11 @@ if (command === "dev") {
 }
 
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
-const serve = path.join(path.dirname(fileURLToPath(import.meta.url)), "serve.ts");
-const argv =
-  command === "start" ? ["--import", "tsx", serve, ...args] : command === "dev" ? ["--import", "tsx", serve, "--dev", ...args] : [nextBin, command, ...args];
+const here = path.dirname(fileURLToPath(import.meta.url));
+// Compiled by `npm run build` (.next/keel-server/next.mjs, what `npm start` runs), its serve.mjs
+// beside it is plain JavaScript; from the sources (`npm run dev`), serve.ts runs through tsx.
+const serve = import.meta.url.endsWith(".mjs") ? [path.join(here, "serve.mjs")] : ["--import", "tsx", path.join(here, "serve.ts")];
+const argv = command === "start" ? [...serve, ...args] : command === "dev" ? [...serve, "--dev", ...args] : [nextBin, command, ...args];
 const child = spawn(process.execPath, argv, { stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -250,6 +250,8 @@ if (dev) {
 
 /** Forks the serving workers (and the job process), replaces any that die, and stops them on a signal. */
 async function startPrimary(role: Exclude<ProcessRole, "jobs">): Promise<void> {
+  // Checked here too: a worker that exits for want of a build would be replaced without end.
+  await ensureBuilt();
   const count = workerCount();
   // About 20 pooled database connections in all (at least 3 per worker), plus one LISTEN per worker.
   process.env.DATABASE_POOL_SIZE ??= String(Math.max(3, Math.ceil(20 / count)));

@@ -3,7 +3,7 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { signOut, updateSession } from "@/lib/auth";
 import { KeelError } from "@/lib/errors";
-import { userAction } from "@/lib/http/tenant-action";
+import { publicFormAction, userAction } from "@/lib/http/tenant-action";
 import { findMembershipRole } from "@/lib/tenancy/members";
 import { createWorkspaceSchema, tenantIdSchema } from "@/lib/tenancy/schemas";
 import { createWorkspace } from "@/lib/tenancy/tenants";
@@ -25,6 +25,6 @@ export const createWorkspaceAction = userAction(createWorkspaceSchema, async ({ 
   redirect("/members");
 });
 
-export async function signOutAction(): Promise<void> {
+export const signOutAction = publicFormAction(async () => {
   await signOut({ redirectTo: "/sign-in" });
-}
+});

@@ -5,9 +5,9 @@ import { PageHeader } from "@/components/ui/empty-state";
 import { planTiers, type PlanTier } from "@/db/schema";
 import { planAllowances } from "@/lib/ai/plans";
 import { formatUsd } from "@/lib/ai/usage-report";
-import { requirePageOperator } from "@/lib/auth/page-guard";
 import { listTenantsForOperator, OPERATOR_PAGE_SIZE } from "@/lib/operator/tenant-plans";
 import { changeTenantPlanAction } from "./actions";
+import { operatorPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Operator" };
 
@@ -20,8 +20,7 @@ function allowanceText(plan: PlanTier): string {
 const limitText = (value: number | null, format: (n: number) => string) => (value === null ? "no limit" : format(value));
 
 /** Platform operators (KEEL_OPERATOR_EMAILS): every tenant, its plan and this month's usage; plan changes. */
-export default async function OperatorPage() {
-  const operator = await requirePageOperator();
+export default operatorPage(async (operator) => {
   const tenants = await listTenantsForOperator(operator);
   return (
     <main className="mx-auto w-full max-w-6xl px-4 py-10">
@@ -98,4 +97,4 @@ export default async function OperatorPage() {
       </p>
     </main>
   );
-}
+});

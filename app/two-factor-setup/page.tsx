@@ -1,8 +1,8 @@
 import Link from "next/link";
 import type { Metadata } from "next";
 import { TwoFactorSection } from "@/components/auth/two-factor-section";
-import { requirePageUser } from "@/lib/auth/page-guard";
 import { currentTotpSetup, twoFactorStatus } from "@/lib/auth/two-factor/factors";
+import { userPage } from "@/lib/http/guarded-page";
 import { twoFactorActions } from "../(app)/account/two-factor-section-actions";
 import { signOutAction } from "../(app)/actions";
 
@@ -12,8 +12,7 @@ export const metadata: Metadata = { title: "Set up two-factor authentication" };
  * Where the guard sends a member of a workspace that requires two factors while they have none
  * (lib/auth/two-factor/policy.ts). Outside the workspace's layout, which the same guard refuses.
  */
-export default async function TwoFactorSetupPage() {
-  const { userId } = await requirePageUser();
+export default userPage(async ({ userId }) => {
   const [status, pendingSetup] = await Promise.all([twoFactorStatus(userId), currentTotpSetup({ userId })]);
   const done = status.totp === "on" || status.passkeys.length > 0;
   return (
@@ -44,4 +43,4 @@ export default async function TwoFactorSetupPage() {
       </div>
     </main>
   );
-}
+});

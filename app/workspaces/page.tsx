@@ -3,16 +3,15 @@ import type { Metadata } from "next";
 import { ActionForm } from "@/components/ui/action-form";
 import { SingleFieldForm } from "@/components/ui/single-field-form";
 import { findOperator } from "@/lib/auth/operator";
-import { requirePageUser } from "@/lib/auth/page-guard";
 import { roleLabels } from "@/lib/tenancy/roles";
 import { listTenantsOfUser } from "@/lib/tenancy/tenants";
 import { createWorkspaceAction, signOutAction, switchTenantAction } from "../(app)/actions";
+import { userPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Workspaces" };
 
 /** Reached when the user has no usable active workspace, or wants another one. */
-export default async function WorkspacesPage() {
-  const { userId, tenantId } = await requirePageUser();
+export default userPage(async ({ userId, tenantId }) => {
   const [tenants, operator] = await Promise.all([listTenantsOfUser(userId), findOperator(userId)]);
   return (
     <main className="mx-auto w-full max-w-xl px-4 py-10">
@@ -57,4 +56,4 @@ export default async function WorkspacesPage() {
       </form>
     </main>
   );
-}
+});

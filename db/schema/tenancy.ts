@@ -16,6 +16,10 @@ export const tenants = pgTable("tenants", {
   slug: text("slug").notNull().unique(),
   plan: planTier("plan").notNull().default("free"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  /** Set while the workspace is scheduled for deletion (migration 0083): unusable, restorable until `deletionDueAt`. */
+  deletionRequestedAt: timestamp("deletion_requested_at", { withTimezone: true }),
+  deletionDueAt: timestamp("deletion_due_at", { withTimezone: true }),
+  deletionRequestedBy: uuid("deletion_requested_by").references(() => users.id, { onDelete: "set null" }),
 });
 export type Tenant = typeof tenants.$inferSelect;
 export type NewTenant = typeof tenants.$inferInsert;

@@ -17,13 +17,14 @@ function readProc(pid: string, file: string): string | null {
   }
 }
 
-/** Every process whose command line runs scripts/serve.ts on `port`. */
+/** Every process whose command line runs the server (compiled, or scripts/serve.ts) on `port`. */
 export function servingProcesses(port: number): ServingProcess[] {
   const found: ServingProcess[] = [];
   for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     const argv = readProc(pid, "cmdline")?.split("\0") ?? [];
     const portAt = argv.indexOf("-p");
-    if (!argv.some((arg) => arg.endsWith("scripts/serve.ts")) || portAt < 0 || argv[portAt + 1] !== String(port)) continue;
+    if (!argv.some((arg) => arg.endsWith("keel-server/serve.mjs") || arg.endsWith("scripts/serve.ts")) || portAt < 0 || argv[portAt + 1] !== String(port))
+      continue;
     const stat = readProc(pid, "stat");
     if (!stat) continue;
     // Fields after the command name (which may hold spaces): state is field 3, start time field 22.

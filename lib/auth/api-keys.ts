@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
-import { apiKeys, users, type ApiKey } from "@/db/schema";
+import { apiKeys, tenants, users, type ApiKey } from "@/db/schema";
 import type { Db, Tx } from "@/db/client";
 import { withSystem, withTenant } from "@/db/scope";
 import { KeelError } from "@/lib/errors";
@@ -173,7 +173,9 @@ export async function authenticateApiKey(key: string, options: { db?: Db } = {})
       const [row] = await tx
         .select({ id: apiKeys.id, tenantId: apiKeys.tenantId })
         .from(apiKeys)
-        .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)));
+        // A workspace scheduled for deletion is unusable, through its keys too (issue 19.7).
+        .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+        .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt), isNull(tenants.deletionDueAt)));
       return row ? { apiKeyId: row.id, tenantId: row.tenantId } : null;
     },
     options,

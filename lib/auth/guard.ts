@@ -3,7 +3,7 @@ import { cache } from "react";
 import type { MemberRole } from "@/db/schema";
 import { KeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
-import { findMembershipRole } from "@/lib/tenancy/members";
+import { findMembershipAccess, scheduledForDeletionError } from "@/lib/tenancy/workspace-deletion";
 import { hasRole } from "@/lib/tenancy/roles";
 import { auth } from "./index";
 import { findOperator, type OperatorContext } from "./operator";
@@ -18,7 +18,12 @@ export interface TenantSession extends TenantContext {
 export interface GuardOptions {
   /** The least role the caller needs (default: any member). */
   role?: MemberRole;
+  /** Let the caller in although the workspace is scheduled for deletion (its notice and restore). */
+  whileScheduledForDeletion?: boolean;
 }
+
+/** What an entry point's guard builder declares: always its least role, and any other option. */
+export type EntryPointGuard = GuardOptions & { role: MemberRole };
 
 export interface SignedInUser {
   userId: string;
@@ -48,20 +53,23 @@ export async function currentUser(): Promise<SignedInUser | null> {
 
 // A page renders its layout and itself, each behind the guard: one membership lookup per request
 // is enough. Keyed by the ids, so a tenant switch within a request looks up the new tenant.
-const membershipRole = cache(findMembershipRole);
+const membershipAccess = cache(findMembershipAccess);
 const twoFactorPolicy = cache(enforceTwoFactorPolicy);
 
 /**
  * Yields `{ userId, tenantId, role }` for the active tenant, or refuses: 401 without a session,
  * 403 without a current membership, with too small a role, or without the second factor the
- * workspace requires. The role comes from the database,
+ * workspace requires, 410 while the workspace is scheduled for deletion. The role comes from the database,
  * not the session, so a demotion or removal takes effect on the next request.
  */
 export async function requireTenant(options: GuardOptions = {}): Promise<TenantSession> {
   const { userId, sessionId, tenantId } = await requireUser();
   if (!tenantId) throw new KeelError("forbidden", "Choose a workspace to continue.");
-  const role = await membershipRole(tenantId, userId);
-  if (!role) throw new KeelError("forbidden", "You are no longer a member of this workspace.");
+  const access = await membershipAccess(tenantId, userId);
+  if (!access) throw new KeelError("forbidden", "You are no longer a member of this workspace.");
+  const { role } = access;
+  // A workspace scheduled for deletion is unusable at once, for every member (issue 19.7).
+  if (access.deletion && !options.whileScheduledForDeletion) throw scheduledForDeletionError(access.deletion);
   if (options.role && !hasRole(role, options.role)) {
     throw new KeelError("forbidden", `This needs the ${options.role} role or higher.`);
   }

@@ -1,14 +1,14 @@
-// The route handler behind `GET /api/documents/:id/original` and `…/preview`: the tenant guard,
-// the id checked as a uuid (anything else is 404, like another tenant's id), then the original.
+// The handler behind `GET /api/documents/:id/original` and `…/preview` (each route wraps it in the
+// tenant guard): the id checked as a uuid (anything else is 404, like another tenant's id), then the original.
 import { z } from "zod";
+import type { TenantSession } from "@/lib/auth/guard";
 import { KeelError } from "@/lib/errors";
-import { withTenantRoute } from "@/lib/http/tenant-route";
 import { originalResponse, type OriginalDisposition } from "./originals";
 
-export function originalRoute(disposition: OriginalDisposition) {
-  return withTenantRoute<{ id: string }>(async (request, ctx, { params }) => {
+export function originalHandler(disposition: OriginalDisposition) {
+  return async (request: Request, ctx: TenantSession, { params }: { params: Promise<{ id: string }> }): Promise<Response> => {
     const id = z.uuid().safeParse((await params).id);
     if (!id.success) throw new KeelError("not_found", "That document does not exist.");
     return originalResponse(ctx, id.data, disposition, request);
-  });
+  };
 }

@@ -2,7 +2,7 @@
 // Who may call each action is visible where it is declared: `tenantAction(schema, { role }, fn)`.
 import { redirect, unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
-import { requireOperator, requireTenant, requireUser, type GuardOptions, type SignedInUser } from "@/lib/auth/guard";
+import { requireOperator, requireTenant, requireUser, type EntryPointGuard, type SignedInUser } from "@/lib/auth/guard";
 import type { OperatorContext } from "@/lib/auth/operator";
 import { isKeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
@@ -70,7 +70,7 @@ export function userAction<S extends z.ZodType>(schema: S, handler: (input: z.in
 
 export function tenantAction<S extends z.ZodType>(
   schema: S,
-  options: GuardOptions,
+  options: EntryPointGuard,
   handler: (input: z.infer<S>, ctx: TenantContext) => Promise<ActionState | void>,
 ) {
   return guardedAction(schema, () => requireTenant(options), handler);
@@ -79,4 +79,9 @@ export function tenantAction<S extends z.ZodType>(
 /** For platform operators (KEEL_OPERATOR_EMAILS) only: anyone else is told the page does not exist. */
 export function operatorAction<S extends z.ZodType>(schema: S, handler: (input: z.infer<S>, operator: OperatorContext) => Promise<ActionState | void>) {
   return guardedAction(schema, requireOperator, handler);
+}
+
+/** For a plain form without fields or state that anyone may submit (sign out: it ends whatever session there is). */
+export function publicFormAction(handler: () => Promise<void>) {
+  return async (_formData: FormData): Promise<void> => handler();
 }

@@ -11,7 +11,7 @@ const executorState = processSingleton("jobs:local-executor-state", () => ({ sta
 
 describe("health and readiness", () => {
   it("is alive", async () => {
-    const response = health();
+    const response = await health();
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok" });
   });

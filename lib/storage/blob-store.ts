@@ -10,10 +10,14 @@ export interface BlobStore {
   put(key: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void>;
   /** The bytes under `key`, or null when there are none. */
   get(key: string): Promise<Uint8Array | null>;
+  /** The bytes under `key` as they are read (large files: exports), or null when there are none. */
+  stream(key: string): Promise<AsyncIterable<Uint8Array> | null>;
   /** Removes `key`; removing a missing key is not an error. */
   delete(key: string): Promise<void>;
   /** Every key under `prefix` (for clean-up and tests). */
   list(prefix: string): Promise<string[]>;
+  /** Removes everything a tenant has stored (a purged workspace), folders too; returns how many keys. */
+  deleteTenant(tenantId: string): Promise<number>;
 }
 
 const KEY = /^[0-9a-f-]{36}\/[0-9a-f-]{36}\/[a-z0-9-]+$/;
@@ -23,6 +27,12 @@ export function documentBlobKey(tenantId: string, documentId: string): string {
   const key = `${tenantId}/${documentId}/original`;
   if (!KEY.test(key)) throw new Error("documentBlobKey: tenant and document ids must be uuids");
   return key;
+}
+
+const TENANT = /^[0-9a-f-]{36}$/;
+
+export function assertSafeTenant(tenantId: string): void {
+  if (!TENANT.test(tenantId)) throw new Error(`Refusing storage folder ${JSON.stringify(tenantId)}`);
 }
 
 export function assertSafeKey(key: string): void {

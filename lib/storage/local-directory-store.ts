@@ -2,11 +2,11 @@
 // temporary file first and are renamed into place, so a crash never leaves a half-written original.
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { assertSafeKey, type BlobStore } from "./blob-store";
+import { assertSafeKey, assertSafeTenant, type BlobStore } from "./blob-store";
 
 export class LocalDirectoryStore implements BlobStore {
   constructor(private readonly root: string) {}
@@ -41,11 +41,30 @@ export class LocalDirectoryStore implements BlobStore {
     }
   }
 
+  async stream(key: string): Promise<AsyncIterable<Uint8Array> | null> {
+    try {
+      const file = await open(this.pathOf(key), "r");
+      // The open file stays readable if the key is replaced or deleted meanwhile.
+      return file.createReadStream({ highWaterMark: 256 * 1024 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
+    }
+  }
+
   async delete(key: string): Promise<void> {
     const target = this.pathOf(key);
     await rm(target, { force: true });
     // Drop the document's directory too when it is empty now.
     await rmdir(path.dirname(target)).catch(() => {});
+  }
+
+  async deleteTenant(tenantId: string): Promise<number> {
+    assertSafeTenant(tenantId);
+    const keys = await this.list(`${tenantId}/`);
+    // Temporary files of uploads cut off by a crash go too: the whole folder is the tenant's.
+    await rm(path.join(this.root, tenantId), { recursive: true, force: true });
+    return keys.length;
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -4,17 +4,17 @@ import { TwoFactorSection } from "@/components/auth/two-factor-section";
 import { ActionForm } from "@/components/ui/action-form";
 import { PageHeader } from "@/components/ui/empty-state";
 import { findMailTarget } from "@/lib/auth/account-mail";
-import { requirePageUser } from "@/lib/auth/page-guard";
 import { listActiveSessions } from "@/lib/auth/session-list";
 import { currentTotpSetup, twoFactorStatus } from "@/lib/auth/two-factor/factors";
 import { formatDateTime } from "@/lib/format/dates";
+import { DeleteAccountSection } from "./delete-account-section";
 import { changeEmailAction, changePasswordAction, signOutOtherSessionsAction, signOutSessionAction } from "./actions";
 import { twoFactorActions } from "./two-factor-section-actions";
+import { userPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Your account" };
 
-export default async function AccountPage({ searchParams }: { searchParams: Promise<{ "email-changed"?: string }> }) {
-  const { userId, sessionId } = await requirePageUser();
+export default userPage(async ({ userId, sessionId }, { searchParams }: { searchParams: Promise<{ "email-changed"?: string }> }) => {
   const [me, sessions, params, twoFactor, pendingSetup] = await Promise.all([
     findMailTarget({ userId }),
     listActiveSessions(userId, sessionId),
@@ -104,6 +104,8 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
           ))}
         </ul>
       </section>
+
+      <DeleteAccountSection />
     </>
   );
-}
+});

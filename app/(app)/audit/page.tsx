@@ -1,13 +1,11 @@
 import Link from "next/link";
 import type { Metadata } from "next";
-import { forbidden } from "next/navigation";
 import { EmptyState, PageHeader } from "@/components/ui/empty-state";
-import { requirePageTenant } from "@/lib/auth/page-guard";
 import { auditFilterSchema, listAuditActions, listAuditEntries, type AuditFilter } from "@/lib/tenancy/audit-log";
 import { describeAuditEntry } from "@/lib/tenancy/describe-audit-entry";
 import { listMembers } from "@/lib/tenancy/members";
-import { hasRole } from "@/lib/tenancy/roles";
 import { formatDateTimeSeconds } from "@/lib/format/dates";
+import { tenantPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Audit log" };
 
@@ -22,9 +20,7 @@ function queryOf(filter: AuditFilter, before?: string): string {
   return params.toString();
 }
 
-export default async function AuditPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  const ctx = await requirePageTenant();
-  if (!hasRole(ctx.role, "admin")) forbidden();
+export default tenantPage({ role: "admin" }, async (ctx, { searchParams }: { searchParams: Promise<SearchParams> }) => {
   const raw = await searchParams;
   const parsed = auditFilterSchema.safeParse(Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value])));
   const filter: AuditFilter = parsed.success ? parsed.data : {};
@@ -117,4 +113,4 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       ) : null}
     </>
   );
-}
+});

@@ -10,14 +10,14 @@ import { markNotificationsRead } from "@/lib/notifications/notifications";
 
 const documentIdSchema = z.object({ documentId: z.uuid("Unknown document.") });
 
-export const reanalyzeDocumentAction = tenantAction(documentIdSchema, {}, async ({ documentId }, ctx) => {
+export const reanalyzeDocumentAction = tenantAction(documentIdSchema, { role: "member" }, async ({ documentId }, ctx) => {
   await startAnalysis(await requestReanalysis(ctx, documentId));
   revalidatePath("/documents");
   revalidatePath(`/documents/${documentId}`);
   return { ok: true, message: "Analysis started." };
 });
 
-export const cancelAnalysisAction = tenantAction(documentIdSchema, {}, async ({ documentId }, ctx) => {
+export const cancelAnalysisAction = tenantAction(documentIdSchema, { role: "member" }, async ({ documentId }, ctx) => {
   const { jobId } = await cancelAnalysis(ctx, documentId);
   await stopAnalysis(ctx.tenantId, documentId, jobId);
   revalidatePath("/documents");
@@ -27,7 +27,7 @@ export const cancelAnalysisAction = tenantAction(documentIdSchema, {}, async ({ 
 
 export const deleteDocumentAction = tenantAction(
   documentIdSchema.extend({ from: z.enum(["list", "page"]).default("list") }),
-  {},
+  { role: "member" },
   async ({ documentId, from }, ctx) => {
     const { cancelledJobId } = await deleteDocument(ctx, documentId);
     if (cancelledJobId) await stopAnalysis(ctx.tenantId, documentId, cancelledJobId);
@@ -37,10 +37,14 @@ export const deleteDocumentAction = tenantAction(
   },
 );
 
-export const markNotificationsReadAction = tenantAction(z.object({ notificationId: z.uuid().optional() }), {}, async ({ notificationId }, ctx) => {
-  await markNotificationsRead(ctx, notificationId ?? null);
-  revalidatePath("/", "layout");
-});
+export const markNotificationsReadAction = tenantAction(
+  z.object({ notificationId: z.uuid().optional() }),
+  { role: "member" },
+  async ({ notificationId }, ctx) => {
+    await markNotificationsRead(ctx, notificationId ?? null);
+    revalidatePath("/", "layout");
+  },
+);
 
 const collectionIdSchema = z.object({ collectionId: z.uuid("Unknown collection.") });
 
@@ -67,9 +71,13 @@ export const deleteCollectionAction = tenantAction(collectionIdSchema, { role: "
   return { ok: true, message: `Collection deleted with ${documentCount} document${documentCount === 1 ? "" : "s"}.` };
 });
 
-export const moveDocumentAction = tenantAction(documentIdSchema.extend(collectionIdSchema.shape), {}, async ({ documentId, collectionId }, ctx) => {
-  await moveDocument(ctx, documentId, collectionId);
-  revalidatePath("/documents");
-  revalidatePath(`/documents/${documentId}`);
-  return { ok: true, message: "Document moved." };
-});
+export const moveDocumentAction = tenantAction(
+  documentIdSchema.extend(collectionIdSchema.shape),
+  { role: "member" },
+  async ({ documentId, collectionId }, ctx) => {
+    await moveDocument(ctx, documentId, collectionId);
+    revalidatePath("/documents");
+    revalidatePath(`/documents/${documentId}`);
+    return { ok: true, message: "Document moved." };
+  },
+);

@@ -3,7 +3,6 @@ import { CollectionsPanel } from "@/components/documents/collections-panel";
 import { DocumentList, type ListedDocument } from "@/components/documents/document-list";
 import { DocumentUploader } from "@/components/documents/uploader";
 import { EmptyState, PageHeader } from "@/components/ui/empty-state";
-import { requirePageTenant } from "@/lib/auth/page-guard";
 import { listCollectionsWithCounts } from "@/lib/documents/collections";
 import { mayManageDocument } from "@/lib/documents/document-permissions";
 import { listDocuments, storageUsed } from "@/lib/documents/documents";
@@ -19,12 +18,12 @@ import {
   reanalyzeDocumentAction,
   renameCollectionAction,
 } from "./actions";
+import { tenantPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Documents" };
 export const dynamic = "force-dynamic";
 
-export default async function DocumentsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const ctx = await requirePageTenant();
+export default tenantPage({ role: "member" }, async (ctx, { searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) => {
   const limits = documentLimitsFromEnv();
   const requested = z.uuid().safeParse((await searchParams).collection);
   const collections = await listCollectionsWithCounts(ctx);
@@ -80,4 +79,4 @@ export default async function DocumentsPage({ searchParams }: { searchParams: Pr
       />
     </>
   );
-}
+});

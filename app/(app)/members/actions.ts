@@ -35,7 +35,7 @@ export const changeRoleAction = tenantAction(changeRoleSchema, { role: "admin" }
 });
 
 /** Removal by an admin, or leaving (any member removing themselves). */
-export const removeMemberAction = tenantAction(memberSchema, {}, async ({ userId }, ctx) => {
+export const removeMemberAction = tenantAction(memberSchema, { role: "member" }, async ({ userId }, ctx) => {
   await removeMember(ctx, userId);
   if (userId === ctx.userId) redirect("/workspaces");
   revalidatePath("/members");

@@ -2,18 +2,17 @@ import type { Metadata } from "next";
 import { InviteForm } from "@/components/members/invite-form";
 import { ActionForm } from "@/components/ui/action-form";
 import { PageHeader } from "@/components/ui/empty-state";
-import { requirePageTenant } from "@/lib/auth/page-guard";
 import { listPendingInvitations } from "@/lib/tenancy/invitations";
 import { listMembers } from "@/lib/tenancy/members";
 import { hasRole, roleLabels } from "@/lib/tenancy/roles";
 import type { MemberRole } from "@/db/schema";
 import { changeRoleAction, createInvitationAction, removeMemberAction, resendInvitationAction, revokeInvitationAction } from "./actions";
 import { formatDate } from "@/lib/format/dates";
+import { tenantPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Members" };
 
-export default async function MembersPage() {
-  const ctx = await requirePageTenant();
+export default tenantPage({ role: "member" }, async (ctx) => {
   const canManage = hasRole(ctx.role, "admin");
   const [members, invitations] = await Promise.all([listMembers(ctx), canManage ? listPendingInvitations(ctx) : Promise.resolve([])]);
   const assignable: MemberRole[] = ctx.role === "owner" ? ["owner", "admin", "member"] : ["admin", "member"];
@@ -132,4 +131,4 @@ export default async function MembersPage() {
       ) : null}
     </>
   );
-}
+});

@@ -5,17 +5,16 @@ import { ObservabilityBoard } from "@/components/observability/observability-boa
 import { ScopePicker } from "@/components/observability/scope-picker";
 import { PageHeader } from "@/components/ui/empty-state";
 import { findOperator } from "@/lib/auth/operator";
-import { requirePageTenant } from "@/lib/auth/page-guard";
 import { listAlertEpisodes } from "@/lib/observability/alerts";
 import { readObservability } from "@/lib/observability/metrics";
 import { resolveObservabilityScope } from "@/lib/observability/page-scope";
 import { listTenantsForOperator } from "@/lib/operator/tenant-plans";
 import { formatDateTime } from "@/lib/format/dates";
+import { tenantPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Observability" };
 
-export default async function ObservabilityPage({ searchParams }: { searchParams: Promise<{ scope?: string | string[] }> }) {
-  const ctx = await requirePageTenant();
+export default tenantPage({ role: "member" }, async (ctx, { searchParams }: { searchParams: Promise<{ scope?: string | string[] }> }) => {
   const operator = await findOperator(ctx.userId);
   const { scope: requested } = await searchParams;
   const scope = resolveObservabilityScope(ctx, operator !== null, typeof requested === "string" ? requested : undefined);
@@ -51,4 +50,4 @@ export default async function ObservabilityPage({ searchParams }: { searchParams
       <ObservabilityBoard report={report} />
     </>
   );
-}
+});

@@ -13,7 +13,6 @@ import { getAiProfile } from "@/lib/ai/ai-settings";
 import { planRateLimits, rateLimitLabels, rateLimitNames } from "@/lib/ai/plans";
 import { formatUsd } from "@/lib/ai/usage-report";
 import { listApiKeys } from "@/lib/auth/api-keys";
-import { requirePageTenant } from "@/lib/auth/page-guard";
 import { twoFactorRequired } from "@/lib/auth/two-factor/policy";
 import { describeAiProviders } from "@/lib/config/runtime-summary";
 import { estimateReembed, type ReembedEstimate } from "@/lib/documents/reembed/plan";
@@ -31,6 +30,8 @@ import {
   updateRateLimitsAction,
 } from "./actions";
 import { formatDate } from "@/lib/format/dates";
+import { tenantPage } from "@/lib/http/guarded-page";
+import { LeavingSection } from "./leaving-section";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -69,8 +70,7 @@ function ReembedSection({ estimate }: { estimate: ReembedEstimate }) {
   );
 }
 
-export default async function SettingsPage() {
-  const ctx = await requirePageTenant();
+export default tenantPage({ role: "member" }, async (ctx) => {
   const isAdmin = hasRole(ctx.role, "admin");
   const [tenant, profile, keys, reembed, requiresTwoFactor] = await Promise.all([
     getTenant(ctx),
@@ -242,6 +242,8 @@ export default async function SettingsPage() {
         </>
       ) : null}
 
+      {ctx.role === "owner" ? <LeavingSection ctx={ctx} workspaceName={tenant.name} /> : null}
+
       <p className="mt-6 text-sm">
         <Link href="/workspaces" className="font-medium text-indigo-700 underline">
           Your workspaces — open or create another
@@ -249,4 +251,4 @@ export default async function SettingsPage() {
       </p>
     </>
   );
-}
+});

@@ -5,21 +5,20 @@ import { AdminUsage } from "@/components/usage/admin-usage";
 import { MemberUsage } from "@/components/usage/member-usage";
 import { PeriodPicker } from "@/components/usage/period-picker";
 import { addMonths, periodLabel, periodOf, periodParamSchema } from "@/lib/billing/periods";
-import { requirePageTenant } from "@/lib/auth/page-guard";
 import { formatCount, formatUsd } from "@/lib/usage/format";
 import { getMemberUsageReport } from "@/lib/usage/member-report";
 import { listUsagePeriods } from "@/lib/usage/periods";
 import { getAdminUsageReport } from "@/lib/usage/report";
 import { hasRole } from "@/lib/tenancy/roles";
 import { formatDate } from "@/lib/format/dates";
+import { tenantPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Usage" };
 
 const limitText = (n: number | null, format: (n: number) => string) => (n === null ? "no limit" : format(n));
 const tokensText = (n: number) => `${formatCount(n)} tokens`;
 
-export default async function UsagePage({ searchParams }: { searchParams: Promise<{ period?: string | string[] }> }) {
-  const ctx = await requirePageTenant();
+export default tenantPage({ role: "member" }, async (ctx, { searchParams }: { searchParams: Promise<{ period?: string | string[] }> }) => {
   const now = new Date();
   const current = periodOf(now);
   const { period } = await searchParams;
@@ -67,4 +66,4 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
       <AdminUsage report={report} planLine={planLine} />
     </>
   );
-}
+});

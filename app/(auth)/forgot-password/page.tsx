@@ -2,10 +2,11 @@ import Link from "next/link";
 import type { Metadata } from "next";
 import { AccountForm } from "@/components/auth/account-form";
 import { forgotPasswordAction } from "../actions";
+import { publicPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Forgot password" };
 
-export default function ForgotPasswordPage() {
+export default publicPage(async () => {
   return (
     <>
       <h1 className="mb-1 text-xl font-semibold">Forgot your password?</h1>
@@ -24,4 +25,4 @@ export default function ForgotPasswordPage() {
       </p>
     </>
   );
-}
+});

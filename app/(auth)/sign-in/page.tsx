@@ -5,6 +5,7 @@ import { SignInForm } from "@/components/auth/sign-in-form";
 import { safeRedirectPath } from "@/lib/http/safe-redirect";
 import { signInAction } from "../actions";
 import { passkeySignInAction, passkeySignInOptionsAction } from "../two-factor/actions";
+import { publicPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -14,7 +15,7 @@ const notices: Record<string, string> = {
   reset: "Your password is changed, and every device was signed out. Sign in with the new one.",
 };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; verified?: string; reset?: string }> }) {
+export default publicPage(async (_viewer, { searchParams }: { searchParams: Promise<{ callbackUrl?: string; verified?: string; reset?: string }> }) => {
   const { callbackUrl, ...flags } = await searchParams;
   const target = safeRedirectPath(callbackUrl);
   const notice = flags.verified ? notices.verified : flags.reset ? notices.reset : null;
@@ -48,4 +49,4 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
       </p>
     </>
   );
-}
+});

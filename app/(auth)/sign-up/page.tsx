@@ -2,10 +2,11 @@ import Link from "next/link";
 import type { Metadata } from "next";
 import { SignUpForm } from "@/components/auth/sign-up-form";
 import { signUpAction } from "../actions";
+import { publicPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Create an account" };
 
-export default function SignUpPage() {
+export default publicPage(async () => {
   return (
     <>
       <h1 className="mb-1 text-xl font-semibold">Create your account</h1>
@@ -19,4 +20,4 @@ export default function SignUpPage() {
       </p>
     </>
   );
-}
+});

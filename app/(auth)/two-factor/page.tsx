@@ -5,13 +5,14 @@ import { PasskeyButton } from "@/components/auth/passkey-button";
 import { SecondStepForm } from "@/components/auth/second-step-form";
 import { findLiveChallenge, secondStepCookie } from "@/lib/auth/two-factor/challenges";
 import { secondStepMethods } from "@/lib/auth/two-factor/second-step";
+import { publicPage } from "@/lib/http/guarded-page";
 import { safeRedirectPath } from "@/lib/http/safe-redirect";
 import { secondStepCodeAction, secondStepPasskeyAction, secondStepPasskeyOptionsAction } from "./actions";
 
 export const metadata: Metadata = { title: "Two-step verification" };
 
 /** The second step after the right password: which attempt comes from the HttpOnly cookie set then. */
-export default async function TwoFactorPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
+export default publicPage(async (_viewer, { searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) => {
   const target = safeRedirectPath((await searchParams).callbackUrl);
   const challenge = await findLiveChallenge((await cookies()).get(secondStepCookie)?.value, "sign_in");
   if (!challenge?.userId) {
@@ -49,4 +50,4 @@ export default async function TwoFactorPage({ searchParams }: { searchParams: Pr
       </p>
     </>
   );
-}
+});

@@ -2,10 +2,11 @@ import Link from "next/link";
 import type { Metadata } from "next";
 import { AccountForm } from "@/components/auth/account-form";
 import { resendVerificationAction } from "../actions";
+import { publicPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Confirm your email" };
 
-export default async function VerifyEmailPage({ searchParams }: { searchParams: Promise<{ sent?: string }> }) {
+export default publicPage(async (_viewer, { searchParams }: { searchParams: Promise<{ sent?: string }> }) => {
   const { sent } = await searchParams;
   return (
     <>
@@ -34,4 +35,4 @@ export default async function VerifyEmailPage({ searchParams }: { searchParams: 
       </p>
     </>
   );
-}
+});

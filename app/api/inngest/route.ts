@@ -4,5 +4,10 @@
 // refuses any request not signed with INNGEST_SIGNING_KEY, and Dev Server mode is refused.
 import { inngestRoute } from "@/inngest/serve-route";
 import { inngestHandler } from "@/inngest/serve-handler";
+import { publicRoute } from "@/lib/http/public-route";
 
-export const { GET, POST, PUT } = inngestRoute(inngestHandler);
+const inngest = inngestRoute(inngestHandler);
+const signed = "Inngest's serve() checks the signing key of every call (and refuses INNGEST_DEV under npm start)";
+export const GET = publicRoute(signed, inngest.GET);
+export const POST = publicRoute(signed, inngest.POST);
+export const PUT = publicRoute(signed, inngest.PUT);

@@ -2,8 +2,8 @@
 // notifications (lib/jobs/live-stream.ts). 429 past a person's stream cap; a stream ends within
 // seconds of its person leaving the workspace or signing out.
 import { openLiveStream } from "@/lib/jobs/live-stream";
-import { withTenantRoute } from "@/lib/http/tenant-route";
+import { withTenantRoute } from "@/lib/http/guarded-route";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withTenantRoute((request, ctx) => openLiveStream(ctx, request.signal));
+export const GET = withTenantRoute((request, ctx) => openLiveStream(ctx, request.signal), { role: "member" });

@@ -2,11 +2,12 @@ import Link from "next/link";
 import type { Metadata } from "next";
 import { formatDateTime } from "@/lib/format/dates";
 import { listOutbox } from "@/lib/mail/send-mail";
+import { userPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Development outbox" };
 export const dynamic = "force-dynamic";
 
-export default async function OutboxPage() {
+export default userPage(async () => {
   const messages = await listOutbox();
   return (
     <>
@@ -29,4 +30,4 @@ export default async function OutboxPage() {
       )}
     </>
   );
-}
+});

@@ -1,11 +1,13 @@
 // The document pool keeps untrusted work off the caller's thread: a stage past its time or memory
 // fails that document with a clear reason, the pool starts a fresh thread, and the caller's event
-// loop stays free meanwhile. Real inputs, real threads (tsx-loaded, as under `npm start`).
-import { readdirSync, readFileSync } from "node:fs";
+// loop stays free meanwhile. Real inputs, real threads (the worker's source, tsx-loaded; `npm start` runs it compiled).
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, describe, expect, it } from "vitest";
 import { largeHtml, textOneWord } from "@/test/hostile-documents";
-import { DocumentPool, workerExecArgv } from "./pool";
+import { DocumentPool, workerExecArgv, workerScript } from "./pool";
 
 const small = () => new TextEncoder().encode("# Notes\n\nThe turbine reports its output every day.");
 const pools: DocumentPool[] = [];
@@ -97,8 +99,20 @@ describe("document pool", () => {
     });
   });
 
-  it("adds tsx to the Node flags only when it is not there", () => {
-    expect(workerExecArgv(["--import", "tsx"])).toEqual(["--import", "tsx"]);
-    expect(workerExecArgv(["--conditions", "node"])).toEqual(["--conditions", "node", "--import", "tsx"]);
+  it("adds tsx to the Node flags only for the worker's source, and only when it is not there", () => {
+    expect(workerExecArgv(false, ["--import", "tsx"])).toEqual(["--import", "tsx"]);
+    expect(workerExecArgv(false, ["--conditions", "node"])).toEqual(["--conditions", "node", "--import", "tsx"]);
+    expect(workerExecArgv(true, ["--conditions", "node"])).toEqual(["--conditions", "node"]);
+  });
+
+  it("runs the compiled worker in production once the build wrote it, else the source", () => {
+    const root = mkdtempSync(path.join(tmpdir(), "keel-worker-"));
+    mkdirSync(path.join(root, "lib/documents/processing"), { recursive: true });
+    writeFileSync(path.join(root, "lib/documents/processing/worker.ts"), "");
+    expect(workerScript({ NODE_ENV: "production" }, root)).toEqual({ file: path.join(root, "lib/documents/processing/worker.ts"), compiled: false });
+    mkdirSync(path.join(root, ".next/keel-server"), { recursive: true });
+    writeFileSync(path.join(root, ".next/keel-server/document-worker.mjs"), "");
+    expect(workerScript({ NODE_ENV: "production" }, root)).toEqual({ file: path.join(root, ".next/keel-server/document-worker.mjs"), compiled: true });
+    expect(workerScript({ NODE_ENV: "test" }, root).compiled).toBe(false);
   });
 });

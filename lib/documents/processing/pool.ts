@@ -21,18 +21,23 @@ import { processingSettingsFromEnv, type ProcessingSettings } from "./settings";
 import type { ChunkedDocument, ChunkInput, ExtractInput, PrepareInput, PreparedDocument } from "./stages";
 import type { StageMessage, StageName, StageOutcome, StageTask } from "./worker";
 
-const WORKER_SCRIPT = path.join("lib", "documents", "processing", "worker.ts");
+const WORKER_SOURCE = path.join("lib", "documents", "processing", "worker.ts");
+/** The worker as `npm run build` compiles it (scripts/build-server.ts): what production runs. */
+const WORKER_COMPILED = path.join(".next", "keel-server", "document-worker.mjs");
 
-function workerScript(): string {
-  const script = path.resolve(process.cwd(), WORKER_SCRIPT);
-  if (!existsSync(script)) throw new Error(`The document worker script is missing at ${script}: start Keel from its project directory.`);
-  return script;
+/** The worker's file: compiled in production (no TypeScript loader), else its source through tsx. */
+export function workerScript(env: NodeJS.ProcessEnv = process.env, root = process.cwd()): { file: string; compiled: boolean } {
+  const compiled = path.resolve(root, WORKER_COMPILED);
+  if (env.NODE_ENV === "production" && existsSync(compiled)) return { file: compiled, compiled: true };
+  const source = path.resolve(root, WORKER_SOURCE);
+  if (!existsSync(source)) throw new Error(`The document worker script is missing at ${source}: start Keel from its project directory.`);
+  return { file: source, compiled: false };
 }
 
-/** This process's Node flags, plus `--import tsx` unless it is there already. */
-export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+/** This process's Node flags, plus `--import tsx` for the worker's source unless it is there already. */
+export function workerExecArgv(compiled: boolean, execArgv: readonly string[] = process.execArgv): string[] {
   const loadsTsx = execArgv.some((arg, i) => arg === "--import=tsx" || ((arg === "--import" || arg === "--require") && execArgv[i + 1] === "tsx"));
-  return loadsTsx ? [...execArgv] : [...execArgv, "--import", "tsx"];
+  return loadsTsx || compiled ? [...execArgv] : [...execArgv, "--import", "tsx"];
 }
 
 const describeMs = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);
@@ -43,13 +48,14 @@ export class DocumentPool {
   private readonly piscina: Piscina<StageTask, StageOutcome<ExtractedDocument | ChunkedDocument | PreparedDocument>>;
 
   constructor(readonly settings: ProcessingSettings) {
+    const worker = workerScript();
     this.piscina = new Piscina({
-      filename: workerScript(),
+      filename: worker.file,
       minThreads: 0,
       maxThreads: settings.threads,
       idleTimeout: 30_000,
       maxQueue: settings.threads * 64,
-      execArgv: workerExecArgv(),
+      execArgv: workerExecArgv(worker.compiled),
       resourceLimits: { maxOldGenerationSizeMb: settings.heapMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, settings.heapMb / 8)), stackSizeMb: 4 },
     });
   }

@@ -3,10 +3,11 @@ import { AccountForm } from "@/components/auth/account-form";
 import { checkAccountLink } from "@/lib/auth/account-mail";
 import { confirmEmailChangeAction } from "../../actions";
 import { checkLink, DeadLink } from "../../token-page";
+import { publicPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Confirm your new email" };
 
-export default async function ConfirmEmailChangePage({ params }: { params: Promise<{ token: string }> }) {
+export default publicPage(async (_viewer, { params }: { params: Promise<{ token: string }> }) => {
   const { token } = await params;
   const link = await checkLink(() => checkAccountLink("change_email", token));
   if (!link.ok) return <DeadLink title="This link cannot be used" message={link.message} retry={{ href: "/account", label: "Go to your account" }} />;
@@ -17,4 +18,4 @@ export default async function ConfirmEmailChangePage({ params }: { params: Promi
       <AccountForm action={confirmEmailChangeAction} hidden={{ token }} fields={[]} submitLabel="Use this address" pendingLabel="Confirming…" />
     </>
   );
-}
+});

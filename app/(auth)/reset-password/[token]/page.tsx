@@ -3,10 +3,11 @@ import { AccountForm } from "@/components/auth/account-form";
 import { checkAccountLink } from "@/lib/auth/account-mail";
 import { resetPasswordAction } from "../../actions";
 import { checkLink, DeadLink } from "../../token-page";
+import { publicPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Choose a new password" };
 
-export default async function ResetPasswordPage({ params }: { params: Promise<{ token: string }> }) {
+export default publicPage(async (_viewer, { params }: { params: Promise<{ token: string }> }) => {
   const { token } = await params;
   const link = await checkLink(() => checkAccountLink("reset_password", token));
   if (!link.ok) return <DeadLink title="This link cannot be used" message={link.message} retry={{ href: "/forgot-password", label: "Ask for a new link" }} />;
@@ -23,4 +24,4 @@ export default async function ResetPasswordPage({ params }: { params: Promise<{ 
       />
     </>
   );
-}
+});

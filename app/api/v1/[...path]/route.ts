@@ -1,3 +1,4 @@
+import { publicRoute } from "@/lib/http/public-route";
 import { openAiError } from "@/lib/openai-compat/errors";
 
 // Any other /api/v1 path: an OpenAI-shaped 404, not an HTML page, so clients report it plainly.
@@ -11,8 +12,9 @@ async function notFound(request: Request): Promise<Response> {
   );
 }
 
-export const GET = notFound;
-export const POST = notFound;
-export const PUT = notFound;
-export const PATCH = notFound;
-export const DELETE = notFound;
+const unknownPath = "an unknown /api/v1 path: a 404 that names the paths Keel serves";
+export const GET = publicRoute(unknownPath, notFound);
+export const POST = publicRoute(unknownPath, notFound);
+export const PUT = publicRoute(unknownPath, notFound);
+export const PATCH = publicRoute(unknownPath, notFound);
+export const DELETE = publicRoute(unknownPath, notFound);

@@ -3,13 +3,14 @@ import { notFound } from "next/navigation";
 import { z } from "zod";
 import { formatDateTime } from "@/lib/format/dates";
 import { findOutboxMessage } from "@/lib/mail/send-mail";
+import { userPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Development outbox" };
 
 // The links of a message, as anchors a developer can follow (the HTML version renders sandboxed).
 const linkPattern = /https?:\/\/[^\s<>"]+/g;
 
-export default async function OutboxMessagePage({ params }: { params: Promise<{ id: string }> }) {
+export default userPage(async (_user, { params }: { params: Promise<{ id: string }> }) => {
   const { id } = await params;
   const parsed = z.uuid().safeParse(id);
   const message = parsed.success ? await findOutboxMessage(parsed.data) : null;
@@ -38,4 +39,4 @@ export default async function OutboxMessagePage({ params }: { params: Promise<{ 
       <pre className="whitespace-pre-wrap rounded border border-slate-200 bg-white p-3 text-sm">{message.text}</pre>
     </article>
   );
-}
+});

@@ -2,12 +2,12 @@ import Link from "next/link";
 import type { Metadata } from "next";
 import { SignUpForm } from "@/components/auth/sign-up-form";
 import { ActionForm } from "@/components/ui/action-form";
-import { currentUser } from "@/lib/auth/guard";
 import { isKeelError } from "@/lib/errors";
 import { previewInvitation, type InvitationPreview } from "@/lib/tenancy/invitations";
 import { roleLabels } from "@/lib/tenancy/roles";
 import { acceptInvitationAction, signUpAndJoinAction } from "./actions";
 import { formatDateTime } from "@/lib/format/dates";
+import { publicPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Invitation" };
 
@@ -23,9 +23,9 @@ async function loadInvitation(tenantId: string, token: string): Promise<Invitati
   }
 }
 
-export default async function InvitationPage({ params }: { params: Promise<{ tenantId: string; token: string }> }) {
+export default publicPage(async (session, { params }: { params: Promise<{ tenantId: string; token: string }> }) => {
   const { tenantId, token } = await params;
-  const [invitation, session] = await Promise.all([loadInvitation(tenantId, token), currentUser()]);
+  const invitation = await loadInvitation(tenantId, token);
   const here = `/invite/${tenantId}/${token}`;
 
   return (
@@ -69,4 +69,4 @@ export default async function InvitationPage({ params }: { params: Promise<{ ten
       </div>
     </main>
   );
-}
+});

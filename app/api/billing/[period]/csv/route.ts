@@ -1,5 +1,5 @@
 import { invoiceCsvResponse } from "@/lib/billing/invoice-csv-response";
-import { withTenantRoute } from "@/lib/http/tenant-route";
+import { withTenantRoute } from "@/lib/http/guarded-route";
 
 export const dynamic = "force-dynamic";
 

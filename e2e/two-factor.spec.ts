@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { Secret, TOTP } from "otpauth";
+import { productionServerArgs } from "../scripts/compiled-server";
 import { createTestDatabase, dropTestDatabase } from "../scripts/test-database";
 import { alertOf, createInvitation, person, signUp } from "./pages/keel";
 
@@ -50,7 +51,7 @@ async function startServer(): Promise<void> {
     dataDir = `.data/e2e-two-factor-${process.pid}`;
     env.KEEL_DATA_DIR = dataDir;
   }
-  server = spawn(process.execPath, ["--import", "tsx", "scripts/serve.ts", "-p", String(port), "-H", "127.0.0.1"], {
+  server = spawn(process.execPath, [...productionServerArgs(), "-p", String(port), "-H", "127.0.0.1"], {
     stdio: ["ignore", "pipe", "inherit"],
     env,
   });

@@ -15,3 +15,4 @@ export * from "./rate-limits";
 export * from "./responses";
 export * from "./sessions";
 export * from "./accounts";
+export * from "./sso";

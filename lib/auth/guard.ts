@@ -8,6 +8,7 @@ import { hasRole } from "@/lib/tenancy/roles";
 import { auth } from "./index";
 import { findOperator, type OperatorContext } from "./operator";
 import { isSessionActive } from "./user-sessions";
+import { assertSessionMayOpenWorkspace } from "./sso/workspace-sso-policy";
 
 /** A tenant context that came from a browser session (not an API key): what /api/live watches. */
 export interface TenantSession extends TenantContext {
@@ -59,6 +60,8 @@ export async function requireTenant(options: GuardOptions = {}): Promise<TenantS
   if (!tenantId) throw new KeelError("forbidden", "Choose a workspace to continue.");
   const role = await membershipRole(tenantId, userId);
   if (!role) throw new KeelError("forbidden", "You are no longer a member of this workspace.");
+  // A workspace that requires single sign-on refuses sessions that signed in another way.
+  await assertSessionMayOpenWorkspace({ tenantId, userId, sessionId });
   if (options.role && !hasRole(role, options.role)) {
     throw new KeelError("forbidden", `This needs the ${options.role} role or higher.`);
   }

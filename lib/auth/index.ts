@@ -13,6 +13,8 @@ import { clientIp } from "./client-ip";
 import { revokeSession, startSession } from "./user-sessions";
 import { knownDeviceCookie, knownDeviceLifetimeMs, knownDeviceTokenFromCookies } from "./known-device";
 import { log } from "@/core/log";
+import { ssoProviders } from "./sso/providers";
+import { admitProviderSignIn } from "./sso/provider-sign-in-callback";
 
 /** Carries our message through Auth.js, which otherwise reports every failure the same way. */
 class SignInRefused extends CredentialsSignin {
@@ -78,6 +80,8 @@ export const {
         }
       },
     }),
+    // Google, GitHub, Microsoft Entra ID and a generic OIDC provider, each only when configured.
+    ...ssoProviders(),
   ],
   events: {
     // Sign-out ends the session row too: a copy of the JWT kept elsewhere no longer works.
@@ -88,6 +92,8 @@ export const {
   },
   callbacks: {
     ...authConfig.callbacks,
+    // SSO sign-ins are found, linked or created here (lib/auth/sso/), and open their session.
+    signIn: admitProviderSignIn,
     async jwt({ token, user, trigger, session }) {
       if (user?.id) {
         token.userId = user.id;

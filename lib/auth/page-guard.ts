@@ -4,12 +4,14 @@ import { isKeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { requireOperator, requireTenant, requireUser, type SignedInUser } from "./guard";
 import type { OperatorContext } from "./operator";
+import { isSsoRequiredError } from "./sso/workspace-sso-policy";
 
 export async function requirePageTenant(): Promise<TenantContext> {
   try {
     return await requireTenant();
   } catch (error) {
     if (isKeelError(error) && error.code === "unauthenticated") redirect("/sign-in");
+    if (isSsoRequiredError(error)) redirect("/sso-required");
     // Signed in but without a current membership (removed, or none yet): pick or create one.
     if (isKeelError(error) && error.code === "forbidden") redirect("/workspaces");
     throw error;

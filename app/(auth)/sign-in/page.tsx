@@ -1,8 +1,12 @@
 import Link from "next/link";
 import type { Metadata } from "next";
 import { SignInForm } from "@/components/auth/sign-in-form";
+import { SsoButtons } from "@/components/auth/sso-buttons";
+import { configuredSsoProviders } from "@/lib/auth/sso/sso-settings";
+import { ssoProblemMessage } from "@/lib/auth/sso/sso-messages";
 import { safeRedirectPath } from "@/lib/http/safe-redirect";
 import { signInAction } from "../actions";
+import { startSsoAction } from "../sso-actions";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -12,8 +16,13 @@ const notices: Record<string, string> = {
   reset: "Your password is changed, and every device was signed out. Sign in with the new one.",
 };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; verified?: string; reset?: string }> }) {
-  const { callbackUrl, ...flags } = await searchParams;
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ callbackUrl?: string; verified?: string; reset?: string; sso?: string; error?: string }>;
+}) {
+  const { callbackUrl, sso, error, ...flags } = await searchParams;
+  const ssoProblem = ssoProblemMessage(sso, error);
   const target = safeRedirectPath(callbackUrl);
   const notice = flags.verified ? notices.verified : flags.reset ? notices.reset : null;
   return (
@@ -24,6 +33,12 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           {notice}
         </p>
       ) : null}
+      {ssoProblem ? (
+        <p role="alert" className="mb-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800" data-testid="sso-problem">
+          {ssoProblem}
+        </p>
+      ) : null}
+      <SsoButtons providers={configuredSsoProviders()} action={startSsoAction} callbackUrl={target} />
       <SignInForm action={signInAction} callbackUrl={target} />
       <p className="mt-4 flex flex-wrap justify-between gap-2 text-sm">
         <Link className="font-medium text-indigo-700 underline" href="/forgot-password">

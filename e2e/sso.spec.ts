@@ -17,7 +17,9 @@ import { alertOf, createInvitation, person, signUp, type Person } from "./pages/
 test.describe.configure({ mode: "serial" });
 
 const port = Number(process.env.E2E_PORT ?? 3210) + 9;
-const origin = `http://127.0.0.1:${port}`;
+// localhost, not 127.0.0.1: Next.js presents a loopback address as "localhost" to route handlers,
+// so Auth.js's callback would name a redirect URI other than the one its sign-in sent.
+const origin = `http://localhost:${port}`;
 test.use({ baseURL: origin });
 
 const providerName = "Acme SSO";
@@ -81,6 +83,8 @@ async function startServer(): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the SSO server did not start within 120 s")), 120_000);
     server.stdout!.on("data", (d: Buffer) => {
+      // Warnings and errors (pino levels 40 and up) explain a failed sign-in: show them.
+      for (const line of d.toString().split("\n")) if (/"level":[4-6]0/.test(line)) process.stderr.write(`[sso server] ${line}\n`);
       if (d.toString().includes("Ready on")) {
         clearTimeout(timer);
         resolve();

@@ -56,6 +56,13 @@ export async function startOidcProvider(options: { redirectUri: string }): Promi
     },
   };
   const provider = new Provider(issuer, configuration);
+  // A refused token or userinfo request is why a sign-in failed: say so in the test's output.
+  const report = (event: string) => (_ctx: unknown, error: Error & { error_description?: string; error_detail?: string }) =>
+    console.error(`oidc test provider: ${event}: ${error.message} (${error.error_description ?? ""}${error.error_detail ? `: ${error.error_detail}` : ""})`);
+  provider.on("grant.error", report("grant.error"));
+  provider.on("userinfo.error", report("userinfo.error"));
+  provider.on("authorization.error", report("authorization.error"));
+  provider.on("server_error", report("server_error"));
   server.on("request", provider.callback());
 
   return {

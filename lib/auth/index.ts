@@ -55,7 +55,9 @@ export const {
     // A refused sign-in is an expected outcome, already counted by the throttle: no stack trace.
     error(error) {
       if (error.name === "CredentialsSignin" || (error as { type?: string }).type === "CredentialsSignin") return;
-      log.error({ err: error }, "auth error");
+      // Auth.js wraps the real failure (a provider's answer, a check that failed) in `cause.err`.
+      const cause = (error as { cause?: { err?: unknown } }).cause?.err;
+      log.error({ err: error, cause: cause instanceof Error ? { message: cause.message, name: cause.name, stack: cause.stack } : cause }, "auth error");
     },
   },
   providers: [

@@ -22,9 +22,9 @@ const config: KnipConfig = {
   project: ["**/*.{ts,tsx,mjs,cjs,css}"],
   // renice is the system's, not a package's (bench/retrieval-seed.ts lowers its own priority).
   ignoreBinaries: ["renice"],
-  // Type packages of test/mail-catcher.ts's and test/oidc-test-provider.ts's imports (mailparser, smtp-server, oidc-provider ship no types); knip
+  // Type packages of test/mail-catcher.ts's imports (mailparser, smtp-server ship no types); knip
   // does not tie them to their packages, though tsc needs them.
-  ignoreDependencies: ["@types/mailparser", "@types/smtp-server", "@types/oidc-provider"],
+  ignoreDependencies: ["@types/mailparser", "@types/smtp-server"],
   compilers: {
     // Tailwind v4 is imported from CSS (`@import "tailwindcss"` in app/globals.css).
     css: (text: string) => [...text.matchAll(/(?<=@)import[^;]+/g)].join("\n"),

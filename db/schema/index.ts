@@ -16,3 +16,4 @@ export * from "./responses";
 export * from "./sessions";
 export * from "./accounts";
 export * from "./leaving";
+export * from "./sso";

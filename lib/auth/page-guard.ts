@@ -5,6 +5,7 @@ import type { TenantContext } from "@/lib/tenancy/context";
 import { hasRole } from "@/lib/tenancy/roles";
 import { requireOperator, requireTenant, requireUser, type GuardOptions, type SignedInUser } from "./guard";
 import type { OperatorContext } from "./operator";
+import { isSsoRequiredError } from "./sso/workspace-sso-policy";
 
 export async function requirePageTenant(options: GuardOptions = {}): Promise<TenantContext> {
   let ctx: TenantContext;
@@ -14,6 +15,7 @@ export async function requirePageTenant(options: GuardOptions = {}): Promise<Ten
     if (isKeelError(error) && error.code === "unauthenticated") redirect("/sign-in");
     // The workspace is scheduled for deletion: its notice, with the restore button for owners.
     if (isKeelError(error) && error.code === "gone") redirect("/scheduled-for-deletion");
+    if (isSsoRequiredError(error)) redirect("/sso-required");
     // Signed in but without a current membership (removed, or none yet): pick or create one.
     if (isKeelError(error) && error.code === "forbidden") redirect("/workspaces");
     throw error;

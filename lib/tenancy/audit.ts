@@ -28,7 +28,8 @@ export type AuditAction =
   | "collection.deleted"
   | "document.moved"
   | "embeddings.reembed_requested"
-  | "embeddings.reembed_rolled_back";
+  | "embeddings.reembed_rolled_back"
+  | "sso_policy.changed";
 
 export async function recordAudit(tx: Tx, entry: Omit<NewAuditEntry, "id" | "createdAt" | "action"> & { action: AuditAction }): Promise<void> {
   await tx.insert(auditLog).values(entry);

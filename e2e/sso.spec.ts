@@ -13,6 +13,7 @@ import { createTestDatabase, dropTestDatabase } from "../scripts/test-database";
 import { startMailCatcher, type MailCatcher } from "../test/mail-catcher";
 import { startOidcProvider, type OidcTestProvider } from "../test/oidc-test-provider";
 import { alertOf, createInvitation, person, signUp, type Person } from "./pages/keel";
+import { productionServerArgs } from "../scripts/compiled-server";
 
 test.describe.configure({ mode: "serial" });
 
@@ -63,7 +64,7 @@ async function startServer(): Promise<void> {
     dataDir = `.data/e2e-sso-${process.pid}`;
     env.KEEL_DATA_DIR = dataDir;
   }
-  server = spawn(process.execPath, ["--import", "tsx", "scripts/serve.ts", "-p", String(port), "-H", "127.0.0.1"], {
+  server = spawn(process.execPath, [...productionServerArgs(), "-p", String(port), "-H", "127.0.0.1"], {
     stdio: ["ignore", "pipe", "inherit"],
     env,
   });

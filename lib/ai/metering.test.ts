@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { usageRollups } from "@/db/schema";
 import { withTenant } from "@/db/scope";
+import { generateKeelObject } from "@/lib/ai";
 import { createTenant } from "@/test/fixtures";
 import { drain, eventsOf, newGateway, quotaRow, testConfig, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
 
@@ -47,8 +48,9 @@ describe("metering", () => {
     calls.push({ requestId: embedded.requestId, tokens: embedded.usage.tokens, cost: Math.ceil(embedded.usage.tokens * 0.02) });
 
     servers.openai.script({ kind: "text", text: JSON.stringify({ title: "Keel" }), usage: { input: 5, output: 5 } });
-    const structured = await gateway.generateObject(ctx, { role: "title", prompt: userPrompt("name it"), schema: z.object({ title: z.string() }) });
-    note(structured.result);
+    const structured = await generateKeelObject(ctx, "title", { prompt: "name it", schema: z.object({ title: z.string() }) }, gateway);
+    const answered = structured.metadata!;
+    calls.push({ requestId: answered.requestId, tokens: answered.inputTokens + answered.outputTokens, cost: answered.costMicroUsd });
 
     // 50 more at once: none lost.
     servers.openai.setDefault({ kind: "text", text: "bulk", usage: { input: 2, output: 1 } });

@@ -18,11 +18,12 @@ import { GatewayError, isGatewayError } from "../errors";
 import { abortError } from "../offline/abort";
 import type { CallContext, LanguageRole } from "../types";
 import { keelMetadata } from "./answer-metadata";
+import type { ValidationCheck } from "./generate";
 import type { CompletionResult, CompletionStream, GatewayStreamPart, GenerateRequest } from "./types";
 
 /** What the model needs of the gateway (the `Gateway` facade, or a test's own instance). */
 export interface GatewayCalls {
-  generate(ctx: CallContext, request: GenerateRequest): Promise<CompletionResult>;
+  generate(ctx: CallContext, request: GenerateRequest, validation?: ValidationCheck): Promise<CompletionResult>;
   stream(ctx: CallContext, request: GenerateRequest): Promise<CompletionStream>;
 }
 
@@ -53,6 +54,8 @@ export class GatewayLanguageModel implements LanguageModelV3 {
     private readonly gateway: GatewayCalls,
     private readonly ctx: CallContext,
     private readonly role: LanguageRole,
+    /** How structured output judges each answer for the quality counts (./structured-output.ts). */
+    private readonly validation?: ValidationCheck,
   ) {
     this.modelId = `keel-${role}`;
   }
@@ -62,11 +65,13 @@ export class GatewayLanguageModel implements LanguageModelV3 {
     const ctx = this.callContext(options.abortSignal);
     let result: CompletionResult;
     try {
-      result = await this.gateway.generate(ctx, request);
+      result = await this.gateway.generate(ctx, request, this.validation);
     } catch (error) {
       throw asAbort(error, ctx.signal);
     }
-    const content: LanguageModelV3Content[] = [...(result.text ? [{ type: "text" as const, text: result.text }] : []), ...result.toolCalls];
+    // A JSON answer is text even when empty, so the SDK's structured output judges (and repairs) it.
+    const hasText = result.text !== "" || options.responseFormat?.type === "json";
+    const content: LanguageModelV3Content[] = [...(hasText ? [{ type: "text" as const, text: result.text }] : []), ...result.toolCalls];
     return {
       content,
       finishReason: finishReasonOf(result.finishReason),

@@ -32,6 +32,13 @@ export function gatewayErrorBody(error: GatewayError): OpenAiErrorBody {
   };
 }
 
+/** The error a stream's `error` part carries, as an OpenAI error event's body. */
+export function streamErrorBody(error: unknown): OpenAiErrorBody {
+  if (isGatewayError(error)) return gatewayErrorBody(error);
+  log.error({ err: error }, "api/v1: unexpected error mid-stream");
+  return { error: { message: "The answer stopped unexpectedly. Please try again.", type: "server_error", param: null, code: "stream_interrupted" } };
+}
+
 export function errorToResponse(error: unknown): Response {
   if (isGatewayError(error)) {
     // OpenAI's clients wait as long as Retry-After (or retry-after-ms) says before retrying a 429.

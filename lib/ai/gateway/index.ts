@@ -27,7 +27,7 @@ import { generateCompletion, type ValidationCheck } from "./generate";
 import { streamCompletion } from "./stream";
 import type { CompletionResult, CompletionStream, EmbeddingResult, GatewayDeps, GatewayRuntime, GenerateRequest } from "./types";
 
-export type { CompletionResult, CompletionStream, EmbeddingResult, GatewayDeps, GatewayStreamPart, GenerateRequest } from "./types";
+export type { CompletionResult, CompletionStream, EmbeddingResult, GatewayDeps, GenerateRequest } from "./types";
 export { GatewayLanguageModel, type GatewayCalls } from "./language-model";
 export { GatewayEmbeddingModel, readKeelEmbedding, type GatewayEmbedCalls } from "./embedding-model";
 export { generateValidatedObject, type ObjectRequest, type ObjectResult } from "./structured-output";

@@ -11,7 +11,7 @@ export function openAiError(status: number, message: string, type: string, code:
   return Response.json(body, { status });
 }
 
-export function gatewayErrorBody(error: GatewayError): OpenAiErrorBody {
+function gatewayErrorBody(error: GatewayError): OpenAiErrorBody {
   const type =
     error.code === "quota_exceeded"
       ? "insufficient_quota"

@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { createTestDatabase, dropTestDatabase } from "../scripts/test-database";
+import { buildProduction, productionServerArgs } from "../scripts/compiled-server";
 
 export interface AppServer {
   url: string;
@@ -45,16 +45,10 @@ export function serverEnv(port: number): NodeJS.ProcessEnv {
 }
 
 export async function startAppServer(port: number, env: NodeJS.ProcessEnv): Promise<AppServer> {
-  const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
-  if (process.env.BENCH_SKIP_BUILD !== "1") {
-    const built = await new Promise<number>((resolve) =>
-      spawn(process.execPath, [nextBin, "build"], { stdio: ["ignore", "ignore", "inherit"], env }).on("exit", (c) => resolve(c ?? 1)),
-    );
-    if (built !== 0) throw new Error("next build failed");
-  }
+  if (process.env.BENCH_SKIP_BUILD !== "1") await buildProduction(env);
   // BENCH_SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server (its worker inherits them).
   const nodeFlags = (process.env.BENCH_SERVER_NODE_FLAGS ?? "").split(" ").filter(Boolean);
-  const server: ChildProcess = spawn(process.execPath, [...nodeFlags, "--import", "tsx", "scripts/serve.ts", "-p", String(port), "-H", "127.0.0.1"], {
+  const server: ChildProcess = spawn(process.execPath, [...nodeFlags, ...productionServerArgs(), "-p", String(port), "-H", "127.0.0.1"], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...env, KEEL_WORKERS: "1" },
   });

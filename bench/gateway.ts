@@ -2,7 +2,7 @@
 // directly, beside what the Portkey gateway adds, against the same upstream with the same load tool.
 //
 // - Upstream: Keel's scripted OpenAI-compatible fake on loopback (test/fakes), one instance for all.
-// - Keel: a production build (`next build`) served as `npm start` serves it (scripts/serve.ts, its
+// - Keel: a production build (`npm run build`) served as `npm start` serves it (the compiled scripts/serve.ts, its
 //   workers), quotas, rate limits, both caches and metering on; every call is a cache miss (each
 //   question is unique). Fresh PostgreSQL database when BENCH_DATABASE_URL or TEST_DATABASE_URL is
 //   set, else embedded PGlite.
@@ -22,6 +22,7 @@ import { startFakeOpenAI } from "../test/fakes/fake-llm-server";
 import { freshDatabase, residentBytes, serverEnv } from "./app-server";
 import { median, percentile, post, run, type Sample } from "./load";
 import { startPortkey, type PortkeyServer } from "./portkey";
+import { buildProduction, productionServerArgs } from "../scripts/compiled-server";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SERIAL = Number(process.env.BENCH_SERIAL ?? 300);
@@ -76,17 +77,10 @@ const sideProcesses = (side: Side): number[] => (side === "keel" ? keelWorkers()
 const largestRss = (side: Side) => Math.max(0, ...sideProcesses(side).map(residentBytes));
 
 try {
-  if (process.env.BENCH_SKIP_BUILD !== "1") {
-    const { createRequire } = await import("node:module");
-    const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
-    const built = await new Promise<number>((resolve) =>
-      spawn(process.execPath, [nextBin, "build"], { stdio: ["ignore", "ignore", "inherit"], env }).on("exit", (c) => resolve(c ?? 1)),
-    );
-    if (built !== 0) throw new Error("next build failed");
-  }
+  if (process.env.BENCH_SKIP_BUILD !== "1") await buildProduction(env);
   const nodeFlags = (process.env.BENCH_SERVER_NODE_FLAGS ?? "").split(" ").filter(Boolean);
   // The production server, as `npm start` runs it (scripts/next.ts execs exactly this).
-  server = spawn(process.execPath, [...nodeFlags, "--import", "tsx", "scripts/serve.ts", "-p", String(PORT), "-H", "127.0.0.1"], {
+  server = spawn(process.execPath, [...nodeFlags, ...productionServerArgs(), "-p", String(PORT), "-H", "127.0.0.1"], {
     stdio: ["ignore", "pipe", "inherit"],
     env,
   });

@@ -5,7 +5,8 @@ import { usageEvents } from "@/db/schema";
 import { withSystem, withTenant } from "@/db/scope";
 import { rawRows } from "@/db/raw-rows";
 import { baseGatewayConfig, type GatewayConfig } from "@/lib/ai/config";
-import { Gateway, type GatewayDeps, type GatewayStreamPart } from "@/lib/ai/gateway";
+import type { LanguageModelV3StreamPart } from "@ai-sdk/provider";
+import { Gateway, type GatewayDeps } from "@/lib/ai/gateway";
 import { updateAiSettings, type AiSettingsInput } from "@/lib/ai/ai-settings";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { startFakeGemini, startFakeOpenAI, type FakeLlmServer } from "./fakes/fake-llm-server";
@@ -108,8 +109,8 @@ export function newGateway(config: GatewayConfig, deps: GatewayDeps = {}) {
 }
 
 /** Reads a gateway stream to its end. */
-export async function drain(parts: ReadableStream<GatewayStreamPart>): Promise<GatewayStreamPart[]> {
-  const collected: GatewayStreamPart[] = [];
-  for await (const part of parts as unknown as AsyncIterable<GatewayStreamPart>) collected.push(part);
+export async function drain(parts: ReadableStream<LanguageModelV3StreamPart>): Promise<LanguageModelV3StreamPart[]> {
+  const collected: LanguageModelV3StreamPart[] = [];
+  for await (const part of parts as unknown as AsyncIterable<LanguageModelV3StreamPart>) collected.push(part);
   return collected;
 }

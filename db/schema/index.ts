@@ -17,3 +17,4 @@ export * from "./sessions";
 export * from "./accounts";
 export * from "./two-factor";
 export * from "./leaving";
+export * from "./sso";

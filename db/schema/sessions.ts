@@ -19,6 +19,10 @@ export const userSessions = pgTable(
     userAgent: text("user_agent"),
     ip: text("ip"),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    /** "password", or the SSO provider's id ("oidc", "google", …): workspace policies read it (lib/auth/sso/). */
+    signInMethod: text("sign_in_method").notNull().default("password"),
+    /** The address an SSO provider asserted for this sign-in; null for a password. */
+    signInEmail: text("sign_in_email"),
   },
   (t) => [index("user_sessions_user_id_idx").on(t.userId)],
 );

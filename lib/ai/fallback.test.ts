@@ -135,9 +135,9 @@ describe("streams", () => {
     const stream = await gateway.stream(ctx, { role: "chat", prompt: userPrompt("hello") });
     expect(stream.provider).toBe("google");
     const parts = await drain(stream.parts);
-    const text = parts.flatMap((p) => (p.type === "text-delta" ? [p.text] : [])).join("");
+    const text = parts.flatMap((p) => (p.type === "text-delta" ? [p.delta] : [])).join("");
     expect(text).toBe("streamed from gemini");
-    expect(parts.at(-1)).toMatchObject({ type: "finish", result: { provider: "google", fallbackCount: 1 } });
+    expect(parts.at(-1)).toMatchObject({ type: "finish", providerMetadata: { keel: { provider: "google", fallbackCount: 1 } } });
     const [event] = await expectBilledOnce(tenant.tenantId, gateway);
     expect(event).toMatchObject({ status: "ok", provider: "google" });
   });
@@ -158,15 +158,18 @@ describe("streams", () => {
     servers.openai.script({ kind: "drop", text: "one two three four five", afterChunks: 2, chunkDelayMs: 2 });
     const stream = await gateway.stream(ctx, { role: "chat", prompt: userPrompt("hello") });
     const parts = await drain(stream.parts);
-    const delivered = parts.flatMap((p) => (p.type === "text-delta" ? [p.text] : [])).join("");
+    const delivered = parts.flatMap((p) => (p.type === "text-delta" ? [p.delta] : [])).join("");
     expect(delivered).toBe("one two ");
-    const last = parts.at(-1);
-    expect(last?.type).toBe("error");
-    if (last?.type !== "error") throw new Error("unreachable");
-    expect(last.error.code).toBe("stream_interrupted");
-    expect(last.partial.usage.outputTokens).toBeGreaterThan(0);
+    // The open text is closed, then the error, then the partial answer as billed.
+    const [textEnd, error, partial] = parts.slice(-3);
+    expect(textEnd?.type).toBe("text-end");
+    if (error?.type !== "error" || partial?.type !== "finish") throw new Error("expected an error part, then a finish part");
+    expect(error.error).toMatchObject({ code: "stream_interrupted" });
+    const outputTokens = partial.usage.outputTokens.total!;
+    expect(outputTokens).toBeGreaterThan(0);
+    expect(partial.finishReason.unified).toBe("error");
     expect(generationRequests(servers.gemini)).toHaveLength(0);
     const [event] = await expectBilledOnce(tenant.tenantId, gateway);
-    expect(event).toMatchObject({ status: "partial", errorCode: "stream_interrupted", outputTokens: last.partial.usage.outputTokens });
+    expect(event).toMatchObject({ status: "partial", errorCode: "stream_interrupted", outputTokens });
   });
 });

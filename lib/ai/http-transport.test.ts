@@ -1,14 +1,20 @@
 // The provider SDKs' transport must behave like fetch where the SDK and the gateway's fallback
-// look: statuses and headers, streamed bodies, compressed bodies, aborts and network failures.
+// look: statuses and headers, streamed bodies, compressed bodies, aborts and network failures;
+// and it must go through HTTP_PROXY, except to the hosts NO_PROXY names.
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import zlib from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { providerFetch } from "./http-transport";
+import { fetchThrough, providerDispatcher, providerFetch, proxySettingsFromEnv } from "./http-transport";
 import { classifyFailure } from "./retry";
 
 let server: http.Server | undefined;
-afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+const extraServers: http.Server[] = [];
+afterEach(async () => {
+  for (const extra of extraServers.splice(0)) extra.closeAllConnections();
+  await Promise.all([server, ...extraServers].map((s) => new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()))));
+  server = undefined;
+});
 
 async function serve(handler: http.RequestListener): Promise<string> {
   server = http.createServer(handler);
@@ -112,5 +118,74 @@ describe("providerFetch", () => {
     });
     const response = await providerFetch(url);
     await expect(response.text()).rejects.toBeDefined();
+  });
+});
+
+/** A loopback server answering with its own name, so a test sees which one it reached. */
+async function namedServer(name: string): Promise<number> {
+  const named = http.createServer((request, response) => response.end(`${name} ${request.url}`));
+  extraServers.push(named);
+  await new Promise<void>((resolve) => named.listen(0, "127.0.0.1", resolve));
+  return (named.address() as AddressInfo).port;
+}
+
+/** A forward proxy on loopback: CONNECT tunnels (what undici's proxy agent asks for), recorded. */
+async function startProxy(): Promise<{ url: string; tunnels: string[] }> {
+  const tunnels: string[] = [];
+  const proxy = http.createServer((_request, response) => response.writeHead(501).end());
+  proxy.on("connect", (request: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+    const target = request.url ?? "";
+    tunnels.push(target);
+    const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
+    // Only loopback is ever tunnelled to: the test's own servers.
+    if (host !== "127.0.0.1") return void client.end("HTTP/1.1 403 Forbidden\r\n\r\n");
+    const upstream = net.connect(port, host, () => {
+      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      upstream.write(head);
+      upstream.pipe(client).pipe(upstream);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.once("error", end);
+    client.once("error", end);
+  });
+  extraServers.push(proxy);
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, tunnels };
+}
+
+describe("provider calls and a proxy", () => {
+  it("go through HTTP_PROXY, and straight to a host NO_PROXY names", async () => {
+    const proxy = await startProxy();
+    const [viaProxy, direct] = [await namedServer("proxied"), await namedServer("direct")];
+    // NO_PROXY entries may name a port: the second server is reached directly, the first through the proxy.
+    const proxiedFetch = fetchThrough(providerDispatcher(proxySettingsFromEnv({ HTTP_PROXY: proxy.url, NO_PROXY: `example.invalid, 127.0.0.1:${direct}` })));
+
+    expect(await (await proxiedFetch(`http://127.0.0.1:${viaProxy}/v1/models`)).text()).toBe("proxied /v1/models");
+    expect(proxy.tunnels).toEqual([`127.0.0.1:${viaProxy}`]);
+    expect(await (await proxiedFetch(`http://127.0.0.1:${direct}/v1/models`)).text()).toBe("direct /v1/models");
+    expect(proxy.tunnels).toEqual([`127.0.0.1:${viaProxy}`]);
+  });
+
+  it("go straight to the provider without proxy settings", async () => {
+    const proxy = await startProxy();
+    const port = await namedServer("direct");
+    const unproxied = fetchThrough(providerDispatcher(proxySettingsFromEnv({})));
+    expect(await (await unproxied(`http://127.0.0.1:${port}/x`)).text()).toBe("direct /x");
+    expect(proxy.tunnels).toEqual([]);
+  });
+
+  it("read the settings as curl does, and refuse a proxy that is not a URL", () => {
+    expect(proxySettingsFromEnv({})).toEqual({ httpProxy: "", httpsProxy: "", noProxy: "" });
+    // HTTPS_PROXY falls back to HTTP_PROXY; lower-case names count too.
+    expect(proxySettingsFromEnv({ http_proxy: "http://p:3128", no_proxy: "localhost" })).toEqual({
+      httpProxy: "http://p:3128",
+      httpsProxy: "http://p:3128",
+      noProxy: "localhost",
+    });
+    expect(proxySettingsFromEnv({ HTTP_PROXY: "http://a:1", HTTPS_PROXY: "http://b:2" }).httpsProxy).toBe("http://b:2");
+    expect(() => proxySettingsFromEnv({ HTTPS_PROXY: "not a url" })).toThrow(/HTTPS_PROXY must be a URL/);
   });
 });

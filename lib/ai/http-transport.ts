@@ -1,78 +1,86 @@
-// The `fetch` the provider SDKs use: Node's http/https with keep-alive pools instead of the
-// global fetch (undici), which took 0.19–0.35 ms per loopback call on this project's machine
-// against 0.06–0.10 ms: a large share of the gateway's own budget. It implements what the AI SDK needs: a string or
-// byte body, headers, an abort signal, and a streamed response body. Failures look like fetch's,
-// so the SDK classifies them as it would (connection errors as retriable "fetch failed").
-import http from "node:http";
-import https from "node:https";
-import { pipeline, Readable } from "node:stream";
-import zlib from "node:zlib";
+// The `fetch` the provider SDKs and the batch client use: Node's fetch through an undici Agent of
+// Keel's own, so provider calls get a connect timeout, a keep-alive pool sized for the gateway and
+// no body or header timeouts of undici's (the gateway's per-attempt timeouts govern instead: a
+// long answer is not cut at undici's 300 s). With HTTP_PROXY / HTTPS_PROXY set, undici's
+// EnvHttpProxyAgent sends them through the proxy, except for the hosts NO_PROXY names.
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from "undici";
+import { z } from "zod";
 
-const agents = {
-  "http:": new http.Agent({ keepAlive: true, maxSockets: 512 }),
-  "https:": new https.Agent({ keepAlive: true, maxSockets: 512 }),
-};
+/** How long opening a connection (TCP and TLS) to a provider or proxy may take. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
-function requestBody(body: RequestInit["body"]): string | Uint8Array | undefined {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === "string" || body instanceof Uint8Array) return body;
-  if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  throw new TypeError("keel transport: unsupported request body type");
+interface ProxySettings {
+  httpProxy: string;
+  httpsProxy: string;
+  noProxy: string;
 }
 
-/** The body, decompressed if the server compressed it unasked; errors and cancels pass through. */
-function decoded(response: http.IncomingMessage): Readable {
-  const encoding = response.headers["content-encoding"];
-  const decoder =
-    encoding === "gzip" ? zlib.createGunzip() : encoding === "deflate" ? zlib.createInflate() : encoding === "br" ? zlib.createBrotliDecompress() : null;
-  return decoder ? pipeline(response, decoder, () => {}) : response;
-}
+const proxyUrl = (name: string) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => value === "" || URL.canParse(value), `${name} must be a URL such as http://proxy.internal:3128`);
 
-const abortError = (signal: AbortSignal): unknown => signal.reason ?? new DOMException("This operation was aborted", "AbortError");
+const proxyEnvSchema = z.object({ httpProxy: proxyUrl("HTTP_PROXY"), httpsProxy: proxyUrl("HTTPS_PROXY"), noProxy: z.string().trim() });
 
-export const providerFetch: typeof fetch = (input, init = {}) => {
-  const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
-  const agent = agents[url.protocol as keyof typeof agents];
-  if (!agent) return Promise.reject(new TypeError(`keel transport: unsupported protocol ${url.protocol}`));
-  const signal = init.signal ?? undefined;
-  if (signal?.aborted) return Promise.reject(abortError(signal));
-  const body = requestBody(init.body);
-  const headers: Record<string, string> = {};
-  new Headers(init.headers).forEach((value, name) => (headers[name] = value));
-  if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
-
-  return new Promise<Response>((resolve, reject) => {
-    let incoming: http.IncomingMessage | undefined;
-    const request = (url.protocol === "https:" ? https : http).request(url, { method: init.method ?? "GET", headers, agent }, (response) => {
-      incoming = response;
-      const responseHeaders = new Headers();
-      const raw = response.rawHeaders;
-      const recoded = Boolean(response.headers["content-encoding"]);
-      for (let i = 0; i + 1 < raw.length; i += 2) {
-        if (!(recoded && /^content-(encoding|length)$/i.test(raw[i]!))) responseHeaders.append(raw[i]!, raw[i + 1]!);
-      }
-      const status = response.statusCode ?? 0;
-      try {
-        const stream = status === 204 || status === 304 ? null : (Readable.toWeb(decoded(response)) as ReadableStream<Uint8Array>);
-        resolve(new Response(stream, { status, statusText: response.statusMessage, headers: responseHeaders }));
-      } catch (error) {
-        // A status fetch cannot represent (outside 200–599): a broken server, like a dropped connection.
-        response.destroy();
-        reject(new TypeError("fetch failed", { cause: error }));
-      }
-    });
-    // As fetch does: network failures are TypeError("fetch failed") with the cause attached.
-    request.on("error", (error) => reject(signal?.aborted ? abortError(signal) : new TypeError("fetch failed", { cause: error })));
-    if (signal) {
-      const onAbort = () => {
-        const reason = abortError(signal) as Error;
-        // Mid-body, the body errors with the abort's reason too, as with fetch.
-        incoming?.destroy(reason);
-        request.destroy(reason);
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      request.on("close", () => signal.removeEventListener("abort", onAbort));
-    }
-    request.end(body);
+/**
+ * The proxy settings in the environment, as curl and most tools read them: upper or lower case,
+ * HTTPS_PROXY falling back to HTTP_PROXY for https:// providers. Empty strings mean no proxy.
+ */
+export function proxySettingsFromEnv(env: Readonly<Record<string, string | undefined>>): ProxySettings {
+  const httpProxy = env.HTTP_PROXY ?? env.http_proxy ?? "";
+  const parsed = proxyEnvSchema.safeParse({
+    httpProxy,
+    httpsProxy: env.HTTPS_PROXY ?? env.https_proxy ?? httpProxy,
+    noProxy: env.NO_PROXY ?? env.no_proxy ?? "",
   });
-};
+  if (!parsed.success) throw new Error(`Provider proxy settings: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`);
+  return parsed.data;
+}
+
+/** The dispatcher provider calls go through: a plain keep-alive pool, or the proxy-aware one. */
+export function providerDispatcher(proxy: ProxySettings): Dispatcher {
+  const options = {
+    connect: { timeout: CONNECT_TIMEOUT_MS },
+    // Sockets per provider origin, as the gateway's concurrency may need (Node's default is unbounded).
+    connections: 512,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  };
+  if (!proxy.httpProxy && !proxy.httpsProxy) return new Agent(options);
+  // A proxy agent opens its own sockets (to the proxy, then the tunnel): the timeout goes to both.
+  const proxied: EnvHttpProxyAgent.Options & { proxyTls: { timeout: number }; requestTls: { timeout: number } } = {
+    ...options,
+    ...proxy,
+    proxyTls: { timeout: CONNECT_TIMEOUT_MS },
+    requestTls: { timeout: CONNECT_TIMEOUT_MS },
+  };
+  return new EnvHttpProxyAgent(proxied);
+}
+
+/** Response headers that no longer describe a body fetch has already decompressed. */
+const encodingHeaders = ["content-encoding", "content-length"];
+
+/**
+ * Node's fetch through `dispatcher`. Its failures are fetch's own (connection errors are
+ * TypeError("fetch failed"), which the gateway retries; an abort rejects with the signal's reason
+ * and errors a body in flight with it). A compressed answer is decoded by fetch; its encoding
+ * headers are dropped so that nothing downstream decodes or measures it again.
+ */
+export function fetchThrough(dispatcher: Dispatcher): typeof fetch {
+  return async (input, init = {}) => {
+    // `dispatcher` is Node's own extension of RequestInit (undici is Node's fetch).
+    const response = await fetch(input, { ...init, dispatcher } as RequestInit);
+    if (response.status < 200 || response.status > 599) {
+      // A status no Response may carry (a broken server): a failed connection, as the gateway sees it.
+      await response.body?.cancel().catch(() => {});
+      throw new TypeError("fetch failed", { cause: new RangeError(`the provider answered with status ${response.status}`) });
+    }
+    if (!response.headers.has("content-encoding")) return response;
+    const headers = new Headers(response.headers);
+    for (const name of encodingHeaders) headers.delete(name);
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  };
+}
+
+export const providerFetch: typeof fetch = fetchThrough(providerDispatcher(proxySettingsFromEnv(process.env)));

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { usageRollups } from "@/db/schema";
 import { withTenant } from "@/db/scope";
+import { generateKeelObject, readKeelMetadata } from "@/lib/ai";
 import { createTenant } from "@/test/fixtures";
 import { drain, eventsOf, newGateway, quotaRow, testConfig, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
 
@@ -18,6 +19,11 @@ describe("metering", () => {
     const calls: { requestId: string; tokens: number; cost: number }[] = [];
     const note = (r: { requestId: string; usage: { inputTokens: number; outputTokens: number }; costMicroUsd: number }) =>
       calls.push({ requestId: r.requestId, tokens: r.usage.inputTokens + r.usage.outputTokens, cost: r.costMicroUsd });
+    // A stream's finish part and a structured answer say who answered, as billed, under providerMetadata.keel.
+    const noteAnswer = (answer: ReturnType<typeof readKeelMetadata>) => {
+      if (!answer) throw new Error("expected Keel's answer metadata");
+      calls.push({ requestId: answer.requestId, tokens: answer.inputTokens + answer.outputTokens, cost: answer.costMicroUsd });
+    };
 
     servers.openai.setDefault({ kind: "text", text: "plain answer", usage: { input: 30, output: 12 } });
     note(await gateway.generate(ctx, { role: "chat", prompt: userPrompt("one") }));
@@ -35,20 +41,20 @@ describe("metering", () => {
     const streamed = await gateway.stream({ ...ctx, cache: { noStore: true } }, { role: "chat", prompt: userPrompt("four") });
     const finish = (await drain(streamed.parts)).at(-1);
     if (finish?.type !== "finish") throw new Error("expected a finish part");
-    note(finish.result);
+    noteAnswer(readKeelMetadata(finish.providerMetadata));
 
     servers.openai.script({ kind: "drop", text: "a b c d e f", afterChunks: 3 });
     const broken = await gateway.stream(ctx, { role: "chat", prompt: userPrompt("five") });
-    const last = (await drain(broken.parts)).at(-1);
-    if (last?.type !== "error") throw new Error("expected an error part");
-    note(last.partial);
+    const [error, partial] = (await drain(broken.parts)).slice(-2);
+    if (error?.type !== "error" || partial?.type !== "finish") throw new Error("expected an error part, then the partial answer's finish");
+    noteAnswer(readKeelMetadata(partial.providerMetadata));
 
     const embedded = await gateway.embed(ctx, ["alpha", "beta gamma"]);
     calls.push({ requestId: embedded.requestId, tokens: embedded.usage.tokens, cost: Math.ceil(embedded.usage.tokens * 0.02) });
 
     servers.openai.script({ kind: "text", text: JSON.stringify({ title: "Keel" }), usage: { input: 5, output: 5 } });
-    const structured = await gateway.generateObject(ctx, { role: "title", prompt: userPrompt("name it"), schema: z.object({ title: z.string() }) });
-    note(structured.result);
+    const structured = await generateKeelObject(ctx, "title", { prompt: "name it", schema: z.object({ title: z.string() }) }, gateway);
+    noteAnswer(structured.metadata);
 
     // 50 more at once: none lost.
     servers.openai.setDefault({ kind: "text", text: "bulk", usage: { input: 2, output: 1 } });

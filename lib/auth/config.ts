@@ -38,7 +38,8 @@ function isPublicPath(pathname: string): boolean {
 }
 
 export const authConfig = {
-  pages: { signIn: "/sign-in" },
+  // Auth.js's own errors (a provider that failed or was cancelled) land on the sign-in page too.
+  pages: { signIn: "/sign-in", error: "/sign-in" },
   session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
   providers: [],
   callbacks: {

@@ -9,6 +9,7 @@ import { auth } from "./index";
 import { findOperator, type OperatorContext } from "./operator";
 import { isSessionActive } from "./user-sessions";
 import { enforceTwoFactorPolicy } from "./two-factor/policy";
+import { assertSessionMayOpenWorkspace } from "./sso/workspace-sso-policy";
 
 /** A tenant context that came from a browser session (not an API key): what /api/live watches. */
 export interface TenantSession extends TenantContext {
@@ -70,6 +71,8 @@ export async function requireTenant(options: GuardOptions = {}): Promise<TenantS
   const { role } = access;
   // A workspace scheduled for deletion is unusable at once, for every member (issue 19.7).
   if (access.deletion && !options.whileScheduledForDeletion) throw scheduledForDeletionError(access.deletion);
+  // A workspace that requires single sign-on refuses sessions that signed in another way.
+  await assertSessionMayOpenWorkspace({ tenantId, userId, sessionId });
   if (options.role && !hasRole(role, options.role)) {
     throw new KeelError("forbidden", `This needs the ${options.role} role or higher.`);
   }

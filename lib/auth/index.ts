@@ -14,6 +14,8 @@ import { revokeSession, startSession } from "./user-sessions";
 import { knownDeviceCookie, knownDeviceLifetimeMs, knownDeviceTokenFromCookies } from "./known-device";
 import { log } from "@/core/log";
 import { requireSecondStep, twoFactorProviders } from "./two-factor/providers";
+import { ssoProviders } from "./sso/providers";
+import { admitProviderSignIn } from "./sso/provider-sign-in-callback";
 
 /** Carries our message through Auth.js, which otherwise reports every failure the same way. */
 class SignInRefused extends CredentialsSignin {
@@ -54,7 +56,9 @@ export const {
     // A refused sign-in is an expected outcome, already counted by the throttle: no stack trace.
     error(error) {
       if (error.name === "CredentialsSignin" || (error as { type?: string }).type === "CredentialsSignin") return;
-      log.error({ err: error }, "auth error");
+      // Auth.js wraps the real failure (a provider's answer, a check that failed) in `cause.err`.
+      const cause = (error as { cause?: { err?: unknown } }).cause?.err;
+      log.error({ err: error, cause: cause instanceof Error ? { message: cause.message, name: cause.name, stack: cause.stack } : cause }, "auth error");
     },
   },
   providers: [
@@ -83,6 +87,8 @@ export const {
       },
     }),
     ...twoFactorProviders,
+    // Google, GitHub, Microsoft Entra ID and a generic OIDC provider, each only when configured.
+    ...ssoProviders(),
   ],
   events: {
     // Sign-out ends the session row too: a copy of the JWT kept elsewhere no longer works.
@@ -93,6 +99,8 @@ export const {
   },
   callbacks: {
     ...authConfig.callbacks,
+    // SSO sign-ins are found, linked or created here (lib/auth/sso/), and open their session.
+    signIn: admitProviderSignIn,
     async jwt({ token, user, trigger, session }) {
       if (user?.id) {
         token.userId = user.id;

@@ -6,6 +6,7 @@ import { hasRole } from "@/lib/tenancy/roles";
 import { requireOperator, requireTenant, requireUser, type GuardOptions, type SignedInUser } from "./guard";
 import type { OperatorContext } from "./operator";
 import { isTwoFactorSetupRequired } from "./two-factor/policy";
+import { isSsoRequiredError } from "./sso/workspace-sso-policy";
 
 export async function requirePageTenant(options: GuardOptions = {}): Promise<TenantContext> {
   let ctx: TenantContext;
@@ -17,6 +18,7 @@ export async function requirePageTenant(options: GuardOptions = {}): Promise<Ten
     if (isTwoFactorSetupRequired(error)) redirect("/two-factor-setup");
     // The workspace is scheduled for deletion: its notice, with the restore button for owners.
     if (isKeelError(error) && error.code === "gone") redirect("/scheduled-for-deletion");
+    if (isSsoRequiredError(error)) redirect("/sso-required");
     // Signed in but without a current membership (removed, or none yet): pick or create one.
     if (isKeelError(error) && error.code === "forbidden") redirect("/workspaces");
     throw error;

@@ -24,6 +24,8 @@ const checks = (holder.__keelSessionChecks ??= new LRUCache<string, { active: bo
 export interface SessionOrigin {
   userAgent?: string | null;
   ip?: string | null;
+  /** How the person signed in (default: a password); workspace SSO policies read it (lib/auth/sso/). */
+  signedInWith?: { method: string; email: string | null };
 }
 
 /** Opens a session at sign-in; its id goes into the JWT. */
@@ -33,7 +35,13 @@ export async function startSession(userId: string, origin: SessionOrigin = {}, o
     (tx) =>
       tx
         .insert(userSessions)
-        .values({ userId, userAgent: origin.userAgent?.slice(0, USER_AGENT_MAX) ?? null, ip: origin.ip?.slice(0, 64) ?? null })
+        .values({
+          userId,
+          userAgent: origin.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+          ip: origin.ip?.slice(0, 64) ?? null,
+          signInMethod: origin.signedInWith?.method ?? "password",
+          signInEmail: origin.signedInWith?.email ?? null,
+        })
         .returning({ id: userSessions.id }),
     options,
   );

@@ -20,6 +20,13 @@ describe("productionConfigProblems", () => {
     ]);
   });
 
+  it("refuses half a single sign-on provider, naming what is missing", () => {
+    expect(productionConfigProblems({ ...good, KEEL_OIDC_ISSUER: "https://id.example.com", KEEL_OIDC_CLIENT_ID: "keel" })).toEqual([
+      "KEEL_OIDC_ISSUER, KEEL_OIDC_CLIENT_ID are set but KEEL_OIDC_CLIENT_SECRET is not: set all of them, or none",
+    ]);
+    expect(productionConfigProblems({ ...good, AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "s" })).toEqual([]);
+  });
+
   it("refuses Inngest's Dev Server mode, and an Inngest server whose requests could not be verified", () => {
     expect(productionConfigProblems({ ...good, INNGEST_DEV: "1" })).toEqual([
       expect.stringMatching(/^INNGEST_DEV is set\. Dev Server mode accepts unsigned requests/),

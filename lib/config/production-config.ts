@@ -2,6 +2,7 @@
 // machine may generate or guess, but a public server must be given.
 import { productionJobProblems } from "@/core/job-runtime";
 import { mailConfigProblems } from "@/lib/mail/mail-settings";
+import { readSsoSettings } from "@/lib/auth/sso/sso-settings";
 import { maxOwnedWorkspaces, trustedProxyHops, type Env } from "./security-settings";
 
 /** Problems with the environment for a production server; empty when it may start. */
@@ -25,7 +26,7 @@ export function productionConfigProblems(env: Env): string[] {
     }
     if (protocol !== "https:" && protocol !== "http:") problems.push(`AUTH_URL must be an http(s) URL (got "${origin}").`);
   }
-  for (const check of [trustedProxyHops, maxOwnedWorkspaces]) {
+  for (const check of [trustedProxyHops, maxOwnedWorkspaces, readSsoSettings]) {
     try {
       check(env);
     } catch (error) {

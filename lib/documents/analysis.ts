@@ -2,10 +2,9 @@
 // points, entities and language. Long documents are summarised map-reduce: each section on its
 // own (map), then one analysis of the section summaries (reduce). The document text goes into the
 // prompt as quoted data, never as instructions.
-import type { LanguageModelV3Prompt } from "@ai-sdk/provider";
 import { z } from "zod";
 import type { DocumentAnalysis } from "@/db/schema";
-import { getGateway } from "@/lib/ai";
+import { generateKeelObject } from "@/lib/ai";
 import type { CallContext } from "@/lib/ai/types";
 import { analysisText, distinctPoints, groundedEntities } from "./analysis-output";
 
@@ -37,20 +36,16 @@ const SYSTEM = [
 
 const quoted = (text: string) => `<document>\n${text.replaceAll("</document>", "</ document>")}\n</document>`;
 
-function prompt(task: string, material: string): LanguageModelV3Prompt {
-  return [
-    { role: "system", content: SYSTEM },
-    { role: "user", content: [{ type: "text", text: `${task}\n\n${material}` }] },
-  ];
+function prompt(task: string, material: string): { system: string; prompt: string } {
+  return { system: SYSTEM, prompt: `${task}\n\n${material}` };
 }
 
 /** One section of a long document (the map step). */
 export async function summarizeSection(ctx: CallContext, sectionText: string, position: { index: number; count: number }): Promise<SectionSummary> {
-  const { object } = await getGateway().generateObject(ctx, {
-    role: "analysis",
+  const { object } = await generateKeelObject(ctx, "analysis", {
     schema: analysisSchemas(sectionText).section,
     schemaName: "section_summary",
-    prompt: prompt(
+    ...prompt(
       `Summarise section ${position.index + 1} of ${position.count} of a document: a short summary, its key points, and the named entities in it.`,
       quoted(sectionText),
     ),
@@ -68,11 +63,10 @@ export async function analyzeWhole(ctx: CallContext, material: { text: string } 
   const text =
     "text" in material ? material.text : material.sections.map((s, i) => `Section ${i + 1}: ${s.summary}\nKey points: ${s.keyPoints.join("; ")}`).join("\n\n");
   const body = quoted(text);
-  const { object } = await getGateway().generateObject(ctx, {
-    role: "analysis",
+  const { object } = await generateKeelObject(ctx, "analysis", {
     schema: analysisSchemas(text).document,
     schemaName: "document_analysis",
-    prompt: prompt(
+    ...prompt(
       `Analyse this document${"sections" in material ? " from the summaries of its sections" : ""}: a summary, its key points and the named entities in it.`,
       body,
     ),

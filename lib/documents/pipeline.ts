@@ -14,6 +14,7 @@ import { notifyIn } from "@/lib/notifications/notifications";
 import { getBlobStore } from "@/lib/storage";
 import { analyzeWhole, SECTION_TOKENS, summarizeSection, type SectionSummary } from "./analysis";
 import { chunkSettingsFromEnv } from "./chunk-settings";
+import { embedPassages } from "./embed-passages";
 import { embeddingInput } from "./embedding-input";
 import { DocumentRejected } from "./errors";
 import { getDocumentPool } from "./processing/pool";
@@ -195,7 +196,7 @@ export async function embedBatch(input: AnalysisInput, batch: IndexRange, progre
       .orderBy(asc(documentChunks.chunkIndex)),
   );
   if (pending.length > 0) {
-    const result = await getGateway().embed(callContext(document, "document-embedding"), pending.map(embeddingInput));
+    const result = await embedPassages(callContext(document, "document-embedding"), pending.map(embeddingInput));
     await withTenant(input.tenantId, async (tx) => {
       for (const [i, chunk] of pending.entries()) {
         await tx
@@ -279,7 +280,7 @@ async function alignVersionEmbeddings(input: AnalysisInput, document: WantedDocu
   );
   for (let i = 0; i < unaligned.length; i += EMBEDDING_BATCH) {
     const batch = unaligned.slice(i, i + EMBEDDING_BATCH);
-    const result = await getGateway().embed(callContext(document, "document-embedding"), batch.map(embeddingInput));
+    const result = await embedPassages(callContext(document, "document-embedding"), batch.map(embeddingInput));
     await withTenant(input.tenantId, async (tx) => {
       for (const [j, chunk] of batch.entries()) {
         await tx

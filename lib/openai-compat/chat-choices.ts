@@ -3,9 +3,10 @@
 // costs), answered as one completion whose choices are indexed 0..n-1. Never served from or stored
 // in the cache: each choice is a fresh sample. The rate limits count one request and n estimates.
 import { getGateway } from "@/lib/ai";
-import type { CompletionResult, CompletionStream, GatewayStreamPart, GenerateRequest } from "@/lib/ai/gateway";
-import type { CallContext } from "@/lib/ai/types";
-import { choiceFramer, doneFrame, usageFrame } from "./chat-completion-stream";
+import type { LanguageModelV3StreamPart } from "@ai-sdk/provider";
+import type { CompletionResult, CompletionStream, GenerateRequest } from "@/lib/ai/gateway";
+import type { CallContext, TokenUsage } from "@/lib/ai/types";
+import { billedUsage, choiceFramer, doneFrame, usageFrame } from "./chat-completion-stream";
 
 /** Every choice's ctx: its own call, cache off, aborted with the others when one fails. */
 function choiceContexts(ctx: CallContext, n: number): { contexts: CallContext[]; controller: AbortController } {
@@ -49,7 +50,7 @@ export async function streamChoices(ctx: CallContext, request: GenerateRequest, 
 export function choicesEvents(streams: CompletionStream[], options: { id: string; created: number; includeUsage: boolean }): ReadableStream<Uint8Array> {
   const model = streams[0]!.model;
   const readers = streams.map((stream) => stream.parts.getReader());
-  const results: CompletionResult[] = [];
+  const usages: TokenUsage[] = [];
   let ended = false;
   const stopAll = () => {
     ended = true;
@@ -57,13 +58,13 @@ export function choicesEvents(streams: CompletionStream[], options: { id: string
   };
   return new ReadableStream<Uint8Array>({
     start(sink) {
-      const pump = async (reader: ReadableStreamDefaultReader<GatewayStreamPart>, index: number) => {
+      const pump = async (reader: ReadableStreamDefaultReader<LanguageModelV3StreamPart>, index: number) => {
         const frames = choiceFramer({ id: options.id, created: options.created, model, index });
         for (;;) {
           const { value, done } = await reader.read();
           if (done || ended) return;
           for (const bytes of frames(value)) sink.enqueue(bytes);
-          if (value.type === "finish") results.push(value.result);
+          if (value.type === "finish") usages.push(billedUsage(value));
           if (value.type === "error") {
             stopAll();
             sink.close();
@@ -75,7 +76,7 @@ export function choicesEvents(streams: CompletionStream[], options: { id: string
         () => {
           if (ended) return;
           ended = true;
-          if (options.includeUsage && results.length > 0) sink.enqueue(usageFrame({ id: options.id, created: options.created, model }, results));
+          if (options.includeUsage && usages.length > 0) sink.enqueue(usageFrame({ id: options.id, created: options.created, model }, usages));
           sink.enqueue(doneFrame);
           sink.close();
         },

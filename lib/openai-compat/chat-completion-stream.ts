@@ -1,16 +1,26 @@
-// A gateway stream as OpenAI's Chat Completions server-sent events: text deltas, tool-call deltas
-// (the first chunk of a call names it with empty arguments, later ones carry only its index and
-// argument pieces), the finish reason, optional usage, then [DONE]; or an error event after a
-// mid-answer failure.
-import type { CompletionResult, CompletionStream, GatewayStreamPart } from "@/lib/ai/gateway";
-import { gatewayErrorBody } from "./errors";
+// A gateway stream (the AI SDK's stream parts) as OpenAI's Chat Completions server-sent events:
+// text deltas, tool-call deltas (the first chunk of a call names it with empty arguments, later
+// ones carry only its index and argument pieces), the finish reason, optional usage, then [DONE];
+// or an error event after a mid-answer failure.
+import type { LanguageModelV3StreamPart } from "@ai-sdk/provider";
+import type { CompletionStream } from "@/lib/ai/gateway";
+import type { TokenUsage } from "@/lib/ai/types";
+import { streamErrorBody } from "./errors";
 
 export const finishReasons: Record<string, string> = { stop: "stop", length: "length", "content-filter": "content_filter", "tool-calls": "tool_calls" };
 
-export const usageOf = (result: CompletionResult) => ({
-  prompt_tokens: result.usage.inputTokens,
-  completion_tokens: result.usage.outputTokens,
-  total_tokens: result.usage.inputTokens + result.usage.outputTokens,
+export const usageOf = (usage: TokenUsage) => ({
+  prompt_tokens: usage.inputTokens,
+  completion_tokens: usage.outputTokens,
+  total_tokens: usage.inputTokens + usage.outputTokens,
+});
+
+type FinishPart = Extract<LanguageModelV3StreamPart, { type: "finish" }>;
+
+/** The tokens the gateway's finish part says were billed. */
+export const billedUsage = (part: FinishPart): TokenUsage => ({
+  inputTokens: part.usage.inputTokens.total ?? 0,
+  outputTokens: part.usage.outputTokens.total ?? 0,
 });
 
 /**
@@ -22,9 +32,9 @@ export function choiceFramer(options: {
   created: number;
   model: string;
   index: number;
-  /** Fields the choice's finish chunk carries once the answer is whole (keel-rag's citations). */
-  finalDelta?: (result: CompletionResult) => Record<string, unknown>;
-}): (part: GatewayStreamPart) => Uint8Array[] {
+  /** Fields the choice's finish chunk carries once the answer's text is whole (keel-rag's citations). */
+  finalDelta?: (text: string) => Record<string, unknown>;
+}): (part: LanguageModelV3StreamPart) => Uint8Array[] {
   const { id, created, model, index: choiceIndex } = options;
   const chunk = (delta: Record<string, unknown>, finishReason: string | null) =>
     frame({ id, object: "chat.completion.chunk", created, model, choices: [{ index: choiceIndex, delta, logprobs: null, finish_reason: finishReason }] });
@@ -43,11 +53,13 @@ export function choiceFramer(options: {
     return chunk(delta({ tool_calls: [{ index, id: callId, type: "function", function: { name: toolName, arguments: "" } }] }), null);
   };
   const argumentsChunk = (index: number, piece: string) => chunk(delta({ tool_calls: [{ index, function: { arguments: piece } }] }), null);
+  let text = "";
 
-  return (part: GatewayStreamPart): Uint8Array[] => {
+  return (part: LanguageModelV3StreamPart): Uint8Array[] => {
     switch (part.type) {
       case "text-delta":
-        return [chunk(delta({ content: part.text }), null)];
+        if (options.finalDelta) text += part.delta;
+        return [chunk(delta({ content: part.delta }), null)];
       case "tool-input-start":
         return [startCall(part.id, part.toolName)];
       case "tool-input-delta": {
@@ -58,12 +70,14 @@ export function choiceFramer(options: {
         return [];
       case "tool-call":
         // A provider that sends whole calls without streaming their arguments first.
-        if (callIndex.has(part.toolCall.toolCallId)) return [];
-        return [startCall(part.toolCall.toolCallId, part.toolCall.toolName), argumentsChunk(callIndex.size - 1, part.toolCall.input)];
+        if (callIndex.has(part.toolCallId)) return [];
+        return [startCall(part.toolCallId, part.toolName), argumentsChunk(callIndex.size - 1, part.input)];
       case "finish":
-        return [chunk(options.finalDelta?.(part.result) ?? {}, finishReasons[part.result.finishReason] ?? "stop")];
+        return [chunk(options.finalDelta?.(text) ?? {}, finishReasons[part.finishReason.unified] ?? "stop")];
       case "error":
-        return [frame(gatewayErrorBody(part.error))];
+        return [frame(streamErrorBody(part.error))];
+      default:
+        return [];
     }
   };
 }
@@ -73,8 +87,8 @@ const frame = (payload: unknown) => encoder.encode(`data: ${JSON.stringify(paylo
 export const doneFrame = encoder.encode("data: [DONE]\n\n");
 
 /** The usage chunk (`stream_options.include_usage`): no choices, the whole answer's tokens. */
-export function usageFrame(options: { id: string; created: number; model: string }, results: CompletionResult[]): Uint8Array {
-  const usage = results.map(usageOf).reduce((a, b) => ({
+export function usageFrame(options: { id: string; created: number; model: string }, usages: TokenUsage[]): Uint8Array {
+  const usage = usages.map(usageOf).reduce((a, b) => ({
     prompt_tokens: a.prompt_tokens + b.prompt_tokens,
     completion_tokens: a.completion_tokens + b.completion_tokens,
     total_tokens: a.total_tokens + b.total_tokens,
@@ -84,13 +98,13 @@ export function usageFrame(options: { id: string; created: number; model: string
 
 export function chatCompletionEvents(
   stream: CompletionStream,
-  options: { id: string; created: number; includeUsage: boolean; finalDelta?: (result: CompletionResult) => Record<string, unknown> },
+  options: { id: string; created: number; includeUsage: boolean; finalDelta?: (text: string) => Record<string, unknown> },
 ): ReadableStream<Uint8Array> {
   const { id, created, includeUsage } = options;
   const choice = choiceFramer({ id, created, model: stream.model, index: 0, finalDelta: options.finalDelta });
-  const frames = (part: GatewayStreamPart): Uint8Array[] =>
+  const frames = (part: LanguageModelV3StreamPart): Uint8Array[] =>
     part.type === "finish"
-      ? [...choice(part), ...(includeUsage ? [usageFrame({ id, created, model: stream.model }, [part.result])] : []), doneFrame]
+      ? [...choice(part), ...(includeUsage ? [usageFrame({ id, created, model: stream.model }, [billedUsage(part)])] : []), doneFrame]
       : choice(part);
 
   const reader = stream.parts.getReader();
@@ -105,6 +119,12 @@ export function chatCompletionEvents(
         }
         const out = frames(value);
         for (const bytes of out) sink.enqueue(bytes);
+        if (value.type === "error") {
+          // The answer broke off: the error event ends it (the finish that follows is the meter's).
+          sink.close();
+          void reader.cancel().catch(() => {});
+          return;
+        }
         if (out.length > 0) return;
       }
     },

@@ -106,7 +106,7 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
               finish_reason: finishReasons[result.finishReason] ?? "stop",
             },
           ],
-          usage: usageOf(result),
+          usage: usageOf(result.usage),
         },
         { headers: { ...keelHeaders(result), ...groundingHeaders } },
       );
@@ -127,7 +127,7 @@ export async function handleChatCompletion(request: Request, principal: ApiKeyPr
     id: `chatcmpl-${stream.requestId}`,
     created,
     includeUsage: input.stream_options?.include_usage === true,
-    ...(grounding ? { finalDelta: (result: CompletionResult) => ({ citations: grounding.citations(result.text) }) } : {}),
+    ...(grounding ? { finalDelta: (text: string) => ({ citations: grounding.citations(text) }) } : {}),
   });
   return eventStreamResponse(sse, { ...keelHeaders(stream), ...groundingHeaders });
 }
@@ -147,11 +147,13 @@ async function answerChoices(
     } catch (error) {
       return errorToResponse(error);
     }
-    const usage = results.map(usageOf).reduce((a, b) => ({
-      prompt_tokens: a.prompt_tokens + b.prompt_tokens,
-      completion_tokens: a.completion_tokens + b.completion_tokens,
-      total_tokens: a.total_tokens + b.total_tokens,
-    }));
+    const usage = results
+      .map((result) => usageOf(result.usage))
+      .reduce((a, b) => ({
+        prompt_tokens: a.prompt_tokens + b.prompt_tokens,
+        completion_tokens: a.completion_tokens + b.completion_tokens,
+        total_tokens: a.total_tokens + b.total_tokens,
+      }));
     return Response.json(
       {
         id: `chatcmpl-${results[0]!.requestId}`,

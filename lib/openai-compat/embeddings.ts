@@ -1,5 +1,6 @@
 // POST /api/v1/embeddings: OpenAI's Embeddings over the gateway (float or base64 vectors).
-import { getGateway } from "@/lib/ai";
+import { embedMany } from "ai";
+import { getGateway, keelEmbeddingModel, readKeelEmbedding } from "@/lib/ai";
 import type { CallAdmission } from "@/lib/ai/types";
 import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
 import { errorToResponse, openAiError } from "./errors";
@@ -32,19 +33,24 @@ export async function handleEmbeddings(request: Request, principal: ApiKeyPrinci
   }
   const values = typeof input.input === "string" ? [input.input] : input.input;
   try {
-    const result = await gateway.embed(
-      { tenantId: principal.tenantId, apiKeyId: principal.apiKeyId, feature: "api", signal: request.signal, admission: gate },
+    const { embeddings, usage, providerMetadata } = await embedMany({
+      model: keelEmbeddingModel(
+        { tenantId: principal.tenantId, apiKeyId: principal.apiKeyId, feature: "api", signal: request.signal, admission: gate },
+        gateway,
+      ),
       values,
-    );
+      maxRetries: 0, // the gateway retries itself
+    });
+    const keel = readKeelEmbedding(providerMetadata);
     const base64 = input.encoding_format === "base64";
     return Response.json(
       {
         object: "list",
-        data: result.embeddings.map((embedding, index) => ({ object: "embedding", index, embedding: base64 ? toBase64(embedding) : embedding })),
-        model: result.model,
-        usage: { prompt_tokens: result.usage.tokens, total_tokens: result.usage.tokens },
+        data: embeddings.map((embedding, index) => ({ object: "embedding", index, embedding: base64 ? toBase64(embedding) : embedding })),
+        model: keel.model,
+        usage: { prompt_tokens: usage.tokens, total_tokens: usage.tokens },
       },
-      { headers: { "x-keel-call-id": result.requestId, "x-keel-provider": result.provider, "x-keel-offline": String(result.offline) } },
+      { headers: { "x-keel-call-id": keel.requestId, "x-keel-provider": keel.provider, "x-keel-offline": String(keel.offline) } },
     );
   } catch (error) {
     return errorToResponse(error);

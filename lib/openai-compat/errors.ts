@@ -11,7 +11,7 @@ export function openAiError(status: number, message: string, type: string, code:
   return Response.json(body, { status });
 }
 
-export function gatewayErrorBody(error: GatewayError): OpenAiErrorBody {
+function gatewayErrorBody(error: GatewayError): OpenAiErrorBody {
   const type =
     error.code === "quota_exceeded"
       ? "insufficient_quota"
@@ -30,6 +30,13 @@ export function gatewayErrorBody(error: GatewayError): OpenAiErrorBody {
       ...(error.quota ? { keel_quota: { limit: error.quota.limit, resets_at: error.quota.resetsAt } } : {}),
     },
   };
+}
+
+/** The error a stream's `error` part carries, as an OpenAI error event's body. */
+export function streamErrorBody(error: unknown): OpenAiErrorBody {
+  if (isGatewayError(error)) return gatewayErrorBody(error);
+  log.error({ err: error }, "api/v1: unexpected error mid-stream");
+  return { error: { message: "The answer stopped unexpectedly. Please try again.", type: "server_error", param: null, code: "stream_interrupted" } };
 }
 
 export function errorToResponse(error: unknown): Response {

@@ -4,7 +4,9 @@
 // output_item.done; per function call output_item.added, function_call_arguments.delta…,
 // function_call_arguments.done, output_item.done; then response.completed (or .incomplete), or
 // response.failed when the provider broke off mid-answer.
-import type { CompletionResult, CompletionStream, GatewayStreamPart } from "@/lib/ai/gateway";
+import type { LanguageModelV3StreamPart } from "@ai-sdk/provider";
+import type { CompletionStream } from "@/lib/ai/gateway";
+import { billedUsage } from "./chat-completion-stream";
 import { itemId, messageItem, responseObject, type FunctionCallItem, type OutputItem, type ResponseShell } from "./response-object";
 
 const encoder = new TextEncoder();
@@ -13,7 +15,7 @@ export function responseEvents(
   stream: CompletionStream,
   shell: ResponseShell,
   /** Called with the finished answer before response.completed is sent (it stores the response). */
-  onComplete: (result: CompletionResult, output: OutputItem[]) => Promise<void>,
+  onComplete: (answer: { model: string }, output: OutputItem[]) => Promise<void>,
 ): ReadableStream<Uint8Array> {
   let sequence = 0;
   const event = (type: string, fields: Record<string, unknown>) =>
@@ -21,6 +23,8 @@ export function responseEvents(
   const output: OutputItem[] = [];
   let text: { id: string; index: number; text: string } | null = null;
   const calls = new Map<string, { item: FunctionCallItem; index: number }>();
+  /** The provider broke off mid-answer: the finish that follows says what was delivered. */
+  let failure: unknown = null;
 
   const openText = (): Uint8Array[] => {
     const index = output.length;
@@ -63,14 +67,14 @@ export function responseEvents(
     return [event("response.function_call_arguments.delta", { item_id: call.item.id, output_index: call.index, delta })];
   };
 
-  const frames = (part: GatewayStreamPart): Uint8Array[] | Promise<Uint8Array[]> => {
+  const frames = (part: LanguageModelV3StreamPart): Uint8Array[] | Promise<Uint8Array[]> => {
     switch (part.type) {
       case "text-delta": {
         const opened = text ? [] : openText();
-        text!.text += part.text;
+        text!.text += part.delta;
         return [
           ...opened,
-          event("response.output_text.delta", { item_id: text!.id, output_index: text!.index, content_index: 0, delta: part.text, logprobs: [] }),
+          event("response.output_text.delta", { item_id: text!.id, output_index: text!.index, content_index: 0, delta: part.delta, logprobs: [] }),
         ];
       }
       case "tool-input-start":
@@ -80,7 +84,7 @@ export function responseEvents(
       case "tool-input-end":
         return [];
       case "tool-call": {
-        const { toolCallId, toolName, input } = part.toolCall;
+        const { toolCallId, toolName, input } = part;
         // A provider that sends whole calls without streaming their arguments first.
         const opened = calls.has(toolCallId) ? [] : [...closeText("completed"), ...openCall(toolCallId, toolName), ...argumentsDelta(toolCallId, input)];
         const call = calls.get(toolCallId)!;
@@ -92,28 +96,30 @@ export function responseEvents(
           event("response.output_item.done", { output_index: call.index, item: { ...call.item } }),
         ];
       }
+      case "error":
+        failure = part.error;
+        return [];
       case "finish":
-        return finish(part.result);
-      case "error": {
-        const closed = closeText("incomplete");
-        const failed = responseObject(shell, {
-          status: "failed",
-          output,
-          usage: part.partial.usage,
-          error: { code: "server_error", message: part.error.message },
-        });
-        return [...closed, event("response.failed", { response: failed })];
-      }
+        return failure === null ? finish(part) : failed(part, failure);
+      default:
+        return [];
     }
   };
 
-  async function finish(result: CompletionResult): Promise<Uint8Array[]> {
+  function failed(part: Extract<LanguageModelV3StreamPart, { type: "finish" }>, error: unknown): Uint8Array[] {
+    const closed = closeText("incomplete");
+    const message = error instanceof Error ? error.message : "The answer stopped unexpectedly.";
+    const response = responseObject(shell, { status: "failed", output, usage: billedUsage(part), error: { code: "server_error", message } });
+    return [...closed, event("response.failed", { response })];
+  }
+
+  async function finish(part: Extract<LanguageModelV3StreamPart, { type: "finish" }>): Promise<Uint8Array[]> {
     // No text and no call: still one (empty) message, as OpenAI answers.
     const opened = !text && output.length === 0 ? openText() : [];
-    const status = result.finishReason === "length" ? "incomplete" : "completed";
+    const status = part.finishReason.unified === "length" ? "incomplete" : "completed";
     const closed = closeText(status);
-    await onComplete(result, output);
-    const response = responseObject(shell, { status, output, usage: result.usage });
+    await onComplete({ model: stream.model }, output);
+    const response = responseObject(shell, { status, output, usage: billedUsage(part) });
     return [...opened, ...closed, event(status === "completed" ? "response.completed" : "response.incomplete", { response })];
   }
 
@@ -136,7 +142,7 @@ export function responseEvents(
         }
         const out = await frames(value);
         for (const bytes of out) sink.enqueue(bytes);
-        if (value.type === "finish" || value.type === "error") {
+        if (value.type === "finish") {
           sink.close();
           return;
         }

@@ -3,7 +3,6 @@
 // previous_response_id unless `store` is false; a previous id of another workspace is not found.
 import { randomBytes } from "node:crypto";
 import { getGateway } from "@/lib/ai";
-import type { CompletionResult } from "@/lib/ai/gateway";
 import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
 import { log } from "@/core/log";
 import { eventStreamResponse, keelHeaders } from "./answer-headers";
@@ -60,14 +59,14 @@ export async function handleResponse(request: Request, principal: ApiKeyPrincipa
   const generateRequest = toGenerateRequest(body, role, built.prompt);
   const id = `resp_${randomBytes(16).toString("hex")}`;
   const createdAt = Math.floor(Date.now() / 1000);
-  const keep = async (result: CompletionResult, output: OutputItem[]) => {
+  const keep = async (answer: { model: string }, output: OutputItem[]) => {
     if (body.store === false) return;
     await storeResponse({
       id,
       tenantId: principal.tenantId,
       apiKeyId: principal.apiKeyId,
       previousResponseId: body.previous_response_id ?? null,
-      model: result.model,
+      model: answer.model,
       inputItems,
       outputItems: output,
     }).catch((error: unknown) => log.error({ err: error, responseId: id }, "api/v1/responses: could not store the response"));

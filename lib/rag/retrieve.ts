@@ -3,7 +3,8 @@
 // searched within the tenant's scope under row-level security.
 import type { Db } from "@/db/client";
 import { withTenant } from "@/db/scope";
-import { getGateway, type Gateway } from "@/lib/ai";
+import { embed } from "ai";
+import { getGateway, keelEmbeddingModel, readKeelEmbedding, type Gateway } from "@/lib/ai";
 import { KeelError } from "@/lib/errors";
 import { retrievalConfigFromEnv, type RetrievalConfig, type RetrievalMode } from "./config";
 import { retrievalQuerySchema, retrieveOptionsSchema, type RetrieveOptions } from "./options";
@@ -53,10 +54,15 @@ export async function retrieve(ctx: RetrievalContext, query: string, options: Re
   const config = deps.config ?? retrievalConfigFromEnv();
   const mode = parsed.data.mode ?? config.defaultMode;
 
-  const embedded = await (deps.gateway ?? getGateway()).embed(
-    { tenantId: ctx.tenantId, userId: ctx.userId ?? null, apiKeyId: ctx.apiKeyId ?? null, feature: ctx.feature ?? "retrieval", signal: ctx.signal },
-    [text.data],
-  );
+  const { embedding, providerMetadata } = await embed({
+    model: keelEmbeddingModel(
+      { tenantId: ctx.tenantId, userId: ctx.userId ?? null, apiKeyId: ctx.apiKeyId ?? null, feature: ctx.feature ?? "retrieval", signal: ctx.signal },
+      deps.gateway ?? getGateway(),
+    ),
+    value: text.data,
+    maxRetries: 0, // the gateway retries itself
+  });
+  const embedded = readKeelEmbedding(providerMetadata);
   const outcome = await withTenant(
     ctx.tenantId,
     (tx) =>
@@ -66,7 +72,7 @@ export async function retrieve(ctx: RetrievalContext, query: string, options: Re
           tenantId: ctx.tenantId,
           collectionIds: parsed.data.collections ?? null,
           embeddingModel: embedded.model,
-          vector: embedded.embeddings[0]!,
+          vector: embedding,
           text: text.data,
           k: parsed.data.k,
           mode,

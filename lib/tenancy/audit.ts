@@ -29,6 +29,7 @@ export type AuditAction =
   | "document.moved"
   | "embeddings.reembed_requested"
   | "embeddings.reembed_rolled_back"
+  | "sso_policy.changed"
   | "security.two_factor_required"
   | "security.two_factor_optional";
 

@@ -28,6 +28,7 @@ const titles: Record<string, string> = {
   "collection.renamed": "Collection renamed",
   "collection.deleted": "Collection deleted",
   "document.moved": "Document moved",
+  "sso_policy.changed": "Sign-in policy changed",
 };
 
 const count = new Intl.NumberFormat("en");

@@ -5,6 +5,8 @@ import { z } from "zod";
 import { aiSettingsSchema, dismissNotice, rotateWebhookSecret, updateAiSettings } from "@/lib/ai/ai-settings";
 import { rateLimitSettingsSchema, updateRateLimits } from "@/lib/ai/rate-limit-settings";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
+import { requireUser } from "@/lib/auth/guard";
+import { saveWorkspaceSsoPolicy, ssoPolicySchema } from "@/lib/auth/sso/workspace-sso-policy";
 import { tenantAction } from "@/lib/http/tenant-action";
 import { apiKeyIdSchema, apiKeyNameSchema, noticeIdSchema, renameTenantSchema } from "@/lib/tenancy/schemas";
 import { renameTenant } from "@/lib/tenancy/tenants";
@@ -76,6 +78,19 @@ export const rollbackReembedAction = tenantAction(z.object({}), { role: "admin" 
   await cancelRolledBackBatches(ctx.tenantId, rolledBack.batches);
   revalidatePath("/settings");
   return { ok: true, message: `Rolled back: ${rolledBack.discardedChunks} new vectors discarded.` };
+});
+
+/** Requires (or stops requiring) single sign-on for this workspace; the admin's own session must meet it. */
+export const updateSsoPolicyAction = tenantAction(ssoPolicySchema, { role: "admin" }, async (input, ctx) => {
+  const { sessionId } = await requireUser();
+  const policy = await saveWorkspaceSsoPolicy({ ...ctx, sessionId }, input);
+  revalidatePath("/settings");
+  return {
+    ok: true,
+    message: policy.requireSso
+      ? `Members must now sign in with single sign-on${policy.emailDomain ? ` and an address at ${policy.emailDomain}` : ""}.`
+      : "Members may sign in any way they can.",
+  };
 });
 
 /** Members without a second factor are sent to set one up before they can use the workspace. */

@@ -14,6 +14,9 @@ import { planRateLimits, rateLimitLabels, rateLimitNames } from "@/lib/ai/plans"
 import { formatUsd } from "@/lib/ai/usage-report";
 import { listApiKeys } from "@/lib/auth/api-keys";
 import { twoFactorRequired } from "@/lib/auth/two-factor/policy";
+import { SsoPolicyForm } from "@/components/auth/sso-policy-form";
+import { workspaceSsoProviderName } from "@/lib/auth/sso/sso-settings";
+import { getWorkspaceSsoPolicy, type SsoPolicy } from "@/lib/auth/sso/workspace-sso-policy";
 import { describeAiProviders } from "@/lib/config/runtime-summary";
 import { estimateReembed, type ReembedEstimate } from "@/lib/documents/reembed/plan";
 import { hasRole } from "@/lib/tenancy/roles";
@@ -28,6 +31,7 @@ import {
   startReembedAction,
   updateAiSettingsAction,
   updateRateLimitsAction,
+  updateSsoPolicyAction,
 } from "./actions";
 import { formatDate } from "@/lib/format/dates";
 import { tenantPage } from "@/lib/http/guarded-page";
@@ -70,6 +74,28 @@ function ReembedSection({ estimate }: { estimate: ReembedEstimate }) {
   );
 }
 
+/** The workspace's sign-in policy: single sign-on through the deployment's OIDC provider, when it has one. */
+function SsoPolicySection({ policy }: { policy: SsoPolicy | null }) {
+  const providerName = workspaceSsoProviderName();
+  if (!providerName) {
+    return (
+      <p className="text-sm text-slate-600" data-testid="sso-policy-unavailable">
+        {policy?.requireSso
+          ? "This workspace requires single sign-on, but this server no longer has an OIDC provider configured."
+          : "To require single sign-on, whoever runs Keel configures an OIDC provider (KEEL_OIDC_ISSUER and friends)."}
+      </p>
+    );
+  }
+  return (
+    <SsoPolicyForm
+      action={updateSsoPolicyAction}
+      providerName={providerName}
+      requireSso={policy?.requireSso ?? false}
+      emailDomain={policy?.emailDomain ?? ""}
+    />
+  );
+}
+
 export default tenantPage({ role: "member" }, async (ctx) => {
   const isAdmin = hasRole(ctx.role, "admin");
   const [tenant, profile, keys, reembed, requiresTwoFactor] = await Promise.all([
@@ -79,6 +105,7 @@ export default tenantPage({ role: "member" }, async (ctx) => {
     isAdmin ? estimateReembed(ctx).catch((error: unknown) => (isGatewayError(error) ? error.message : Promise.reject(error))) : Promise.resolve(null),
     twoFactorRequired(ctx.tenantId),
   ]);
+  const ssoPolicy = isAdmin ? await getWorkspaceSsoPolicy(ctx.tenantId) : null;
   const gateway = getGateway();
   return (
     <>
@@ -199,6 +226,10 @@ export default tenantPage({ role: "member" }, async (ctx) => {
 
           <Section id="reembed-heading" title="Embeddings">
             {typeof reembed === "string" ? <p className="text-sm text-amber-800">{reembed}</p> : reembed ? <ReembedSection estimate={reembed} /> : null}
+          </Section>
+
+          <Section id="sso-heading" title="Sign-in">
+            <SsoPolicySection policy={ssoPolicy} />
           </Section>
 
           <Section id="keys-heading" title="API keys">

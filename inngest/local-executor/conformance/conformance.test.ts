@@ -5,7 +5,8 @@
 //      protocol fails here; record.ts records them again);
 //   2. the local executor, on Keel's database, replaying a scenario against a handler that answers
 //      from the fixture, sends exactly the recorded requests, in order, and ends each run as Inngest
-//      would (status, output, error).
+//      would (status, output, error), or, where Inngest would suspend the run on an op the executor
+//      does not support, fails it there with UnsupportedByLocalExecutor.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -158,6 +159,16 @@ describe("the local executor against the recorded exchanges", () => {
       const runIds = runs.flatMap((run) => (run ? [run.id] : []));
       for (const [index, expected] of fixture.runs.entries()) {
         const run = runs[index]!;
+        if (expected.outcome.status === "suspended") {
+          // Where Inngest would suspend the run, the local executor refuses it, naming the feature.
+          expect(fixture.refusedFeature, `fixtures/${scenario.name}.json: a suspended run needs refusedFeature`).toBeDefined();
+          expect(run.status).toBe("failed");
+          expect(run.error).toMatchObject({
+            name: "UnsupportedByLocalExecutor",
+            message: expect.stringContaining(`The local executor does not support ${fixture.refusedFeature} (step "${expected.outcome.step}")`),
+          });
+          continue;
+        }
         const outcome =
           run.status === "completed"
             ? { status: run.status, output: run.output }

@@ -1,6 +1,7 @@
 // The functions the conformance suite records: one per operation Keel's jobs use (step.run,
 // step.sleep, step.sendEvent, parallel steps, retries, a step that fails for good with onFailure,
-// NonRetriableError, cancelOn, a cron, a concurrency key, a run past the step limit). Each is
+// NonRetriableError, cancelOn, a cron, a concurrency key, a run past the step limit), and the three
+// the executor refuses (step.waitForEvent, step.invoke, step.ai.infer: see scenarios.ts). Each is
 // deterministic, so the real serve() handler answers a recorded request the same way every time.
 import { createHash } from "node:crypto";
 import { Inngest, NonRetriableError } from "inngest";
@@ -105,7 +106,27 @@ const loop = conformanceApp.createFunction({ id: "loop", triggers: [{ event: "co
   return "looped";
 });
 
-const conformanceFunctions = [steps, sleep, sendEvent, parallel, retry, fails, nonRetriable, cancel, cron, concurrency, loop];
+const waitForEvent = conformanceApp.createFunction({ id: "wait-for-event", triggers: [{ event: "conformance/wait-for-event" }] }, async ({ step }) => {
+  await step.run("before", () => "before");
+  const approval = await step.waitForEvent("approval", { event: "conformance/approved", match: "data.key", timeout: "1h" });
+  return step.run("after", () => (approval ? `approved by ${String(approval.data.by)}` : "timed out"));
+});
+
+const invoke = conformanceApp.createFunction({ id: "invoke", triggers: [{ event: "conformance/invoke" }] }, async ({ step }) => {
+  const result = await step.invoke("call-steps", { function: steps, data: { from: "invoke" } });
+  return { invoked: result };
+});
+
+const aiInfer = conformanceApp.createFunction({ id: "ai-infer", triggers: [{ event: "conformance/ai-infer" }] }, async ({ step }) => {
+  const answer = await step.ai.infer("ask", {
+    // A key that opens nothing: the request is only recorded, never sent to a provider.
+    model: step.ai.models.openai({ model: "gpt-4o-mini", apiKey: "sk-conformance-not-a-key", baseUrl: "http://provider.invalid/v1/" }),
+    body: { messages: [{ role: "user", content: "Say yes." }] },
+  });
+  return { answer: answer.choices[0]?.message.content ?? null };
+});
+
+const conformanceFunctions = [steps, sleep, sendEvent, parallel, retry, fails, nonRetriable, cancel, cron, concurrency, loop, waitForEvent, invoke, aiInfer];
 
 /** The real serve() handler of the conformance app (the Next.js one, as Keel serves), called in-process. */
 export function conformanceHandler(): ServeHandler {

@@ -7,6 +7,11 @@
 // handleGeneratorStepPlanned, handleGeneratorSleep; validate.go's step limit; executor.go's plan
 // limit and disable_immediate_execution once a response held parallel ops). The conformance test
 // then checks that the local executor sends exactly these requests.
+//
+// At an op that makes Inngest wait on something outside the run (an event, an invoked run, its AI
+// gateway's call to a model) the recording stops, with the op, as a "suspended" outcome: what
+// Inngest's executor memoises when it resumes is not recorded here, since no Inngest server runs
+// on this machine to record it from, and a guess would make the fixture a fiction.
 import type { ServeHandler } from "../registry";
 import { registrationRequest } from "../registry";
 import type { ExecutorEvent } from "../types";
@@ -30,7 +35,11 @@ interface Exchange {
   response: RecordedResponse;
 }
 
-type RunOutcome = { status: "completed"; output: unknown } | { status: "failed"; error: unknown } | { status: "cancelled" };
+type RunOutcome =
+  { status: "completed"; output: unknown } | { status: "failed"; error: unknown } | { status: "cancelled" } | { status: "suspended"; op: string; step: string };
+
+/** Ops on which Inngest's executor suspends the run until something outside it happens. */
+const SUSPENDING_OPS = new Set(["WaitForEvent", "InvokeFunction", "AIGateway"]);
 
 export interface RecordedRun {
   functionId: string;
@@ -82,6 +91,7 @@ interface Op {
   op: string;
   id: string;
   name?: string;
+  displayName?: string;
   data?: unknown;
   error?: unknown;
 }
@@ -185,6 +195,11 @@ export async function driveRun(options: DriveOptions): Promise<RecordedRun> {
     }
     if (requestVersion === -1) requestVersion = Number(response.headers["x-inngest-req-version"] ?? 0);
     if (ops.length > 1) forceStepPlan = true;
+    const suspending = ops.find((op) => SUSPENDING_OPS.has(op.op));
+    if (suspending) {
+      const outcome = { status: "suspended" as const, op: suspending.op, step: suspending.displayName ?? suspending.name ?? suspending.id };
+      return { functionId, event, exchanges, outcome };
+    }
     for (const op of ops) {
       switch (op.op) {
         case "StepRun":

@@ -34,6 +34,11 @@ export interface Scenario {
   sendAfter?: { exchanges: number; event: ExecutorEvent };
   /** Runs sharing a concurrency key with this limit: no more of their requests in flight at once. */
   concurrencyLimit?: number;
+  /**
+   * The SDK feature the local executor refuses in this scenario: its run fails at the op with
+   * UnsupportedByLocalExecutor naming it, after sending exactly the recorded requests.
+   */
+  refusedFeature?: string;
 }
 
 export const scenarios: Scenario[] = [
@@ -66,6 +71,27 @@ export const scenarios: Scenario[] = [
     concurrencyLimit: 1,
   },
   { name: "step-limit", about: "a run past the step limit fails before its next request with Inngest's error", events: [event("loop")], stepLimit: 3 },
+  // Keel's jobs use none of the three below; the local executor refuses them (README, "What it
+  // refuses loudly"). The fixtures pin the ops the SDK sends for them, so an SDK that changes them
+  // is noticed, and the tests pin the refusal: the run fails at the op, never runs on differently.
+  {
+    name: "wait-for-event",
+    about: "step.waitForEvent: a WaitForEvent op (event, match, timeout), on which Inngest suspends the run",
+    events: [event("wait-for-event", { key: "w1" })],
+    refusedFeature: "step.waitForEvent()",
+  },
+  {
+    name: "invoke",
+    about: "step.invoke: an InvokeFunction op (the function's id and the payload), on which Inngest suspends the run",
+    events: [event("invoke")],
+    refusedFeature: "step.invoke()",
+  },
+  {
+    name: "ai-infer",
+    about: "step.ai.infer: an AIGateway op (the provider request Inngest would make), on which Inngest suspends the run",
+    events: [event("ai-infer")],
+    refusedFeature: "step.ai.infer()",
+  },
 ];
 
 export interface Fixture {
@@ -77,6 +103,7 @@ export interface Fixture {
   sendAfter?: Scenario["sendAfter"];
   concurrencyLimit?: number;
   cronTick?: string;
+  refusedFeature?: string;
   runs: RecordedRun[];
 }
 
@@ -134,6 +161,7 @@ export async function recordScenario(scenario: Scenario): Promise<Fixture> {
     ...(scenario.sendAfter ? { sendAfter: scenario.sendAfter } : {}),
     ...(scenario.concurrencyLimit ? { concurrencyLimit: scenario.concurrencyLimit } : {}),
     ...(scenario.cronTick ? { cronTick: scenario.cronTick } : {}),
+    ...(scenario.refusedFeature ? { refusedFeature: scenario.refusedFeature } : {}),
     runs,
   };
 }

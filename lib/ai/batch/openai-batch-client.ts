@@ -1,6 +1,8 @@
 // OpenAI's Batch API, as far as Keel uses it: upload a JSONL file of requests (/v1/files), create a
 // batch over it (/v1/batches), poll it, find it again by metadata, cancel it, read its output file.
-// Plain HTTP through the gateway's transport; every response is validated before use.
+// Calls go through the official `openai` SDK over the gateway's transport (proxy and connect
+// timeout included); every answer is still validated before use, as it is the provider's word.
+import OpenAI, { APIConnectionError, APIError, toFile } from "openai";
 import { z } from "zod";
 import { providerFetch } from "../http-transport";
 
@@ -20,11 +22,10 @@ const batchSchema = z.object({
 export type ProviderBatch = z.infer<typeof batchSchema>;
 
 const fileSchema = z.object({ id: z.string().min(1) });
-const batchListSchema = z.object({ data: z.array(batchSchema), has_more: z.boolean().optional() });
 
 /**
  * A Batch API call that failed. `unavailable` says the provider (or the server standing in for it)
- * does not offer the API at all — 404, 501 or no connection — so callers go online.
+ * does not offer the API at all — 404, 405, 501 or no connection — so callers go online.
  */
 export class BatchApiError extends Error {
   constructor(
@@ -45,69 +46,69 @@ export interface BatchClientSettings {
 }
 
 export class OpenAIBatchClient {
-  private readonly baseURL: string;
+  private readonly openai: OpenAI;
 
-  constructor(
-    private readonly settings: BatchClientSettings,
-    private readonly fetchImpl: typeof fetch = providerFetch,
-  ) {
-    this.baseURL = (settings.baseURL ?? "https://api.openai.com/v1").replace(/\/+$/, "");
+  constructor(settings: BatchClientSettings, fetchImpl: typeof fetch = providerFetch) {
+    this.openai = new OpenAI({
+      apiKey: settings.apiKey,
+      // Explicit, so that OPENAI_BASE_URL, OPENAI_ORG_ID or OPENAI_PROJECT_ID in the environment do
+      // not point batches elsewhere than the gateway's own calls.
+      baseURL: settings.baseURL ?? "https://api.openai.com/v1",
+      organization: null,
+      project: null,
+      fetch: fetchImpl,
+      timeout: 120_000,
+      // A failed call is reported at once: the re-embedding job decides (it polls again later, or
+      // goes online), so retries here would only delay that.
+      maxRetries: 0,
+    });
   }
 
   /** Uploads the requests file (purpose "batch"); returns the file id. */
   async uploadRequests(fileName: string, jsonl: string): Promise<string> {
-    const boundary = `keel-${crypto.randomUUID()}`;
-    const body = Buffer.concat([
-      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="purpose"\r\n\r\nbatch\r\n`),
-      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${fileName}"\r\ncontent-type: application/jsonl\r\n\r\n`),
-      Buffer.from(jsonl, "utf8"),
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
-    const response = await this.request("POST", "/files", new Uint8Array(body), `multipart/form-data; boundary=${boundary}`);
-    return fileSchema.parse(await response.json()).id;
+    const file = await toFile(Buffer.from(jsonl, "utf8"), fileName, { type: "application/jsonl" });
+    return fileSchema.parse(await this.call("POST /files", () => this.openai.files.create({ file, purpose: "batch" }))).id;
   }
 
   async createBatch(input: { inputFileId: string; endpoint: "/v1/embeddings"; metadata: Record<string, string> }): Promise<ProviderBatch> {
-    const body = JSON.stringify({ input_file_id: input.inputFileId, endpoint: input.endpoint, completion_window: "24h", metadata: input.metadata });
-    return batchSchema.parse(await (await this.request("POST", "/batches", body, "application/json")).json());
+    const created = await this.call("POST /batches", () =>
+      this.openai.batches.create({ input_file_id: input.inputFileId, endpoint: input.endpoint, completion_window: "24h", metadata: input.metadata }),
+    );
+    return batchSchema.parse(created);
   }
 
   async getBatch(batchId: string): Promise<ProviderBatch> {
-    return batchSchema.parse(await (await this.request("GET", `/batches/${encodeURIComponent(batchId)}`)).json());
+    return batchSchema.parse(await this.call(`GET /batches/${batchId}`, () => this.openai.batches.retrieve(batchId)));
   }
 
   /** The most recent batches (newest first), to find one whose creation was not remembered. */
   async recentBatches(limit = 100): Promise<ProviderBatch[]> {
-    return batchListSchema.parse(await (await this.request("GET", `/batches?limit=${limit}`)).json()).data;
+    const page = await this.call("GET /batches", () => this.openai.batches.list({ limit }));
+    return z.array(batchSchema).parse(page.data);
   }
 
   async cancelBatch(batchId: string): Promise<ProviderBatch> {
-    return batchSchema.parse(await (await this.request("POST", `/batches/${encodeURIComponent(batchId)}/cancel`)).json());
+    return batchSchema.parse(await this.call(`POST /batches/${batchId}/cancel`, () => this.openai.batches.cancel(batchId)));
   }
 
   async fileContent(fileId: string): Promise<string> {
-    return (await this.request("GET", `/files/${encodeURIComponent(fileId)}/content`)).text();
+    const response = await this.call(`GET /files/${fileId}/content`, () => this.openai.files.content(fileId));
+    return response.text();
   }
 
-  private async request(method: string, path: string, body?: string | Uint8Array<ArrayBuffer>, contentType?: string): Promise<Response> {
-    let response: Response;
+  /** One SDK call, its failures told apart: the API missing (go online) or a refusal. */
+  private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
     try {
-      response = await this.fetchImpl(`${this.baseURL}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${this.settings.apiKey}`, ...(contentType ? { "content-type": contentType } : {}) },
-        body,
-        signal: AbortSignal.timeout(120_000),
-      });
+      return await request();
     } catch (error) {
-      throw new BatchApiError(`The batch API could not be reached (${method} ${path.replace(/\?.*/, "")}).`, 0, true, { cause: error });
+      if (error instanceof APIConnectionError) {
+        throw new BatchApiError(`The batch API could not be reached (${what}).`, 0, true, { cause: error });
+      }
+      if (!(error instanceof APIError) || error.status === undefined) throw error;
+      // The provider's own text goes to the logs through `cause`, never to tenants.
+      const unavailable = error.status === 404 || error.status === 405 || error.status === 501;
+      throw new BatchApiError(`The batch API answered ${error.status} to ${what}.`, error.status, unavailable, { cause: error });
     }
-    if (response.ok) return response;
-    // The provider's own text goes to the logs through `cause`, never to tenants.
-    const detail = await response.text().catch(() => "");
-    const unavailable = response.status === 404 || response.status === 405 || response.status === 501;
-    throw new BatchApiError(`The batch API answered ${response.status} to ${method} ${path.replace(/\?.*/, "")}.`, response.status, unavailable, {
-      cause: detail.slice(0, 500),
-    });
   }
 }
 

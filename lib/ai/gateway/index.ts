@@ -3,9 +3,11 @@
 // `Gateway` is the thin facade call sites use; each stage lives in its own module:
 //   admission.ts          route, cache keys, estimate, cache lookup + quota reservation
 //   provider-chain.ts     retries, backoff, fallback, circuit breaker
-//   generate.ts / stream.ts / embed.ts / structured-output.ts   the kinds of call
+//   generate.ts / stream.ts / embed.ts    the kinds of call
+//   structured-output.ts  the SDK's generateObject on the gateway's model, repaired once
 //   records.ts            what the meter is told about each call
 //   language-model.ts     the whole path as an AI SDK LanguageModelV3 (keelModel)
+//   embedding-model.ts    the embedding path as an AI SDK EmbeddingModelV3 (keelEmbeddingModel)
 import { LRUCache } from "lru-cache";
 import { invalidationEpoch, listenForInvalidations, onInvalidation } from "@/db/invalidation";
 import type { Db } from "@/db/client";
@@ -23,11 +25,12 @@ import type { CallContext, ModelRole, ModelTarget } from "../types";
 import { embedValues } from "./embed";
 import { generateCompletion, type ValidationCheck } from "./generate";
 import { streamCompletion } from "./stream";
-import { generateValidatedObject, type ObjectRequest } from "./structured-output";
 import type { CompletionResult, CompletionStream, EmbeddingResult, GatewayDeps, GatewayRuntime, GenerateRequest } from "./types";
 
-export type { CompletionResult, CompletionStream, EmbeddingResult, GatewayDeps, GatewayStreamPart, GenerateRequest } from "./types";
+export type { CompletionResult, CompletionStream, EmbeddingResult, GatewayDeps, GenerateRequest } from "./types";
 export { GatewayLanguageModel, type GatewayCalls } from "./language-model";
+export { GatewayEmbeddingModel, readKeelEmbedding, type GatewayEmbedCalls } from "./embedding-model";
+export { generateValidatedObject, type ObjectRequest, type ObjectResult } from "./structured-output";
 export { readKeelMetadata } from "./answer-metadata";
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -145,10 +148,6 @@ export class Gateway implements GatewayRuntime {
         "keel.tokens": e.usage.tokens,
       }),
     );
-  }
-
-  generateObject<T>(ctx: CallContext, request: ObjectRequest<T>) {
-    return generateValidatedObject(this, ctx, request);
   }
 }
 

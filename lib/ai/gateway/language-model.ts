@@ -6,37 +6,24 @@ import type {
   LanguageModelV3,
   LanguageModelV3CallOptions,
   LanguageModelV3Content,
-  LanguageModelV3FinishReason,
   LanguageModelV3FunctionTool,
   LanguageModelV3GenerateResult,
   LanguageModelV3StreamPart,
   LanguageModelV3StreamResult,
-  LanguageModelV3Usage,
   SharedV3Warning,
 } from "@ai-sdk/provider";
 import { GatewayError, isGatewayError } from "../errors";
 import { abortError } from "../offline/abort";
 import type { CallContext, LanguageRole } from "../types";
-import { keelMetadata } from "./answer-metadata";
-import type { CompletionResult, CompletionStream, GatewayStreamPart, GenerateRequest } from "./types";
+import { finishReasonOf, keelMetadata, usageOf } from "./answer-metadata";
+import type { ValidationCheck } from "./generate";
+import type { CompletionResult, CompletionStream, GenerateRequest } from "./types";
 
 /** What the model needs of the gateway (the `Gateway` facade, or a test's own instance). */
 export interface GatewayCalls {
-  generate(ctx: CallContext, request: GenerateRequest): Promise<CompletionResult>;
+  generate(ctx: CallContext, request: GenerateRequest, validation?: ValidationCheck): Promise<CompletionResult>;
   stream(ctx: CallContext, request: GenerateRequest): Promise<CompletionStream>;
 }
-
-const unifiedReasons = new Set<string>(["stop", "length", "content-filter", "tool-calls", "error", "other"]);
-const finishReasonOf = (reason: string): LanguageModelV3FinishReason => ({
-  unified: unifiedReasons.has(reason) ? (reason as LanguageModelV3FinishReason["unified"]) : "other",
-  raw: reason,
-});
-
-/** Tokens as billed: a cache hit spent none. */
-const usageOf = (result: CompletionResult): LanguageModelV3Usage => ({
-  inputTokens: { total: result.usage.inputTokens, noCache: result.usage.inputTokens, cacheRead: undefined, cacheWrite: undefined },
-  outputTokens: { total: result.usage.outputTokens, text: undefined, reasoning: undefined },
-});
 
 // Settings the gateway decides itself (provider options would tie a call to one provider).
 const ignoredSettings = ["topK", "presencePenalty", "frequencyPenalty", "seed", "providerOptions"] as const;
@@ -53,6 +40,8 @@ export class GatewayLanguageModel implements LanguageModelV3 {
     private readonly gateway: GatewayCalls,
     private readonly ctx: CallContext,
     private readonly role: LanguageRole,
+    /** How structured output judges each answer for the quality counts (./structured-output.ts). */
+    private readonly validation?: ValidationCheck,
   ) {
     this.modelId = `keel-${role}`;
   }
@@ -62,11 +51,13 @@ export class GatewayLanguageModel implements LanguageModelV3 {
     const ctx = this.callContext(options.abortSignal);
     let result: CompletionResult;
     try {
-      result = await this.gateway.generate(ctx, request);
+      result = await this.gateway.generate(ctx, request, this.validation);
     } catch (error) {
       throw asAbort(error, ctx.signal);
     }
-    const content: LanguageModelV3Content[] = [...(result.text ? [{ type: "text" as const, text: result.text }] : []), ...result.toolCalls];
+    // A JSON answer is text even when empty, so the SDK's structured output judges (and repairs) it.
+    const hasText = result.text !== "" || options.responseFormat?.type === "json";
+    const content: LanguageModelV3Content[] = [...(hasText ? [{ type: "text" as const, text: result.text }] : []), ...result.toolCalls];
     return {
       content,
       finishReason: finishReasonOf(result.finishReason),
@@ -132,52 +123,17 @@ function asAbort(error: unknown, signal: AbortSignal | undefined): unknown {
   return error;
 }
 
-/** The gateway's stream in the SDK's stream-part protocol. */
+/**
+ * The gateway's stream, already in the SDK's stream parts, after this call's own start (its
+ * warnings, and the request id as the response id). Parts pass through untouched.
+ */
 function toModelStream(opened: CompletionStream, warnings: SharedV3Warning[], signal: AbortSignal | undefined): ReadableStream<LanguageModelV3StreamPart> {
   const reader = opened.parts.getReader();
-  const textId = "text-0";
-  let textOpen = false;
   let finished = false;
   let onAbort: (() => void) | undefined;
   const done = () => {
     finished = true;
     if (onAbort) signal?.removeEventListener("abort", onAbort);
-  };
-
-  const translate = (part: GatewayStreamPart): LanguageModelV3StreamPart[] => {
-    const closeText = (): LanguageModelV3StreamPart[] => (textOpen ? ((textOpen = false), [{ type: "text-end", id: textId }]) : []);
-    switch (part.type) {
-      case "text-delta": {
-        const open: LanguageModelV3StreamPart[] = textOpen ? [] : [{ type: "text-start", id: textId }];
-        textOpen = true;
-        return [...open, { type: "text-delta", id: textId, delta: part.text }];
-      }
-      case "tool-input-start":
-        return [{ type: "tool-input-start", id: part.id, toolName: part.toolName }];
-      case "tool-input-delta":
-        return [{ type: "tool-input-delta", id: part.id, delta: part.delta }];
-      case "tool-input-end":
-        return [{ type: "tool-input-end", id: part.id }];
-      case "tool-call":
-        return [part.toolCall];
-      case "finish":
-        return [
-          ...closeText(),
-          {
-            type: "finish",
-            finishReason: finishReasonOf(part.result.finishReason),
-            usage: usageOf(part.result),
-            providerMetadata: { keel: keelMetadata(part.result) },
-          },
-        ];
-      case "error":
-        // The provider broke off mid-answer: the SDK sees the error, then what was delivered (and billed).
-        return [
-          ...closeText(),
-          { type: "error", error: part.error },
-          { type: "finish", finishReason: finishReasonOf("error"), usage: usageOf(part.partial), providerMetadata: { keel: keelMetadata(part.partial) } },
-        ];
-    }
   };
 
   return new ReadableStream<LanguageModelV3StreamPart>({
@@ -196,23 +152,14 @@ function toModelStream(opened: CompletionStream, warnings: SharedV3Warning[], si
       else signal.addEventListener("abort", onAbort, { once: true });
     },
     async pull(controller) {
-      for (;;) {
-        const next = await reader.read();
-        if (finished) return;
-        if (next.done) {
-          done();
-          controller.close();
-          return;
-        }
-        const parts = translate(next.value);
-        for (const part of parts) controller.enqueue(part);
-        if (next.value.type === "finish" || next.value.type === "error") {
-          done();
-          controller.close();
-          return;
-        }
-        if (parts.length > 0) return;
+      const next = await reader.read();
+      if (finished) return;
+      if (next.done) {
+        done();
+        controller.close();
+        return;
       }
+      controller.enqueue(next.value);
     },
     cancel(reason) {
       done();

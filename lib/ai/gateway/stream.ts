@@ -1,6 +1,8 @@
-// A streamed completion through every stage. Failures before the first token fall back to the next
-// provider transparently; after it, the stream ends with an `error` part and the partial answer is
-// metered.
+// A streamed completion through every stage, in the AI SDK's own stream parts (V3): the provider's
+// parts are handed on as they are, and the gateway's `finish` part carries the answer as billed
+// (usage, and who answered under `providerMetadata.keel`). Failures before the first token fall
+// back to the next provider transparently; after it, the stream ends with an `error` part and a
+// `finish` part for the partial answer, which is metered.
 import type { LanguageModelV3StreamPart, LanguageModelV3ToolCall } from "@ai-sdk/provider";
 import { timeoutsFor } from "../config";
 import { GatewayError } from "../errors";
@@ -11,12 +13,13 @@ import type { CallContext } from "../types";
 import { callOptions, prepareCall } from "./admission";
 import { firstTokenTimeout, linkedController, runChain, type Attempted } from "./provider-chain";
 import { hitResult, recordCall, recordFailure, recordHit, toCached } from "./records";
-import type { CompletionResult, CompletionStream, GatewayRuntime, GatewayStreamPart, GenerateRequest, Prepared } from "./types";
+import { finishPart } from "./answer-metadata";
+import type { CompletionResult, CompletionStream, GatewayRuntime, GenerateRequest, Prepared } from "./types";
 
 /**
  * Resolves once the first token is in hand (or the answer came from the cache), so callers can
  * still answer with a proper HTTP error when every provider fails. Failures before the first
- * token fall back transparently; after it, the stream ends with an `error` part.
+ * token fall back transparently; after it, the stream ends with an `error` part, then `finish`.
  */
 export async function streamCompletion(rt: GatewayRuntime, ctx: CallContext, request: GenerateRequest): Promise<CompletionStream> {
   const prepared = await prepareCall(rt, ctx, request);
@@ -106,39 +109,68 @@ export async function streamCompletion(rt: GatewayRuntime, ctx: CallContext, req
     return result;
   };
 
-  /** Takes in a provider part; returns what the consumer should see of it, if anything. */
-  const absorb = (part: LanguageModelV3StreamPart): GatewayStreamPart | null => {
+  // Text blocks are handed on once they carry text (a provider's empty block is never shown), and
+  // an interrupted answer closes the blocks it opened.
+  const unopened = new Map<string, LanguageModelV3StreamPart>();
+  const open = new Set<string>();
+  const closeOpenText = (sink: ReadableStreamDefaultController<LanguageModelV3StreamPart>) => {
+    for (const id of open) sink.enqueue({ type: "text-end", id });
+    open.clear();
+  };
+
+  /**
+   * Takes in a provider part and hands it on unchanged, or not at all (what the consumer should not
+   * see, and the provider's finish: the gateway sends its own, as billed). True when it handed on.
+   */
+  const forward = (part: LanguageModelV3StreamPart, sink: ReadableStreamDefaultController<LanguageModelV3StreamPart>): boolean => {
     switch (part.type) {
       case "text-delta":
+        if (!part.delta) return false;
         text += part.delta;
-        return part.delta ? { type: "text-delta", text: part.delta } : null;
-      case "tool-input-start":
-        return part.providerExecuted ? null : { type: "tool-input-start", id: part.id, toolName: part.toolName };
-      case "tool-input-delta":
-        return { type: "tool-input-delta", id: part.id, delta: part.delta };
-      case "tool-input-end":
-        return { type: "tool-input-end", id: part.id };
+        if (!open.has(part.id)) {
+          open.add(part.id);
+          sink.enqueue(unopened.get(part.id) ?? { type: "text-start", id: part.id });
+          unopened.delete(part.id);
+        }
+        sink.enqueue(part);
+        return true;
+      case "text-start":
+        unopened.set(part.id, part);
+        return false;
+      case "text-end":
+        unopened.delete(part.id);
+        if (!open.delete(part.id)) return false;
+        sink.enqueue(part);
+        return true;
       case "tool-call":
-        if (part.providerExecuted) return null;
+        if (part.providerExecuted) return false;
         toolCalls.push(part);
-        return { type: "tool-call", toolCall: part };
+        sink.enqueue(part);
+        return true;
+      case "tool-input-start":
+        if (part.providerExecuted) return false;
+        sink.enqueue(part);
+        return true;
+      case "tool-input-delta":
+      case "tool-input-end":
+        sink.enqueue(part);
+        return true;
       case "finish":
         usage = { input: part.usage.inputTokens.total, output: part.usage.outputTokens.total };
         finishReason = part.finishReason.unified;
-        return null;
+        return false;
       case "error":
         throw part.error;
       default:
-        return null;
+        // The provider's stream-start and response metadata (the model sends its own), reasoning,
+        // sources, files and raw chunks: neither shown nor metered.
+        return false;
     }
   };
 
-  const parts = new ReadableStream<GatewayStreamPart>({
+  const parts = new ReadableStream<LanguageModelV3StreamPart>({
     start: (sink) => {
-      for (const part of buffered) {
-        const forwarded = absorb(part);
-        if (forwarded) sink.enqueue(forwarded);
-      }
+      for (const part of buffered) forward(part, sink);
     },
     pull: async (sink) => {
       // Read until something can be handed on: a pull that enqueues nothing is not called again.
@@ -152,15 +184,12 @@ export async function streamCompletion(rt: GatewayRuntime, ctx: CallContext, req
             }),
           ]);
           if (next.done) {
-            sink.enqueue({ type: "finish", result: summary("ok", null) });
+            closeOpenText(sink);
+            sink.enqueue(finishPart(summary("ok", null)));
             sink.close();
             return;
           }
-          const forwarded = absorb(next.value);
-          if (forwarded) {
-            sink.enqueue(forwarded);
-            return;
-          }
+          if (forward(next.value, sink)) return;
         } catch (error) {
           controller.abort();
           reader.cancel().catch(() => {});
@@ -170,7 +199,10 @@ export async function streamCompletion(rt: GatewayRuntime, ctx: CallContext, req
             `The AI provider ${target.provider} stopped mid-answer (it ${failure.summary}). The partial answer was kept and billed for what was delivered.`,
             { cause: error },
           );
-          sink.enqueue({ type: "error", error: gatewayError, partial: summary("partial", "stream_interrupted") });
+          // The error, then what was delivered (and billed) as the finish.
+          closeOpenText(sink);
+          sink.enqueue({ type: "error", error: gatewayError });
+          sink.enqueue(finishPart(summary("partial", "stream_interrupted")));
           sink.close();
           return;
         } finally {
@@ -202,14 +234,18 @@ function isFirstToken(part: LanguageModelV3StreamPart): boolean {
   return (part.type === "text-delta" && part.delta.length > 0) || part.type === "tool-input-start" || part.type === "tool-call" || part.type === "finish";
 }
 
+const CACHED_TEXT = "text-0";
+
 function replayHit(rt: GatewayRuntime, ctx: CallContext, request: GenerateRequest, prepared: Prepared, hit: NonNullable<Prepared["hit"]>): CompletionStream {
   const result = hitResult(prepared, hit);
   recordHit(rt.meter, rt.config.pricing, ctx, request.role, prepared, hit, null);
   const pieces = result.text.match(/\S+\s*|\s+/g) ?? [];
-  const parts = new ReadableStream<GatewayStreamPart>({
+  const parts = new ReadableStream<LanguageModelV3StreamPart>({
     start(sink) {
-      for (const piece of pieces) sink.enqueue({ type: "text-delta", text: piece });
-      sink.enqueue({ type: "finish", result });
+      if (pieces.length > 0) sink.enqueue({ type: "text-start", id: CACHED_TEXT });
+      for (const piece of pieces) sink.enqueue({ type: "text-delta", id: CACHED_TEXT, delta: piece });
+      if (pieces.length > 0) sink.enqueue({ type: "text-end", id: CACHED_TEXT });
+      sink.enqueue(finishPart(result));
       sink.close();
     },
   });

@@ -3,6 +3,7 @@ import type {
   LanguageModelV3CallOptions,
   LanguageModelV3FunctionTool,
   LanguageModelV3Prompt,
+  LanguageModelV3StreamPart,
   LanguageModelV3ToolCall,
   LanguageModelV3ToolChoice,
 } from "@ai-sdk/provider";
@@ -10,7 +11,6 @@ import type { CachedCompletion, CacheStatus } from "@/db/schema";
 import type { Db } from "@/db/client";
 import type { CircuitBreaker } from "../circuit-breaker";
 import type { GatewayConfig } from "../config";
-import type { GatewayError } from "../errors";
 import type { CallRecord, Meter, MeterOptions, SoftLimitWarning } from "../meter";
 import type { ProviderRegistry } from "../providers";
 import type { TenantProfile } from "../tenant-profile";
@@ -50,17 +50,6 @@ export interface CompletionResult {
   offline: boolean;
 }
 
-export type GatewayStreamPart =
-  | { type: "text-delta"; text: string }
-  /** A tool call's arguments as they stream; `tool-call` follows with the whole call. */
-  | { type: "tool-input-start"; id: string; toolName: string }
-  | { type: "tool-input-delta"; id: string; delta: string }
-  | { type: "tool-input-end"; id: string }
-  | { type: "tool-call"; toolCall: LanguageModelV3ToolCall }
-  | { type: "finish"; result: CompletionResult }
-  /** The provider failed after tokens were sent; `partial` is what was delivered and metered. */
-  | { type: "error"; error: GatewayError; partial: CompletionResult };
-
 export interface CompletionStream {
   requestId: string;
   provider: ProviderName;
@@ -68,7 +57,12 @@ export interface CompletionStream {
   cacheStatus: CacheStatus;
   offline: boolean;
   timeToFirstTokenMs: number;
-  parts: ReadableStream<GatewayStreamPart>;
+  /**
+   * The answer in the AI SDK's stream parts, as the provider sent them; it ends with the gateway's
+   * `finish` (the answer as billed, `providerMetadata.keel`), after an `error` part if the
+   * provider broke off mid-answer.
+   */
+  parts: ReadableStream<LanguageModelV3StreamPart>;
 }
 
 export interface EmbeddingResult {

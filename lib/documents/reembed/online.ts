@@ -5,8 +5,8 @@
 // write committed) embeds only what has no shadow yet and writes nothing twice.
 import { withTenant } from "@/db/scope";
 import type { Tx } from "@/db/client";
-import { getGateway } from "@/lib/ai";
 import { updateJobIn } from "@/lib/jobs/progress";
+import { embedPassages } from "../embed-passages";
 import { embeddingInput } from "../embedding-input";
 import { assertRunWanted, lockWantedJob, ReembedCannotContinue } from "./lifecycle";
 import { countStale, nextPendingChunks, writeShadow, type PendingChunk } from "./stale-chunks";
@@ -55,7 +55,7 @@ export async function embedNextBatch(run: ReembedRun): Promise<StepOutcome> {
   const pending = await withTenant(run.tenantId, (tx) => nextPendingChunks(tx, run.tenantId, run.scope, run.target, run.settings.chunksPerStep));
   if (pending.length === 0) return { embedded: 0, switched: 0, remaining: 0 };
   // No fixed request id: a step replayed after a crash really calls the model again, and is billed.
-  const result = await getGateway().embed({ tenantId: run.tenantId, userId: null, feature: "document-reembedding" }, pending.map(embeddingInput));
+  const result = await embedPassages({ tenantId: run.tenantId, userId: null, feature: "document-reembedding" }, pending.map(embeddingInput));
   assertTarget(run, result.model, result.embeddings);
   return withTenant(run.tenantId, (tx) => storeShadows(tx, run, pending, result.embeddings));
 }

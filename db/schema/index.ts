@@ -15,5 +15,6 @@ export * from "./rate-limits";
 export * from "./responses";
 export * from "./sessions";
 export * from "./accounts";
+export * from "./two-factor";
 export * from "./leaving";
 export * from "./sso";

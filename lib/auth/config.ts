@@ -28,7 +28,7 @@ declare module "@auth/core/jwt" {
 }
 
 /** Pages behind emailed links are public: the secret in the link is the credential. */
-const publicPages = new Set(["/sign-in", "/sign-up", "/forgot-password", "/verify-email"]);
+const publicPages = new Set(["/sign-in", "/sign-up", "/forgot-password", "/verify-email", "/two-factor"]);
 
 /** Pages anyone may open; everything else needs a session. API routes answer 401 themselves. */
 function isPublicPath(pathname: string): boolean {

@@ -8,6 +8,7 @@ import { hasRole } from "@/lib/tenancy/roles";
 import { auth } from "./index";
 import { findOperator, type OperatorContext } from "./operator";
 import { isSessionActive } from "./user-sessions";
+import { enforceTwoFactorPolicy } from "./two-factor/policy";
 import { assertSessionMayOpenWorkspace } from "./sso/workspace-sso-policy";
 
 /** A tenant context that came from a browser session (not an API key): what /api/live watches. */
@@ -54,11 +55,12 @@ export async function currentUser(): Promise<SignedInUser | null> {
 // A page renders its layout and itself, each behind the guard: one membership lookup per request
 // is enough. Keyed by the ids, so a tenant switch within a request looks up the new tenant.
 const membershipAccess = cache(findMembershipAccess);
+const twoFactorPolicy = cache(enforceTwoFactorPolicy);
 
 /**
  * Yields `{ userId, tenantId, role }` for the active tenant, or refuses: 401 without a session,
- * 403 without a current membership or with too small a role, 410 while the workspace is
- * scheduled for deletion. The role comes from the database,
+ * 403 without a current membership, with too small a role, or without the second factor the
+ * workspace requires, 410 while the workspace is scheduled for deletion. The role comes from the database,
  * not the session, so a demotion or removal takes effect on the next request.
  */
 export async function requireTenant(options: GuardOptions = {}): Promise<TenantSession> {
@@ -74,6 +76,8 @@ export async function requireTenant(options: GuardOptions = {}): Promise<TenantS
   if (options.role && !hasRole(role, options.role)) {
     throw new KeelError("forbidden", `This needs the ${options.role} role or higher.`);
   }
+  // A workspace that requires two factors refuses a member without one (lib/auth/two-factor/policy.ts).
+  await twoFactorPolicy(tenantId, userId);
   return { userId, sessionId, tenantId, role };
 }
 

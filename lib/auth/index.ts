@@ -13,12 +13,13 @@ import { clientIp } from "./client-ip";
 import { revokeSession, startSession } from "./user-sessions";
 import { knownDeviceCookie, knownDeviceLifetimeMs, knownDeviceTokenFromCookies } from "./known-device";
 import { log } from "@/core/log";
+import { requireSecondStep, twoFactorProviders } from "./two-factor/providers";
 import { ssoProviders } from "./sso/providers";
 import { admitProviderSignIn } from "./sso/provider-sign-in-callback";
 
 /** Carries our message through Auth.js, which otherwise reports every failure the same way. */
 class SignInRefused extends CredentialsSignin {
-  constructor(code: "invalid_credentials" | "rate_limited" | "email_unverified") {
+  constructor(code: "invalid_credentials" | "rate_limited" | "email_unverified" | "second_factor_required") {
     super();
     this.code = code;
   }
@@ -72,9 +73,12 @@ export const {
             knownDeviceToken: knownDeviceTokenFromCookies(request.headers.get("cookie")),
           });
           if (user.knownDeviceToken) await rememberKnownDevice(user.knownDeviceToken, request);
+          // An account with a second factor is not signed in yet: the second step is bound to this attempt.
+          if (await requireSecondStep(user.id, request)) throw new SignInRefused("second_factor_required");
           const sessionId = await startSession(user.id, { userAgent: request.headers.get("user-agent"), ip: clientIp(request.headers) });
           return { id: user.id, email: user.email, name: user.name, tenantId: user.tenantId, role: user.role, sessionId };
         } catch (error) {
+          if (error instanceof SignInRefused) throw error;
           if (isKeelError(error) && error.code === "rate_limited") throw new SignInRefused("rate_limited");
           if (isKeelError(error) && error.code === "forbidden") throw new SignInRefused("email_unverified");
           if (isKeelError(error)) throw new SignInRefused("invalid_credentials");
@@ -82,6 +86,7 @@ export const {
         }
       },
     }),
+    ...twoFactorProviders,
     // Google, GitHub, Microsoft Entra ID and a generic OIDC provider, each only when configured.
     ...ssoProviders(),
   ],

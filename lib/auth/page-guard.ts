@@ -5,6 +5,7 @@ import type { TenantContext } from "@/lib/tenancy/context";
 import { hasRole } from "@/lib/tenancy/roles";
 import { requireOperator, requireTenant, requireUser, type GuardOptions, type SignedInUser } from "./guard";
 import type { OperatorContext } from "./operator";
+import { isTwoFactorSetupRequired } from "./two-factor/policy";
 import { isSsoRequiredError } from "./sso/workspace-sso-policy";
 
 export async function requirePageTenant(options: GuardOptions = {}): Promise<TenantContext> {
@@ -13,6 +14,8 @@ export async function requirePageTenant(options: GuardOptions = {}): Promise<Ten
     ctx = await requireTenant({ whileScheduledForDeletion: options.whileScheduledForDeletion });
   } catch (error) {
     if (isKeelError(error) && error.code === "unauthenticated") redirect("/sign-in");
+    // The workspace requires a second factor this member has not set up yet.
+    if (isTwoFactorSetupRequired(error)) redirect("/two-factor-setup");
     // The workspace is scheduled for deletion: its notice, with the restore button for owners.
     if (isKeelError(error) && error.code === "gone") redirect("/scheduled-for-deletion");
     if (isSsoRequiredError(error)) redirect("/sso-required");

@@ -9,7 +9,8 @@ import type { TenantContext } from "@/lib/tenancy/context";
 import type { ActionState } from "./action-state";
 import { log } from "@/core/log";
 
-const secretFields = new Set(["password", "currentPassword", "newPassword", "token"]);
+// Never echoed back into a form: passwords, link secrets, second-factor codes and passkey answers.
+const secretFields = new Set(["password", "currentPassword", "newPassword", "token", "code", "proof", "passkey", "response"]);
 
 function formValues(formData: FormData): Record<string, string> {
   const values: Record<string, string> = {};

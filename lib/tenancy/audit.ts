@@ -29,7 +29,9 @@ export type AuditAction =
   | "document.moved"
   | "embeddings.reembed_requested"
   | "embeddings.reembed_rolled_back"
-  | "sso_policy.changed";
+  | "sso_policy.changed"
+  | "security.two_factor_required"
+  | "security.two_factor_optional";
 
 export async function recordAudit(tx: Tx, entry: Omit<NewAuditEntry, "id" | "createdAt" | "action"> & { action: AuditAction }): Promise<void> {
   await tx.insert(auditLog).values(entry);

@@ -1,18 +1,27 @@
 import type { Metadata } from "next";
 import { AccountForm } from "@/components/auth/account-form";
+import { TwoFactorSection } from "@/components/auth/two-factor-section";
 import { ActionForm } from "@/components/ui/action-form";
 import { PageHeader } from "@/components/ui/empty-state";
 import { findMailTarget } from "@/lib/auth/account-mail";
 import { listActiveSessions } from "@/lib/auth/session-list";
+import { currentTotpSetup, twoFactorStatus } from "@/lib/auth/two-factor/factors";
 import { formatDateTime } from "@/lib/format/dates";
 import { DeleteAccountSection } from "./delete-account-section";
 import { changeEmailAction, changePasswordAction, signOutOtherSessionsAction, signOutSessionAction } from "./actions";
+import { twoFactorActions } from "./two-factor-section-actions";
 import { userPage } from "@/lib/http/guarded-page";
 
 export const metadata: Metadata = { title: "Your account" };
 
 export default userPage(async ({ userId, sessionId }, { searchParams }: { searchParams: Promise<{ "email-changed"?: string }> }) => {
-  const [me, sessions, params] = await Promise.all([findMailTarget({ userId }), listActiveSessions(userId, sessionId), searchParams]);
+  const [me, sessions, params, twoFactor, pendingSetup] = await Promise.all([
+    findMailTarget({ userId }),
+    listActiveSessions(userId, sessionId),
+    searchParams,
+    twoFactorStatus(userId),
+    currentTotpSetup({ userId }),
+  ]);
   const others = sessions.filter((s) => !s.current).length;
 
   return (
@@ -59,6 +68,8 @@ export default userPage(async ({ userId, sessionId }, { searchParams }: { search
           pendingLabel="Saving…"
         />
       </section>
+
+      <TwoFactorSection status={twoFactor} pendingSetup={pendingSetup} actions={twoFactorActions} />
 
       <section aria-labelledby="sessions-heading" className="rounded-lg border border-slate-200 bg-white p-4">
         <div className="mb-3 flex flex-wrap items-center justify-between gap-2">

@@ -13,6 +13,8 @@ import { renameTenant } from "@/lib/tenancy/tenants";
 import { startReembed, stopReembeds } from "@/inngest/reembed-jobs";
 import { requestReembed, rollbackReembed } from "@/lib/documents/reembed/lifecycle";
 import { cancelRolledBackBatches } from "@/lib/documents/reembed/provider-batch";
+import { setTwoFactorRequired } from "@/lib/auth/two-factor/policy";
+import { twoFactorRequirementSchema } from "@/lib/auth/two-factor/schemas";
 
 export const renameTenantAction = tenantAction(renameTenantSchema, { role: "admin" }, async ({ name }, ctx) => {
   await renameTenant(ctx, name);
@@ -89,4 +91,11 @@ export const updateSsoPolicyAction = tenantAction(ssoPolicySchema, { role: "admi
       ? `Members must now sign in with single sign-on${policy.emailDomain ? ` and an address at ${policy.emailDomain}` : ""}.`
       : "Members may sign in any way they can.",
   };
+});
+
+/** Members without a second factor are sent to set one up before they can use the workspace. */
+export const setTwoFactorRequirementAction = tenantAction(twoFactorRequirementSchema, { role: "admin" }, async ({ required }, ctx) => {
+  await setTwoFactorRequired(ctx, required === "on");
+  revalidatePath("/settings");
+  return { ok: true, message: required === "on" ? "Two-factor authentication is now required." : "Two-factor authentication is no longer required." };
 });

@@ -13,6 +13,7 @@ import { getAiProfile } from "@/lib/ai/ai-settings";
 import { planRateLimits, rateLimitLabels, rateLimitNames } from "@/lib/ai/plans";
 import { formatUsd } from "@/lib/ai/usage-report";
 import { listApiKeys } from "@/lib/auth/api-keys";
+import { twoFactorRequired } from "@/lib/auth/two-factor/policy";
 import { SsoPolicyForm } from "@/components/auth/sso-policy-form";
 import { workspaceSsoProviderName } from "@/lib/auth/sso/sso-settings";
 import { getWorkspaceSsoPolicy, type SsoPolicy } from "@/lib/auth/sso/workspace-sso-policy";
@@ -26,6 +27,7 @@ import {
   revokeApiKeyAction,
   rollbackReembedAction,
   rotateWebhookSecretAction,
+  setTwoFactorRequirementAction,
   startReembedAction,
   updateAiSettingsAction,
   updateRateLimitsAction,
@@ -96,11 +98,12 @@ function SsoPolicySection({ policy }: { policy: SsoPolicy | null }) {
 
 export default tenantPage({ role: "member" }, async (ctx) => {
   const isAdmin = hasRole(ctx.role, "admin");
-  const [tenant, profile, keys, reembed] = await Promise.all([
+  const [tenant, profile, keys, reembed, requiresTwoFactor] = await Promise.all([
     getTenant(ctx),
     getAiProfile(ctx),
     isAdmin ? listApiKeys(ctx) : Promise.resolve([]),
     isAdmin ? estimateReembed(ctx).catch((error: unknown) => (isGatewayError(error) ? error.message : Promise.reject(error))) : Promise.resolve(null),
+    twoFactorRequired(ctx.tenantId),
   ]);
   const ssoPolicy = isAdmin ? await getWorkspaceSsoPolicy(ctx.tenantId) : null;
   const gateway = getGateway();
@@ -126,6 +129,24 @@ export default tenantPage({ role: "member" }, async (ctx) => {
         ) : (
           <p className="text-sm text-slate-600">Owners and admins can rename the workspace.</p>
         )}
+      </Section>
+
+      <Section id="security-heading" title="Security">
+        <p className="mb-3 text-sm text-slate-700" data-testid="two-factor-policy">
+          {requiresTwoFactor
+            ? "Two-factor authentication is required: a member without an authenticator app or a passkey is sent to set one up before they can use this workspace."
+            : "Two-factor authentication is optional for members."}{" "}
+          API keys are not affected.
+        </p>
+        {isAdmin ? (
+          <ActionForm
+            action={setTwoFactorRequirementAction}
+            hidden={{ required: requiresTwoFactor ? "off" : "on" }}
+            submitLabel={requiresTwoFactor ? "Stop requiring two-factor authentication" : "Require two-factor authentication"}
+            variant={requiresTwoFactor ? "secondary" : "primary"}
+            label="Two-factor requirement"
+          />
+        ) : null}
       </Section>
 
       <Section id="ai-heading" title="AI providers">

@@ -1,11 +1,13 @@
 import Link from "next/link";
 import type { Metadata } from "next";
+import { PasskeyButton } from "@/components/auth/passkey-button";
 import { SignInForm } from "@/components/auth/sign-in-form";
 import { SsoButtons } from "@/components/auth/sso-buttons";
 import { configuredSsoProviders } from "@/lib/auth/sso/sso-settings";
 import { ssoProblemMessage } from "@/lib/auth/sso/sso-messages";
 import { safeRedirectPath } from "@/lib/http/safe-redirect";
 import { signInAction } from "../actions";
+import { passkeySignInAction, passkeySignInOptionsAction } from "../two-factor/actions";
 import { publicPage } from "@/lib/http/guarded-page";
 import { startSsoAction } from "../sso-actions";
 
@@ -38,6 +40,11 @@ export default publicPage(
         ) : null}
         <SsoButtons providers={configuredSsoProviders()} action={startSsoAction} callbackUrl={target} />
         <SignInForm action={signInAction} callbackUrl={target} />
+        {/* The button does not say "Sign in": specs and people find the password form's button by that name. */}
+        <div className="mt-4 border-t border-slate-200 pt-4">
+          <p className="mb-2 text-sm text-slate-600">Or sign in with a passkey, nothing to type:</p>
+          <PasskeyButton optionsAction={passkeySignInOptionsAction} finishAction={passkeySignInAction} callbackUrl={target} label="Use a passkey" />
+        </div>
         <p className="mt-4 flex flex-wrap justify-between gap-2 text-sm">
           <Link className="font-medium text-indigo-700 underline" href="/forgot-password">
             Forgot password?

@@ -4,14 +4,10 @@
 // same for an unknown address, its link resets once and signs the other devices out; the
 // sessions list signs out one device or all the others; a new email takes effect through the
 // link mailed to it; an invitation goes by email and its link joins the workspace.
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { createTestDatabase, dropTestDatabase } from "../scripts/test-database";
 import { startMailCatcher, type CaughtMail, type MailCatcher } from "../test/mail-catcher";
 import { alertOf, memberEmails, person } from "./pages/keel";
-import { productionServerArgs } from "../scripts/compiled-server";
+import { startOwnServer } from "./pages/own-server";
 
 test.describe.configure({ mode: "serial" });
 
@@ -22,61 +18,27 @@ test.use({ baseURL: origin });
 const ada = person("Ada");
 const workspace = "Verified Works";
 let mail: MailCatcher;
-let server: ChildProcess;
 let cleanUp: () => Promise<void>;
 let adaPage: Page;
 
 async function startServer(): Promise<void> {
   mail = await startMailCatcher();
-  const adminUrl = process.env.TEST_DATABASE_URL?.trim();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    AUTH_SECRET: randomBytes(32).toString("base64url"),
-    AUTH_URL: origin,
-    AUTH_TRUST_HOST: "true",
-    NEXT_TELEMETRY_DISABLED: "1",
-    KEEL_SIGNUPS_PER_ADDRESS_PER_HOUR: "500",
-    KEEL_WORKERS: "2",
-    KEEL_REQUIRE_EMAIL_VERIFICATION: "true",
-    SMTP_URL: mail.url,
-    SMTP_FROM: "Keel <keel@e2e.test>",
-  };
-  for (const name of ["DATABASE_URL", "KEEL_DATA_DIR", "KEEL_MAIL_OUTBOX", "SMTP_HOST"]) delete env[name];
-  let databaseUrl: string | undefined;
-  let dataDir: string | undefined;
-  if (adminUrl) {
-    databaseUrl = await createTestDatabase(adminUrl, "keel_e2e_accounts");
-    env.DATABASE_URL = databaseUrl;
-  } else {
-    dataDir = `.data/e2e-accounts-${process.pid}`;
-    env.KEEL_DATA_DIR = dataDir;
-  }
-  server = spawn(process.execPath, [...productionServerArgs(), "-p", String(port), "-H", "127.0.0.1"], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env,
+  const server = await startOwnServer({
+    name: "accounts",
+    port,
+    origin,
+    env: {
+      KEEL_REQUIRE_EMAIL_VERIFICATION: "true",
+      SMTP_URL: mail.url,
+      SMTP_FROM: "Keel <keel@e2e.test>",
+      KEEL_MAIL_OUTBOX: undefined,
+      SMTP_HOST: undefined,
+    },
   });
   cleanUp = async () => {
-    if (server.exitCode === null && server.signalCode === null) {
-      server.kill("SIGTERM");
-      await new Promise((resolve) => server.once("exit", resolve));
-    }
+    await server.stop();
     await mail.close();
-    if (databaseUrl && adminUrl) await dropTestDatabase(adminUrl, databaseUrl).catch((e: unknown) => console.error("e2e: could not drop", e));
-    if (dataDir) {
-      rmSync(dataDir, { recursive: true, force: true });
-      rmSync(`${dataDir}.lock`, { force: true });
-    }
   };
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the accounts server did not start within 120 s")), 120_000);
-    server.stdout!.on("data", (d: Buffer) => {
-      if (d.toString().includes("Ready on")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    server.once("exit", (code) => reject(new Error(`the accounts server exited (${code})`)));
-  });
 }
 
 test.beforeAll(async () => {

@@ -5,15 +5,11 @@
 // linked; an unconfirmed account, and an address the provider does not vouch for, are refused;
 // an admin requires SSO (and a domain), after which a password session can neither open that
 // workspace nor switch into it, until it signs in with SSO.
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { createTestDatabase, dropTestDatabase } from "../scripts/test-database";
 import { startMailCatcher, type MailCatcher } from "../test/mail-catcher";
 import { startOidcProvider, type OidcTestProvider } from "../test/oidc-test-provider";
 import { alertOf, createInvitation, person, signUp, type Person } from "./pages/keel";
-import { productionServerArgs } from "../scripts/compiled-server";
+import { startOwnServer } from "./pages/own-server";
 
 test.describe.configure({ mode: "serial" });
 
@@ -29,70 +25,38 @@ const ada = person("Ada");
 const adaWorkspace = "Ada Works";
 let mail: MailCatcher;
 let idp: OidcTestProvider;
-let server: ChildProcess;
 let cleanUp: () => Promise<void>;
 let adaSsoPage: Page;
 
 async function startServer(): Promise<void> {
   mail = await startMailCatcher();
   idp = await startOidcProvider({ redirectUri: `${origin}/api/auth/callback/oidc` });
-  const adminUrl = process.env.TEST_DATABASE_URL?.trim();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    AUTH_SECRET: randomBytes(32).toString("base64url"),
-    AUTH_URL: origin,
-    AUTH_TRUST_HOST: "true",
-    NEXT_TELEMETRY_DISABLED: "1",
-    KEEL_SIGNUPS_PER_ADDRESS_PER_HOUR: "500",
-    KEEL_WORKERS: "2",
-    // Accounts may exist unconfirmed (the refusal case); confirmation links go over SMTP.
-    KEEL_REQUIRE_EMAIL_VERIFICATION: "false",
-    SMTP_URL: mail.url,
-    SMTP_FROM: "Keel <keel@e2e.test>",
-    KEEL_OIDC_ISSUER: idp.issuer,
-    KEEL_OIDC_CLIENT_ID: idp.clientId,
-    KEEL_OIDC_CLIENT_SECRET: idp.clientSecret,
-    KEEL_OIDC_NAME: providerName,
-  };
-  for (const name of ["DATABASE_URL", "KEEL_DATA_DIR", "KEEL_MAIL_OUTBOX", "SMTP_HOST"]) delete env[name];
-  let databaseUrl: string | undefined;
-  let dataDir: string | undefined;
-  if (adminUrl) {
-    databaseUrl = await createTestDatabase(adminUrl, "keel_e2e_sso");
-    env.DATABASE_URL = databaseUrl;
-  } else {
-    dataDir = `.data/e2e-sso-${process.pid}`;
-    env.KEEL_DATA_DIR = dataDir;
-  }
-  server = spawn(process.execPath, [...productionServerArgs(), "-p", String(port), "-H", "127.0.0.1"], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env,
+  const server = await startOwnServer({
+    name: "sso",
+    port,
+    origin,
+    env: {
+      // Accounts may exist unconfirmed (the refusal case); confirmation links go over SMTP.
+      KEEL_REQUIRE_EMAIL_VERIFICATION: "false",
+      SMTP_URL: mail.url,
+      SMTP_FROM: "Keel <keel@e2e.test>",
+      KEEL_OIDC_ISSUER: idp.issuer,
+      KEEL_OIDC_CLIENT_ID: idp.clientId,
+      KEEL_OIDC_CLIENT_SECRET: idp.clientSecret,
+      KEEL_OIDC_NAME: providerName,
+      KEEL_MAIL_OUTBOX: undefined,
+      SMTP_HOST: undefined,
+    },
+    // Warnings and errors (pino levels 40 and up) explain a failed sign-in: show them.
+    onLine: (line) => {
+      if (/"level":[4-6]0/.test(line)) process.stderr.write(`[sso server] ${line}\n`);
+    },
   });
   cleanUp = async () => {
-    if (server.exitCode === null && server.signalCode === null) {
-      server.kill("SIGTERM");
-      await new Promise((resolve) => server.once("exit", resolve));
-    }
+    await server.stop();
     await mail.close();
     await idp.close();
-    if (databaseUrl && adminUrl) await dropTestDatabase(adminUrl, databaseUrl).catch((e: unknown) => console.error("e2e: could not drop", e));
-    if (dataDir) {
-      rmSync(dataDir, { recursive: true, force: true });
-      rmSync(`${dataDir}.lock`, { force: true });
-    }
   };
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the SSO server did not start within 120 s")), 120_000);
-    server.stdout!.on("data", (d: Buffer) => {
-      // Warnings and errors (pino levels 40 and up) explain a failed sign-in: show them.
-      for (const line of d.toString().split("\n")) if (/"level":[4-6]0/.test(line)) process.stderr.write(`[sso server] ${line}\n`);
-      if (d.toString().includes("Ready on")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    server.once("exit", (code) => reject(new Error(`the SSO server exited (${code})`)));
-  });
 }
 
 test.beforeAll(async () => {

@@ -4,14 +4,10 @@
 // with password + code and with a recovery code (spent after one use), a passkey registered with a
 // virtual authenticator (Chrome DevTools' WebAuthn domain) that then signs in with nothing typed,
 // and a workspace requiring two factors sending a member without one to set one up.
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { Secret, TOTP } from "otpauth";
-import { productionServerArgs } from "../scripts/compiled-server";
-import { createTestDatabase, dropTestDatabase } from "../scripts/test-database";
 import { alertOf, createInvitation, person, signUp } from "./pages/keel";
+import { startOwnServer } from "./pages/own-server";
 
 test.describe.configure({ mode: "serial" });
 
@@ -22,60 +18,19 @@ test.use({ baseURL: origin });
 const ada = person("Ada");
 const bob = person("Bob");
 const workspace = "Two Factor Works";
-let server: ChildProcess;
 let cleanUp: () => Promise<void>;
 let adaPage: Page;
 let totpSecret = "";
 let recoveryCodes: string[] = [];
 
 async function startServer(): Promise<void> {
-  const adminUrl = process.env.TEST_DATABASE_URL?.trim();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    AUTH_SECRET: randomBytes(32).toString("base64url"),
-    AUTH_URL: origin,
-    AUTH_TRUST_HOST: "true",
-    NEXT_TELEMETRY_DISABLED: "1",
-    KEEL_SIGNUPS_PER_ADDRESS_PER_HOUR: "500",
-    KEEL_WORKERS: "2",
-    KEEL_REQUIRE_EMAIL_VERIFICATION: "false",
-    KEEL_MAIL_OUTBOX: "1",
-  };
-  for (const name of ["DATABASE_URL", "KEEL_DATA_DIR", "SMTP_URL", "SMTP_HOST"]) delete env[name];
-  let databaseUrl: string | undefined;
-  let dataDir: string | undefined;
-  if (adminUrl) {
-    databaseUrl = await createTestDatabase(adminUrl, "keel_e2e_two_factor");
-    env.DATABASE_URL = databaseUrl;
-  } else {
-    dataDir = `.data/e2e-two-factor-${process.pid}`;
-    env.KEEL_DATA_DIR = dataDir;
-  }
-  server = spawn(process.execPath, [...productionServerArgs(), "-p", String(port), "-H", "127.0.0.1"], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env,
+  const server = await startOwnServer({
+    name: "two-factor",
+    port,
+    origin,
+    env: { KEEL_REQUIRE_EMAIL_VERIFICATION: "false", KEEL_MAIL_OUTBOX: "1", SMTP_URL: undefined, SMTP_HOST: undefined },
   });
-  cleanUp = async () => {
-    if (server.exitCode === null && server.signalCode === null) {
-      server.kill("SIGTERM");
-      await new Promise((resolve) => server.once("exit", resolve));
-    }
-    if (databaseUrl && adminUrl) await dropTestDatabase(adminUrl, databaseUrl).catch((e: unknown) => console.error("e2e: could not drop", e));
-    if (dataDir) {
-      rmSync(dataDir, { recursive: true, force: true });
-      rmSync(`${dataDir}.lock`, { force: true });
-    }
-  };
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the two-factor server did not start within 120 s")), 120_000);
-    server.stdout!.on("data", (d: Buffer) => {
-      if (d.toString().includes("Ready on")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    server.once("exit", (code) => reject(new Error(`the two-factor server exited (${code})`)));
-  });
+  cleanUp = () => server.stop();
 }
 
 test.beforeAll(async () => {

@@ -8,7 +8,7 @@ import { createTenant, testPassword, uniqueAddress, uniqueEmail } from "@/test/f
 import { startMailCatcher, type MailCatcher } from "@/test/mail-catcher";
 import { authenticate } from "./authenticate";
 import { changePassword, confirmEmailChange, requestEmailChange } from "./account-changes";
-import { describeDevice, describeSignIn, listActiveSessions } from "./session-list";
+import { describeDevice, listActiveSessions } from "./session-list";
 import { isSessionActive, revokeOtherSessions, revokeSession, startSession } from "./user-sessions";
 
 let catcher: MailCatcher;
@@ -121,21 +121,5 @@ describe("the sessions list", () => {
     expect(await revokeOtherSessions(owner.userId, here)).toBe(1);
     expect((await listActiveSessions(owner.userId, here)).map((s) => s.id)).toEqual([here]);
     expect(describeDevice("")).toBe("Unknown device");
-  });
-
-  it("says how each session signed in: password, a second factor, a passkey or the provider's name", async () => {
-    const owner = await createTenant("Sign-in Ways Co");
-    const byPassword = await startSession(owner.userId, {});
-    const bySecondStep = await startSession(owner.userId, { signedInWith: { method: "password-and-second-factor", email: null } });
-    const byPasskey = await startSession(owner.userId, { signedInWith: { method: "passkey", email: null } });
-    const bySso = await startSession(owner.userId, { signedInWith: { method: "oidc", email: owner.email } });
-    const listed = new Map((await listActiveSessions(owner.userId, byPassword)).map((s) => [s.id, s.signedInWith]));
-    expect(listed.get(byPassword)).toBe("password");
-    expect(listed.get(bySecondStep)).toBe("password and a second factor");
-    expect(listed.get(byPasskey)).toBe("a passkey");
-    // No OIDC provider configured in this process: the method is still named.
-    expect(listed.get(bySso)).toBe("single sign-on (oidc)");
-    const oidc = { KEEL_OIDC_ISSUER: "https://idp.example", KEEL_OIDC_CLIENT_ID: "keel", KEEL_OIDC_CLIENT_SECRET: "s", KEEL_OIDC_NAME: "Acme SSO" };
-    expect(describeSignIn("oidc", oidc)).toBe("Acme SSO");
   });
 });

@@ -1,10 +1,9 @@
 // The sessions list on the account page (issue 19.6): one's own active sessions, newest first,
-// with the device read from the user agent it signed in with, and how it signed in.
+// with the device read from the user agent it signed in with.
 import Bowser from "bowser";
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import { userSessions } from "@/db/schema";
 import { withUser } from "@/db/scope";
-import { configuredSsoProviders } from "./sso/sso-settings";
 
 const sessionLifetimeMs = 30 * 24 * 60 * 60_000;
 
@@ -14,18 +13,7 @@ export interface ActiveSession {
   ip: string | null;
   createdAt: Date;
   lastSeenAt: Date;
-  /** "password", "password and a second factor", "a passkey", or the single sign-on provider's name. */
-  signedInWith: string;
   current: boolean;
-}
-
-/** How a session signed in (user_sessions.sign_in_method), in words for the sessions list. */
-export function describeSignIn(method: string, env: Record<string, string | undefined> = process.env): string {
-  if (method === "password") return "password";
-  if (method === "password-and-second-factor") return "password and a second factor";
-  if (method === "passkey") return "a passkey";
-  const provider = configuredSsoProviders(env).find((p) => p.id === method);
-  return provider ? provider.name : `single sign-on (${method})`;
 }
 
 /** "Chrome 140 on Linux", or a plain fallback for an empty or unreadable user agent. */
@@ -53,7 +41,6 @@ export async function listActiveSessions(userId: string, currentSessionId: strin
     ip: row.ip,
     createdAt: row.createdAt,
     lastSeenAt: row.lastSeenAt,
-    signedInWith: describeSignIn(row.signInMethod),
     current: row.id === currentSessionId,
   }));
 }

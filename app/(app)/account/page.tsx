@@ -94,8 +94,7 @@ export default userPage(async ({ userId, sessionId }, { searchParams }: { search
                   {session.device} {session.current ? <span className="text-slate-500">(this device)</span> : null}
                 </p>
                 <p className="text-xs text-slate-500">
-                  {session.ip ? `${session.ip} · ` : ""}signed in with {session.signedInWith}, {formatDateTime(session.createdAt)} UTC · last seen{" "}
-                  {formatDateTime(session.lastSeenAt)} UTC
+                  {session.ip ? `${session.ip} · ` : ""}signed in {formatDateTime(session.createdAt)} UTC · last seen {formatDateTime(session.lastSeenAt)} UTC
                 </p>
               </div>
               {session.current ? null : (

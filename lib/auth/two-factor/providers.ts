@@ -53,16 +53,9 @@ export async function requireSecondStep(userId: string, request: Request): Promi
   return true;
 }
 
-/** How the session signed in, as the sessions list shows it: the password and a second step, or a passkey alone. */
-type TwoFactorSignIn = "password-and-second-factor" | "passkey";
-
-async function openSession(userId: string, request: Request, method: TwoFactorSignIn) {
+async function openSession(userId: string, request: Request) {
   const user = await findSignInUser(userId);
-  const sessionId = await startSession(user.id, {
-    userAgent: request.headers.get("user-agent"),
-    ip: clientIp(request.headers),
-    signedInWith: { method, email: null },
-  });
+  const sessionId = await startSession(user.id, { userAgent: request.headers.get("user-agent"), ip: clientIp(request.headers) });
   return { id: user.id, email: user.email, name: user.name, tenantId: user.tenantId, role: user.role, sessionId };
 }
 
@@ -93,7 +86,7 @@ export const twoFactorProviders = [
           address: clientIp(request.headers),
         });
         await setStepCookie(secondStepCookie, null, false);
-        return await openSession(userId, request, "password-and-second-factor");
+        return await openSession(userId, request);
       } catch (error) {
         if (!isKeelError(error)) throw error;
         log.info({ code: error.code }, "two-factor: second step refused");
@@ -112,7 +105,7 @@ export const twoFactorProviders = [
       try {
         const userId = await finishPasskeySignIn({ token, passkey: parsed.data.passkey, address: clientIp(request.headers) });
         await setStepCookie(passkeySignInCookie, null, false);
-        return await openSession(userId, request, "passkey");
+        return await openSession(userId, request);
       } catch (error) {
         if (!isKeelError(error)) throw error;
         throw refusalFor(error, "wrong_passkey");

@@ -13,6 +13,7 @@ AS $function$
 DECLARE
   v_records keel_usage_record[];
   v_fresh text[];
+  v_released jsonb;
   v_period record;
   v_crossed text;
   v_message text;
@@ -21,18 +22,23 @@ BEGIN
   -- Parsed once; every statement below reads the batch from here.
   v_records := ARRAY(SELECT r FROM jsonb_populate_recordset(NULL::keel_usage_record, p_records) r);
 
-  -- Lock order, the same as keel_admit's (and so no deadlock with it, or with a batch of the same
-  -- tenant from another process): the quota period rows first, then member rows, each sorted.
-  PERFORM 1 FROM quota_periods q
-    WHERE q.tenant_id = p_tenant
-      AND q.period_start IN (SELECT r.period_start FROM unnest(v_records) r WHERE r.reservation_id IS NOT NULL)
-    ORDER BY q.period_start FOR NO KEY UPDATE;
-  PERFORM 1 FROM member_quota_periods m
-    WHERE m.tenant_id = p_tenant
-      AND (m.user_id, m.period_start) IN (
-        SELECT r.user_id, r.period_start FROM unnest(v_records) r
-        WHERE r.member_charged AND r.user_id IS NOT NULL AND r.reservation_id IS NOT NULL)
-    ORDER BY m.user_id, m.period_start FOR NO KEY UPDATE;
+  -- Everything that does not touch the tenant's quota rows comes first, so those hot rows (every
+  -- admission of the tenant updates them) stay locked only for the settlement and the commit,
+  -- not for the events, their rollup triggers and the cache writes. Lock order, the same in the
+  -- expiry sweep (lib/ai/quota.ts): reservations, events, then quota periods, then member rows.
+
+  -- Deleting a reservation row is the once-only gate: settling again, or after the sweep
+  -- released it, subtracts nothing.
+  -- Locked in id order, as the sweep locks them, before they are deleted.
+  WITH locked AS (
+    SELECT qr.id FROM quota_reservations qr
+      WHERE qr.id IN (SELECT r.reservation_id FROM unnest(v_records) r WHERE r.reservation_id IS NOT NULL)
+      ORDER BY qr.id FOR UPDATE
+  ), released AS (
+    DELETE FROM quota_reservations qr USING locked l WHERE qr.id = l.id
+      RETURNING qr.id, qr.period_start, qr.tokens, qr.micro_usd
+  )
+  SELECT coalesce(jsonb_agg(to_jsonb(x)), '[]') INTO v_released FROM released x;
 
   -- The events; their rollups are kept by the triggers on usage_events (migrations 0013, 0015).
   WITH inserted AS (
@@ -48,26 +54,51 @@ BEGIN
   )
   SELECT coalesce(array_agg(i.request_id), '{}') INTO v_fresh FROM inserted i;
 
-  -- Member caps first: they read the reservations that the settlement below deletes.
+  -- Only complete, successful, first-time answers are worth replaying.
+  INSERT INTO ai_exact_cache AS c (tenant_id, key, completion, expires_at, context_chunk_ids)
+    SELECT DISTINCT ON (r.exact_key) p_tenant, r.exact_key, r.completion, now() + make_interval(secs => r.exact_ttl_seconds), r.context_chunk_ids
+    FROM unnest(v_records) r
+    WHERE r.exact_key IS NOT NULL AND r.completion IS NOT NULL AND r.status = 'ok' AND r.first AND r.request_id = ANY (v_fresh)
+    ORDER BY r.exact_key
+    ON CONFLICT (tenant_id, key) DO UPDATE SET completion = excluded.completion, created_at = now(), expires_at = excluded.expires_at,
+      context_chunk_ids = excluded.context_chunk_ids;
+
+  INSERT INTO ai_semantic_cache (tenant_id, scope_key, embedding, completion, expires_at, context_chunk_ids)
+    SELECT p_tenant, r.scope_key, r.embedding, r.completion, now() + make_interval(secs => r.semantic_ttl_seconds), r.context_chunk_ids
+    FROM unnest(v_records) r
+    WHERE r.embedding IS NOT NULL AND r.completion IS NOT NULL AND r.status = 'ok' AND r.first AND r.request_id = ANY (v_fresh);
+
+  -- Now the hot rows, as keel_admit locks them: quota periods first, then member rows, each sorted.
+  PERFORM 1 FROM quota_periods q
+    WHERE q.tenant_id = p_tenant
+      AND q.period_start IN (SELECT r.period_start FROM unnest(v_records) r WHERE r.reservation_id IS NOT NULL)
+    ORDER BY q.period_start FOR NO KEY UPDATE;
+  PERFORM 1 FROM member_quota_periods m
+    WHERE m.tenant_id = p_tenant
+      AND (m.user_id, m.period_start) IN (
+        SELECT r.user_id, r.period_start FROM unnest(v_records) r
+        WHERE r.member_charged AND r.user_id IS NOT NULL AND r.reservation_id IS NOT NULL)
+    ORDER BY m.user_id, m.period_start FOR NO KEY UPDATE;
+
+  -- Member caps: their share of what was released, and of what was spent.
   UPDATE member_quota_periods m SET
       reserved_tokens = greatest(0, m.reserved_tokens - s.reserved), used_tokens = m.used_tokens + s.spent
     FROM (
-      SELECT r.user_id, r.period_start, coalesce(sum(qr.tokens), 0) AS reserved,
+      SELECT r.user_id, r.period_start, coalesce(sum(x.tokens), 0) AS reserved,
              coalesce(sum(r.input_tokens + r.output_tokens) FILTER (WHERE r.first AND r.request_id = ANY (v_fresh)), 0) AS spent
       FROM unnest(v_records) r
-      LEFT JOIN quota_reservations qr ON qr.id = r.reservation_id
+      LEFT JOIN jsonb_to_recordset(v_released) AS x(id uuid, period_start date, tokens bigint, micro_usd bigint) ON x.id = r.reservation_id
       WHERE r.member_charged AND r.user_id IS NOT NULL AND r.reservation_id IS NOT NULL
       GROUP BY r.user_id, r.period_start
     ) s
     WHERE m.tenant_id = p_tenant AND m.user_id = s.user_id AND m.period_start = s.period_start;
 
-  -- Swap reservations for actual spend. Deleting a reservation row is the once-only gate:
-  -- settling again, or after the sweep released it, subtracts nothing.
+  -- Swap the released reservations for actual spend.
   FOR v_period IN
     WITH recs AS (
       SELECT r.* FROM unnest(v_records) r WHERE r.reservation_id IS NOT NULL
     ), released AS (
-      DELETE FROM quota_reservations qr WHERE qr.id IN (SELECT reservation_id FROM recs) RETURNING qr.period_start, qr.tokens, qr.micro_usd
+      SELECT * FROM jsonb_to_recordset(v_released) AS x(id uuid, period_start date, tokens bigint, micro_usd bigint)
     ), per_period AS (
       SELECT p.period_start,
              coalesce((SELECT sum(x.tokens) FROM released x WHERE x.period_start = p.period_start), 0) AS released_tokens,
@@ -101,18 +132,4 @@ BEGIN
     PERFORM pg_notify('keel_invalidate', 'tenant_profile:' || p_tenant::text);
     RETURN QUERY SELECT v_crossed, v_message, (SELECT s.warning_webhook_url FROM tenant_ai_settings s WHERE s.tenant_id = p_tenant);
   END LOOP;
-
-  -- Only complete, successful, first-time answers are worth replaying.
-  INSERT INTO ai_exact_cache AS c (tenant_id, key, completion, expires_at, context_chunk_ids)
-    SELECT DISTINCT ON (r.exact_key) p_tenant, r.exact_key, r.completion, now() + make_interval(secs => r.exact_ttl_seconds), r.context_chunk_ids
-    FROM unnest(v_records) r
-    WHERE r.exact_key IS NOT NULL AND r.completion IS NOT NULL AND r.status = 'ok' AND r.first AND r.request_id = ANY (v_fresh)
-    ORDER BY r.exact_key
-    ON CONFLICT (tenant_id, key) DO UPDATE SET completion = excluded.completion, created_at = now(), expires_at = excluded.expires_at,
-      context_chunk_ids = excluded.context_chunk_ids;
-
-  INSERT INTO ai_semantic_cache (tenant_id, scope_key, embedding, completion, expires_at, context_chunk_ids)
-    SELECT p_tenant, r.scope_key, r.embedding, r.completion, now() + make_interval(secs => r.semantic_ttl_seconds), r.context_chunk_ids
-    FROM unnest(v_records) r
-    WHERE r.embedding IS NOT NULL AND r.completion IS NOT NULL AND r.status = 'ok' AND r.first AND r.request_id = ANY (v_fresh);
 END $function$;

@@ -11,8 +11,10 @@ import type { SoftLimitWarning } from "./meter";
 import { countTokens } from "./tokens";
 import { randomUUID } from "node:crypto";
 import { admit, settleExpiredReservations } from "./quota";
+import { Meter } from "./meter";
 
 const servers = startFakeProvidersForFile();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MAX_OUTPUT = 100;
 const estimateFor = (question: string) => countTokens(question) + MAX_OUTPUT;
 /** The call a reservation is made for (a crashed process's call in the sweep tests). */
@@ -299,21 +301,78 @@ describe("reservations left behind by a crashed process", () => {
       call: crashedCall(),
     });
     const reservationId = admitted.kind === "admitted" ? (admitted.reservation?.id ?? "") : "";
-    // A settlement in keel_record_usage's lock order (quota period, member row, then the
-    // reservation), with a pause after its first lock during which the sweep starts.
+    // A settlement in keel_record_usage's lock order (the reservation, then the quota period and
+    // the member row), with a pause after its first lock during which the sweep starts.
     const settlement = withTenant(owner.tenantId, async (tx) => {
-      await tx.execute(sql`select 1 from quota_periods where tenant_id = ${owner.tenantId} for no key update`);
+      await tx.execute(sql`select 1 from quota_reservations where id = ${reservationId} for update`);
       await tx.execute(sql`select pg_sleep(0.3)`);
+      await tx.execute(sql`delete from quota_reservations where id = ${reservationId}`);
+      await tx.execute(sql`update quota_periods set reserved_tokens = reserved_tokens - 500 where tenant_id = ${owner.tenantId}`);
       await tx.execute(
         sql`update member_quota_periods set reserved_tokens = reserved_tokens - 500 where tenant_id = ${owner.tenantId} and user_id = ${member.userId}`,
       );
-      await tx.execute(sql`delete from quota_reservations where id = ${reservationId}`);
-      await tx.execute(sql`update quota_periods set reserved_tokens = reserved_tokens - 500 where tenant_id = ${owner.tenantId}`);
     });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const sweep = settleExpiredReservations(new Date(now.getTime() + 61_000));
     // Locking in another order, one of the two would fail with "deadlock detected".
     await expect(Promise.all([settlement, sweep])).resolves.toBeDefined();
     expect(await quotaRow(owner.tenantId)).toMatchObject({ reservedTokens: 0 });
+  });
+
+  it.runIf(inject("testDatabaseUrl"))("admits the tenant's next call while a metering batch of its own waits on its events", async () => {
+    const tenant = await createTenant("Admission beside metering");
+    const profile = await newGateway(testConfig(servers.openai, servers.gemini)).profile(tenant.tenantId);
+    const admitOne = () =>
+      admit({ profile, userId: null, exactKey: null, semantic: null, tokens: 100, microUsd: 0, now: new Date(), ttlMs: 60_000, call: crashedCall() });
+    const first = await admitOne();
+    const reservation = first.kind === "admitted" ? first.reservation : null;
+    expect(reservation).not.toBeNull();
+    // Billing's close holds the tenant's rollup lock exclusively: the batch below, whose rollup
+    // trigger takes it shared, waits at its events until this transaction ends.
+    let releaseClose!: () => void;
+    const closing = new Promise<void>((resolve) => (releaseClose = resolve));
+    let lockTaken!: () => void;
+    const locked = new Promise<void>((resolve) => (lockTaken = resolve));
+    const close = withSystem("test: a billing close in progress", async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(7204113, keel_billing_lock_key(${tenant.tenantId}::uuid))`);
+      lockTaken();
+      await closing;
+    });
+    await locked;
+    const meter = new Meter({ lingerMs: 0 });
+    meter.record({
+      tenantId: tenant.tenantId,
+      requestId: randomUUID(),
+      userId: null,
+      apiKeyId: null,
+      feature: "api",
+      role: "chat",
+      provider: "openai",
+      model: "gpt-4.1-mini",
+      inputTokens: 10,
+      outputTokens: 20,
+      costMicroUsd: 0,
+      savedMicroUsd: 0,
+      latencyMs: 5,
+      timeToFirstTokenMs: null,
+      cacheStatus: "miss",
+      fallbackCount: 0,
+      attempts: 1,
+      status: "ok",
+      errorCode: null,
+      validation: null,
+      reservation,
+      contextChunkIds: null,
+      cacheWrites: null,
+    });
+    await sleep(300);
+    // The batch is stuck at its events; the quota row it will settle is not locked yet, so the
+    // tenant's next admission goes through (it used to wait for the whole batch).
+    const next = await Promise.race([admitOne(), sleep(5_000).then(() => "waited for the metering batch" as const)]);
+    expect(next).toMatchObject({ kind: "admitted" });
+    releaseClose();
+    await close;
+    await meter.flush();
+    expect(await quotaRow(tenant.tenantId)).toMatchObject({ usedTokens: 30, reservedTokens: 100 });
   });
 });

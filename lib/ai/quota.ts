@@ -144,44 +144,60 @@ const parseCompletion = (value: AdmitRow["completion"]): CachedCompletion => (ty
  */
 export async function settleExpiredReservations(now = new Date(), options: { db?: Db } = {}): Promise<number> {
   const cutoff = now.toISOString();
-  const expired = sql`select tenant_id, period_start, user_id, member_charged from quota_reservations where expires_at < ${cutoff}::timestamptz`;
-  const rows = await withSystem(
+  return withSystem(
     "cron: bill expired quota reservations in every tenant",
     async (tx) => {
-      // The lock order of keel_admit and keel_record_usage: quota periods, then member rows, each
-      // sorted, and only then the reservations. Any other order can deadlock with a live call.
-      await tx.execute(sql`select 1 from quota_periods where (tenant_id, period_start) in (select tenant_id, period_start from (${expired}) e)
-                           order by tenant_id, period_start for no key update`);
-      await tx.execute(sql`select 1 from member_quota_periods
-                           where (tenant_id, user_id, period_start) in (select tenant_id, user_id, period_start from (${expired}) e where member_charged and user_id is not null)
-                           order by tenant_id, user_id, period_start for no key update`);
-      return rawRows<{ settled: string }>(
+      // The lock order of keel_record_usage: reservations (in id order), events, then quota
+      // periods and member rows, each sorted. keel_admit takes only the last two, in that order,
+      // and waits on nothing else while it holds them. Any other order can deadlock with a live call.
+      const released = await rawRows<{
+        tenant_id: string;
+        period_start: string;
+        user_id: string | null;
+        member_charged: boolean;
+        tokens: string;
+        micro_usd: string;
+        billed: boolean;
+      }>(
         tx,
-        sql`with r as (delete from quota_reservations where expires_at < ${cutoff}::timestamptz
-                       returning id, tenant_id, period_start, user_id, api_key_id, tokens, micro_usd, member_charged, request_id, feature, role, provider, model),
+        sql`with locked as (select id from quota_reservations where expires_at < ${cutoff}::timestamptz order by id for update),
+            r as (delete from quota_reservations q using locked l where q.id = l.id
+                  returning q.id, q.tenant_id, q.period_start, q.user_id, q.api_key_id, q.tokens, q.micro_usd, q.member_charged,
+                            q.request_id, q.feature, q.role, q.provider, q.model),
             billed as (insert into usage_events (tenant_id, request_id, user_id, api_key_id, feature, role, provider, model, input_tokens, output_tokens,
                                                  cost_micro_usd, latency_ms, cache_status, status, error_code)
                        select tenant_id, coalesce(request_id, 'reservation:' || id), user_id, api_key_id, coalesce(feature, 'unknown'), coalesce(role, 'unknown'),
                               coalesce(provider, 'unknown'), coalesce(model, 'unknown'), tokens, 0, micro_usd, 0, 'miss', 'error', 'unrecorded'
                        from r
                        on conflict (tenant_id, request_id) do nothing
-                       returning tenant_id, request_id, provider, model, input_tokens, cost_micro_usd),
-            charged as (select r.*, (b.request_id is not null) as billed from r
-                        left join billed b on b.tenant_id = r.tenant_id and b.request_id = coalesce(r.request_id, 'reservation:' || r.id)),
-            totals as (select tenant_id, period_start, sum(tokens) as tokens, sum(micro_usd) as micro_usd,
-                              sum(tokens) filter (where billed) as used_tokens, sum(micro_usd) filter (where billed) as used_micro_usd, count(*) as n
-                       from charged group by tenant_id, period_start),
-            q as (update quota_periods p set reserved_tokens = greatest(0, p.reserved_tokens - t.tokens), reserved_micro_usd = greatest(0, p.reserved_micro_usd - t.micro_usd),
-                                             used_tokens = p.used_tokens + coalesce(t.used_tokens, 0), used_micro_usd = p.used_micro_usd + coalesce(t.used_micro_usd, 0)
-                  from totals t where p.tenant_id = t.tenant_id and p.period_start = t.period_start returning 1),
-            members as (select tenant_id, user_id, period_start, sum(tokens) as tokens, sum(tokens) filter (where billed) as used
-                        from charged where member_charged and user_id is not null group by tenant_id, user_id, period_start),
-            m as (update member_quota_periods p set reserved_tokens = greatest(0, p.reserved_tokens - t.tokens), used_tokens = p.used_tokens + coalesce(t.used, 0)
-                  from members t where p.tenant_id = t.tenant_id and p.user_id = t.user_id and p.period_start = t.period_start returning 1)
-            select coalesce(sum(n), 0)::int as settled from totals`,
+                       returning tenant_id, request_id)
+            select r.tenant_id, r.period_start::text, r.user_id, r.member_charged, r.tokens::text, r.micro_usd::text, (b.request_id is not null) as billed
+            from r left join billed b on b.tenant_id = r.tenant_id and b.request_id = coalesce(r.request_id, 'reservation:' || r.id)`,
       );
+      if (released.length === 0) return 0;
+      const charged = sql`(select * from jsonb_to_recordset(${JSON.stringify(released)}::jsonb)
+                           as c(tenant_id uuid, period_start date, user_id uuid, member_charged boolean, tokens bigint, micro_usd bigint, billed boolean))`;
+      await tx.execute(sql`select 1 from quota_periods where (tenant_id, period_start) in (select tenant_id, period_start from ${charged} c)
+                           order by tenant_id, period_start for no key update`);
+      await tx.execute(sql`select 1 from member_quota_periods
+                           where (tenant_id, user_id, period_start) in (select tenant_id, user_id, period_start from ${charged} c where member_charged and user_id is not null)
+                           order by tenant_id, user_id, period_start for no key update`);
+      await tx.execute(
+        sql`update quota_periods p set reserved_tokens = greatest(0, p.reserved_tokens - t.tokens), reserved_micro_usd = greatest(0, p.reserved_micro_usd - t.micro_usd),
+                                       used_tokens = p.used_tokens + coalesce(t.used_tokens, 0), used_micro_usd = p.used_micro_usd + coalesce(t.used_micro_usd, 0)
+            from (select tenant_id, period_start, sum(tokens) as tokens, sum(micro_usd) as micro_usd,
+                         sum(tokens) filter (where billed) as used_tokens, sum(micro_usd) filter (where billed) as used_micro_usd
+                  from ${charged} c group by tenant_id, period_start) t
+            where p.tenant_id = t.tenant_id and p.period_start = t.period_start`,
+      );
+      await tx.execute(
+        sql`update member_quota_periods p set reserved_tokens = greatest(0, p.reserved_tokens - t.tokens), used_tokens = p.used_tokens + coalesce(t.used, 0)
+            from (select tenant_id, user_id, period_start, sum(tokens) as tokens, sum(tokens) filter (where billed) as used
+                  from ${charged} c where member_charged and user_id is not null group by tenant_id, user_id, period_start) t
+            where p.tenant_id = t.tenant_id and p.user_id = t.user_id and p.period_start = t.period_start`,
+      );
+      return released.length;
     },
     options,
   );
-  return Number(rows[0]?.settled ?? 0);
 }

@@ -203,7 +203,7 @@ test("seeds A through the product, plants a canary in every other tenant table, 
     method: "GET",
     path: `/api/live?tenantId=${tenantId}`,
     headers: { cookie: bob.cookie, "x-tenant-id": tenantId },
-    readForMs: 8_000,
+    readForMs: 6_000,
   });
   await new Promise((resolve) => setTimeout(resolve, 500));
   await upload(
@@ -299,7 +299,8 @@ test("B calls every entry point with A's ids in every channel: no canary, no 5xx
   // What each call answered, to read when a case needs checking (test-results/…/isolation-matrix.json).
   const table = [...answers].map(([call, answer]) => ({ call: call.name, status: answer.status, answer: answer.body.slice(0, 3_000) }));
   writeFileSync(testInfo.outputPath("isolation-matrix.json"), JSON.stringify(table, null, 2));
-  expect(problems).toEqual([]);
+  // Soft, so a run that breaks a guard shows the leaks and A's changed rows together.
+  expect.soft(problems).toEqual([]);
   expect(answers.size).toBe(matrix.calls.length);
 
   const after = await settledSnapshot();

@@ -33,7 +33,7 @@ let bob: Caller;
 async function signedUpCaller(browser: Browser, who: Person, workspaceName: string): Promise<Caller> {
   const context = await browser.newContext({ baseURL: server.url });
   await signUp(await context.newPage(), who, workspaceName);
-  const caller = { label: who.name, cookie: await cookieHeader(context), apiKey: "" };
+  const caller = { cookie: await cookieHeader(context), apiKey: "" };
   await context.close();
   return caller;
 }

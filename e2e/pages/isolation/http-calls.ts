@@ -4,7 +4,6 @@
 import type { BrowserContext } from "@playwright/test";
 
 export interface Caller {
-  label: string;
   /** The session cookies as one Cookie header. */
   cookie: string;
   /** A key for /api/v1 (Authorization: Bearer). */
@@ -64,7 +63,7 @@ export async function send(baseUrl: string, outgoing: Outgoing): Promise<Answer>
  * arguments, or, when an argument is a FormData, a multipart body whose part `0` is the JSON with
  * `$K<n>` in the FormData's place and whose fields are prefixed `_<n>_`.
  */
-export function encodeActionArguments(args: unknown[]): string | FormData {
+function encodeActionArguments(args: unknown[]): string | FormData {
   if (!args.some((arg) => arg instanceof FormData)) return JSON.stringify(args.map((arg) => (arg === undefined ? "$undefined" : arg)));
   const body = new FormData();
   let part = 0;

@@ -28,7 +28,7 @@ export const canaryAllowList: Record<string, string> = {
   tenant_two_factor_policies: "ids and a time only, and a planted row would make A's workspace require two factors",
 };
 
-export interface TenantTable {
+interface TenantTable {
   name: string;
   columns: Column[];
 }
@@ -43,7 +43,7 @@ interface Column {
 }
 
 /** Every base table of the public schema with a tenant_id column, with its columns. */
-export async function tenantTables(sql: Sql): Promise<TenantTable[]> {
+async function tenantTables(sql: Sql): Promise<TenantTable[]> {
   const rows = await sql<{ table: string; column: string; type: string; labels: string[] | null; required: boolean; has_default: boolean }[]>`
     select c.relname as table, a.attname as column, format_type(a.atttypid, a.atttypmod) as type,
       (select array_agg(e.enumlabel order by e.enumsortorder) from pg_enum e where e.enumtypid = a.atttypid) as labels,

@@ -18,7 +18,7 @@ const runId = randomBytes(4).toString("hex");
 let canaryCount = 0;
 // Lower-case letters and digits only: HTML, JSON and slugs carry them unchanged.
 const canaries: Canaries = { prefix: `kcanary${runId}`, make: () => `kcanary${runId}x${(++canaryCount).toString(36)}` };
-/** B's own marker: B must keep seeing it, or the matrix ran signed out and proved nothing. */
+/** B's own content, never a canary: B's page must keep listing B's document (beta-notes.txt), or the matrix ran signed out and proved nothing. */
 const beacon = `kbeacon${runId}`;
 
 test.describe.configure({ mode: "serial" });

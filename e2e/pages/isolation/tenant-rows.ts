@@ -82,6 +82,7 @@ export async function tablesWithoutCanary(sql: Sql, tenantId: string, canaryPref
 /** Unique strings sharing one prefix: any response holding the prefix leaked one. */
 export interface Canaries {
   prefix: string;
+  /** A new canary; the label (`table.column`) only says at the call site where it goes. */
   make(label: string): string;
 }
 

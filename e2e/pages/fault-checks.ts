@@ -11,7 +11,7 @@ export function connect(databaseUrl: string): Sql {
   return postgres(databaseUrl, { max: 2, onnotice: () => {} });
 }
 
-export interface DocumentOutcome {
+interface DocumentOutcome {
   status: string;
   version: number;
   /** Passages retrieval reads (active), and how many distinct indexes they hold. */

@@ -7,7 +7,7 @@ import net from "node:net";
  * with no healthy server behind it); "refuse" stops listening, so they are refused (ECONNREFUSED),
  * as when PostgreSQL itself is down.
  */
-export type CutMode = "drop" | "refuse";
+type CutMode = "drop" | "refuse";
 
 export interface TcpProxy {
   port: number;

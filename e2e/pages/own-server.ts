@@ -18,11 +18,18 @@ export interface OwnServerOptions {
   env: Record<string, string | undefined>;
   /** Each line the server writes to its standard output. */
   onLine?: (line: string) => void;
+  /**
+   * A database the caller made (and drops): a second instance, or a restart, on the same data.
+   * Default: a fresh database of the server's own, dropped by stop().
+   */
+  databaseUrl?: string;
 }
 
 export interface OwnServer {
   url: string;
   databaseUrl: string | null;
+  /** Every process of the server (primary, workers, job process) at once, as a crash would: no shutdown runs. */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,7 +55,11 @@ export async function startOwnServer(options: OwnServerOptions): Promise<OwnServ
   }
   let databaseUrl: string | null = null;
   let dataDir: string | null = null;
-  if (adminUrl) {
+  const ownsDatabase = !options.databaseUrl;
+  if (options.databaseUrl) {
+    databaseUrl = options.databaseUrl;
+    env.DATABASE_URL = databaseUrl;
+  } else if (adminUrl) {
     databaseUrl = await createTestDatabase(adminUrl, `keel_e2e_${options.name.replaceAll("-", "_")}`);
     env.DATABASE_URL = databaseUrl;
   } else {
@@ -58,13 +69,25 @@ export async function startOwnServer(options: OwnServerOptions): Promise<OwnServ
   const server = spawn(process.execPath, [...productionServerArgs(), "-p", String(options.port), "-H", "127.0.0.1"], {
     stdio: ["ignore", "pipe", "inherit"],
     env,
+    // A process group of its own, so kill() reaches the workers and the job process too.
+    detached: true,
   });
-  const stop = async () => {
-    if (server.exitCode === null && server.signalCode === null) {
-      server.kill("SIGTERM");
-      await new Promise((resolve) => server.once("exit", resolve));
+  const exited = new Promise((resolve) => server.once("exit", resolve));
+  const running = () => server.exitCode === null && server.signalCode === null;
+  const kill = async () => {
+    try {
+      process.kill(-server.pid!, "SIGKILL");
+    } catch {
+      // the group has exited
     }
-    if (databaseUrl && adminUrl) await dropTestDatabase(adminUrl, databaseUrl).catch((e: unknown) => console.error("e2e: could not drop", e));
+    await exited;
+  };
+  const stop = async () => {
+    if (running()) {
+      server.kill("SIGTERM");
+      await exited;
+    }
+    if (ownsDatabase && databaseUrl && adminUrl) await dropTestDatabase(adminUrl, databaseUrl).catch((e: unknown) => console.error("e2e: could not drop", e));
     if (dataDir) {
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(`${dataDir}.lock`, { force: true });
@@ -88,8 +111,9 @@ export async function startOwnServer(options: OwnServerOptions): Promise<OwnServ
       server.once("exit", (code) => reject(new Error(`the ${options.name} server exited (${code})`)));
     });
   } catch (error) {
+    await kill();
     await stop();
     throw error;
   }
-  return { url, databaseUrl, stop };
+  return { url, databaseUrl, kill, stop };
 }

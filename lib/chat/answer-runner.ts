@@ -8,6 +8,7 @@ import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { chatMessages, conversations, type AnswerDetails } from "@/db/schema";
 import { withTenant } from "@/db/scope";
+import { isDatabaseUnreachable } from "@/db/unreachable";
 import type { CallContext, LanguageRole } from "@/lib/ai/types";
 import { log } from "@/core/log";
 import { processSingleton } from "@/core/process-singleton";
@@ -57,6 +58,13 @@ interface RunningAnswer {
 const running = processSingleton("chat:running", () => new Map<string, RunningAnswer>());
 const SAVE_EVERY_MS = 250;
 const HEARTBEAT_MS = 5_000;
+/**
+ * How long the final save of an answer keeps trying while the database is out of reach: an outage
+ * shorter than this ends the answer stored as it ended, rather than left "streaming" until the
+ * abandoned-answer rule marks it interrupted (its followers here wait meanwhile).
+ */
+const FINAL_SAVE_RETRY_MS = 60_000;
+const FINAL_SAVE_BACKOFF_MS = { first: 250, max: 5_000 };
 
 /** The answer if this process is writing it (followers here get every delta at once). */
 export function runningAnswer(answerId: string): RunningAnswer | undefined {
@@ -150,7 +158,16 @@ async function writeAnswer(job: AnswerJob, answer: RunningAnswer, deps: AnswerDe
   };
   const save = async (final: Partial<typeof chatMessages.$inferInsert>) => {
     await inFlight;
-    await write(final);
+    const giveUpAt = Date.now() + FINAL_SAVE_RETRY_MS;
+    for (let delay = FINAL_SAVE_BACKOFF_MS.first; ; delay = Math.min(delay * 2, FINAL_SAVE_BACKOFF_MS.max)) {
+      try {
+        return await write(final);
+      } catch (error) {
+        if (!isDatabaseUnreachable(error) || Date.now() + delay > giveUpAt) throw error;
+        log.warn({ err: error, messageId: job.answerId }, "chat: the database is out of reach; saving the answer again shortly");
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   };
   const tell = (done: boolean) => {
     for (const follower of answer.followers) follower(answer.text, done);

@@ -223,13 +223,18 @@ export async function* followAnswer(ctx: TenantContext, messageId: string, signa
     if (s.type === "saved" && s.messageId === message.id) push(null);
   });
   signal?.addEventListener("abort", () => push(null), { once: true });
+  // Followed from this process's memory while its writer runs here; from the row after that.
+  let writtenHere = local !== undefined;
   try {
     yield { text: local?.text ?? message.content };
     while (!signal?.aborted) {
       if (message.status !== "streaming") return yield { text: message.content, final: message };
-      if (local && !runningAnswer(message.id)) {
-        // The local writer finished: its final row is saved.
+      if (writtenHere && !runningAnswer(message.id)) {
+        // The local writer finished: its final row is saved. If that save failed for good (the
+        // database was out of reach too long), the row still says streaming: it is then followed
+        // as anyone else's, at the pace of the row, until the abandoned-answer rule settles it.
         message = await readMessage(ctx, message.id);
+        writtenHere = false;
         continue;
       }
       if (queue.length > 0) {
@@ -238,15 +243,15 @@ export async function* followAnswer(ctx: TenantContext, messageId: string, signa
       }
       await new Promise<void>((resolve) => {
         wake = resolve;
-        setTimeout(resolve, local ? 500 : 2_000);
+        setTimeout(resolve, writtenHere ? 500 : 2_000);
       });
       wake = null;
-      if (!local || !runningAnswer(message.id)) {
+      if (!writtenHere) {
         message = await scoped(ctx, async (tx) => {
           await settleAbandoned(tx, message.conversationId);
           return ownMessage(tx, ctx, message.id);
         });
-        if (message.status === "streaming" && !local) yield { text: message.content };
+        if (message.status === "streaming") yield { text: message.content };
       }
     }
   } finally {

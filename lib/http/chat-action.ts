@@ -5,10 +5,12 @@
 import { unstable_rethrow } from "next/navigation";
 import { z } from "zod";
 import type { MemberRole } from "@/db/schema";
+import { isDatabaseUnreachable } from "@/db/unreachable";
 import { requireTenant } from "@/lib/auth/guard";
 import { isKeelError } from "@/lib/errors";
 import type { TenantContext } from "@/lib/tenancy/context";
 import { log } from "@/core/log";
+import { DATABASE_UNREACHABLE_MESSAGE } from "./error-response";
 
 export interface ActionRefusal {
   ok: false;
@@ -29,6 +31,10 @@ export function chatAction<Args extends unknown[], Result extends { ok: boolean 
       if (isKeelError(error)) return { ok: false, message: error.message, code: error.code };
       // The arguments come from the browser as they were sent: each handler parses them with zod.
       if (error instanceof z.ZodError) return { ok: false, message: error.issues[0]?.message ?? "Check what you typed." };
+      if (isDatabaseUnreachable(error)) {
+        log.warn({ err: error }, "chat action: the database is out of reach");
+        return { ok: false, message: DATABASE_UNREACHABLE_MESSAGE, code: "database_unavailable" };
+      }
       log.error({ err: error }, "chat action failed");
       return { ok: false, message: options.failure };
     }

@@ -39,6 +39,8 @@ interface RecordedRequest {
   body: unknown;
   /** performance.now() when the request arrived (before its body was read). */
   at: number;
+  /** The client's port: which process of several made the request (e2e/pages/server-processes.ts). */
+  remotePort: number | undefined;
 }
 
 export interface FakeLlmServer {
@@ -337,7 +339,7 @@ export async function startServer(prefix: string, handler: Handler): Promise<Fak
       }
       const target = req.url ?? "/";
       const method = req.method ?? "GET";
-      requests.push({ method, path: target, headers: flattenHeaders(req.headers), body, at });
+      requests.push({ method, path: target, headers: flattenHeaders(req.headers), body, at, remotePort: req.socket.remotePort });
 
       const pathname = new URL(target, "http://fake.invalid").pathname;
       // Accept the path with or without the version prefix so a client whose

@@ -2,11 +2,19 @@
 // refused, as in a database outage or a network partition, then restored.
 import net from "node:net";
 
+/**
+ * How new connections fare while cut: "drop" accepts and closes them at once (a load balancer
+ * with no healthy server behind it); "refuse" stops listening, so they are refused (ECONNREFUSED),
+ * as when PostgreSQL itself is down.
+ */
+type CutMode = "drop" | "refuse";
+
 export interface TcpProxy {
   port: number;
-  /** Drops every open connection and refuses new ones until restore(). */
-  cut(): void;
-  restore(): void;
+  /** Drops every open connection and turns new ones away until restore(). */
+  cut(mode?: CutMode): void;
+  /** Serves again (on the same port). */
+  restore(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,20 +38,25 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     client.once("error", end).once("close", end);
     upstream.once("error", end).once("close", end);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const listen = (port: number) => new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  await listen(0);
+  const port = (server.address() as net.AddressInfo).port;
   return {
-    port: (server.address() as net.AddressInfo).port,
-    cut() {
+    port,
+    cut(mode: CutMode = "drop") {
       down = true;
+      if (mode === "refuse") server.close();
       for (const socket of sockets) socket.destroy();
     },
-    restore() {
+    async restore() {
       down = false;
+      if (!server.listening) await listen(port);
     },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
+        if (server.listening) server.close(() => resolve());
+        else resolve();
       }),
   };
 }

@@ -139,7 +139,7 @@ describe.runIf(inject("testDatabaseUrl"))("a database outage", () => {
 
     proxy.cut(); // records of the calls that just completed are still lingering in the queue
     await sleep(5_000);
-    proxy.restore();
+    await proxy.restore();
     await sleep(1_000);
     stop = true;
     await load;
@@ -170,7 +170,7 @@ describe.runIf(inject("testDatabaseUrl"))("a database outage", () => {
     expect(readdirSync(spillDir).filter((f) => f.endsWith(".jsonl")).length).toBeGreaterThan(0);
     // The process stops while the database is still down: what is left goes to disk too.
     await gateway.close(200);
-    proxy.restore();
+    await proxy.restore();
     // A new process on the same spill directory.
     const restarted = new Meter({ db: database.db, spillDir });
     await restarted.replaySpilled();

@@ -24,7 +24,7 @@ import { loadavg } from "node:os";
 import { z } from "zod";
 import { buildProduction, productionServerArgs } from "../scripts/compiled-server";
 import { connectionPool, openLoop, streamWave, sumUsage, waveFigures, type ApiTarget, type WaveFigures } from "./api-load";
-import { freshDatabase, serverEnv, treeCpuMs, treeResidentBytes } from "./app-server";
+import { freshDatabase, processTree, serverEnv, treeCpuMs, treeResidentBytes } from "./app-server";
 import { writeBenchSummary } from "./summary";
 
 const settings = z
@@ -147,6 +147,7 @@ try {
     server!.once("exit", () => reject(new Error("the Keel server exited")));
   });
   const serverPid = server.pid!;
+  const serving = processTree(serverPid).length;
   const target: ApiTarget = { origin: `http://127.0.0.1:${settings.BENCH_PORT}`, apiKey: key };
   const streamPool = connectionPool(target.origin, settings.BENCH_STREAMS + 16);
   const ratePool = connectionPool(target.origin, 256);
@@ -208,7 +209,7 @@ try {
   console.log(
     `\nbench:load — ${settings.BENCH_WAVES} waves of ${settings.BENCH_STREAMS} streaming chat completions through /api/v1 (the fake streams ${settings.BENCH_TOKENS} tokens, ` +
       `one every ${settings.BENCH_CADENCE_MS} ms), then ${settings.BENCH_RATE} req/s non-streaming for ${settings.BENCH_RATE_SECONDS} s; production build, ` +
-      `PostgreSQL, ${process.env.KEEL_WORKERS ?? "default"} workers; load average now ${load}\n`,
+      `PostgreSQL, ${serving} serving processes (the primary, its workers, the job process); load average now ${load}\n`,
   );
   console.log(
     "| wave | streams | errors | peak in flight | peak streaming | TTFT p50 / p99 ms | gap p50 / p99 / max ms | gaps > " +

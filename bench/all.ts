@@ -1,8 +1,8 @@
 // `npm run bench`: every benchmark in turn, each a child process with its own settings, then one
 // table of their headline figures and the machine they ran on.
 //
-// Quick settings by default (minutes, not hours); BENCH_FULL=1 runs each at the settings
-// bench/README.md documents. BENCH_ONLY=gateway,load picks some. The production build is made once
+// Quick settings by default (minutes, not hours), unless the environment sets them; BENCH_FULL=1
+// runs each at the settings bench/README.md documents. BENCH_ONLY=gateway,load picks some. The production build is made once
 // (skipped with BENCH_SKIP_BUILD=1) and shared by every benchmark that starts a server. Each one
 // writes its headline figures to the JSON file BENCH_SUMMARY_FILE names (bench/summary.ts).
 // BENCH_DATABASE_URL or TEST_DATABASE_URL names the PostgreSQL server (default the local one);
@@ -69,9 +69,10 @@ const loadAverage = () =>
     .join(" ");
 
 function runBenchmark(bench: Benchmark, summaryFile: string): Promise<number> {
+  // A setting already in the environment wins over the quick one (BENCH_ROUNDS=3 npm run bench).
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
     ...(full ? (bench.full ?? {}) : bench.quick),
+    ...process.env,
     BENCH_SKIP_BUILD: "1",
     BENCH_SUMMARY_FILE: summaryFile,
     BENCH_DATABASE_URL: adminUrl,

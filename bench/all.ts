@@ -2,7 +2,7 @@
 // table of their headline figures and the machine they ran on.
 //
 // Quick settings by default (minutes, not hours), unless the environment sets them; BENCH_FULL=1
-// runs each at the settings bench/README.md documents. BENCH_ONLY=gateway,load picks some. The production build is made once
+// runs each at the settings bench/README.md documents. BENCH_BENCHMARKS=gateway,load picks some. The production build is made once
 // (skipped with BENCH_SKIP_BUILD=1) and shared by every benchmark that starts a server. Each one
 // writes its headline figures to the JSON file BENCH_SUMMARY_FILE names (bench/summary.ts).
 // BENCH_DATABASE_URL or TEST_DATABASE_URL names the PostgreSQL server (default the local one);
@@ -40,7 +40,7 @@ const benchmarks: Benchmark[] = [
 ];
 
 const full = process.env.BENCH_FULL === "1";
-const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
+const only = process.env.BENCH_BENCHMARKS?.split(",").map((s) => s.trim());
 const chosen = benchmarks.filter((b) => !only || only.includes(b.name));
 const adminUrl = (process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres").trim();
 assertLocalDatabaseUrl(adminUrl);

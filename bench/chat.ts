@@ -246,7 +246,7 @@ if (one && loaded) {
         met: null,
       },
     ],
-    `${ROUNDS} rounds, ${SERIAL} chats at c1 and ${LOADED} at c${CONCURRENCY} per round`,
+    `${ROUNDS} round${ROUNDS === 1 ? "" : "s"}, ${SERIAL} chats at c1 and ${LOADED} at c${CONCURRENCY} per round`,
   );
 }
 process.exit(0);

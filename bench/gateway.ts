@@ -228,17 +228,17 @@ try {
         measure: "added p50, non-streaming c=1",
         figure: `${ms(added)} ms`,
         target: withPortkey ? `≤ Portkey's ${ms(m("non-streaming, c=1", "portkey", "added50"))} ms` : "—",
-        met: withPortkey ? added <= m("non-streaming, c=1", "portkey", "added50") : null,
+        met: withPortkey && Number.isFinite(added) ? added <= m("non-streaming, c=1", "portkey", "added50") : null,
       },
       {
         measure: "req/s, non-streaming c=50",
         figure: rps.toFixed(0),
         target: withPortkey ? `≥ Portkey's ${m("non-streaming, c=50", "portkey", "rps").toFixed(0)}` : "—",
-        met: withPortkey ? rps >= m("non-streaming, c=50", "portkey", "rps") : null,
+        met: withPortkey && Number.isFinite(rps) ? rps >= m("non-streaming, c=50", "portkey", "rps") : null,
       },
       { measure: "idle RSS per worker", figure: `${(idleRss.keel / MiB).toFixed(0)} MiB`, target: "≤ 150 MiB", met: idleRss.keel <= 150 * MiB },
     ],
-    `${ROUNDS} rounds, ${SERIAL} calls at c=1 and ${LOADED} at c=50`,
+    `${ROUNDS} round${ROUNDS === 1 ? "" : "s"}, ${SERIAL} calls at c=1 and ${LOADED} at c=50`,
   );
 } finally {
   await cleanUp();

@@ -282,7 +282,11 @@ try {
       `query embedded through the gateway by the loopback fake. k rows: share of all queries (1c, 8c, whole) that returned ${K}.`,
   );
   console.log(`Targets (search at 1 client): recall@10 ≥ ${TARGET.recall}, k rows 100%, p95 ≤ ${TARGET.p95Ms} ms. ${verdicts.join("; ")}.`);
-  writeBenchSummary("retrieval", headline, `${CHUNKS.toLocaleString("en")} chunks in ${TENANTS} tenants, ${QUERIES} questions per class, ${ROUNDS} rounds`);
+  writeBenchSummary(
+    "retrieval",
+    headline,
+    `${CHUNKS.toLocaleString("en")} chunks in ${TENANTS} tenants, ${QUERIES} questions per class, ${ROUNDS} round${ROUNDS === 1 ? "" : "s"}`,
+  );
   await closeDatabase();
 } finally {
   await owner.end();

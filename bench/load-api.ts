@@ -45,29 +45,19 @@ const MiB = 1024 * 1024;
 
 /**
  * Sockets: every stream holds one at the client, one in a serving worker and one to the provider.
- * Node cannot raise its own limit, so a low soft limit is raised to the hard one by starting this
- * script again under `ulimit -n` (the server and the fake inherit it).
+ * Node raises its own soft open-file limit to the hard one as it starts (so do the server and the
+ * fake it starts); only a hard limit too low for the run is left, and no process can raise that.
  */
-function relaunchForOpenFiles(needed: number): boolean {
+function checkOpenFileLimit(needed: number): void {
   const line = readFileSync("/proc/self/limits", "utf8")
     .split("\n")
     .find((l) => l.startsWith("Max open files"));
-  const [soft, hard] = (line?.match(/(\d+|unlimited)\s+(\d+|unlimited)/)?.slice(1) ?? []).map((v) => (v === "unlimited" ? Infinity : Number(v)));
-  if (soft === undefined || hard === undefined || soft >= needed) return false;
-  if (hard < needed || process.env.BENCH_ULIMIT_RAISED === "1") {
-    console.error(`bench:load needs ${needed} open files; the limit is ${soft} (hard ${hard}). Raise it (ulimit -n) and run again.`);
-    process.exit(1);
-  }
-  console.error(`bench:load: raising the open-file limit from ${soft} to ${hard} for ${needed} sockets`);
-  const again = spawn("sh", ["-c", `ulimit -n ${hard} && exec "$0" "$@"`, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: "inherit",
-    env: { ...process.env, BENCH_ULIMIT_RAISED: "1" },
-  });
-  again.on("exit", (code) => process.exit(code ?? 1));
-  return true;
+  const soft = line?.match(/^Max open files\s+(\d+|unlimited)/)?.[1];
+  if (soft === undefined || soft === "unlimited" || Number(soft) >= needed) return;
+  console.error(`bench:load needs ${needed} open files per process; the limit here is ${soft}. Raise the hard limit (ulimit -Hn, limits.conf) and run again.`);
+  process.exit(1);
 }
-// The relaunched run does the work; this process only waits for it (its exit ends this one).
-if (relaunchForOpenFiles(settings.BENCH_STREAMS * 2 + 512)) await new Promise(() => {});
+checkOpenFileLimit(settings.BENCH_STREAMS * 2 + 512);
 
 function startFakeProvider(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", "bench/fake-provider.ts"], {

@@ -11,6 +11,7 @@
 // answer; TEST_DATABASE_URL / BENCH_DATABASE_URL use PostgreSQL, else an embedded PGlite directory.
 import { freshDatabase } from "./app-server";
 import { benchDocuments, type BenchQuestion } from "./answers-corpus";
+import { writeBenchSummary } from "./summary";
 
 const SEED = Number(process.env.BENCH_SEED ?? 17);
 const VERBOSE = process.env.BENCH_VERBOSE === "1";
@@ -143,4 +144,12 @@ for (const [mode, outcomes] of results) {
     }
   }
 }
+writeBenchSummary(
+  "answers",
+  [...results].map(([mode, outcomes]) => {
+    const both = outcomes.filter((o) => o.stated && o.cited).length;
+    return { measure: `${mode}: fact stated and right passage cited`, figure: `${both}/${outcomes.length}`, target: "—", met: null };
+  }),
+  `seed ${SEED}, 30 questions`,
+);
 process.exit(0);

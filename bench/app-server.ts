@@ -102,3 +102,38 @@ export async function signInOverHttp(baseUrl: string, email: string, password: s
   if (![...jar.keys()].some((name) => name.includes("session-token"))) throw new Error(`sign-in failed (HTTP ${signedIn.status})`);
   return header();
 }
+
+/** A process and all its descendants (the primary, its serving workers, the job process), from /proc. */
+export function processTree(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+  return [pid, ...children.flatMap(processTree)];
+}
+
+/** Resident memory of a process and its descendants together, in bytes. */
+export function treeResidentBytes(pid: number): number {
+  return processTree(pid).reduce((sum, p) => {
+    try {
+      return sum + residentBytes(p);
+    } catch {
+      return sum; // exited meanwhile
+    }
+  }, 0);
+}
+
+/** CPU time (user + system) a process and its descendants have used so far, in milliseconds (Linux, 100 ticks a second). */
+export function treeCpuMs(pid: number): number {
+  return processTree(pid).reduce((sum, p) => {
+    try {
+      // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
+      const fields = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return sum + (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return sum;
+    }
+  }, 0);
+}

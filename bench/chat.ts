@@ -23,6 +23,7 @@ import { readFileSync } from "node:fs";
 import { startFakeOpenAI } from "../test/fakes/fake-llm-server";
 import { freshDatabase, serverEnv, signInOverHttp, startAppServer } from "./app-server";
 import { median } from "./load";
+import { writeBenchSummary } from "./summary";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SERIAL = Number(process.env.BENCH_SERIAL ?? 10); // chats per round at concurrency 1
@@ -223,4 +224,29 @@ for (const [label, r] of results ?? []) {
 console.log(
   "TTFT and Keel's first byte (the action has returned; the model call is under way) in ms, median per chat; tokens/s per chat; ratio = through Keel / direct.",
 );
+const one = results?.get("1 concurrent chat");
+const loaded = results?.get(`${CONCURRENCY} concurrent chats`);
+if (one && loaded) {
+  const ttftOne = perRoundMedian(one.keel, (s) => s.firstTokenMs);
+  const ttftLoaded = perRoundMedian(loaded.keel, (s) => s.firstTokenMs);
+  writeBenchSummary(
+    "chat",
+    [
+      { measure: "TTFT, 1 chat", figure: `${ttftOne.toFixed(1)} ms`, target: "—", met: null },
+      {
+        measure: `TTFT, ${CONCURRENCY} chats at once`,
+        figure: `${ttftLoaded.toFixed(1)} ms`,
+        target: `≤ 2 × 1 chat's (${(2 * ttftOne).toFixed(1)} ms)`,
+        met: ttftLoaded <= 2 * ttftOne,
+      },
+      {
+        measure: `tokens/s per chat, ${CONCURRENCY} at once`,
+        figure: `${perRoundMedian(loaded.keel, (s) => s.tokensPerSecond).toFixed(1)} (direct ${perRoundMedian(loaded.direct, (s) => s.tokensPerSecond).toFixed(1)})`,
+        target: "—",
+        met: null,
+      },
+    ],
+    `${ROUNDS} round${ROUNDS === 1 ? "" : "s"}, ${SERIAL} chats at c1 and ${LOADED} at c${CONCURRENCY} per round`,
+  );
+}
 process.exit(0);

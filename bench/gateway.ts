@@ -22,6 +22,7 @@ import { startFakeOpenAI } from "../test/fakes/fake-llm-server";
 import { freshDatabase, residentBytes, serverEnv } from "./app-server";
 import { median, percentile, post, run, type Sample } from "./load";
 import { startPortkey, type PortkeyServer } from "./portkey";
+import { writeBenchSummary } from "./summary";
 import { buildProduction, productionServerArgs } from "../scripts/compiled-server";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -216,6 +217,28 @@ try {
   }
   console.log(
     `| idle RSS per worker (≤ 150 MiB) | ${(idleRss.keel / MiB).toFixed(0)} MiB | ${(idleRss.portkey / MiB).toFixed(0)} MiB | | ${idleRss.keel <= 150 * MiB ? "yes" : "no"} |`,
+  );
+  const added = m("non-streaming, c=1", "keel", "added50");
+  const rps = m("non-streaming, c=50", "keel", "rps");
+  const withPortkey = sides.includes("portkey");
+  writeBenchSummary(
+    "gateway",
+    [
+      {
+        measure: "added p50, non-streaming c=1",
+        figure: `${ms(added)} ms`,
+        target: withPortkey ? `≤ Portkey's ${ms(m("non-streaming, c=1", "portkey", "added50"))} ms` : "—",
+        met: withPortkey && Number.isFinite(added) ? added <= m("non-streaming, c=1", "portkey", "added50") : null,
+      },
+      {
+        measure: "req/s, non-streaming c=50",
+        figure: rps.toFixed(0),
+        target: withPortkey ? `≥ Portkey's ${m("non-streaming, c=50", "portkey", "rps").toFixed(0)}` : "—",
+        met: withPortkey && Number.isFinite(rps) ? rps >= m("non-streaming, c=50", "portkey", "rps") : null,
+      },
+      { measure: "idle RSS per worker", figure: `${(idleRss.keel / MiB).toFixed(0)} MiB`, target: "≤ 150 MiB", met: idleRss.keel <= 150 * MiB },
+    ],
+    `${ROUNDS} round${ROUNDS === 1 ? "" : "s"}, ${SERIAL} calls at c=1 and ${LOADED} at c=50`,
   );
 } finally {
   await cleanUp();

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { makeDocx, makePdf } from "../test/document-fixtures";
 import { freshDatabase, residentBytes, serverEnv, signInOverHttp, startAppServer } from "./app-server";
+import { writeBenchSummary } from "./summary";
 
 const PORT = Number(process.env.BENCH_PORT ?? 3291);
 const PDF_PAGES = Number(process.env.BENCH_PDF_PAGES ?? 200);
@@ -206,6 +207,11 @@ try {
   ];
   console.log(`| ${header.join(" | ")} |\n|${header.map(() => "---").join("|")}|`);
   for (const row of rows) console.log(`| ${row.join(" | ")} |`);
+  writeBenchSummary(
+    "ingest",
+    rows.map((row) => ({ measure: `${row[0]}: end to end (pages/s, chunks/s)`, figure: `${row[7]} s (${row[8]}, ${row[9]})`, target: "—", met: null })),
+    `a ${PDF_PAGES}-page PDF and a ${(DOCX_BYTES / 1024 / 1024).toFixed(0)} MB DOCX`,
+  );
 } finally {
   stopLive.abort();
   await server.stop();

@@ -20,6 +20,7 @@ import { assertLocalDatabaseUrl, createTestDatabase, dropTestDatabase } from "..
 import { fakeEmbedding, startFakeOpenAI } from "../test/fakes/fake-llm-server";
 import { median, percentile } from "./load";
 import { loadCorpus, makeQueries, random, seededSignature, seedRetrieval, seedSignature, type Query, type SeededTenant } from "./retrieval-seed";
+import { writeBenchSummary, type BenchFigure } from "./summary";
 
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 200_000);
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 100);
@@ -246,6 +247,7 @@ try {
   const header = `${"mode / class".padEnd(24)} ${"tenants".padStart(7)} ${"chunks".padStart(15)} ${"p50 1c".padStart(6)} ${"p95 1c".padStart(6)} ${"p50 8c".padStart(6)} ${"p95 8c".padStart(6)} ${"whole p50".padStart(9)} ${"whole p95".padStart(9)} ${"recall@10".padStart(9)} ${"min (<0.9)".padStart(10)} ${"k rows".padStart(6)} ${"p95/HNSW".padStart(8)}  strategies`;
   console.log(header);
   const verdicts: string[] = [];
+  const headline: BenchFigure[] = [];
   for (const mode of MODES) {
     for (const c of classes) {
       const one = mid(`${mode}|${c.name}|search|1`);
@@ -267,6 +269,12 @@ try {
       );
       const met = (mode === "hybrid" || recall >= TARGET.recall) && full === 1 && one.p95 <= TARGET.p95Ms;
       verdicts.push(`${mode} / ${c.name}: ${met ? "met" : "NOT met"}`);
+      headline.push({
+        measure: `${mode} / ${c.name}: search p95 at 1 client${mode === "vector" ? ", recall@10" : ""}`,
+        figure: `${one.p95.toFixed(1)} ms${mode === "vector" ? `, ${recall.toFixed(3)}` : ""}`,
+        target: `p95 ≤ ${TARGET.p95Ms} ms${mode === "vector" ? `, recall ≥ ${TARGET.recall}` : ""}, k rows 100%`,
+        met,
+      });
     }
   }
   console.log(
@@ -274,6 +282,11 @@ try {
       `query embedded through the gateway by the loopback fake. k rows: share of all queries (1c, 8c, whole) that returned ${K}.`,
   );
   console.log(`Targets (search at 1 client): recall@10 ≥ ${TARGET.recall}, k rows 100%, p95 ≤ ${TARGET.p95Ms} ms. ${verdicts.join("; ")}.`);
+  writeBenchSummary(
+    "retrieval",
+    headline,
+    `${CHUNKS.toLocaleString("en")} chunks in ${TENANTS} tenants, ${QUERIES} questions per class, ${ROUNDS} round${ROUNDS === 1 ? "" : "s"}`,
+  );
   await closeDatabase();
 } finally {
   await owner.end();

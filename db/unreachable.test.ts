@@ -7,7 +7,8 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openDatabase } from "@/db/engine";
 import type { Database } from "@/db/types";
-import { startTcpProxy, type TcpProxy } from "@/test/fakes/tcp-proxy";
+import { databaseBehindProxy } from "@/test/database-behind-proxy";
+import type { TcpProxy } from "@/test/fakes/tcp-proxy";
 import { isDatabaseUnreachable } from "./unreachable";
 
 /** A local port nothing listens on. */
@@ -28,16 +29,11 @@ const failure = (work: Promise<unknown>) =>
 describe.runIf(inject("testDatabaseUrl"))("isDatabaseUnreachable", () => {
   let proxy: TcpProxy;
   let database: Database;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    const url = new URL(inject("testDatabaseUrl")!);
-    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
-    url.host = `127.0.0.1:${proxy.port}`;
-    database = await openDatabase({ kind: "postgres", url: url.toString(), maxConnections: 2 });
+    ({ proxy, database, close } = await databaseBehindProxy(inject("testDatabaseUrl")!, 2));
   });
-  afterAll(async () => {
-    await database?.close().catch(() => {});
-    await proxy?.close();
-  });
+  afterAll(async () => close?.());
 
   it("is true for a connection cut mid-query and for one refused, false for a bad value", async () => {
     const running = failure(database.db.execute(sql`select pg_sleep(5)`));

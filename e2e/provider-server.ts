@@ -18,6 +18,24 @@ export interface ProviderServer {
   stop(): Promise<void>;
 }
 
+/**
+ * A server's settings for the two fakes: OpenAI first, the OpenAI-compatible fallback second, no
+ * Google and no per-feature routes; no mail server, so people sign up and go straight in.
+ */
+export function twoProviderEnv(primary: FakeLlmServer, fallback: FakeLlmServer): Record<string, string | undefined> {
+  return {
+    KEEL_REQUIRE_EMAIL_VERIFICATION: "false",
+    OPENAI_API_KEY: "e2e-primary",
+    OPENAI_BASE_URL: primary.url,
+    OPENAI_COMPATIBLE_BASE_URL: fallback.url,
+    OPENAI_COMPATIBLE_API_KEY: "e2e-fallback",
+    OPENAI_COMPATIBLE_MODEL: "fallback-model",
+    KEEL_PROVIDER_ORDER: "openai,compatible",
+    GOOGLE_GENERATIVE_AI_API_KEY: undefined,
+    KEEL_ROUTES: undefined,
+  };
+}
+
 export async function startProviderServer(port: number): Promise<ProviderServer> {
   const primary = await startFakeOpenAI();
   const fallback = await startFakeOpenAI();
@@ -26,18 +44,7 @@ export async function startProviderServer(port: number): Promise<ProviderServer>
   const server = await startOwnServer({
     name: "providers",
     port,
-    env: {
-      // No mail server: people sign up and go straight in.
-      KEEL_REQUIRE_EMAIL_VERIFICATION: "false",
-      OPENAI_API_KEY: "e2e-primary",
-      OPENAI_BASE_URL: primary.url,
-      OPENAI_COMPATIBLE_BASE_URL: fallback.url,
-      OPENAI_COMPATIBLE_API_KEY: "e2e-fallback",
-      OPENAI_COMPATIBLE_MODEL: "fallback-model",
-      KEEL_PROVIDER_ORDER: "openai,compatible",
-      GOOGLE_GENERATIVE_AI_API_KEY: undefined,
-      KEEL_ROUTES: undefined,
-    },
+    env: twoProviderEnv(primary, fallback),
     // The server's log goes to a file beside the test results, for when a test fails.
     onLine: (line) => log.write(`${line}\n`),
   }).catch(async (error: unknown) => {

@@ -2,6 +2,7 @@
 // admin (no row-level security: every row of the server's database counts), and what the scripted
 // provider was asked. A document ends whole: its live passages one per index, each with its vector
 // on one model; every provider call that came back is one usage event, none twice.
+import { expect } from "@playwright/test";
 import postgres from "postgres";
 import type { FakeLlmServer } from "../../test/fakes/fake-llm-server";
 
@@ -47,6 +48,16 @@ export async function documentOutcome(sql: Sql, documentId: string): Promise<Doc
     embeddingModels: Number(row.models),
     staleActive: Number(row.stale),
   };
+}
+
+/** A document whole after a crash: its live passages one per index, each with a vector on one model, no other version left active. */
+export async function expectDocumentWhole(sql: Sql, documentId: string): Promise<void> {
+  const outcome = await documentOutcome(sql, documentId);
+  expect(outcome?.activePassages).toBeGreaterThan(0);
+  expect(outcome?.distinctIndexes).toBe(outcome?.activePassages);
+  expect(outcome?.embedded).toBe(outcome?.activePassages);
+  expect(outcome?.embeddingModels).toBe(1);
+  expect(outcome?.staleActive).toBe(0);
 }
 
 /** Usage events of a workspace by feature, and how many request ids were written more than once. */

@@ -5,13 +5,14 @@ import { eq, sql } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
 import { memberQuotaPeriods, tenantNotices, tenants } from "@/db/schema";
 import { withSystem, withTenant } from "@/db/scope";
+import { rawRows } from "@/db/raw-rows";
 import { addMember, createTenant } from "@/test/fixtures";
 import { eventsOf, generationRequests, newGateway, quotaRow, setLimits, testConfig, startFakeProvidersForFile, userPrompt } from "@/test/gateway-harness";
 import type { SoftLimitWarning } from "./meter";
 import { countTokens } from "./tokens";
 import { randomUUID } from "node:crypto";
 import { admit, settleExpiredReservations } from "./quota";
-import { Meter } from "./meter";
+import { Meter, type CallRecord } from "./meter";
 
 const servers = startFakeProvidersForFile();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,6 +27,33 @@ const crashedCall = (requestId = randomUUID()) => ({
   model: "gpt-4.1-mini",
   apiKeyId: null,
 });
+
+/** The meter's record of a call that was answered: 10 input and 20 output tokens unless said otherwise. */
+function answeredCall(fields: Pick<CallRecord, "tenantId" | "requestId" | "reservation"> & Partial<CallRecord>): CallRecord {
+  return {
+    userId: null,
+    apiKeyId: null,
+    feature: "api",
+    role: "chat",
+    provider: "openai",
+    model: "gpt-4.1-mini",
+    inputTokens: 10,
+    outputTokens: 20,
+    costMicroUsd: 0,
+    savedMicroUsd: 0,
+    latencyMs: 5,
+    timeToFirstTokenMs: null,
+    cacheStatus: "miss",
+    fallbackCount: 0,
+    attempts: 1,
+    status: "ok",
+    errorCode: null,
+    validation: null,
+    contextChunkIds: null,
+    cacheWrites: null,
+    ...fields,
+  };
+}
 
 /**
  * Actual spend per call: 1 input + 90 output tokens, always within the reservation. In the races
@@ -219,31 +247,9 @@ describe("reservations left behind by a crashed process", () => {
     expect(event).toMatchObject({ status: "error", errorCode: "unrecorded", inputTokens: 900, costMicroUsd: 1_234, provider: "openai", feature: "api" });
     // Its real record, replayed late (say from a spill file), is a duplicate: nothing more is billed.
     if (admitted.kind !== "admitted") throw new Error("expected a reservation");
-    gateway.meter.record({
-      tenantId: tenant.tenantId,
-      requestId: call.requestId,
-      userId: null,
-      apiKeyId: null,
-      feature: "api",
-      role: "chat",
-      provider: "openai",
-      model: "gpt-4.1-mini",
-      inputTokens: 10,
-      outputTokens: 20,
-      costMicroUsd: 99,
-      savedMicroUsd: 0,
-      latencyMs: 5,
-      timeToFirstTokenMs: 5,
-      cacheStatus: "miss",
-      fallbackCount: 0,
-      attempts: 1,
-      status: "ok",
-      errorCode: null,
-      validation: null,
-      reservation: admitted.reservation,
-      contextChunkIds: null,
-      cacheWrites: null,
-    });
+    gateway.meter.record(
+      answeredCall({ tenantId: tenant.tenantId, requestId: call.requestId, costMicroUsd: 99, timeToFirstTokenMs: 5, reservation: admitted.reservation }),
+    );
     await gateway.flush();
     expect(await quotaRow(tenant.tenantId)).toMatchObject({ reservedTokens: 0, usedTokens: 900, usedMicroUsd: 1_234 });
     expect((await eventsOf(tenant.tenantId)).filter((e) => e.requestId === call.requestId)).toHaveLength(1);
@@ -340,32 +346,16 @@ describe("reservations left behind by a crashed process", () => {
     });
     await locked;
     const meter = new Meter({ lingerMs: 0 });
-    meter.record({
-      tenantId: tenant.tenantId,
-      requestId: randomUUID(),
-      userId: null,
-      apiKeyId: null,
-      feature: "api",
-      role: "chat",
-      provider: "openai",
-      model: "gpt-4.1-mini",
-      inputTokens: 10,
-      outputTokens: 20,
-      costMicroUsd: 0,
-      savedMicroUsd: 0,
-      latencyMs: 5,
-      timeToFirstTokenMs: null,
-      cacheStatus: "miss",
-      fallbackCount: 0,
-      attempts: 1,
-      status: "ok",
-      errorCode: null,
-      validation: null,
-      reservation,
-      contextChunkIds: null,
-      cacheWrites: null,
-    });
-    await sleep(300);
+    meter.record(answeredCall({ tenantId: tenant.tenantId, requestId: randomUUID(), reservation }));
+    // Until the batch's rollup trigger is waiting for the close's lock.
+    await expect
+      .poll(async () => {
+        const [row] = await withSystem("test: who waits for the billing lock", (tx) =>
+          rawRows<{ n: number }>(tx, sql`select count(*)::int as n from pg_locks where locktype = 'advisory' and classid = 7204113 and not granted`),
+        );
+        return Number(row?.n ?? 0);
+      })
+      .toBe(1);
     // The batch is stuck at its events; the quota row it will settle is not locked yet, so the
     // tenant's next admission goes through (it used to wait for the whole batch).
     const next = await Promise.race([admitOne(), sleep(5_000).then(() => "waited for the metering batch" as const)]);

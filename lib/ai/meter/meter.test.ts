@@ -6,11 +6,11 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { aiExactCache } from "@/db/schema";
-import { openDatabase } from "@/db/engine";
 import type { Database } from "@/db/types";
 import { withTenant } from "@/db/scope";
 import { createTenant } from "@/test/fixtures";
-import { startTcpProxy, type TcpProxy } from "@/test/fakes/tcp-proxy";
+import { databaseBehindProxy } from "@/test/database-behind-proxy";
+import type { TcpProxy } from "@/test/fakes/tcp-proxy";
 import { eventsOf, newGateway, quotaRow, userPrompt } from "@/test/gateway-harness";
 import { baseGatewayConfig } from "../config";
 import { Meter } from "./index";
@@ -103,16 +103,11 @@ describe("one bad record", () => {
 describe.runIf(inject("testDatabaseUrl"))("a database outage", () => {
   let proxy: TcpProxy;
   let database: Database;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    const url = new URL(inject("testDatabaseUrl")!);
-    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
-    url.host = `127.0.0.1:${proxy.port}`;
-    database = await openDatabase({ kind: "postgres", url: url.toString(), maxConnections: 4 });
+    ({ proxy, database, close } = await databaseBehindProxy(inject("testDatabaseUrl")!, 4));
   });
-  afterAll(async () => {
-    await database?.close().catch(() => {});
-    await proxy?.close();
-  });
+  afterAll(async () => close?.());
 
   it("loses no call when the connection dies for 5 s under load: every event arrives exactly once", async () => {
     const tenant = await createTenant("Outage");

@@ -8,10 +8,11 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 import { startMailCatcher, type CaughtMail, type MailCatcher } from "../test/mail-catcher";
 import { alertOf, memberEmails, person } from "./pages/keel";
 import { startOwnServer } from "./pages/own-server";
+import { ownServerPort } from "./pages/ports";
 
 test.describe.configure({ mode: "serial" });
 
-const port = Number(process.env.E2E_PORT ?? 3210) + 7;
+const port = ownServerPort("accounts");
 const origin = `http://127.0.0.1:${port}`;
 test.use({ baseURL: origin });
 

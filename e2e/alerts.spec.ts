@@ -6,10 +6,11 @@ import { expect, test, type Page } from "@playwright/test";
 import OpenAI from "openai";
 import { person, signUp } from "./pages/keel";
 import { startProviderServer, type ProviderServer } from "./provider-server";
+import { ownServerPort } from "./pages/ports";
 
 test.describe.configure({ mode: "serial" });
 
-const port = Number(process.env.E2E_PORT ?? 3210) + 6;
+const port = ownServerPort("alerts");
 test.use({ baseURL: `http://127.0.0.1:${port}` });
 
 const owner = person("Alma");

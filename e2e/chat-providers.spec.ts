@@ -8,10 +8,11 @@ import OpenAI from "openai";
 import { dropFiles, waitForStatus } from "./pages/documents";
 import { person, signUp } from "./pages/keel";
 import { startProviderServer, type ProviderServer } from "./provider-server";
+import { ownServerPort } from "./pages/ports";
 
 test.describe.configure({ mode: "serial" });
 
-const port = Number(process.env.E2E_PORT ?? 3210) + 5;
+const port = ownServerPort("chatProviders");
 test.use({ baseURL: `http://127.0.0.1:${port}` });
 
 const owner = person("Pia");

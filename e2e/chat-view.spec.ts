@@ -12,10 +12,11 @@ import { countTokens } from "../lib/ai/tokens";
 import type { FakeStep } from "../test/fakes/fake-llm-server";
 import { person, signUp } from "./pages/keel";
 import { startProviderServer, type ProviderServer } from "./provider-server";
+import { ownServerPort } from "./pages/ports";
 
 test.describe.configure({ mode: "serial" });
 
-const port = Number(process.env.E2E_PORT ?? 3210) + 5;
+const port = ownServerPort("chatView");
 const baseURL = `http://127.0.0.1:${port}`;
 test.use({ baseURL });
 

@@ -24,11 +24,12 @@ import { person, signUp } from "./pages/keel";
 import { startOwnServer, type OwnServer } from "./pages/own-server";
 import { twoProviderEnv } from "./provider-server";
 import { servingProcesses } from "./pages/server-processes";
+import { ownServerPort } from "./pages/ports";
 
 test.describe.configure({ mode: "serial" });
 
 const adminUrl = process.env.TEST_DATABASE_URL?.trim();
-const port = Number(process.env.E2E_PORT ?? 3210) + 10;
+const port = ownServerPort("faults");
 const baseUrl = `http://127.0.0.1:${port}`;
 test.use({ baseURL: baseUrl });
 const owner = person("Ines");

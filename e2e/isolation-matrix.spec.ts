@@ -12,8 +12,9 @@ import { startOwnServer, type OwnServer } from "./pages/own-server";
 import { actionIdOf, buildMatrix, type MatrixCall, type TenantIds } from "./pages/isolation/entry-points";
 import { actionRequest, cookieHeader, formData, send, type Answer, type Caller } from "./pages/isolation/http-calls";
 import { canaryAllowList, connect, plantCanaryRows, snapshotTenant, tablesWithoutCanary, type Canaries, type Sql } from "./pages/isolation/tenant-rows";
+import { ownServerPort } from "./pages/ports";
 
-const PORT = Number(process.env.E2E_PORT ?? 3210) + 1;
+const PORT = ownServerPort("isolationMatrix");
 const runId = randomBytes(4).toString("hex");
 let canaryCount = 0;
 // Lower-case letters and digits only: HTML, JSON and slugs carry them unchanged.

@@ -3,14 +3,14 @@
 // whole platform and picks a workspace.
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import OpenAI from "openai";
-import { alertOf, createInvitation, person, signInOrSignUp, signUp } from "./pages/keel";
+import { alertOf, createInvitation, person, signUpConfirmed, signUp } from "./pages/keel";
 
 test.describe.configure({ mode: "serial" });
 
 const owner = person("Oksana");
 const member = person("Mona");
 // Listed in KEEL_OPERATOR_EMAILS by e2e/serve.ts (the plans spec uses the same account).
-const operator = { name: "Operator", email: "operator@keel-e2e.test", password: "Operator-long-password-1" };
+const operator = { name: "Operator", email: "operator-observability@keel-e2e.test", password: "Operator-long-password-1" };
 const workspace = `Observed ${Date.now().toString(36)}`;
 let ownerPage: Page;
 
@@ -80,7 +80,7 @@ test("a member is refused, whatever the URL asks for", async ({ browser }) => {
 
 test("an operator sees the whole platform and picks a workspace", async ({ browser }) => {
   const page = await newPage(browser);
-  await signInOrSignUp(page, operator, "Operations");
+  await signUpConfirmed(page, operator, "Operations");
   await page.goto("/observability?scope=platform");
   await expect(page.getByText(/The whole platform, every workspace together/)).toBeVisible();
   const picker = page.getByRole("form", { name: "Choose what to observe" });

@@ -1,10 +1,10 @@
 // Plans bound what a workspace may set itself, and only a platform operator changes a plan.
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { person, signInOrSignUp, signUp } from "./pages/keel";
+import { person, signUpConfirmed, signUp } from "./pages/keel";
 
 const owner = person("Olga");
 // Listed in KEEL_OPERATOR_EMAILS by e2e/serve.ts.
-const operator = { name: "Operator", email: "operator@keel-e2e.test", password: "Operator-long-password-1" };
+const operator = { name: "Operator", email: "operator-plans@keel-e2e.test", password: "Operator-long-password-1" };
 const workspace = `Frugal ${Date.now().toString(36)}`;
 
 test.describe.configure({ mode: "serial" });
@@ -35,8 +35,7 @@ test("the operator page does not exist for a workspace owner", async () => {
 
 test("an operator changes the workspace's plan, and its allowance follows", async ({ browser }) => {
   const page = await newPage(browser);
-  // The observability spec may have created the operator's account already.
-  await signInOrSignUp(page, operator, "Operations");
+  await signUpConfirmed(page, operator, "Operations");
   // Hydrated first: hydration would put the select back to its server-rendered value.
   await page.goto("/operator", { waitUntil: "networkidle" });
   const form = page.getByRole("form", { name: `Plan of ${workspace}` });

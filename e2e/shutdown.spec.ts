@@ -11,10 +11,11 @@ import http from "node:http";
 import { expect, test } from "@playwright/test";
 import { freshDatabase, serverEnv, signInOverHttp } from "../bench/app-server";
 import { startFakeOpenAI, type FakeLlmServer } from "../test/fakes/fake-llm-server";
+import { ownServerPort } from "./pages/ports";
 
 test.describe.configure({ mode: "serial" });
 
-const port = Number(process.env.E2E_PORT ?? 3210) + 5;
+const port = ownServerPort("shutdown");
 const baseUrl = `http://127.0.0.1:${port}`;
 const GRACE_MS = 6_000;
 /** Process start-up and tear-down on a loaded two-core machine; the grace itself is the bound under test. */

@@ -10,10 +10,11 @@ import { startMailCatcher, type MailCatcher } from "../test/mail-catcher";
 import { startOidcProvider, type OidcTestProvider } from "../test/oidc-test-provider";
 import { alertOf, createInvitation, person, signUp, type Person } from "./pages/keel";
 import { startOwnServer } from "./pages/own-server";
+import { ownServerPort } from "./pages/ports";
 
 test.describe.configure({ mode: "serial" });
 
-const port = Number(process.env.E2E_PORT ?? 3210) + 9;
+const port = ownServerPort("sso");
 // localhost, not 127.0.0.1: Next.js presents a loopback address as "localhost" to route handlers,
 // so Auth.js's callback would name a redirect URI other than the one its sign-in sent.
 const origin = `http://localhost:${port}`;

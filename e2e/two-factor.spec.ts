@@ -8,10 +8,11 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 import { Secret, TOTP } from "otpauth";
 import { alertOf, createInvitation, person, signUp } from "./pages/keel";
 import { startOwnServer } from "./pages/own-server";
+import { ownServerPort } from "./pages/ports";
 
 test.describe.configure({ mode: "serial" });
 
-const port = Number(process.env.E2E_PORT ?? 3210) + 8;
+const port = ownServerPort("twoFactor");
 const origin = `http://localhost:${port}`;
 test.use({ baseURL: origin });
 

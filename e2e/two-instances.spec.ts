@@ -13,13 +13,13 @@ import { analysisJson, connect, documentOutcome, expectDocumentWhole, providerRe
 import { documentRow, recordStages, stagesSeen, waitForStatus } from "./pages/documents";
 import { person, signUp } from "./pages/keel";
 import { startOwnServer, type OwnServer } from "./pages/own-server";
+import { ownServerPort } from "./pages/ports";
 import { holdsConnectionFrom, servingProcesses } from "./pages/server-processes";
 
 test.describe.configure({ mode: "serial" });
 
 const adminUrl = process.env.TEST_DATABASE_URL?.trim();
-const base = Number(process.env.E2E_PORT ?? 3210);
-const ports = [base + 8, base + 9] as const;
+const ports = [ownServerPort("twoInstancesFirst"), ownServerPort("twoInstancesSecond")] as const;
 const urls = ports.map((port) => `http://127.0.0.1:${port}`);
 const owner = person("Tove");
 

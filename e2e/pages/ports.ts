@@ -1,0 +1,22 @@
+// The port of every server a spec starts of its own, beside the shared one (E2E_PORT). Playwright
+// runs two spec files at once, so no two specs may share a port: they are all listed here, once.
+const base = Number(process.env.E2E_PORT ?? 3210);
+
+const offsets = {
+  isolationMatrix: 1,
+  chatProviders: 5,
+  alerts: 6,
+  accounts: 7,
+  twoFactor: 8,
+  sso: 9,
+  faults: 10,
+  chatView: 11,
+  shutdown: 12,
+  twoInstancesFirst: 13,
+  twoInstancesSecond: 14,
+} as const;
+
+/** The port of a spec's own server. */
+export function ownServerPort(server: keyof typeof offsets): number {
+  return base + offsets[server];
+}

@@ -1,5 +1,6 @@
 // Fallback order and timing for each provider fault, before and after the first token, through
 // the real SDK clients against the scripted fakes; and nothing billed twice.
+import type { LanguageModelV3StreamPart } from "@ai-sdk/provider";
 import { describe, expect, it } from "vitest";
 import { createTenant } from "@/test/fixtures";
 import {
@@ -151,6 +152,39 @@ describe("streams", () => {
     expect(stream.provider).toBe("google");
     expect(performance.now() - started).toBeLessThan(2 * testTimeouts.firstTokenMs + 1500);
     await drain(stream.parts);
+  });
+
+  it("ends an answer whose provider goes quiet mid-way once the idle bound passes, billing what was delivered", async () => {
+    const { tenant, gateway, ctx } = await setup();
+    servers.openai.script({ kind: "text", text: "one two three four", chunkDelayMs: 5 * testTimeouts.idleMs });
+    const stream = await gateway.stream(ctx, { role: "chat", prompt: userPrompt("hello") });
+    const started = performance.now();
+    const parts = await drain(stream.parts);
+    // Ended by the bound (with the watchdog's granularity), not by the provider's next chunk.
+    expect(performance.now() - started).toBeLessThan(4 * testTimeouts.idleMs);
+    expect(parts.flatMap((p) => (p.type === "text-delta" ? [p.delta] : [])).join("")).toBe("one ");
+    const error = parts.find((p) => p.type === "error");
+    if (error?.type !== "error") throw new Error("expected an error part");
+    expect(error.error).toMatchObject({ code: "stream_interrupted", message: expect.stringContaining("did not answer in time") });
+    const [event] = await expectBilledOnce(tenant.tenantId, gateway);
+    expect(event).toMatchObject({ status: "partial", errorCode: "stream_interrupted" });
+  });
+
+  it("does not count a consumer's slowness as the provider's idleness", async () => {
+    const { gateway, ctx } = await setup();
+    servers.openai.script({ kind: "text", text: "one two" });
+    const stream = await gateway.stream(ctx, { role: "chat", prompt: userPrompt("hello") });
+    const reader = stream.parts.getReader();
+    const parts: LanguageModelV3StreamPart[] = [];
+    for (;;) {
+      // Each part taken well after the idle bound: the provider had answered long before.
+      await new Promise((resolve) => setTimeout(resolve, 1.5 * testTimeouts.idleMs));
+      const { value, done } = await reader.read();
+      if (done) break;
+      parts.push(value);
+    }
+    expect(parts.some((p) => p.type === "error")).toBe(false);
+    expect(parts.flatMap((p) => (p.type === "text-delta" ? [p.delta] : [])).join("")).toBe("one two");
   });
 
   it("ends with a visible error after tokens were sent, meters the partial answer and does not fall back", async () => {

@@ -118,7 +118,8 @@ export function chatCompletionEvents(
           return;
         }
         const out = frames(value);
-        for (const bytes of out) sink.enqueue(bytes);
+        // Frames of one part (the finish chunk, usage and [DONE]) go out in one write.
+        if (out.length > 0) sink.enqueue(out.length === 1 ? out[0]! : Buffer.concat(out));
         if (value.type === "error") {
           // The answer broke off: the error event ends it (the finish that follows is the meter's).
           sink.close();

@@ -8,16 +8,12 @@ const port = Number(process.env.E2E_PORT ?? 3210);
 // keep it off the network and working as root in a container.
 const chromiumPath = findChromium({ playwrightChromium: () => chromium.executablePath() });
 
-const browserUse = { ...devices["Desktop Chrome"], channel: undefined };
-const measuredAlone = ["**/hostile-api.spec.ts", "**/hostile-uploads.spec.ts"];
-
 export default defineConfig({
   testDir: "e2e",
-  // Two spec files at a time (each file's tests in order): most of a spec's time is spent waiting
-  // on a server, a timer or the browser, so two fit on two cores. Specs that start a server of
-  // their own take its port from e2e/pages/ports.ts, where no two share one.
+  // One spec file at a time: on a 2-core machine two at once were no faster (the servers, the
+  // builds and Chromium already fill both cores) and put timing-bound specs beside each other.
   fullyParallel: false,
-  workers: 2,
+  workers: 1,
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
   timeout: 60_000,
@@ -41,12 +37,7 @@ export default defineConfig({
       ],
     },
   },
-  projects: [
-    { name: "chromium", use: browserUse, testIgnore: measuredAlone },
-    // These time the other workspace's requests against a bound while one attacks: they run once
-    // the rest is done, one at a time, so another spec's load never counts against Keel.
-    { name: "measured alone", use: browserUse, testMatch: measuredAlone, workers: 1, dependencies: ["chromium"] },
-  ],
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
   webServer: {
     command: "npx tsx e2e/serve.ts",
     url: `http://127.0.0.1:${port}/sign-in`,

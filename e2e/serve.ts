@@ -19,8 +19,8 @@ const env: NodeJS.ProcessEnv = {
   AUTH_URL: `http://127.0.0.1:${E2E_PORT}`,
   AUTH_TRUST_HOST: "true",
   NEXT_TELEMETRY_DISABLED: "1",
-  // The platform operators of e2e/plans.spec.ts and e2e/observability.spec.ts: one each, as the
-  // two specs may run at once and both would sign the same one up.
+  // The platform operators of e2e/plans.spec.ts and e2e/observability.spec.ts: one each, so
+  // neither spec depends on whether the other ran first.
   KEEL_OPERATOR_EMAILS: "operator-plans@keel-e2e.test,operator-observability@keel-e2e.test",
   // Every person of every spec signs up from 127.0.0.1: more than the default 10 an hour.
   KEEL_SIGNUPS_PER_ADDRESS_PER_HOUR: "500",

@@ -1,5 +1,5 @@
-// The port of every server a spec starts of its own, beside the shared one (E2E_PORT). Playwright
-// runs two spec files at once, so no two specs may share a port: they are all listed here, once.
+// The port of every server a spec starts of its own, beside the shared one (E2E_PORT), all listed
+// here once, so no two specs share a port, whichever of them run at the same time.
 const base = Number(process.env.E2E_PORT ?? 3210);
 
 const offsets = {

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { unitTestWorkers } from "./test/workers";
 
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
@@ -9,6 +10,7 @@ export default defineConfig({
     setupFiles: ["test/setup.ts"],
     environment: "node",
     pool: "forks",
+    maxWorkers: unitTestWorkers,
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

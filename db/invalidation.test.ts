@@ -2,7 +2,7 @@
 // so a change made in one must reach the others' memory. Each test changes the database the way
 // another process would (no local eviction), so only the NOTIFY can clear this process's copy.
 import { and, eq, sql } from "drizzle-orm";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { apiKeys } from "@/db/schema";
 import { getDb } from "@/db/client";
 import { announceInvalidation } from "@/db/invalidation";
@@ -13,6 +13,7 @@ import { Gateway } from "@/lib/ai/gateway";
 import { updateAiSettings } from "@/lib/ai/ai-settings";
 import { authenticateApiKey, createApiKey, hashApiKey } from "@/lib/auth/api-keys";
 import { createTenant } from "@/test/fixtures";
+import { testDatabaseUrl } from "@/test/database-url";
 
 describe("cross-process cache invalidation", () => {
   it("stops accepting an API key revoked by another process well before the cache would expire", async () => {
@@ -66,7 +67,7 @@ describe("cross-process cache invalidation", () => {
 
   // Announcements made while the LISTEN connection is down are lost; PostgreSQL only, where the
   // connection can drop (PGlite is in-process).
-  it.runIf(inject("testDatabaseUrl"))("drops every cached key when it starts listening again after a lost connection", async () => {
+  it.runIf(testDatabaseUrl())("drops every cached key when it starts listening again after a lost connection", async () => {
     const tenant = await createTenant("Lost connection");
     const { key } = await createApiKey(tenant, "ci");
     expect(await authenticateApiKey(key)).not.toBeNull();

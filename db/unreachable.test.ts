@@ -4,12 +4,13 @@
 // PostgreSQL only (the embedded engine has no network).
 import net from "node:net";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "@/db/engine";
 import type { Database } from "@/db/types";
 import { databaseBehindProxy } from "@/test/database-behind-proxy";
 import type { TcpProxy } from "@/test/fakes/tcp-proxy";
 import { isDatabaseUnreachable } from "./unreachable";
+import { testDatabaseUrl } from "@/test/database-url";
 
 /** A local port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -26,12 +27,12 @@ const failure = (work: Promise<unknown>) =>
     (error: unknown) => error,
   );
 
-describe.runIf(inject("testDatabaseUrl"))("isDatabaseUnreachable", () => {
+describe.runIf(testDatabaseUrl())("isDatabaseUnreachable", () => {
   let proxy: TcpProxy;
   let database: Database;
   let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    ({ proxy, database, close } = await databaseBehindProxy(inject("testDatabaseUrl")!, 2));
+    ({ proxy, database, close } = await databaseBehindProxy(testDatabaseUrl()!, 2));
   });
   afterAll(async () => close?.());
 
@@ -44,7 +45,7 @@ describe.runIf(inject("testDatabaseUrl"))("isDatabaseUnreachable", () => {
     await proxy.restore();
     await database.db.execute(sql`select 1`);
 
-    const url = new URL(inject("testDatabaseUrl")!);
+    const url = new URL(testDatabaseUrl()!);
     url.host = `127.0.0.1:${await closedPort()}`;
     expect(isDatabaseUnreachable(await failure(openDatabase({ kind: "postgres", url: url.toString(), maxConnections: 1 })))).toBe(true);
 

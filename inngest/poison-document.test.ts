@@ -5,7 +5,7 @@
 // is one process's); inngest/local-executor/limits.test.ts covers the same rule in-process on both.
 import { spawn, type ChildProcess } from "node:child_process";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDatabase } from "@/db/client";
 import { localExecutorRuns } from "@/db/schema";
 import { withSystem } from "@/db/scope";
@@ -15,9 +15,10 @@ import { createTestDatabase, dropTestDatabase } from "@/scripts/test-database";
 import { documentState } from "@/test/documents-harness";
 import { createTenant } from "@/test/fixtures";
 import { eventually } from "@/test/local-executor-harness";
+import { testDatabaseUrl } from "@/test/database-url";
 
 const adminUrl = process.env.TEST_DATABASE_URL?.trim();
-const onPostgres = Boolean(inject("testDatabaseUrl") && adminUrl);
+const onPostgres = Boolean(testDatabaseUrl() && adminUrl);
 let databaseUrl = "";
 
 beforeAll(async () => {

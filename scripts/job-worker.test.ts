@@ -6,17 +6,18 @@
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDatabase } from "@/db/client";
 import { startAnalysis } from "@/inngest/analysis-jobs";
 import { acceptUpload } from "@/lib/documents/upload";
 import { createTestDatabase, dropTestDatabase } from "@/scripts/test-database";
 import { documentState } from "@/test/documents-harness";
 import { createTenant } from "@/test/fixtures";
+import { testDatabaseUrl } from "@/test/database-url";
 
 const repo = path.resolve(import.meta.dirname, "..");
 const adminUrl = process.env.TEST_DATABASE_URL?.trim();
-const onPostgres = Boolean(inject("testDatabaseUrl") && adminUrl);
+const onPostgres = Boolean(testDatabaseUrl() && adminUrl);
 let databaseUrl = "";
 
 beforeAll(async () => {

@@ -19,13 +19,17 @@ export function assertLocalDatabaseUrl(url: string): URL {
   return parsed;
 }
 
-/** Creates `<prefix>_<random>` on the server of `adminUrl` and returns its URL. */
-export async function createTestDatabase(adminUrl: string, prefix: string): Promise<string> {
+/**
+ * Creates `<prefix>_<random>` on the server of `adminUrl` and returns its URL; with `template`
+ * (another test database's URL), as a copy of that database.
+ */
+export async function createTestDatabase(adminUrl: string, prefix: string, options: { template?: string } = {}): Promise<string> {
   const parsed = assertLocalDatabaseUrl(adminUrl);
   const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const template = options.template ? testDatabaseName(options.template) : null;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database "${name}"`);
+    await admin.unsafe(template ? `create database "${name}" template "${template}"` : `create database "${name}"`);
   } finally {
     await admin.end();
   }
@@ -33,9 +37,15 @@ export async function createTestDatabase(adminUrl: string, prefix: string): Prom
   return parsed.toString();
 }
 
-export async function dropTestDatabase(adminUrl: string, databaseUrl: string): Promise<void> {
+/** The name of a test database from its URL, refused unless it is one these functions make. */
+function testDatabaseName(databaseUrl: string): string {
   const name = new URL(databaseUrl).pathname.slice(1);
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`Unexpected test database name ${name}`);
+  return name;
+}
+
+export async function dropTestDatabase(adminUrl: string, databaseUrl: string): Promise<void> {
+  const name = testDatabaseName(databaseUrl);
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`drop database if exists "${name}" with (force)`);

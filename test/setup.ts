@@ -1,11 +1,12 @@
-// Per test file: point the process-wide database at the run's test database, close it after.
+// Per test file: point the process-wide database at its worker's test database, close it after.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, inject } from "vitest";
+import { afterAll } from "vitest";
 import { closeDatabase } from "@/db/client";
+import { testDatabaseUrl } from "./database-url";
 
-const url = inject("testDatabaseUrl");
+const url = testDatabaseUrl();
 if (url) {
   process.env.DATABASE_URL = url;
   process.env.DATABASE_POOL_SIZE = "8";

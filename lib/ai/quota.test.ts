@@ -2,7 +2,7 @@
 // nothing, the once-per-period soft warning, per-member caps and downgrade at the soft limit.
 import { spawn } from "node:child_process";
 import { eq, sql } from "drizzle-orm";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { memberQuotaPeriods, tenantNotices, tenants } from "@/db/schema";
 import { withSystem, withTenant } from "@/db/scope";
 import { rawRows } from "@/db/raw-rows";
@@ -13,6 +13,7 @@ import { countTokens } from "./tokens";
 import { randomUUID } from "node:crypto";
 import { admit, settleExpiredReservations } from "./quota";
 import { Meter, type CallRecord } from "./meter";
+import { testDatabaseUrl } from "@/test/database-url";
 
 const servers = startFakeProvidersForFile();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -104,7 +105,7 @@ describe("quota reservations", () => {
 
   // Two processes need a shared server: PGlite is in-process only, so this runs on PostgreSQL
   // (CI sets TEST_DATABASE_URL); the single-process race above runs on both engines.
-  it.runIf(inject("testDatabaseUrl"))(
+  it.runIf(testDatabaseUrl())(
     "holds across two app processes on one database",
     async () => {
       const tenant = await createTenant("Two processes");
@@ -289,7 +290,7 @@ describe("reservations left behind by a crashed process", () => {
   });
 
   // Two connections at once: PostgreSQL only (PGlite runs one statement at a time).
-  it.runIf(inject("testDatabaseUrl"))("never deadlock with a settlement that holds the same tenant's rows", async () => {
+  it.runIf(testDatabaseUrl())("never deadlock with a settlement that holds the same tenant's rows", async () => {
     const owner = await createTenant("Sweep against settlement");
     const member = await addMember(owner, "member");
     await setLimits(owner, { monthlyTokenLimit: 100_000, memberMonthlyTokenCap: 1_000 });
@@ -325,7 +326,7 @@ describe("reservations left behind by a crashed process", () => {
     expect(await quotaRow(owner.tenantId)).toMatchObject({ reservedTokens: 0 });
   });
 
-  it.runIf(inject("testDatabaseUrl"))("admits the tenant's next call while a metering batch of its own waits on its events", async () => {
+  it.runIf(testDatabaseUrl())("admits the tenant's next call while a metering batch of its own waits on its events", async () => {
     const tenant = await createTenant("Admission beside metering");
     const profile = await newGateway(testConfig(servers.openai, servers.gemini)).profile(tenant.tenantId);
     const admitOne = () =>

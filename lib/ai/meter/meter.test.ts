@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aiExactCache } from "@/db/schema";
 import type { Database } from "@/db/types";
 import { withTenant } from "@/db/scope";
@@ -15,6 +15,7 @@ import { eventsOf, newGateway, quotaRow, userPrompt } from "@/test/gateway-harne
 import { baseGatewayConfig } from "../config";
 import { Meter } from "./index";
 import type { CallRecord } from "./records";
+import { testDatabaseUrl } from "@/test/database-url";
 
 // Offline models, and the exact cache only (a semantic lookup would add an embedding call per call).
 const offline = { ...baseGatewayConfig, providers: [], profileTtlMs: 0, cache: { ...baseGatewayConfig.cache, semanticThresholds: {} } };
@@ -100,12 +101,12 @@ describe("one bad record", () => {
 });
 
 // A TCP connection to cut: PostgreSQL only (the embedded engine has no network between it and the app).
-describe.runIf(inject("testDatabaseUrl"))("a database outage", () => {
+describe.runIf(testDatabaseUrl())("a database outage", () => {
   let proxy: TcpProxy;
   let database: Database;
   let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    ({ proxy, database, close } = await databaseBehindProxy(inject("testDatabaseUrl")!, 4));
+    ({ proxy, database, close } = await databaseBehindProxy(testDatabaseUrl()!, 4));
   });
   afterAll(async () => close?.());
 

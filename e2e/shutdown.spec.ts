@@ -28,6 +28,8 @@ let env: NodeJS.ProcessEnv;
 let dropDatabase: () => Promise<void>;
 let account: { email: string; password: string };
 let conversations: string[];
+/** Every server the tests started (as npm's process group), for afterEach. */
+const started: ChildProcess[] = [];
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
@@ -64,6 +66,7 @@ function startServer(script: "dev" | "start"): ChildProcess {
     // A process group of its own, so a failed test can end everything it started.
     detached: true,
   });
+  started.push(child);
   let output = "";
   const keep = (data: Buffer) => (output = (output + data.toString()).slice(-4_000));
   child.stdout!.on("data", keep);
@@ -161,13 +164,25 @@ for (const [index, script] of (["dev", "start"] as const).entries()) {
       expect(billed, "the answer's usage event").toBeDefined();
       expect(Number(billed!.output_tokens)).toBe(countTokens(answer.content));
     } finally {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // the group has exited
-      }
+      killGroup(child);
     }
   });
+}
+
+/**
+ * A test that times out never reaches its `finally`: the server it started is killed here too, or
+ * a development server (over a gigabyte, compiling) would run on beside the rest of the suite.
+ */
+test.afterEach(() => {
+  for (const child of started.splice(0)) killGroup(child);
+});
+
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, "SIGKILL");
+  } catch {
+    // the group has exited
+  }
 }
 
 /** The conversation's messages and the answers' usage events, read as the owner of the tables. */

@@ -1,7 +1,8 @@
-// How many test files Vitest runs at once. Its default leaves one core free, which is a single
-// worker on a 2-core machine; the tests spend most of their time waiting on PostgreSQL, the fake
-// providers and timers, so two run well there. Each worker has a database of its own
-// (test/global-setup.ts), so files never see each other's rows, jobs or locks.
+// How many test files Vitest runs at once: its own default (one core left free, so a single worker
+// on a 2-core machine), made explicit because test/global-setup.ts gives each worker a database of
+// its own, so files never see each other's rows, jobs or locks. Two workers on two cores were
+// about 3 minutes faster here, but then the fuzzed-upload test refused every upload it made (see
+// test/fuzz/form-inputs.fuzz.test.ts), which is not yet understood.
 import { availableParallelism } from "node:os";
 
-export const unitTestWorkers = Math.max(2, availableParallelism() - 1);
+export const unitTestWorkers = Math.max(1, availableParallelism() - 1);

@@ -1,7 +1,7 @@
 // Vitest global setup: when TEST_DATABASE_URL is set, a fresh PostgreSQL database per run,
-// migrated once here and cloned once per worker (test files run two or more at a time, and a
-// file must not meet another's rows, jobs or advisory locks); else each test file opens its own
-// in-memory embedded PGlite.
+// migrated once here and cloned once per worker (on a machine with more cores, test files run
+// side by side, and a file must not meet another's rows, jobs or advisory locks); else each test
+// file opens its own in-memory embedded PGlite.
 import type { TestProject } from "vitest/node";
 import { openDatabase } from "@/db/engine";
 import { createTestDatabase, dropTestDatabase } from "@/scripts/test-database";

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createTenant } from "@/test/fixtures";
 import { makeDocx, makePdf } from "@/test/document-fixtures";
 import { acceptUpload } from "./upload";
+import { getBlobStore, type BlobStore } from "@/lib/storage";
 import { originalResponse, readTextPreview, TEXT_PREVIEW_MAX_CHARS } from "./originals";
 
 type Owner = Awaited<ReturnType<typeof createTenant>>;
@@ -105,6 +106,39 @@ describe("previewing the original in the browser", () => {
     expect(preview.text.length).toBeLessThanOrEqual(TEXT_PREVIEW_MAX_CHARS);
     expect(preview.text.endsWith("goes on.")).toBe(true);
     await expect(readTextPreview(owner, files.pdf!.id)).rejects.toMatchObject({ code: "invalid_input" });
+  });
+});
+
+describe("large originals", () => {
+  it("are served a piece at a time with their length, and previewed from their beginning only", async () => {
+    // 3 MB of Markdown whose characters take three bytes each in UTF-8.
+    const line = "風力発電所は毎日町に電気を供給しています。\n";
+    const bytes = text(`# 風力\n\n${line.repeat(Math.ceil((3 * 1024 * 1024) / (line.length * 3)))}`);
+    await upload("large", "large.md", bytes);
+    const store = getBlobStore();
+    const reads: string[] = [];
+    const watched: BlobStore = {
+      ...store,
+      get: (key) => (reads.push("get"), store.get(key)),
+      open: (key) => (reads.push("open"), store.open(key)),
+      readStart: (key, maxBytes) => (reads.push(`readStart ${maxBytes}`), store.readStart(key, maxBytes)),
+    };
+
+    const response = await originalResponse(owner, files.large!.id, "attachment", get(), { store: watched });
+    expect(response.headers.get("content-length")).toBe(String(bytes.length));
+    const pieces: Uint8Array[] = [];
+    const reader = response.body!.getReader();
+    for (let read = await reader.read(); !read.done; read = await reader.read()) pieces.push(read.value);
+    expect(pieces.length).toBeGreaterThan(8);
+    expect(Buffer.concat(pieces).equals(Buffer.from(bytes))).toBe(true);
+
+    const preview = await readTextPreview(owner, files.large!.id, { store: watched });
+    expect(preview.truncated).toBe(true);
+    expect(preview.text.startsWith(`# 風力\n\n${line}`)).toBe(true);
+    expect(preview.text.length).toBeLessThanOrEqual(TEXT_PREVIEW_MAX_CHARS);
+    // The cut ends a line: no character broken at the end of the bytes read.
+    expect(preview.text).not.toContain("\uFFFD");
+    expect(reads).toEqual(["open", `readStart ${TEXT_PREVIEW_MAX_CHARS * 4 + 4}`]);
   });
 });
 

@@ -2,6 +2,7 @@
 // or previewed in the document page. Whatever a tenant uploaded is hostile to whoever opens it, so
 // nothing it contains runs or loads in Keel's origin: HTML is served only into a sandbox (a unique
 // origin, no scripts, no requests out), and Markdown and text are read here and rendered by Keel.
+import { Readable } from "node:stream";
 import { create as contentDisposition } from "content-disposition";
 import { and, eq } from "drizzle-orm";
 import { documents, type DocumentKind } from "@/db/schema";
@@ -73,13 +74,9 @@ async function findOriginal(ctx: TenantContext, documentId: string): Promise<Ori
   return row;
 }
 
-async function readBytes(file: OriginalFile, store: BlobStore): Promise<Uint8Array> {
-  const bytes = await store.get(file.storageKey);
-  if (!bytes) {
-    log.error({ documentId: file.id, storageKey: file.storageKey }, "a document's original is missing from the blob store");
-    throw new KeelError("not_found", "The original file of this document is missing.");
-  }
-  return bytes;
+function missingOriginal(file: OriginalFile): KeelError {
+  log.error({ documentId: file.id, storageKey: file.storageKey }, "a document's original is missing from the blob store");
+  return new KeelError("not_found", "The original file of this document is missing.");
 }
 
 function originalHeaders(file: OriginalFile, disposition: OriginalDisposition, sizeBytes?: number): Headers {
@@ -132,8 +129,12 @@ export async function originalResponse(
     headers.delete("content-length");
     return new Response(null, { status: 304, headers });
   }
-  const bytes = await readBytes(file, deps.store ?? getBlobStore());
-  return new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers: originalHeaders(file, disposition, bytes.length) });
+  // Streamed a piece at a time: read whole, a 10 MB original held the serving process for a
+  // quarter of a second (copies and garbage collection), and every other workspace's request on it waited.
+  const original = await (deps.store ?? getBlobStore()).open(file.storageKey);
+  if (!original) throw missingOriginal(file);
+  const body = Readable.toWeb(Readable.from(original.body)) as ReadableStream<Uint8Array>;
+  return new Response(body, { status: 200, headers: originalHeaders(file, disposition, original.size) });
 }
 
 export interface TextPreview {
@@ -146,8 +147,13 @@ export interface TextPreview {
 export async function readTextPreview(ctx: TenantContext, documentId: string, deps: { store?: BlobStore } = {}): Promise<TextPreview> {
   const file = await findOriginal(ctx, documentId);
   if (file.kind !== "markdown" && file.kind !== "text") throw new KeelError("invalid_input", "Only Markdown and text originals are previewed as text.");
-  const text = decodeText(await readBytes(file, deps.store ?? getBlobStore()));
-  if (text.length <= TEXT_PREVIEW_MAX_CHARS) return { text, truncated: false };
+  // Only the beginning is read: enough bytes for the characters shown in any encoding (at most
+  // four bytes a character), however large the file.
+  const start = await (deps.store ?? getBlobStore()).readStart(file.storageKey, TEXT_PREVIEW_MAX_CHARS * 4 + 4);
+  if (!start) throw missingOriginal(file);
+  const whole = start.bytes.length === start.size;
+  const text = decodeText(start.bytes, whole);
+  if (whole && text.length <= TEXT_PREVIEW_MAX_CHARS) return { text, truncated: false };
   // Cut at a line end when there is one near the limit, so the last line shown is whole.
   const cut = text.lastIndexOf("\n", TEXT_PREVIEW_MAX_CHARS);
   return { text: text.slice(0, cut > TEXT_PREVIEW_MAX_CHARS / 2 ? cut : TEXT_PREVIEW_MAX_CHARS), truncated: true };

@@ -12,6 +12,14 @@ export interface BlobStore {
   get(key: string): Promise<Uint8Array | null>;
   /** The bytes under `key` as they are read (large files: exports), or null when there are none. */
   stream(key: string): Promise<AsyncIterable<Uint8Array> | null>;
+  /**
+   * The bytes under `key` as they are read, and how many there are (a download's length), or null
+   * when there are none. A request serves a large file this way, a piece at a time, so the other
+   * requests of its process are answered in between.
+   */
+  open(key: string): Promise<{ size: number; body: AsyncIterable<Uint8Array> } | null>;
+  /** At most the first `maxBytes` bytes under `key` and the size of the whole, or null when there are none. */
+  readStart(key: string, maxBytes: number): Promise<{ bytes: Uint8Array; size: number } | null>;
   /** Removes `key`; removing a missing key is not an error. */
   delete(key: string): Promise<void>;
   /** Every key under `prefix` (for clean-up and tests). */

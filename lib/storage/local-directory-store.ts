@@ -2,7 +2,7 @@
 // temporary file first and are renamed into place, so a crash never leaves a half-written original.
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -42,10 +42,43 @@ export class LocalDirectoryStore implements BlobStore {
   }
 
   async stream(key: string): Promise<AsyncIterable<Uint8Array> | null> {
+    return (await this.open(key))?.body ?? null;
+  }
+
+  async open(key: string): Promise<{ size: number; body: AsyncIterable<Uint8Array> } | null> {
+    const file = await this.openFile(key);
+    if (!file) return null;
     try {
-      const file = await open(this.pathOf(key), "r");
+      const { size } = await file.stat();
       // The open file stays readable if the key is replaced or deleted meanwhile.
-      return file.createReadStream({ highWaterMark: 256 * 1024 });
+      return { size, body: file.createReadStream({ highWaterMark: 256 * 1024 }) };
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+  }
+
+  async readStart(key: string, maxBytes: number): Promise<{ bytes: Uint8Array; size: number } | null> {
+    const file = await this.openFile(key);
+    if (!file) return null;
+    try {
+      const { size } = await file.stat();
+      const bytes = new Uint8Array(Math.min(size, maxBytes));
+      let read = 0;
+      while (read < bytes.length) {
+        const { bytesRead } = await file.read(bytes, read, bytes.length - read, read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      return { bytes: bytes.subarray(0, read), size };
+    } finally {
+      await file.close();
+    }
+  }
+
+  private async openFile(key: string): Promise<FileHandle | null> {
+    try {
+      return await open(this.pathOf(key), "r");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw error;

@@ -4,7 +4,7 @@
 // against what was found, so a program renamed to .pdf, or a PDF renamed to .txt, is refused with
 // a clear reason. Whether a DOCX really holds a document is decided later, off the request path.
 import type { DocumentKind } from "@/db/schema";
-import { decodeAs, detectTextEncoding } from "@/lib/text/decode";
+import { decodeAs, decodeTextBytes, detectTextEncoding } from "@/lib/text/decode";
 import { DocumentRejected } from "./errors";
 
 /** How much of an upload the type is decided from. */
@@ -155,10 +155,9 @@ export function detectDocumentKind(bytes: Uint8Array, fileName: string): Documen
   return sniffDocumentKind(bytes.subarray(0, SNIFF_BYTES), fileName, bytes.length <= SNIFF_BYTES);
 }
 
-/** A text file decoded whatever its encoding (see lib/text/decode.ts); refuses what is binary. */
+/** A text file decoded whatever its encoding (see lib/text/decode.ts), or its beginning (`complete` false); refuses what is binary. */
 export function decodeText(bytes: Uint8Array, complete = true): string {
-  // `complete` false: the bytes are the file's beginning only, and may end inside a character.
-  const text = decodeAs(bytes, detectTextEncoding(bytes, complete));
+  const { text } = decodeTextBytes(bytes, complete);
   if (looksBinary(text)) throw binaryRefusal();
   return text;
 }

@@ -79,8 +79,11 @@ export interface DecodedText {
   encoding: string;
 }
 
-/** The whole file as text. A byte-order mark is dropped; undecodable bytes become U+FFFD. */
-export function decodeTextBytes(bytes: Uint8Array): DecodedText {
-  const encoding = detectTextEncoding(bytes, true);
+/**
+ * A file as text: the whole of it, or (`complete` false) its beginning, which may end inside a
+ * character. A byte-order mark is dropped; undecodable bytes become U+FFFD.
+ */
+export function decodeTextBytes(bytes: Uint8Array, complete = true): DecodedText {
+  const encoding = detectTextEncoding(bytes, complete);
   return { text: decodeAs(bytes, encoding), encoding };
 }

@@ -18,7 +18,8 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  reporter: [["list"]],
+  // The digest last: CI keeps only the tail of the output, and it puts each failure's error there.
+  reporter: [["list"], ["./e2e/failure-digest.ts"]],
   outputDir: "test-results",
   use: {
     baseURL: `http://127.0.0.1:${port}`,

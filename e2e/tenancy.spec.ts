@@ -38,6 +38,24 @@ test("two people sign up, each with their own tenant", async ({ browser }) => {
   expect(remembered).toMatchObject({ httpOnly: true, sameSite: "Lax" });
 });
 
+test("a page load renews the session cookie; a router prefetch never sets it, so one answered after a sign-out cannot sign the browser back in", async ({
+  baseURL,
+}) => {
+  const cookie = (await alicePage.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  const sessionCookies = (response: Response) => response.headers.getSetCookie().filter((c) => c.includes("authjs.session-token"));
+  const load = await fetch(`${baseURL}/members`, { headers: { cookie }, redirect: "manual" });
+  expect(load.status).toBe(200);
+  expect(sessionCookies(load)).toHaveLength(1);
+  // A prefetch as the router sends it (Next.js first answers with the URL carrying its cache-busting _rsc).
+  const prefetchHeaders = { cookie, rsc: "1", "next-router-prefetch": "1" };
+  const first = await fetch(`${baseURL}/members`, { headers: prefetchHeaders, redirect: "manual" });
+  const location = first.headers.get("location");
+  const prefetch =
+    first.status === 307 && location?.includes("_rsc=") ? await fetch(new URL(location, baseURL), { headers: prefetchHeaders, redirect: "manual" }) : first;
+  expect(prefetch.status).toBe(200);
+  expect(sessionCookies(prefetch)).toEqual([]);
+});
+
 test("an invited person signs up through the link and joins tenant A", async ({ browser }) => {
   const link = await createInvitation(alicePage, "member");
   carolPage = await newPage(browser);

@@ -28,6 +28,7 @@
 //                      only (jobs run on another instance, or an Inngest server); `jobs`, the local
 //                      executor only, in this one process, on no port
 //   KEEL_CPU_PROFILE_DIR  every worker writes a V8 CPU profile there when it exits (diagnostics)
+//   KEEL_IDLE_GC=1  serving workers collect a burst's garbage once idle (lib/server/idle-collection.ts)
 import cluster from "node:cluster";
 import { existsSync } from "node:fs";
 import { createServer, type RequestListener } from "node:http";
@@ -38,6 +39,7 @@ import { productionConfigProblems } from "@/lib/config/production-config";
 import { markPeerAddressAuthoritative, stampPeerAddress } from "@/lib/http/peer-address";
 import { withRequestId } from "@/lib/http/request-id";
 import { processSingletonIfCreated } from "@/core/process-singleton";
+import { collectWhenIdle, idleCollectionEnabled } from "@/lib/server/idle-collection";
 import { beginShutdown, processWorkSettled, stopProcessWork } from "@/lib/server/shutdown";
 import { jobRuntime } from "@/core/job-runtime";
 import { plainRoutes } from "./api-router";
@@ -138,6 +140,8 @@ async function startWorker(runsJobs: boolean): Promise<void> {
     inFlight.add(work);
     void work.catch(() => {}).finally(() => inFlight.delete(work));
   };
+  // With KEEL_IDLE_GC on, a burst's garbage goes back once the worker is idle (lib/server/idle-collection.ts).
+  const idleCollection = idleCollectionEnabled() ? collectWhenIdle() : null;
   const server = createServer((request, response) => {
     stampPeerAddress(request);
     if (stopping) response.setHeader("connection", "close");
@@ -177,6 +181,7 @@ async function startWorker(runsJobs: boolean): Promise<void> {
   process.on("SIGTERM", () => {
     if (stopping) return;
     stopping = true;
+    idleCollection?.stop();
     const stoppedAt = Date.now();
     const left = () => Math.max(0, GRACE_MS - (Date.now() - stoppedAt));
     // Whatever happens below, the process is gone when the grace period is.
@@ -279,7 +284,9 @@ async function startPrimary(role: Exclude<ProcessRole, "jobs">): Promise<void> {
     });
   };
   const profileDir = process.env.KEEL_CPU_PROFILE_DIR?.trim();
-  if (profileDir) cluster.setupPrimary({ execArgv: [...process.execArgv, "--cpu-prof", `--cpu-prof-dir=${profileDir}`] });
+  // KEEL_IDLE_GC: workers collect a burst's garbage once idle, through --expose-gc (lib/server/idle-collection.ts).
+  const execArgv = [...(idleCollectionEnabled() ? ["--expose-gc"] : []), ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [])];
+  if (execArgv.length > 0) cluster.setupPrimary({ execArgv: [...process.execArgv, ...execArgv] });
   for (let i = 0; i < count; i++) fork("serve");
   if (jobProcess) fork("jobs");
 

@@ -12,9 +12,9 @@ export const config = {
   // action calls (POSTs with a Next-Action header) skip it too: each action runs the tenant guard
   // itself, so a redirect here added no protection, while decoding and re-issuing the session
   // cookie cost a chat answer ~10 ms before it started (README, "Chat benchmark"). Router
-  // prefetches skip it as well: the page's guard redirects an anonymous prefetch just the same, and
-  // a prefetch sent before a sign-out and answered after it would otherwise re-issue the revoked
-  // session's cookie over the cleared one, or over the next sign-in's.
+  // prefetches skip it as well: whatever a prefetch renders runs its layout's and page's own guard,
+  // and a prefetch sent before a sign-out and answered after it would otherwise re-issue the
+  // revoked session's cookie over the cleared one, or over the next sign-in's.
   matcher: [
     {
       source: "/((?!api/|_next/static|_next/image|favicon.ico|.*\\.(?:svg|png|jpg|ico|webp)$).*)",

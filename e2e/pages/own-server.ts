@@ -33,6 +33,21 @@ export interface OwnServer {
   stop(): Promise<void>;
 }
 
+/** Resolves once no process of the group `pgid` is left (signal 0 finds none), at most 10 s after a SIGKILL. */
+async function groupGone(pgid: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      process.kill(-pgid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ESRCH") return;
+      throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`processes of group ${pgid} were still alive 10 s after SIGKILL`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export async function startOwnServer(options: OwnServerOptions): Promise<OwnServer> {
   const url = options.origin ?? `http://127.0.0.1:${options.port}`;
   const adminUrl = process.env.TEST_DATABASE_URL?.trim();
@@ -81,6 +96,9 @@ export async function startOwnServer(options: OwnServerOptions): Promise<OwnServ
       // the group has exited
     }
     await exited;
+    // The primary's exit is reported first; its workers, killed with it, may still be tearing down
+    // (CI once found one alive just after).
+    await groupGone(server.pid!);
   };
   const stop = async () => {
     if (running()) {
